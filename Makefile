@@ -1,0 +1,47 @@
+# The two set-up commands are `make lab` and `make test`; everything they need is installed from here.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+STAMPS := .make
+FRONTEND_SOURCES := $(shell find src schema style -type f 2>/dev/null) package.json tsconfig.json
+BUILD_TOOLS := 'editables>=0.5' 'hatchling>=1.5' 'hatch-jupyter-builder>=0.9' 'jupyter-builder>=1.2,<2' 'hatch-nodejs-version>=0.3.2'
+
+.PHONY: lab test bench env build chromium clean wheel
+
+env: $(STAMPS)/env
+
+$(STAMPS)/env: pyproject.toml package.json
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(BUILD_TOOLS)
+	jlpm install
+	$(MAKE) --no-print-directory build
+	$(PY) -m pip install --quiet --no-build-isolation -e '.[test]'
+	jupyter labextension develop --overwrite . >/dev/null
+	touch $@
+
+build: studio_collab/labextension/package.json
+
+studio_collab/labextension/package.json: $(FRONTEND_SOURCES)
+	jlpm build:prod
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lab: env build
+	$(PY) -m studio_collab.cli demo --scenario demo
+
+test: env build chromium
+	$(PY) -m pytest tests
+
+bench: env build
+	$(PY) -m benchmarks
+
+wheel: env build
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
+
+clean:
+	rm -rf $(STAMPS) lib studio_collab/labextension dist tsconfig.tsbuildinfo

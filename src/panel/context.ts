@@ -1,0 +1,13 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IStatus } from '../api';
+
+/** What every feature section receives from the panel. */
+export interface ISectionProps {
+  app: JupyterFrontEnd;
+  status: IStatus;
+  trans: TranslationBundle;
+  /** Seconds between polls, from the settings registry. */
+  pollIntervalSeconds: number;
+}

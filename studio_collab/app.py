@@ -1,0 +1,187 @@
+"""The studio-collab server extension: every option a traitlet, services built once, routes registered.
+
+Admins configure it like any Jupyter server option, e.g. in ``jupyter_server_config.d/*.json``::
+
+    {"StudioCollabApp": {"repositories": [{"url": "https://git.example.com/team/models.git"}]}}
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import IOLoop
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
+
+from .handler import NotFoundHandler
+from .jobs import JobRegistry
+from .studio.aws import AwsClients, AwsSettings
+from .studio.cache import TtlCache
+from .studio.context import metadata_path, read_studio_context
+from .studio.service import StudioService
+
+# Feature packages, each `studio_collab/<name>/` with `build_service()` and `routes.route_handlers()`.
+FEATURES = ("git", "share", "experiments", "cost")
+
+
+class StudioCollabApp(ExtensionApp):
+    name = "studio_collab"
+    description = "Git catalog, share links, experiments and cost for JupyterLab in SageMaker Studio"
+
+    # --- Studio context and the AWS seam -------------------------------------------------------
+    resource_metadata_path = Unicode(
+        help="Studio's resource metadata file. Default: $STUDIO_COLLAB_RESOURCE_METADATA, else "
+             "/opt/ml/metadata/resource-metadata.json.").tag(config=True)
+    aws_region = Unicode(
+        help="AWS region. Default: $AWS_REGION, else the region of the app's ResourceArn.").tag(config=True)
+    aws_endpoint_url = Unicode(
+        help="Endpoint for every AWS client (e.g. a VPC endpoint or the local Studio world). "
+             "Default: $AWS_ENDPOINT_URL, else AWS's own endpoints.").tag(config=True)
+    aws_retry_mode = Enum(["standard", "adaptive", "legacy"], default_value="standard",
+                          help="botocore retry mode for every AWS call.").tag(config=True)
+    aws_max_attempts = Int(3, help="Attempts per AWS call, the first included.").tag(config=True)
+    aws_connect_timeout = Float(3.0, help="Seconds to connect to an AWS endpoint.").tag(config=True)
+    aws_read_timeout = Float(10.0, help="Seconds to wait for an AWS answer.").tag(config=True)
+    aws_max_workers = Int(16, help="Worker threads for AWS calls: the most concurrent AWS requests.").tag(config=True)
+    cache_ttl_seconds = Float(60.0, help="How long Studio descriptions (domain, space, profile) are cached.").tag(
+        config=True)
+
+    # --- Panel -------------------------------------------------------------------------------------
+    environment_label = Unicode(
+        "", help="A label shown in the panel header, e.g. 'local demo world' or 'prod domain'.").tag(config=True)
+    max_body_bytes = Int(1 << 20, help="Largest JSON request body accepted, in bytes.").tag(config=True)
+
+    # --- Git (rows G1-G8) --------------------------------------------------------------------------
+    repositories = List(
+        Dict(), help="The admin's repo catalog: each {url, name?, branch?, target?, depth?, description?, "
+                     "credentials_secret?}. https URLs only; credentials come from Secrets Manager, never the URL."
+    ).tag(config=True)
+    allow_ssh_repositories = Bool(False, help="Accept ssh:// repo URLs in the catalog (plain http never).").tag(
+        config=True)
+    git_timeout_seconds = Float(600.0, help="A git clone, fetch or sync is killed after this long.").tag(config=True)
+    git_fetch_interval_seconds = Float(
+        300.0, help="Least time between background fetches of a repo for 'updates available'.").tag(config=True)
+    git_ca_bundle = Unicode(
+        help="CA bundle git trusts for https remotes (sets GIT_SSL_CAINFO for studio-collab's git). "
+             "Default: $GIT_SSL_CAINFO, else the system's.").tag(config=True)
+    auto_clone = Bool(False, help="After server start, clone missing catalog repos in the background.").tag(
+        config=True)
+
+    # --- Share (rows S1-S6) ------------------------------------------------------------------------
+    share_store = Enum(["folder", "s3"], default_value="folder",
+                       help="Where shares are kept: a folder every space mounts (EFS) or an S3 bucket.").tag(
+        config=True)
+    share_folder = Unicode(
+        help="The shared folder for the 'folder' store (an EFS custom file system in Studio). "
+             "Default: ~/.local/share/studio-collab/shares.").tag(config=True)
+    share_s3_bucket = Unicode(help="Bucket for the 's3' store.").tag(config=True)
+    share_s3_prefix = Unicode("studio-collab/shares/", help="Key prefix for the 's3' store.").tag(config=True)
+    share_max_bytes = Int(100 << 20, help="Largest file that can be shared, in bytes.").tag(config=True)
+    share_default_expiry_days = Int(7, help="Expiry of a share when none is asked for.").tag(config=True)
+
+    # --- Experiments (rows E1-E5) ------------------------------------------------------------------
+    mlflow_tracking_uri = Unicode(
+        help="MLflow tracking URI (http(s) URL or a SageMaker tracking-server ARN). Default: "
+             "$MLFLOW_TRACKING_URI, else the domain's active SageMaker tracking server.").tag(config=True)
+    mlflow_endpoint_url = Unicode(
+        help="Endpoint override for a SageMaker tracking server's REST API "
+             "(default: $SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT, else the regional endpoint).").tag(config=True)
+    mlflow_timeout_seconds = Float(10.0, help="Timeout of each MLflow request.").tag(config=True)
+    experiments_cache_ttl_seconds = Float(15.0, help="How long experiment and run lists are cached.").tag(
+        config=True)
+
+    # --- Cost and idleness (rows C1-C7, D2) --------------------------------------------------------
+    cost_cache_ttl_seconds = Float(30.0, help="How long one inventory of running resources is served.").tag(
+        config=True)
+    cost_describe_concurrency = Int(8, help="Concurrent Describe* calls while building the inventory.").tag(
+        config=True)
+    price_overrides = Dict(
+        help="Admin prices in USD/hour: {region: {component: {instance_type: price}}}; "
+             "components: studio_jupyterlab, studio_codeeditor, notebook_instance, training, hosting, ...").tag(
+        config=True)
+    price_refresh = Bool(False, help="Refresh prices from the AWS Price List API (pricing:GetProducts).").tag(
+        config=True)
+    price_cache_path = Unicode(help="Where refreshed prices are cached on disk. Default: "
+                                    "~/.cache/studio-collab/prices.json").tag(config=True)
+    idle_shutdown_minutes = Int(
+        0, help="Own idle shutdown: stop this app (DeleteApp) after this many idle minutes; 0 = off. "
+                "Only in Studio; meant for domains without AWS's idle shutdown.").tag(config=True)
+    idle_warning_minutes = Int(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
+    cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
+        config=True)
+
+    @default("resource_metadata_path")
+    def _default_metadata_path(self) -> str:
+        return str(metadata_path())
+
+    @default("aws_region")
+    def _default_region(self) -> str:
+        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+
+    @default("aws_endpoint_url")
+    def _default_endpoint(self) -> str:
+        return os.environ.get("AWS_ENDPOINT_URL", "")
+
+    def initialize_settings(self) -> None:
+        from pathlib import Path
+
+        context = read_studio_context(Path(self.resource_metadata_path))
+        if not self.aws_region and context.region:
+            self.aws_region = context.region
+        aws = AwsClients(AwsSettings(
+            region=self.aws_region or context.region or None, endpoint_url=self.aws_endpoint_url or None,
+            retry_mode=self.aws_retry_mode, max_attempts=self.aws_max_attempts,
+            connect_timeout=self.aws_connect_timeout, read_timeout=self.aws_read_timeout,
+            max_workers=self.aws_max_workers))
+        cache = TtlCache()
+        self.services = {
+            "context": context,
+            "aws": aws,
+            "cache": cache,
+            "studio": StudioService(context, aws, cache, self.cache_ttl_seconds),
+            "jobs": JobRegistry(),
+            "environment_label": self.environment_label or None,
+            "root_dir": Path(self.serverapp.root_dir).resolve(),
+            "features": {},
+        }
+        for name in self.present_features():
+            module = importlib.import_module(f"studio_collab.{name}")
+            self.services["features"][name] = module.build_service(self, self.services)
+        self.services["feature_modules"] = tuple(f"studio_collab.{n}" for n in self.present_features())
+        self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
+        # Flags the frontend needs travel in the page config (read with PageConfig.getOption).
+        page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
+        page_config["studioCollabEnvironmentLabel"] = self.environment_label
+        # Background work (auto-clone, idle watch) starts once the loop runs, never delaying readiness.
+        for service in self.services["features"].values():
+            start = getattr(service, "start", None)
+            if start is not None:
+                IOLoop.current().add_callback(start)
+        self.log.info("studio-collab: %s", "in Studio domain %s, space %s" % (context.domain_id, context.space_name)
+                      if context.in_studio else context.reason)
+
+    def initialize_handlers(self) -> None:
+        from .jobs import routes as job_routes
+        from .studio import routes as studio_routes
+
+        route_sets = [studio_routes.route_handlers(self.services), job_routes.route_handlers(self.services)]
+        for name in self.present_features():
+            route_sets.append(importlib.import_module(f"studio_collab.{name}.routes").route_handlers(self.services))
+        for routes in route_sets:
+            for pattern, handler, kwargs in routes:
+                self.handlers.append((f"studio-collab/{pattern}", handler, kwargs))
+        self.handlers.append((r"studio-collab/.*", NotFoundHandler, {}))
+
+    @staticmethod
+    def present_features() -> tuple[str, ...]:
+        return tuple(n for n in FEATURES if importlib.util.find_spec(f"studio_collab.{n}") is not None)
+
+    async def stop_extension(self) -> None:
+        await self.services["jobs"].shutdown()
+        for service in self.services["features"].values():
+            stop = getattr(service, "stop", None)
+            if stop is not None:
+                await stop()
+        self.services["aws"].close()

@@ -1,0 +1,110 @@
+"""The base of every studio-collab route: JSON in and out, errors in the one shape.
+
+Routes stay thin: parse, call a service, answer. Anything that escapes a handler is rendered as
+``{"code", "message"}``; unexpected exceptions are logged with their traceback and answered with a
+generic message, so nothing internal reaches the browser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from .errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
+
+# Deeper JSON than this is refused before it reaches a service (a JSON bomb, not a request).
+_MAX_JSON_DEPTH = 32
+
+
+class StudioCollabHandler(ExtensionHandlerMixin, APIHandler):
+    """Handlers receive the services they need as ``initialize`` keyword arguments."""
+
+    auth_resource = "studio_collab:status"
+
+    def initialize(self, name: str | None = None, **services: Any) -> None:
+        super().initialize(name)
+        for key, value in services.items():
+            setattr(self, key, value)
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.settings.get("studio_collab_max_body_bytes", 1 << 20))
+
+    def json_body(self) -> dict:
+        body = self.request.body or b""
+        if len(body) > self.max_body_bytes:
+            raise StudioCollabError("body_too_large", f"The request body is over {self.max_body_bytes} bytes.", 413)
+        if not body.strip():
+            return {}
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise StudioCollabError("invalid_json", "The request body is not valid JSON.", 400) from None
+        if not isinstance(data, dict):
+            raise StudioCollabError("invalid_json", "The request body must be a JSON object.", 400)
+        if _depth(data) > _MAX_JSON_DEPTH:
+            raise StudioCollabError("invalid_json", "The request body is nested too deeply.", 400)
+        return data
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, StudioCollabError):
+            status_code, payload = exc.status, exc.to_json()
+        elif isinstance(exc, web.HTTPError) and status_code < 500:
+            payload = {
+                "code": HTTP_STATUS_CODES.get(status_code, "http_error"),
+                "message": HTTP_STATUS_MESSAGES.get(status_code) or exc.log_message
+                and _safe_log_message(exc) or self._reason,
+            }
+        else:
+            payload = {"code": "internal_error",
+                       "message": "studio-collab hit an internal error; it is in the server log. Retry, "
+                                  "or run `studio-collab doctor`."}
+        self.set_status(status_code)
+        self.clear_header("Content-Type")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def log_exception(self, typ, value, tb) -> None:
+        # Our own errors are expected answers, not server faults: one line, no traceback.
+        if isinstance(value, StudioCollabError):
+            self.log.info("studio-collab %s %s -> %s %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(StudioCollabHandler):
+    """Any other path under studio-collab/ answers 404 in the error shape, never an HTML page."""
+
+    @web.authenticated
+    @authorized
+    def get(self, *args: Any) -> None:
+        raise StudioCollabError("not_found", "No such studio-collab route. The panel and server versions may "
+                                "differ: reload the page.", 404)
+
+    post = put = delete = patch = get
+
+
+def _safe_log_message(exc: web.HTTPError) -> str:
+    message = exc.log_message or ""
+    return message % exc.args if exc.args else message
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > _MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level

@@ -1,0 +1,66 @@
+"""GET/DELETE jobs/{id}, and jobs/{id}/events: the job's progress as server-sent events."""
+
+from __future__ import annotations
+
+import json
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..handler import StudioCollabHandler
+from .registry import JobRegistry
+
+JOB_ID = r"(?P<job_id>[0-9a-f]{16})"
+
+
+class JobHandler(StudioCollabHandler):
+    auth_resource = "studio_collab:jobs"
+    jobs: JobRegistry
+
+    @web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        self.reply({"job": self.jobs.get(job_id).to_json()})
+
+    @web.authenticated
+    @authorized
+    def delete(self, job_id: str) -> None:
+        self.reply({"job": self.jobs.cancel(job_id).to_json()})
+
+
+class JobEventsHandler(StudioCollabHandler):
+    """Streams the job as `text/event-stream` until it ends; a reloaded page just reconnects."""
+
+    auth_resource = "studio_collab:jobs"
+    jobs: JobRegistry
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = self.jobs.get(job_id)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        version = -1
+        try:
+            while True:
+                job = await self.jobs.wait_for_change(job_id, version, timeout=15)
+                if job.version != version:
+                    version = job.version
+                    self.write(f"event: job\ndata: {json.dumps(job.to_json())}\n\n")
+                else:
+                    self.write(": keep-alive\n\n")  # keeps proxies from closing an idle stream
+                await self.flush()
+                if not job.active:
+                    break
+        except StreamClosedError:
+            return
+        self.finish()
+
+
+def route_handlers(services: dict) -> list[tuple]:
+    kwargs = {"jobs": services["jobs"]}
+    return [
+        (rf"jobs/{JOB_ID}", JobHandler, kwargs),
+        (rf"jobs/{JOB_ID}/events", JobEventsHandler, kwargs),
+    ]

@@ -1,0 +1,161 @@
+"""The one AWS seam: every boto3 client of studio-collab comes from here.
+
+boto3 is imported lazily (it costs ~100 ms and ~20 MB at import), clients are made once per service and
+shared (they are thread-safe; sessions are not, hence the lock), and every call runs in a bounded worker
+pool so the Jupyter event loop never waits on the network. Errors leave as :class:`StudioCollabError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import StudioCollabError
+
+log = logging.getLogger(__name__)
+
+# AWS error codes that mean "you may not"; the message then names the IAM action to grant.
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
+_NOT_FOUND = {"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket", "404"}
+
+# botocore's service name → the IAM prefix of its actions.
+IAM_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "secretsmanager": "secretsmanager", "iam": "iam", "ec2": "ec2",
+              "pricing": "pricing", "ce": "ce", "sts": "sts"}
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    region: str | None = None
+    endpoint_url: str | None = None
+    retry_mode: str = "standard"
+    max_attempts: int = 3
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    max_workers: int = 16
+
+
+class AwsClients:
+    """Makes boto3 clients and runs their calls off the event loop."""
+
+    def __init__(self, settings: AwsSettings):
+        self.settings = settings
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._session = None
+        self._executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="studio-collab-aws")
+        # Every action called, as "sagemaker:ListApps": read by the IAM policy test and by doctor.
+        self.actions_called: Counter[str] = Counter()
+
+    def client(self, service: str, region: str | None = None):
+        key = f"{service}@{region or ''}"
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._make_client(service, region)
+            return self._clients[key]
+
+    def _make_client(self, service: str, region: str | None):
+        import boto3  # lazy: keeps boto3 out of server start
+        from botocore.config import Config
+
+        if self._session is None:
+            self._session = boto3.session.Session()
+        s = self.settings
+        config = Config(
+            retries={"mode": s.retry_mode, "max_attempts": s.max_attempts},
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_pool_connections=max(10, s.max_workers),
+        )
+        kwargs: dict[str, Any] = {"config": config, "region_name": region or s.region or "us-east-1"}
+        if s.endpoint_url:
+            kwargs["endpoint_url"] = s.endpoint_url
+        return self._session.client(service, **kwargs)
+
+    def run_sync(self, service: str, operation: str, region: str | None = None, **params) -> dict:
+        """Call ``operation`` (botocore's PascalCase name) in the calling thread."""
+        client = self.client(service, region)
+        method = getattr(client, _snake(operation))
+        self._record(service, operation)
+        try:
+            return method(**params)
+        except Exception as err:  # noqa: BLE001 - translated into the one error type
+            raise aws_error(err, service, operation) from err
+
+    def paginate_sync(self, service: str, operation: str, result_key: str, region: str | None = None,
+                      limit: int | None = None, **params) -> list:
+        client = self.client(service, region)
+        paginator = client.get_paginator(_snake(operation))
+        items: list = []
+        try:
+            for page in paginator.paginate(**params):
+                self._record(service, operation)
+                items.extend(page.get(result_key, []))
+                if limit is not None and len(items) >= limit:
+                    return items[:limit]
+        except Exception as err:  # noqa: BLE001
+            raise aws_error(err, service, operation) from err
+        return items
+
+    async def call(self, service: str, operation: str, region: str | None = None, **params) -> dict:
+        return await self.in_thread(self.run_sync, service, operation, region, **params)
+
+    async def paginate(self, service: str, operation: str, result_key: str, region: str | None = None,
+                       limit: int | None = None, **params) -> list:
+        return await self.in_thread(self.paginate_sync, service, operation, result_key, region, limit, **params)
+
+    async def in_thread(self, fn, *args, **kwargs):
+        """Run blocking AWS work in the bounded AWS pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    def _record(self, service: str, operation: str) -> None:
+        self.actions_called[f"{IAM_PREFIX.get(service, service)}:{operation}"] += 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _snake(operation: str) -> str:
+    if "_" in operation or operation.islower():
+        return operation
+    from botocore import xform_name  # botocore's own PascalCase → snake_case
+
+    return xform_name(operation)
+
+
+def aws_error(err: Exception, service: str, operation: str) -> StudioCollabError:
+    """Translate a botocore exception into the one error type, naming the IAM action where it helps."""
+    if isinstance(err, StudioCollabError):
+        return err
+    action = f"{IAM_PREFIX.get(service, service)}:{operation}"
+    name = type(err).__name__
+    response = getattr(err, "response", None)
+    if isinstance(response, dict):
+        code = str(response.get("Error", {}).get("Code", ""))
+        message = str(response.get("Error", {}).get("Message", ""))
+        if code in _ACCESS_DENIED:
+            return StudioCollabError("aws_access_denied", f"No permission for {action}. Ask your admin to grant it "
+                                     "to this space's execution role (see `studio-collab iam-policy`).", 403)
+        if code in _THROTTLED:
+            return StudioCollabError("aws_throttled", f"AWS is throttling {action}. It will be retried shortly.", 503)
+        if code in _NOT_FOUND or (code == "ValidationException" and "not" in message.lower() and "found" in message.lower()):
+            return StudioCollabError("aws_not_found", f"{action}: {message or 'resource not found'}", 404)
+        if code == "ValidationException":
+            return StudioCollabError("aws_validation", f"{action} refused the request: {message}", 400)
+        log.warning("AWS %s failed: %s %s", action, code, message)
+        return StudioCollabError("aws_error", f"{action} failed ({code or 'error'}). Try again; if it persists, run "
+                                 "`studio-collab doctor`.", 502)
+    if name in {"NoCredentialsError", "PartialCredentialsError", "NoRegionError"}:
+        return StudioCollabError("aws_not_configured", "No AWS credentials or region here. Outside Studio, set "
+                                 "AWS_REGION and credentials, or run `studio-collab doctor`.", 503)
+    if name in {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}:
+        return StudioCollabError("aws_unreachable", f"AWS did not answer {action} in time. Check the network "
+                                 "(VPC-only domains need VPC endpoints), then retry.", 503)
+    log.warning("AWS %s failed: %s", action, name)
+    return StudioCollabError("aws_error", f"{action} failed ({name}). Run `studio-collab doctor` for details.", 502)
