@@ -16,7 +16,7 @@ def write(tmp_path, content: str):
 def test_missing_file(tmp_path):
     ctx = read_studio_context(tmp_path / "nope.json", env={})
     assert ctx.in_studio is False
-    assert "does not exist" in ctx.reason
+    assert "No Studio resource metadata" in ctx.reason
 
 
 def test_malformed_json(tmp_path):

@@ -15,7 +15,7 @@ async def test_status_outside_studio(outside_studio, jp_fetch, openapi_validator
     body = json.loads(response.body)
     openapi_validator.validate("get", "/status", 200, body)
     assert body["studio"]["in_studio"] is False
-    assert "does not exist" in body["studio"]["reason"]
+    assert "No Studio resource metadata" in body["studio"]["reason"]
     assert set(body["features"]) == {"git", "share", "experiments", "cost"}
 
 

@@ -42,7 +42,8 @@ export function Header(props: {
         </dl>
       ) : (
         <p className="jp-StudioCollab-notStudio">
-          {trans.__('Not running in SageMaker Studio.')} {studio.reason}
+          <strong>{trans.__('Not running in SageMaker Studio.')}</strong>{' '}
+          {trans.__('Studio features (domain, spaces, cost) need its resource metadata.')}
         </p>
       )}
       {props.children}

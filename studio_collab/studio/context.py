@@ -46,7 +46,7 @@ def read_studio_context(path: Path | None = None, env: Mapping[str, str] = os.en
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return StudioContext(False, f"Not running in SageMaker Studio: {path} does not exist.", region=region_env)
+        return StudioContext(False, f"No Studio resource metadata at {path}.", region=region_env)
     except OSError as err:
         return StudioContext(False, f"Cannot read {path}: {err.strerror}.", region=region_env)
     try:

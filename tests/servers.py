@@ -1,0 +1,89 @@
+"""Real Jupyter servers in their own process groups, for browser and multi-server tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    root_dir: Path
+    port: int
+    token: str
+    base_url: str
+    process: subprocess.Popen
+    log_path: Path
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_url}"
+
+    def api(self, path: str) -> str:
+        return f"{self.url}studio-collab/{path}"
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"token {self.token}"}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait(timeout=5)
+
+
+def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None = None,
+              base_url: str = "/", command: str = "lab", token: str | None = None,
+              timeout: float = 90.0) -> LabServer:
+    """Start `jupyter lab` (or `server`) on a free loopback port and wait until it answers."""
+    root_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    token = secrets.token_hex(16) if token is None else token
+    log_path = root_dir.parent / f"jupyter-{port}.log"
+    argv = [sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root", "--ip=127.0.0.1",
+            f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
+            f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
+    process_env = {**os.environ, **(env or {})}
+    process_env.setdefault("JUPYTER_CONFIG_DIR", str(root_dir.parent / f"jupyter-config-{port}"))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, start_new_session=True)
+    server = LabServer(root_dir, port, token, base_url, process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter {command} exited early:\n{server.log()[-3000:]}")
+        try:
+            if requests.get(f"{server.url}api/status", headers=server.headers, timeout=2).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"jupyter {command} did not start in {timeout}s:\n{server.log()[-3000:]}")

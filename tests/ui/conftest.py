@@ -1,0 +1,71 @@
+"""Browser fixtures: Debian chromium driven by Python playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.servers import start_lab
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Browser console lines that come from the machine, not from the product (no network here).
+IGNORED_CONSOLE = ("net::ERR_", "Failed to load resource", "favicon")
+
+
+@pytest.fixture
+def browser():
+    # Function-scoped on purpose: playwright's sync API holds the thread's running event loop while it is
+    # open, which would break pytest-jupyter's per-test loop in every later test of the session.
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: `make test` installs it with apt-get")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+
+    def on_console(message):
+        if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
+            page.console_errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page.console_errors.append(f"pageerror: {error}"))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A real `jupyter lab` with studio-collab, outside Studio (tests override env/args via start_lab)."""
+    server = start_lab(tmp_path / "root", env={"STUDIO_COLLAB_RESOURCE_METADATA": str(tmp_path / "absent.json")})
+    yield server
+    server.stop()
+
+
+def open_panel(page, server) -> None:
+    """Load JupyterLab and open the Studio Collab panel from its sidebar icon."""
+    page.goto(f"{server.url}lab?token={server.token}")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    page.locator('[data-id="studio-collab-panel"]').click()
+    page.wait_for_selector(".jp-StudioCollab-header", timeout=30_000)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
