@@ -8,8 +8,8 @@ Admins configure it like any Jupyter server option, e.g. in ``jupyter_server_con
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
+from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
@@ -176,7 +176,9 @@ class StudioCollabApp(ExtensionApp):
 
     @staticmethod
     def present_features() -> tuple[str, ...]:
-        return tuple(n for n in FEATURES if importlib.util.find_spec(f"studio_collab.{n}") is not None)
+        # A feature is present when its package (with __init__.py, not a bare folder) ships in this build.
+        here = Path(__file__).parent
+        return tuple(n for n in FEATURES if (here / n / "__init__.py").is_file())
 
     async def stop_extension(self) -> None:
         await self.services["jobs"].shutdown()

@@ -1,0 +1,20 @@
+"""Every benchmark runs once in smoke mode (tiny sizes, no budget check) so none of them rots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmarks_smoke(tmp_path):
+    output = tmp_path / "bench-results.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--output", str(output)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = json.loads(output.read_text())
+    assert rows and all(set(r) >= {"name", "value", "unit", "baseline", "ratio", "budget", "ok"} for r in rows)
+    assert all(r["value"] is not None for r in rows), rows
