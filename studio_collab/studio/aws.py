@@ -67,7 +67,7 @@ class AwsClients:
             self._session = boto3.session.Session()
         s = self.settings
         config = Config(
-            retries={"mode": s.retry_mode, "max_attempts": s.max_attempts},
+            retries={"mode": s.retry_mode, "total_max_attempts": s.max_attempts},
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
             max_pool_connections=max(10, s.max_workers),

@@ -1,0 +1,67 @@
+"""The ``studio-collab`` command: one function per subcommand, registered in ``COMMANDS``.
+
+To add a subcommand, write ``_<name>_arguments(parser)`` and ``_<name>(args) -> int`` and add one row to
+``COMMANDS``. Heavy imports (moto, MLflow, boto3) happen inside the command functions, so ``--help`` is instant
+and the product's own commands never need the ``demo`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, NamedTuple
+
+from .deploy.commands import COMMANDS as DEPLOY_COMMANDS  # light: each command imports its parts when it runs
+
+
+class Command(NamedTuple):
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --- demo ----------------------------------------------------------------------------------------------
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", default="demo",
+                        help="scenario name (demo, manual, large) or path to a scenario YAML file (default: demo)")
+    parser.add_argument("--no-lab", action="store_true", help="start the world only, without JupyterLab")
+    parser.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
+    parser.add_argument("--root-dir", default=None,
+                        help="JupyterLab's root folder (default: a new temporary folder)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    try:
+        from .world.demo import run_demo
+    except ImportError as err:
+        print(f"studio-collab demo needs the demo extra (pip install 'studio-collab[demo]'): {err}", file=sys.stderr)
+        return 2
+    return run_demo(scenario=args.scenario, with_lab=not args.no_lab, port=args.port, root_dir=args.root_dir)
+
+
+COMMANDS: dict[str, Command] = {
+    "demo": Command("start the local Studio world (AWS emulator, git server, MLflow) and JupyterLab on it",
+                    _demo_arguments, _demo),
+    "lcc": Command(*DEPLOY_COMMANDS["lcc"]),
+    "iam-policy": Command(*DEPLOY_COMMANDS["iam-policy"]),
+    "doctor": Command(*DEPLOY_COMMANDS["doctor"]),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio-collab", description="studio-collab for SageMaker Studio")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, command in COMMANDS.items():
+        sub = subcommands.add_parser(name, help=command.help, description=command.help)
+        command.arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""The AWS emulator: ONE HTTP endpoint on 127.0.0.1 for every service boto3 calls (``AWS_ENDPOINT_URL``).
+
+A WSGI middleware in front of moto's server app. It counts calls per operation, injects faults, answers the
+SageMaker and Price List operations moto lacks itself, and turns whatever moto cannot do into an AWS-shaped
+``UnknownOperationException`` (never an HTML 500 that botocore would retry for seconds).
+
+Control endpoints (plain JSON, for tests and the seeder):
+``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` ·
+``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
+``GET /_emulator/health``.
+
+Run alone: ``python -m studio_collab.world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime
+
+from . import moto_bridge
+from .awsproto import AwsError, AwsRequest, error_response, identify, json_response
+from .faults import FaultBoard
+from .mlflow_ops import MlflowOperations
+from .pricing import PriceCatalog
+from .records import Clock
+from .studio_ops import StudioOperations
+from .training_jobs import list_training_jobs
+from .validation import validate_input
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class EmulatorApp:
+    """The WSGI application: control endpoints, our operations, then moto."""
+
+    def __init__(self, transition_seconds: float = 1.0):
+        from moto.server import DomainDispatcherApplication, create_backend_app
+
+        def create_app(service):
+            app = create_backend_app(service)
+            # Let moto's exceptions reach us (NotImplementedError → UnknownOperationException) instead of
+            # becoming Flask's HTML 500 page.
+            app.config["PROPAGATE_EXCEPTIONS"] = True
+            return app
+
+        self.moto = DomainDispatcherApplication(create_app)
+        self.clock = Clock(transition_seconds)
+        self.faults = FaultBoard()
+        self.studio = StudioOperations(self.clock)
+        self.mlflow = MlflowOperations(self.clock)
+        self.pricing = PriceCatalog()
+        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations,
+                              "ListTrainingJobs": list_training_jobs}
+        self._reset_lock = threading.Lock()
+
+    # --- WSGI -----------------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path.startswith(CONTROL_PREFIX):
+            return self._answer(start_response, *self._control(environ, path[len(CONTROL_PREFIX):]))
+        body = _read_body(environ)
+        if path.startswith("/moto-api"):
+            return self._moto(environ, body, start_response, None)
+        request = identify(environ, body)
+        try:
+            self.faults.on_call(request.name)
+            handler = self._own_handler(request)
+            if handler is not None:
+                params = request.json()
+                validate_input(request.service, request.operation, params)
+                return self._answer(start_response, *json_response(handler(request.region, params)))
+        except AwsError as err:
+            return self._answer(start_response, *error_response(request, err))
+        return self._moto(environ, body, start_response, request)
+
+    def _own_handler(self, request: AwsRequest):
+        if request.service == "sagemaker" and request.protocol == "json":
+            handler = self.sagemaker_ops.get(request.operation)
+            if handler is None and not _moto_implements(request.operation):
+                raise _unknown(request)
+            return handler
+        if request.service == "pricing":
+            handler = self.pricing.operations.get(request.operation)
+            if handler is None:
+                raise _unknown(request)
+            return handler
+        return None
+
+    def _moto(self, environ, body: bytes, start_response, request: AwsRequest | None):
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        try:
+            app = self.moto.get_application(environ)
+        except Exception:  # noqa: BLE001 - moto has no backend for this service at all
+            return self._answer(start_response, *error_response(request, _unknown(request)))
+        try:
+            return list(app(environ, start_response))
+        except NotImplementedError:
+            return self._answer(start_response, *error_response(request, _unknown(request)))
+        except Exception as err:  # noqa: BLE001 - a moto crash must still look like an AWS error
+            log.exception("moto failed on %s", request.name if request else environ.get("PATH_INFO"))
+            error = AwsError("InternalFailure", f"The emulator failed: {type(err).__name__}: {err}", 500)
+            return self._answer(start_response, *error_response(request, error))
+
+    @staticmethod
+    def _answer(start_response, status: int, headers: list, body: bytes):
+        headers = [*headers, ("Content-Length", str(len(body)))]
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+        return [body]
+
+    # --- control --------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self._reset_lock:
+            moto_bridge.reset_moto()
+            self.studio.reset()
+            self.mlflow.reset()
+            self.faults.clear()
+            self.faults.clear_calls()
+
+    def _control(self, environ, route: str) -> tuple[int, list, bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            payload = json.loads(_read_body(environ) or b"{}") if method in ("POST", "PUT") else {}
+            result = self._control_route(method, route.rstrip("/"), payload)
+        except (ValueError, KeyError, TypeError) as err:
+            return _plain(400, {"error": str(err)})
+        except AwsError as err:
+            return _plain(404 if err.code == "ResourceNotFound" else 400, {"error": err.message, "code": err.code})
+        if result is None:
+            return _plain(404, {"error": f"no control route {method} {CONTROL_PREFIX}{route}"})
+        return _plain(200, result)
+
+    def _control_route(self, method: str, route: str, payload: dict):
+        if route == "health" and method == "GET":
+            return {"ok": True}
+        if route == "reset" and method == "POST":
+            self.reset()
+            return {"reset": True}
+        if route == "faults":
+            if method == "POST":
+                rule = self.faults.add(payload["operation"], payload.get("fault") or "latency",
+                                       payload.get("latency_ms", 0), payload.get("count"))
+                return {"fault": rule.to_json()}
+            if method == "DELETE":
+                self.faults.clear()
+                return {"faults": []}
+            if method == "GET":
+                return {"faults": self.faults.rules()}
+        if route == "calls":
+            if method == "GET":
+                return {"calls": self.faults.counts()}
+            if method == "DELETE":
+                self.faults.clear_calls()
+                return {"calls": {}}
+        if route == "settings" and method == "POST":
+            if "transition_seconds" in payload:
+                self.clock.transition_seconds = float(payload["transition_seconds"])
+            return {"transition_seconds": self.clock.transition_seconds}
+        if route == "overrides" and method == "POST":
+            self._override(payload)
+            return {"overridden": payload["kind"]}
+        return None
+
+    def _override(self, payload: dict) -> None:
+        kind, region = payload["kind"], payload.get("region", "us-east-1")
+        fields = {k: _parse_time(k, v) for k, v in payload["set"].items()}
+        ident = payload.get("id") or {}
+        if kind in StudioOperations.OVERRIDABLE:
+            self.studio.override(region, kind, ident, fields)
+        elif kind == "tracking_server":
+            self.mlflow.override(region, ident["TrackingServerName"], fields)
+        else:
+            moto_bridge.override(region, kind, ident["Name"], fields)
+
+
+def _moto_implements(operation: str) -> bool:
+    from botocore import xform_name
+    from moto.sagemaker.responses import SageMakerResponse
+
+    return callable(getattr(SageMakerResponse, xform_name(operation), None))
+
+
+def _unknown(request: AwsRequest | None) -> AwsError:
+    name = request.name if request else "this operation"
+    return AwsError("UnknownOperationException", f"The local Studio world does not implement {name}.")
+
+
+def _parse_time(key: str, value):
+    if isinstance(value, str) and (key.endswith("Time") or key.endswith("Timestamp")):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _read_body(environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _plain(status: int, data: dict) -> tuple[int, list, bytes]:
+    return status, [("Content-Type", "application/json")], json.dumps(data, default=str).encode()
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
+            503: "Service Unavailable"}
+
+
+class EmulatorServer:
+    """The emulator on a threaded werkzeug server in a background thread (pytest) or a process's main thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0):
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        class QuietHandler(MotoRequestHandler):
+            def log_request(self, *args, **kwargs):  # one line per AWS call would drown test output
+                pass
+
+        self.app = EmulatorApp(transition_seconds)
+        self._server = make_server(host, port, self.app, threaded=True, request_handler=QuietHandler)
+        self.host, self.port = self._server.server_address[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "EmulatorServer":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="studio-world-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The local Studio world's AWS emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--transition-seconds", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    server = EmulatorServer(args.host, args.port, args.transition_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())
+    print(json.dumps({"url": server.url}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

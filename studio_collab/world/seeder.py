@@ -1,0 +1,302 @@
+"""Seeds a scenario into the emulator through boto3, as an admin would build the account through the AWS API.
+
+Only what the API cannot express (an app started hours ago, a training job still running) goes through the
+emulator's override endpoint afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .awsproto import ACCOUNT_ID
+from .control import EmulatorControl
+from .scenario import Scenario
+
+TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+XGBOOST_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-xgboost:1.7-1"
+
+
+@dataclass
+class SeedLinks:
+    """Where the world's other servers are, so the seeded resources point at them."""
+
+    repo_urls: dict[str, str] = field(default_factory=dict)  # repo name → https clone URL
+    repo_tokens: dict[str, str] = field(default_factory=dict)  # private repo name → token
+    mlflow_url: str | None = None
+    lab_url: str | None = None  # base URL of the local JupyterLab (a space's Url)
+
+
+@dataclass
+class SeedResult:
+    domain_id: str
+    execution_role_arn: str
+    vpc_id: str
+    subnet_ids: list[str]
+    kms_key_id: str | None
+    tracking_server_arns: dict[str, str]
+
+
+class Seeder:
+    def __init__(self, endpoint_url: str, scenario: Scenario, links: SeedLinks | None = None, workers: int = 4):
+        import boto3
+        from botocore.config import Config
+
+        self.scenario = scenario
+        self.links = links or SeedLinks()
+        self.control = EmulatorControl(endpoint_url)
+        self.region = scenario.region
+        self.now = datetime.now(timezone.utc)  # "hours ago" are counted from the start of each seed()
+        self.workers = workers
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name=self.region)
+        config = Config(retries={"total_max_attempts": 1}, max_pool_connections=workers * 2)
+        self._client = {s: session.client(s, endpoint_url=endpoint_url, config=config)
+                        for s in ("sagemaker", "iam", "ec2", "kms", "s3", "secretsmanager")}
+
+    def client(self, service: str):
+        return self._client[service]
+
+    def ago(self, hours: float | None) -> datetime:
+        return self.now - timedelta(hours=hours or 0)
+
+    def repo_urls(self, names) -> list[dict]:
+        return [{"RepositoryUrl": self.links.repo_urls[n]} for n in names or [] if n in self.links.repo_urls]
+
+    # --- the whole scenario -----------------------------------------------------------------------
+    def seed(self) -> SeedResult:
+        """Create the scenario in an empty (just reset) emulator. A Seeder can seed again after each reset."""
+        self.now = datetime.now(timezone.utc)
+        sc = self.scenario
+        role_arn = self.execution_role(sc.data["domain"].get("execution_role", "SageMakerExecutionRole"))
+        vpc_id, subnets = self.network(sc.data["domain"].get("vpc", "default"))
+        kms = self.kms_key() if sc.data["domain"].get("kms_key") else None
+        domain_id = self.domain(role_arn, vpc_id, subnets, kms)
+        self._parallel(lambda p: self.user_profile(domain_id, p), sc.section("user_profiles"))
+        self._parallel(lambda s: self.space(domain_id, s), sc.section("spaces"))
+        self._parallel(lambda a: self.app(domain_id, a), sc.section("apps"))
+        self._parallel(lambda n: self.notebook_instance(role_arn, n), sc.section("notebook_instances"))
+        self._parallel(lambda e: self.endpoint(role_arn, e), sc.section("endpoints"))
+        for experiment in sc.section("experiments"):
+            self.experiment(experiment)
+        self._parallel(lambda j: self.training_job(role_arn, j), sc.section("training_jobs"))
+        servers = {t["name"]: self.tracking_server(role_arn, t) for t in sc.section("mlflow_tracking_servers")}
+        if sc.data.get("cost_explorer"):
+            self.cost_explorer(sc.data["cost_explorer"])
+        for bucket in sc.section("s3_buckets"):
+            self.client("s3").create_bucket(Bucket=bucket)
+        for secret in sc.section("secrets"):
+            self.secret(secret)
+        return SeedResult(domain_id, role_arn, vpc_id, subnets, kms, servers)
+
+    def _parallel(self, fn, items: list) -> None:
+        if len(items) < 20:
+            for item in items:
+                fn(item)
+            return
+        with ThreadPoolExecutor(self.workers) as pool:
+            list(pool.map(fn, items))
+
+    # --- account --------------------------------------------------------------------------------------
+    def execution_role(self, name: str) -> str:
+        role = self.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_POLICY,
+                                              Description="SageMaker Studio execution role")
+        return role["Role"]["Arn"]
+
+    def network(self, vpc) -> tuple[str, list[str]]:
+        ec2 = self.client("ec2")
+        if vpc == "default":
+            vpc_id = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+            subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+            return vpc_id, sorted(s["SubnetId"] for s in subnets)[:3]
+        vpc_id = ec2.create_vpc(CidrBlock=vpc["cidr"])["Vpc"]["VpcId"]
+        base = vpc["cidr"].split("/")[0].rsplit(".", 2)[0]
+        subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24",
+                                     AvailabilityZone=f"{self.region}{'abcdef'[i]}")["Subnet"]["SubnetId"]
+                   for i in range(vpc.get("subnets", 2))]
+        return vpc_id, subnets
+
+    def kms_key(self) -> str:
+        return self.client("kms").create_key(Description="SageMaker Studio domain encryption")["KeyMetadata"]["Arn"]
+
+    # --- Studio ---------------------------------------------------------------------------------------
+    def domain(self, role_arn: str, vpc_id: str, subnets: list[str], kms: str | None) -> str:
+        d = self.scenario.data["domain"]
+        idle = _idle_settings(d.get("idle"))
+        lab = {"CodeRepositories": self.repo_urls(d.get("code_repositories")),
+               "DefaultResourceSpec": {"InstanceType": d.get("default_instance_type", "ml.t3.medium")}}
+        if idle:
+            lab["AppLifecycleManagement"] = {"IdleSettings": idle}
+        storage = {"DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": d.get("ebs_default_gb", 5),
+                                                 "MaximumEbsVolumeSizeInGb": d.get("ebs_max_gb", 100)}}
+        params = {
+            "DomainName": d["name"], "AuthMode": d["auth_mode"], "VpcId": vpc_id, "SubnetIds": subnets,
+            "AppNetworkAccessType": d.get("network", "PublicInternetOnly"),
+            "DefaultUserSettings": {"ExecutionRole": role_arn, "JupyterLabAppSettings": lab,
+                                    "SpaceStorageSettings": storage, "DefaultLandingUri": "studio::",
+                                    "StudioWebPortal": "ENABLED"},
+            "DefaultSpaceSettings": {"ExecutionRole": role_arn, "JupyterLabAppSettings": {
+                "CodeRepositories": self.repo_urls(d.get("space_code_repositories"))}},
+        }
+        if kms:
+            params["KmsKeyId"] = kms
+        return self.client("sagemaker").create_domain(**params)["DomainId"]
+
+    def user_profile(self, domain_id: str, p: dict) -> None:
+        settings: dict = {}
+        if p.get("code_repositories"):
+            settings["JupyterLabAppSettings"] = {"CodeRepositories": self.repo_urls(p["code_repositories"])}
+        if p.get("idle"):
+            settings.setdefault("JupyterLabAppSettings", {})["AppLifecycleManagement"] = {
+                "IdleSettings": _idle_settings(p["idle"])}
+        params = {"DomainId": domain_id, "UserProfileName": p["name"], "UserSettings": settings}
+        if p.get("sso_user"):
+            params.update(SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue=p["sso_user"])
+        self.client("sagemaker").create_user_profile(**params)
+
+    def space(self, domain_id: str, s: dict) -> None:
+        app_type = s.get("app_type", "JupyterLab")
+        settings: dict = {"AppType": app_type}
+        if app_type == "JupyterLab":
+            lab: dict = {}
+            if s.get("code_repositories"):
+                lab["CodeRepositories"] = self.repo_urls(s["code_repositories"])
+            if s.get("idle_timeout_minutes"):
+                lab["AppLifecycleManagement"] = {"IdleSettings": {"IdleTimeoutInMinutes": s["idle_timeout_minutes"]}}
+            settings["JupyterLabAppSettings"] = lab
+        if s.get("ebs_gb"):
+            settings["SpaceStorageSettings"] = {"EbsStorageSettings": {"EbsVolumeSizeInGb": s["ebs_gb"]}}
+        params = {"DomainId": domain_id, "SpaceName": s["name"], "SpaceSettings": settings,
+                  "OwnershipSettings": {"OwnerUserProfileName": s["owner"]},
+                  "SpaceSharingSettings": {"SharingType": s["sharing"]}}
+        if s.get("display_name"):
+            params["SpaceDisplayName"] = s["display_name"]
+        self.client("sagemaker").create_space(**params)
+        if s.get("url") == "lab" and self.links.lab_url:
+            self.control.override("space", {"DomainId": domain_id, "SpaceName": s["name"]},
+                                  {"Url": self.links.lab_url}, self.region)
+
+    def app(self, domain_id: str, a: dict) -> None:
+        space = self.scenario.space(a["space"])
+        app_type = space.get("app_type", "JupyterLab")
+        ident = {"DomainId": domain_id, "SpaceName": a["space"], "AppType": app_type,
+                 "AppName": a.get("name", "default")}
+        self.client("sagemaker").create_app(**ident, ResourceSpec={"InstanceType": a.get("instance_type",
+                                                                                          "ml.t3.medium")})
+        started = self.ago(a.get("started_hours_ago"))
+        self.control.override("app", ident, {"CreationTime": started, "Status": a.get("status", "InService"),
+                                             "LastHealthCheckTimestamp": self.now,
+                                             "LastUserActivityTimestamp": self.now}, self.region)
+
+    # --- the rest of the account ------------------------------------------------------------------
+    def notebook_instance(self, role_arn: str, n: dict) -> None:
+        sm = self.client("sagemaker")
+        sm.create_notebook_instance(NotebookInstanceName=n["name"], InstanceType=n["instance_type"],
+                                    RoleArn=role_arn, VolumeSizeInGB=n.get("volume_gb", 5))
+        status = n.get("status", "InService")
+        if status == "Stopped":
+            sm.stop_notebook_instance(NotebookInstanceName=n["name"])
+        started = self.ago(n.get("started_hours_ago"))
+        self.control.override("notebook_instance", {"Name": n["name"]},
+                              {"NotebookInstanceStatus": status, "CreationTime": started,
+                               "LastModifiedTime": started}, self.region)
+
+    def endpoint(self, role_arn: str, e: dict) -> None:
+        sm = self.client("sagemaker")
+        model = f"{e['name']}-model"
+        sm.create_model(ModelName=model, ExecutionRoleArn=role_arn,
+                        PrimaryContainer={"Image": XGBOOST_IMAGE.format(region=self.region),
+                                          "ModelDataUrl": f"s3://sagemaker-{self.region}-{ACCOUNT_ID}/{model}.tar.gz"})
+        config = f"{e['name']}-config"
+        sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": e.get("count", 1),
+            "InstanceType": e["instance_type"], "InitialVariantWeight": 1.0}])
+        sm.create_endpoint(EndpointName=e["name"], EndpointConfigName=config)
+        started = self.ago(e.get("started_hours_ago"))
+        self.control.override("endpoint", {"Name": e["name"]}, {
+            "EndpointStatus": e.get("status", "InService"), "CreationTime": started, "LastModifiedTime": started},
+            self.region)
+
+    def experiment(self, x: dict) -> None:
+        sm = self.client("sagemaker")
+        sm.create_experiment(ExperimentName=x["name"], Description=x.get("description", x["name"]))
+        for trial in x.get("trials") or []:
+            sm.create_trial(TrialName=trial, ExperimentName=x["name"])
+
+    def training_job(self, role_arn: str, j: dict) -> None:
+        params = {
+            "TrainingJobName": j["name"], "RoleArn": role_arn, "HyperParameters": j.get("hyperparameters") or {},
+            "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE.format(region=self.region),
+                                       "TrainingInputMode": "File"},
+            "OutputDataConfig": {"S3OutputPath": f"s3://sagemaker-{self.region}-{ACCOUNT_ID}/training/"},
+            "ResourceConfig": {"InstanceType": j.get("instance_type", "ml.m5.xlarge"),
+                               "InstanceCount": j.get("instance_count", 1), "VolumeSizeInGB": 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        }
+        if j.get("experiment"):
+            params["ExperimentConfig"] = {"ExperimentName": j["experiment"], "TrialName": j.get("trial", j["name"])}
+        self.client("sagemaker").create_training_job(**params)
+        started = self.ago(j.get("started_hours_ago"))
+        status = j["status"]
+        ended = None if status == "InProgress" else started + timedelta(minutes=j.get("duration_minutes", 30))
+        secondary = {"InProgress": "Training", "Completed": "Completed", "Failed": "Failed",
+                     "Stopped": "Stopped"}[status]
+        metrics = [{"MetricName": k, "Value": v, "Timestamp": (ended or self.now).isoformat()}
+                   for k, v in (j.get("metrics") or {}).items()]
+        fields = {
+            "TrainingJobStatus": status, "SecondaryStatus": secondary, "CreationTime": started,
+            "TrainingStartTime": started + timedelta(minutes=2), "TrainingEndTime": ended,
+            "LastModifiedTime": ended or self.now, "FinalMetricDataList": metrics,
+            "MetricDefinitions": [{"Name": k, "Regex": f"{k}=([0-9\\.]+)"} for k in (j.get("metrics") or {})],
+            "SecondaryStatusTransitions": [
+                {"Status": "Starting", "StartTime": started, "EndTime": started + timedelta(minutes=2),
+                 "StatusMessage": "Preparing the instances for training"},
+                {"Status": secondary, "StartTime": started + timedelta(minutes=2),
+                 "StatusMessage": j.get("failure_reason") or f"Training job {status.lower()}"}],
+        }
+        if j.get("failure_reason"):
+            fields["FailureReason"] = j["failure_reason"]
+        self.control.override("training_job", {"Name": j["name"]}, fields, self.region)
+
+    def tracking_server(self, role_arn: str, t: dict) -> str:
+        arn = self.client("sagemaker").create_mlflow_tracking_server(
+            TrackingServerName=t["name"], ArtifactStoreUri=f"s3://sagemaker-{self.region}-{ACCOUNT_ID}/mlflow/{t['name']}",
+            RoleArn=role_arn, TrackingServerSize=t.get("size", "Small"))["TrackingServerArn"]
+        status = t.get("status", "Created")
+        fields = {"TrackingServerStatus": status, "IsActive": "Active" if status == "Created" else "Inactive",
+                  "CreationTime": self.ago(t.get("started_hours_ago"))}
+        if t.get("local") and self.links.mlflow_url:
+            fields["TrackingServerUrl"] = self.links.mlflow_url
+        self.control.override("tracking_server", {"TrackingServerName": t["name"]}, fields, self.region)
+        return arn
+
+    def cost_explorer(self, ce: dict) -> None:
+        days = []
+        for back in range(ce["days"], 0, -1):
+            start = (self.now - timedelta(days=back)).date()
+            groups = [{"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": f"{usd:.2f}", "Unit": "USD"}}}
+                      for service, usd in ce["daily_usd"].items()]
+            total = sum(ce["daily_usd"].values())
+            days.append({"TimePeriod": {"Start": start.isoformat(), "End": (start + timedelta(days=1)).isoformat()},
+                         "Total": {"UnblendedCost": {"Amount": f"{total:.2f}", "Unit": "USD"}},
+                         "Groups": groups, "Estimated": back <= 1})
+        self.control.seed_cost_and_usage([{"ResultsByTime": days, "DimensionValueAttributes": []}])
+
+    def secret(self, s: dict) -> None:
+        token = self.links.repo_tokens.get(s["git_token_for"])
+        if token is None:
+            return  # the git server runs without tokens: nothing to keep secret
+        self.client("secretsmanager").create_secret(Name=s["name"], Description=s.get("description", ""),
+                                                    SecretString=token)
+
+
+def _idle_settings(idle: dict | None) -> dict:
+    if not idle:
+        return {}
+    keys = {"lifecycle_management": "LifecycleManagement", "idle_timeout_minutes": "IdleTimeoutInMinutes",
+            "min_idle_timeout_minutes": "MinIdleTimeoutInMinutes",
+            "max_idle_timeout_minutes": "MaxIdleTimeoutInMinutes"}
+    return {keys[k]: v for k, v in idle.items()}

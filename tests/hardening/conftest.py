@@ -1,0 +1,17 @@
+"""A live `jupyter server` with studio-collab on the local Studio world, for fuzz and load."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.servers import start_lab
+
+
+@pytest.fixture
+def world_server(world_env, tmp_path):
+    server = start_lab(tmp_path / "root", command="server", args=[
+        f"--StudioCollabApp.share_folder={tmp_path / 'shares'}",
+        "--StudioCollabApp.aws_max_attempts=1",
+    ])
+    yield server
+    server.stop()

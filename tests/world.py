@@ -1,0 +1,156 @@
+"""pytest fixtures for the local Studio world (loaded by tests/conftest.py as the plugin ``tests.world``).
+
+- ``local_world`` (session): the emulator and HTTPS git server, started once, seeded with the ``demo`` scenario.
+- ``world`` (per test): the emulator reset to the scenario (``@pytest.mark.world_scenario("manual")`` picks
+  another), no faults, no recorded calls, git faults cleared. See :class:`WorldHandle` for what it offers.
+- ``world_env`` (per test): the environment the product runs in, inside the scenario's lab space
+  (``@pytest.mark.world_space("team-space")`` picks another): AWS endpoint + dummy credentials + region,
+  ``GIT_SSL_CAINFO``, ``STUDIO_COLLAB_RESOURCE_METADATA``, ``SAGEMAKER_SPACE_TYPE_LOWERCASE``. Request it
+  before ``jp_fetch``.
+- ``mlflow_world`` (per test): ``world`` plus the real MLflow server (started on first use, ~6 s, seeded by the
+  training script) with ``SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT`` set to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio_collab.world.local_world import LocalWorld
+from studio_collab.world.scenario import Scenario, load_scenario
+
+_SCENARIOS: dict[str, Scenario] = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "world_scenario(name): seed the world fixture with this scenario")
+    config.addinivalue_line("markers", "world_space(name): the space world_env puts the product in")
+
+
+def _scenario(name: str) -> Scenario:
+    if name not in _SCENARIOS:
+        _SCENARIOS[name] = load_scenario(name)
+    return _SCENARIOS[name]
+
+
+class WorldHandle:
+    """One test's view of the local world."""
+
+    def __init__(self, local: LocalWorld, scenario: Scenario):
+        self.local = local
+        self.scenario = scenario
+        self.emulator_url: str = local.emulator_url
+        self.git_base_url: str = local.git_base_url
+        self.ca_bundle: Path = local.ca_bundle
+        self.git_token: str = local.git_token
+        self.repos = local.repos  # RepoFactory: .commit(name, {path: text}, message), .head(name), .bare_path(name)
+        self.control = local.control  # EmulatorControl
+        self.seed = local.seed  # SeedResult: domain_id, execution_role_arn, vpc_id, subnet_ids, kms_key_id, ...
+        self.domain_id: str = scenario.domain_id
+        self.region: str = scenario.region
+        self._clients: dict = {}
+
+    @property
+    def mlflow_url(self) -> str:
+        """The real MLflow server (started, and seeded by the training script, on first use)."""
+        url = self.local.start_mlflow()
+        self.local.point_tracking_servers(self.scenario)
+        return url
+
+    def repo_url(self, name: str) -> str:
+        return self.local.repo_url(name)
+
+    def calls(self) -> dict[str, int]:
+        """AWS calls since the test began, per operation: {"sagemaker:ListApps": 2, ...}."""
+        return self.control.calls()
+
+    def clear_calls(self) -> None:
+        self.control.clear_calls()
+
+    def fault(self, operation: str, kind: str = "throttle", latency_ms: int = 0, count: int | None = None) -> dict:
+        """Inject a fault: kind = throttle | access_denied | error500 | latency; operation = "sagemaker:ListApps",
+        "sagemaker:*" or "*"; ``count`` calls (default: until the test ends)."""
+        return self.control.fault(operation, kind, latency_ms, count)
+
+    def clear_faults(self) -> None:
+        self.control.clear_faults()
+
+    def override(self, kind: str, ident: dict, fields: dict) -> None:
+        self.control.override(kind, ident, fields, self.region)
+
+    def settings(self, transition_seconds: float) -> None:
+        """How long Pending/Deleting/Stopping... last (0 makes transitions instant)."""
+        self.control.settings(transition_seconds)
+
+    def git_faults(self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None,
+                   count: int | None = None) -> None:
+        self.local.git_faults(cut_after_bytes, rate_limit_bps, count)
+
+    def client(self, service: str):
+        """A boto3 client on the emulator (one attempt, no retries), for arranging and asserting."""
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            self._clients[service] = boto3.client(
+                service, endpoint_url=self.emulator_url, region_name=self.region, aws_access_key_id="testing",
+                aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}))
+        return self._clients[service]
+
+    def resource_metadata(self, space: str | None = None) -> dict:
+        return self.local.resource_metadata(space, self.scenario)
+
+    def write_resource_metadata(self, path: Path, space: str | None = None) -> Path:
+        return self.local.write_resource_metadata(path, space, self.scenario)
+
+
+@pytest.fixture(scope="session")
+def local_world(tmp_path_factory):
+    world = LocalWorld(tmp_path_factory.mktemp("studio-world"), _scenario("demo"), in_process=True)
+    world.start()
+    yield world
+    world.stop()
+
+
+@pytest.fixture
+def world(local_world, request):
+    marker = request.node.get_closest_marker("world_scenario")
+    scenario = _scenario(marker.args[0]) if marker else local_world.scenario
+    local_world.reseed(scenario)
+    local_world.point_tracking_servers(scenario)
+    yield WorldHandle(local_world, scenario)
+    local_world.control.clear_faults()
+    local_world.git_faults()
+
+
+@pytest.fixture
+def world_env(world, tmp_path, monkeypatch, request):
+    marker = request.node.get_closest_marker("world_space")
+    space = marker.args[0] if marker else world.scenario.lab_space
+    metadata = world.write_resource_metadata(tmp_path / "resource-metadata.json", space)
+    sharing = world.scenario.space(space)["sharing"].lower()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "MLFLOW_TRACKING_URI"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-creds"),
+        "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+        "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
+    }
+    if world.local.mlflow_started:
+        env["SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT"] = world.local.mlflow_server.url
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    world.metadata_path = metadata
+    world.space_name = space
+    return world
+
+
+@pytest.fixture
+def mlflow_world(world, monkeypatch):
+    url = world.mlflow_url
+    monkeypatch.setenv("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT", url)
+    return world
