@@ -4,11 +4,14 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { studioCollabIcon } from './icons';
 import { StudioCollabPanel } from './panel/Panel';
+import { sharePlugin } from './share/plugin';
+import { gitPlugin } from './git/commands';
 
 const PLUGIN_ID = 'studio-collab:plugin';
 
@@ -20,16 +23,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Git catalog, share links, experiments and cost for SageMaker Studio.',
   autoStart: true,
-  optional: [ITranslator, ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [ITranslator, ILayoutRestorer, ISettingRegistry, ICommandPalette, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('studio_collab');
-    const panel = new StudioCollabPanel(app, trans);
+    const panel = new StudioCollabPanel(app, trans, rendermime);
     panel.id = 'studio-collab-panel';
     panel.title.icon = studioCollabIcon;
     panel.title.caption = trans.__('Studio Collab');
@@ -54,4 +58,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, sharePlugin, gitPlugin];

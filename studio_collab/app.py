@@ -1,6 +1,7 @@
 """The studio-collab server extension: every option a traitlet, services built once, routes registered.
 
-Admins configure it like any Jupyter server option, e.g. in ``jupyter_server_config.d/*.json``::
+Admins configure it like any Jupyter server option, e.g. in ``jupyter_server_config.json`` or the extension's own
+``jupyter_studio_collab_config.json`` (``jupyter_server_config.d/`` only enables extensions)::
 
     {"StudioCollabApp": {"repositories": [{"url": "https://git.example.com/team/models.git"}]}}
 """
@@ -68,6 +69,10 @@ class StudioCollabApp(ExtensionApp):
              "Default: $GIT_SSL_CAINFO, else the system's.").tag(config=True)
     auto_clone = Bool(False, help="After server start, clone missing catalog repos in the background.").tag(
         config=True)
+    git_credentials = Dict(
+        help="Secrets Manager secrets for repos of any source (Studio's CodeRepositories carry none): "
+             "{url_prefix: secret_name_or_arn}, e.g. {\"https://git.example.com/team/\": \"git/team-token\"}; "
+             "the longest matching prefix wins; an entry's own credentials_secret wins over all.").tag(config=True)
 
     # --- Share (rows S1-S6) ------------------------------------------------------------------------
     share_store = Enum(["folder", "s3"], default_value="folder",
@@ -105,10 +110,10 @@ class StudioCollabApp(ExtensionApp):
         config=True)
     price_cache_path = Unicode(help="Where refreshed prices are cached on disk. Default: "
                                     "~/.cache/studio-collab/prices.json").tag(config=True)
-    idle_shutdown_minutes = Int(
+    idle_shutdown_minutes = Float(
         0, help="Own idle shutdown: stop this app (DeleteApp) after this many idle minutes; 0 = off. "
                 "Only in Studio; meant for domains without AWS's idle shutdown.").tag(config=True)
-    idle_warning_minutes = Int(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
+    idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
     cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
         config=True)
 
@@ -127,29 +132,8 @@ class StudioCollabApp(ExtensionApp):
     def initialize_settings(self) -> None:
         from pathlib import Path
 
-        context = read_studio_context(Path(self.resource_metadata_path))
-        if not self.aws_region and context.region:
-            self.aws_region = context.region
-        aws = AwsClients(AwsSettings(
-            region=self.aws_region or context.region or None, endpoint_url=self.aws_endpoint_url or None,
-            retry_mode=self.aws_retry_mode, max_attempts=self.aws_max_attempts,
-            connect_timeout=self.aws_connect_timeout, read_timeout=self.aws_read_timeout,
-            max_workers=self.aws_max_workers))
-        cache = TtlCache()
-        self.services = {
-            "context": context,
-            "aws": aws,
-            "cache": cache,
-            "studio": StudioService(context, aws, cache, self.cache_ttl_seconds),
-            "jobs": JobRegistry(),
-            "environment_label": self.environment_label or None,
-            "root_dir": Path(self.serverapp.root_dir).resolve(),
-            "features": {},
-        }
-        for name in self.present_features():
-            module = importlib.import_module(f"studio_collab.{name}")
-            self.services["features"][name] = module.build_service(self, self.services)
-        self.services["feature_modules"] = tuple(f"studio_collab.{n}" for n in self.present_features())
+        self.services = self.build_services(Path(self.serverapp.root_dir).resolve())
+        context = self.services["context"]
         self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
         # Flags the frontend needs travel in the page config (read with PageConfig.getOption).
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
@@ -161,6 +145,35 @@ class StudioCollabApp(ExtensionApp):
                 IOLoop.current().add_callback(start)
         self.log.info("studio-collab: %s", "in Studio domain %s, space %s" % (context.domain_id, context.space_name)
                       if context.in_studio else context.reason)
+
+    def build_services(self, root_dir) -> dict:
+        """Every service, built from this app's options; also used by `studio-collab doctor` (no server)."""
+        from pathlib import Path
+
+        context = read_studio_context(Path(self.resource_metadata_path))
+        if not self.aws_region and context.region:
+            self.aws_region = context.region
+        aws = AwsClients(AwsSettings(
+            region=self.aws_region or context.region or None, endpoint_url=self.aws_endpoint_url or None,
+            retry_mode=self.aws_retry_mode, max_attempts=self.aws_max_attempts,
+            connect_timeout=self.aws_connect_timeout, read_timeout=self.aws_read_timeout,
+            max_workers=self.aws_max_workers))
+        cache = TtlCache()
+        services = {
+            "context": context,
+            "aws": aws,
+            "cache": cache,
+            "studio": StudioService(context, aws, cache, self.cache_ttl_seconds),
+            "jobs": JobRegistry(),
+            "environment_label": self.environment_label or None,
+            "root_dir": root_dir,
+            "features": {},
+        }
+        for name in self.present_features():
+            module = importlib.import_module(f"studio_collab.{name}")
+            services["features"][name] = module.build_service(self, services)
+        services["feature_modules"] = tuple(f"studio_collab.{n}" for n in self.present_features())
+        return services
 
     def initialize_handlers(self) -> None:
         from .jobs import routes as job_routes

@@ -33,7 +33,7 @@ class LabServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.base_url}"
+        return f"http://127.0.0.1:{self.port}{self.base_url.rstrip('/')}/"  # Studio passes it without the slash
 
     def api(self, path: str) -> str:
         return f"{self.url}studio-collab/{path}"
@@ -60,20 +60,24 @@ class LabServer:
 
 def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None = None,
               base_url: str = "/", command: str = "lab", token: str | None = None,
-              timeout: float = 90.0) -> LabServer:
-    """Start `jupyter lab` (or `server`) on a free loopback port and wait until it answers."""
+              timeout: float = 90.0, python: str | None = None) -> LabServer:
+    """Start `jupyter lab` (or `server`) on a free loopback port and wait until it answers.
+
+    ``python``: another environment's interpreter (e.g. a venv standing in for a Studio image)."""
     root_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     token = secrets.token_hex(16) if token is None else token
     log_path = root_dir.parent / f"jupyter-{port}.log"
-    argv = [sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root", "--ip=127.0.0.1",
+    argv = [python or sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root", "--ip=127.0.0.1",
             f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
             f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
     process_env = {**os.environ, **(env or {})}
     process_env.setdefault("JUPYTER_CONFIG_DIR", str(root_dir.parent / f"jupyter-config-{port}"))
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, start_new_session=True)
+        # cwd: jupyter-collaboration writes its .jupyter_ystore.db into the working directory.
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, cwd=root_dir.parent,
+                                   start_new_session=True)
     server = LabServer(root_dir, port, token, base_url, process, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

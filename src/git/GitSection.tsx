@@ -1,15 +1,174 @@
 import * as React from 'react';
+import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { DocumentWidget } from '@jupyterlab/docregistry';
+import { Poll } from '@lumino/polling';
 
+import { cancelJob, followJob, IJob, isActive } from '../api';
 import { Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
+import { politePoll } from '../polling';
+import { ApiError } from '../request';
+import { cloneRepo, IRepo, IRepoList, ISyncResult, listRepos, openLink, repoOfPath, syncRepo } from './api';
+import { followInNotification } from './progress';
+import { RepoAction, RepoItem } from './RepoItem';
 
-/** The Repositories section: until the feature is built it says so, and shows no data. */
+type Problem = { code: string; message: string };
+
+/** The Repositories section (rows G1-G8): the catalog with state, status, actions and live progress. */
 export function GitSection(props: ISectionProps): JSX.Element {
   const feature = props.status.features.git;
+  if (!feature.available) {
+    return <Unavailable reason={feature.reason} fallback={props.trans.__('Repositories are not available.')} />;
+  }
+  return <RepoList {...props} />;
+}
+
+function RepoList(props: ISectionProps): JSX.Element {
+  const { trans, app } = props;
+  const [list, setList] = React.useState<IRepoList | null>(null);
+  const [loadError, setLoadError] = React.useState<Problem | null>(null);
+  const [jobs, setJobs] = React.useState<Record<string, IJob>>({});
+  const [errors, setErrors] = React.useState<Record<string, Problem | null>>({});
+  const [reports, setReports] = React.useState<Record<string, ISyncResult | null>>({});
+  const poll = React.useRef<Poll | null>(null);
+  const followed = React.useRef(new Set<string>());
+
+  const setJob = (repoId: string, job: IJob) => setJobs(all => ({ ...all, [repoId]: job }));
+  const refresh = () => void poll.current?.refresh();
+
+  const finished = (repo: IRepo, job: IJob) => {
+    setJob(repo.id, job);
+    setErrors(all => ({ ...all, [repo.id]: job.state === 'failed' ? job.error : null }));
+    if (job.kind === 'git_sync' && job.state === 'succeeded') {
+      setReports(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
+    }
+    refresh();
+  };
+
+  React.useEffect(() => {
+    poll.current = politePoll('repos', props.pollIntervalSeconds, async () => {
+      try {
+        const answer = await listRepos();
+        setList(answer);
+        setLoadError(null);
+        // A job started in another tab, or before a reload, is picked up here.
+        for (const repo of answer.repos) {
+          if (repo.job && isActive(repo.job) && !followed.current.has(repo.job.id)) {
+            followed.current.add(repo.job.id);
+            void followJob(repo.job.id, job => setJob(repo.id, job)).then(job => finished(repo, job));
+          }
+        }
+      } catch (err) {
+        setLoadError(problem(err));
+        throw err; // lets the poll back off
+      }
+    });
+    return () => poll.current?.dispose();
+  }, [props.pollIntervalSeconds]);
+
+  const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone') => {
+    setErrors(all => ({ ...all, [repo.id]: null }));
+    setReports(all => ({ ...all, [repo.id]: null }));
+    try {
+      const job = action === 'clone' ? await cloneRepo(repo.id) : await syncRepo(repo.id, action === 'reclone');
+      followed.current.add(job.id);
+      setJob(repo.id, job);
+      const title = action === 'clone' ? trans.__('Cloning %1', repo.name) : trans.__('Syncing %1', repo.name);
+      const final = await followInNotification<unknown>(job, title, trans, {
+        onUpdate: update => setJob(repo.id, update),
+        success: done => done.kind === 'git_clone'
+          ? trans.__('%1 is cloned into %2.', repo.name, repo.target)
+          : trans._n('%2 is in sync (%1 file reconciled).', '%2 is in sync (%1 files reconciled).',
+            (done.result as ISyncResult).files.length, repo.name)
+      });
+      finished(repo, final);
+    } catch (err) {
+      const answer = problem(err);
+      setErrors(all => ({ ...all, [repo.id]: answer }));
+      Notification.error(`${repo.name}: [${answer.code}] ${answer.message}`, { autoClose: 8000 });
+    }
+  };
+
+  const act = async (repo: IRepo, action: RepoAction) => {
+    switch (action) {
+      case 'clone':
+      case 'sync':
+        return start(repo, action);
+      case 'reclone': {
+        const answer = await showDialog({
+          title: trans.__('Back up and re-clone %1?', repo.name),
+          body: trans.__('Your folder %1 is renamed (nothing is deleted) and a fresh copy is cloned.', repo.target),
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Back up and re-clone') })]
+        });
+        return answer.button.accept ? start(repo, 'reclone') : undefined;
+      }
+      case 'cancel': {
+        const job = jobs[repo.id] ?? repo.job;
+        return job ? void cancelJob(job.id).catch(err => Notification.error(problem(err).message)) : undefined;
+      }
+      case 'open':
+        return void app.commands.execute('filebrowser:go-to-path', { path: repo.target });
+      case 'copy-link': {
+        const current = app.shell.currentWidget;
+        const path = current instanceof DocumentWidget ? current.context.path : '';
+        const inside = list ? repoOfPath([repo], path) : null;
+        Clipboard.copyToSystem(openLink(repo.id, inside?.inner ?? ''));
+        Notification.success(
+          inside ? trans.__('Open link to %1 copied.', path) : trans.__('Open link to %1 copied.', repo.target),
+          { autoClose: 4000 }
+        );
+        return;
+      }
+    }
+  };
+
+  if (!list) {
+    return loadError ? <Unavailable reason={`${loadError.code}: ${loadError.message}`} fallback="" /> :
+      <p>{trans.__('Loading repositories…')}</p>;
+  }
   return (
-    <Unavailable
-      reason={feature.available ? null : feature.reason}
-      fallback={props.trans.__('Repositories is not available yet.')}
-    />
+    <div className="jp-StudioCollab-git">
+      {list.repos.length === 0 && (
+        <p className="jp-StudioCollab-unavailable">
+          {trans.__(
+            'No repositories are configured for this space. Admins add them to the domain, the space or the ' +
+              'user profile, or to the studio-collab config.'
+          )}
+        </p>
+      )}
+      <ul className="jp-StudioCollab-repoList">
+        {list.repos.map(repo => (
+          <RepoItem
+            key={repo.id}
+            repo={repo}
+            job={currentJob(jobs[repo.id], repo.job)}
+            error={errors[repo.id] ?? null}
+            report={reports[repo.id] ?? null}
+            trans={trans}
+            onAction={action => void act(repo, action)}
+            onDismissReport={() => setReports(all => ({ ...all, [repo.id]: null }))}
+          />
+        ))}
+      </ul>
+      {(list.warnings ?? []).map(warning => (
+        <p key={warning} className="jp-StudioCollab-warning">
+          {warning}
+        </p>
+      ))}
+    </div>
   );
+}
+
+/** The job to show: whichever is running (this tab's or the server's), else the last one this tab saw. */
+function currentJob(local: IJob | undefined, server: IJob | null | undefined): IJob | null {
+  if (local && isActive(local)) {
+    return local;
+  }
+  return server && isActive(server) ? server : local ?? null;
+}
+
+function problem(err: unknown): Problem {
+  return err instanceof ApiError
+    ? { code: err.code, message: err.message }
+    : { code: 'error', message: err instanceof Error ? err.message : String(err) };
 }

@@ -1,5 +1,6 @@
 import * as React from 'react';
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -8,6 +9,7 @@ import { getStatus, IStatus } from '../api';
 import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { CostSection } from '../cost/CostSection';
+import { DomainCard } from '../cost/DomainCard';
 import { ExperimentsSection } from '../experiments/ExperimentsSection';
 import { GitSection } from '../git/GitSection';
 import { ShareSection } from '../share/ShareSection';
@@ -18,6 +20,7 @@ function PanelView(props: {
   app: JupyterFrontEnd;
   trans: TranslationBundle;
   pollIntervalSeconds: number;
+  rendermime: IRenderMimeRegistry | null;
 }): JSX.Element {
   const { trans } = props;
   const [status, setStatus] = React.useState<IStatus | null>(null);
@@ -40,11 +43,14 @@ function PanelView(props: {
     app: props.app,
     status,
     trans,
-    pollIntervalSeconds: props.pollIntervalSeconds
+    pollIntervalSeconds: props.pollIntervalSeconds,
+    rendermime: props.rendermime
   };
   return (
     <div className="jp-StudioCollab-panelBody">
-      <Header status={status} error={error} trans={trans} />
+      <Header status={status} error={error} trans={trans}>
+        {status && <DomainCard status={status} trans={trans} />}
+      </Header>
       {sectionProps && (
         <>
           <Section id="git" title={trans.__('Repositories')}>
@@ -69,7 +75,8 @@ function PanelView(props: {
 export class StudioCollabPanel extends ReactWidget {
   constructor(
     private readonly _app: JupyterFrontEnd,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    private readonly _rendermime: IRenderMimeRegistry | null = null
   ) {
     super();
     this.addClass('jp-StudioCollab-panel');
@@ -95,6 +102,7 @@ export class StudioCollabPanel extends ReactWidget {
         app={this._app}
         trans={this._trans}
         pollIntervalSeconds={this._pollIntervalSeconds}
+        rendermime={this._rendermime}
       />
     );
   }

@@ -1,4 +1,5 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IStatus } from '../api';
@@ -10,4 +11,6 @@ export interface ISectionProps {
   trans: TranslationBundle;
   /** Seconds between polls, from the settings registry. */
   pollIntervalSeconds: number;
+  /** JupyterLab's renderers (e.g. Vega-Lite for charts); null when the app has none. */
+  rendermime?: IRenderMimeRegistry | null;
 }

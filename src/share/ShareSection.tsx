@@ -1,15 +1,158 @@
 import * as React from 'react';
+import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 
-import { Unavailable } from '../panel/Section';
+import { politePoll } from '../polling';
+import { ApiError } from '../request';
+import { ErrorLine, Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
+import { IShare, listShares, revokeShare, sharesChanged, ShareState } from './api';
+import { ShareCommandIDs } from './plugin';
 
-/** The Share section: until the feature is built it says so, and shows no data. */
-export function ShareSection(props: ISectionProps): JSX.Element {
-  const feature = props.status.features.share;
+function stateLabel(state: ShareState, trans: TranslationBundle): string {
+  return { active: trans.__('active'), expired: trans.__('expired'), revoked: trans.__('revoked') }[state];
+}
+
+function ShareRow(props: {
+  share: IShare;
+  trans: TranslationBundle;
+  busy: boolean;
+  onRevoke: (share: IShare) => void;
+}): JSX.Element {
+  const { share, trans } = props;
+  const copy = () => {
+    Clipboard.copyToSystem(share.url);
+    Notification.success(trans.__('Link to %1 copied to the clipboard.', share.title), { autoClose: 4000 });
+  };
   return (
-    <Unavailable
-      reason={feature.available ? null : feature.reason}
-      fallback={props.trans.__('Share is not available yet.')}
-    />
+    <li className="jp-StudioCollab-share" data-share-id={share.id}>
+      <div className="jp-StudioCollab-shareTitle">
+        <span className="jp-StudioCollab-shareName" title={share.source_path}>
+          {share.title}
+        </span>
+        <span className={`jp-StudioCollab-badge jp-StudioCollab-shareState jp-mod-${share.state}`}>
+          {stateLabel(share.state, trans)}
+        </span>
+      </div>
+      <div className="jp-StudioCollab-shareMeta">
+        {share.target_space ? trans.__('for %1', share.target_space) : trans.__('for this server')}
+        {' · '}
+        {trans.__('shared %1', new Date(share.created).toLocaleString())}
+        {share.state === 'active' && ` · ${trans.__('expires %1', new Date(share.expires).toLocaleString())}`}
+        {' · '}
+        {share.include_outputs ? trans.__('with outputs') : trans.__('without outputs')}
+      </div>
+      {share.state === 'active' && (
+        <div className="jp-StudioCollab-shareActions">
+          <button className="jp-Button jp-mod-styled jp-mod-reject" onClick={copy}>
+            {trans.__('Copy link')}
+          </button>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn"
+            disabled={props.busy}
+            onClick={() => props.onRevoke(share)}
+          >
+            {trans.__('Revoke')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** The Share section (S3, U2): share the open notebook; my shares with copy and revoke. */
+export function ShareSection(props: ISectionProps): JSX.Element {
+  const { trans, app } = props;
+  const feature = props.status.features.share;
+  const [shares, setShares] = React.useState<IShare[] | null>(null);
+  const [error, setError] = React.useState<ApiError | null>(null);
+  const [revoking, setRevoking] = React.useState<string | null>(null);
+  const [canShare, setCanShare] = React.useState(app.commands.isEnabled(ShareCommandIDs.shareNotebook));
+  const poll = React.useRef<ReturnType<typeof politePoll> | null>(null);
+
+  React.useEffect(() => {
+    if (!feature.available) {
+      return;
+    }
+    poll.current = politePoll('shares', props.pollIntervalSeconds * 3, async () => {
+      try {
+        setShares(await listShares());
+        setError(null);
+      } catch (err) {
+        setError(err instanceof ApiError ? err : new ApiError('error', String(err), 0));
+        throw err;
+      }
+    });
+    const refresh = () => void poll.current?.refresh();
+    sharesChanged.changed.connect(refresh);
+    return () => {
+      sharesChanged.changed.disconnect(refresh);
+      poll.current?.dispose();
+      poll.current = null;
+    };
+  }, [props.pollIntervalSeconds, feature.available]);
+
+  React.useEffect(() => {
+    const onChange = () => setCanShare(app.commands.isEnabled(ShareCommandIDs.shareNotebook));
+    app.commands.commandChanged.connect(onChange);
+    return () => {
+      app.commands.commandChanged.disconnect(onChange);
+    };
+  }, [app]);
+
+  const onRevoke = async (share: IShare) => {
+    const answer = await showDialog({
+      title: trans.__('Revoke the share of %1?', share.title),
+      body: trans.__('The link stops working at once and the snapshot leaves the store. Copies already imported stay.'),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Revoke') })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    setRevoking(share.id);
+    try {
+      await revokeShare(share.id);
+      Notification.success(trans.__('The share of %1 is revoked.', share.title), { autoClose: 4000 });
+    } catch (err) {
+      const message = err instanceof ApiError ? err.message : String(err);
+      Notification.error(trans.__('Could not revoke %1: %2', share.title, message), { autoClose: false });
+    } finally {
+      setRevoking(null);
+    }
+  };
+
+  if (!feature.available) {
+    return <Unavailable reason={feature.reason} fallback={trans.__('Sharing is not available here.')} />;
+  }
+  return (
+    <div className="jp-StudioCollab-shares">
+      <button
+        className="jp-Button jp-mod-styled jp-mod-accept"
+        disabled={!canShare}
+        title={canShare ? '' : trans.__('Open a notebook to share it.')}
+        onClick={() => void app.commands.execute(ShareCommandIDs.shareNotebook)}
+      >
+        {trans.__('Share the open notebook…')}
+      </button>
+      <h4 className="jp-StudioCollab-subTitle">{trans.__('My shares')}</h4>
+      {error && <ErrorLine code={error.code} message={error.message} />}
+      {shares === null && !error && <p>{trans.__('Loading…')}</p>}
+      {shares !== null && shares.length === 0 && (
+        <p className="jp-StudioCollab-unavailable">{trans.__('You have not shared anything yet.')}</p>
+      )}
+      {shares !== null && shares.length > 0 && (
+        <ul className="jp-StudioCollab-shareList">
+          {shares.map(share => (
+            <ShareRow
+              key={share.id}
+              share={share}
+              trans={trans}
+              busy={revoking === share.id}
+              onRevoke={s => void onRevoke(s)}
+            />
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

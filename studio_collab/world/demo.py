@@ -103,6 +103,8 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
                for s in scenario.section("secrets")]
     if private:
         settings["repositories"] = private
+        # Studio's own repo lists carry no credentials: map the private repo's URL to its secret too.
+        settings["git_credentials"] = {entry["url"]: entry["credentials_secret"] for entry in private}
     config = state / "jupyter_server_config.json"
     config.write_text(json.dumps({"StudioCollabApp": settings}, indent=1))
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1",

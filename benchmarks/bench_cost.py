@@ -1,0 +1,103 @@
+"""GET cost over the `large` scenario: cold, warm, and what 20 concurrent pollers cost AWS.
+
+Method: the local Studio world runs in its own processes (emulator seeded with `large`: 1,000 apps, 200
+notebook instances, 100 endpoints, 5,000 training jobs; `demo` in smoke mode), and a real `jupyter server`
+with studio-collab points at it from the scenario's first space.
+- cold: the first GET cost (scope=domain) after start, i.e. one full inventory round (lists through paginators,
+  bounded Describe* fan-out, pricing) plus the answer; median of 3 rounds, each after the cache expired
+  (budget 2 s).
+- warm: 50 sequential GETs inside the cache TTL on one kept-alive connection; p50 (budget 5 ms), with
+  GET status on the same server as the baseline.
+- pollers: AWS calls counted at the emulator for 20 concurrent GETs (half `domain`, half `mine`) right after
+  the cache expired, against the calls of one round (budget 1.2x).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from tests.servers import start_lab
+
+from .framework import Figure, limit_figure, median, percentile, ratio_figure
+
+TTL = 4.0
+
+
+def _get(server, scope: str = "domain", session=requests) -> dict:
+    answer = session.get(server.api(f"cost?scope={scope}"), headers=server.headers, timeout=60)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _p50_ms(call, repetitions: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repetitions):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return percentile(times, 50), percentile(times, 99)
+
+
+def run(smoke: bool) -> list[Figure]:
+    from studio_collab.world.local_world import LocalWorld
+
+    scenario = "demo" if smoke else "large"
+    with tempfile.TemporaryDirectory() as tmp:
+        world = LocalWorld(Path(tmp) / "world", scenario, in_process=False)
+        world.start()
+        server = None
+        try:
+            space = world.scenario.lab_space or world.scenario.section("spaces")[0]["name"]
+            metadata = world.write_resource_metadata(Path(tmp) / "resource-metadata.json", space)
+            env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
+                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.scenario.region,
+                   "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private"}
+            server = start_lab(Path(tmp) / "root", command="server", env=env,
+                               args=[f"--StudioCollabApp.cost_cache_ttl_seconds={TTL}"])
+            colds, rows, round_calls = [], 0, 0
+            for index in range(1 if smoke else 3):
+                if index:
+                    time.sleep(TTL + 0.2)
+                world.control.clear_calls()
+                began = time.perf_counter()
+                answer = _get(server)
+                colds.append(time.perf_counter() - began)
+                rows, round_calls = len(answer["resources"]), sum(world.control.calls().values())
+            # One kept-alive connection, as a browser tab polls; the status route of the same server is the
+            # baseline, so a loaded machine shows as a high baseline rather than a missed budget alone.
+            session = requests.Session()
+            repetitions = 10 if smoke else 50
+            status_p50, _ = _p50_ms(lambda: session.get(server.api("status"), headers=server.headers, timeout=60),
+                                    repetitions)
+            # The server's latency, not the client's JSON parsing of a large answer.
+            warm_p50, warm_p99 = _p50_ms(lambda: session.get(server.api("cost?scope=domain"), headers=server.headers,
+                                                             timeout=60).raise_for_status(), repetitions)
+            time.sleep(TTL + 0.2)
+            world.control.clear_calls()
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                answers = list(pool.map(lambda i: _get(server, "mine" if i % 2 else "domain"), range(20)))
+            poller_calls = sum(world.control.calls().values())
+            if not all(a["available"] for a in answers):
+                raise RuntimeError("a poller got no inventory")
+        finally:
+            if server is not None:
+                server.stop()
+            world.stop()
+    note = f"{scenario} scenario, {rows} running resources, {round_calls} AWS calls a round"
+    return [
+        limit_figure("GET cost cold (one inventory round)", median(colds), "s", 2.0, note=note),
+        limit_figure("GET cost warm p50", warm_p50, "ms", 5.0, baseline=status_p50,
+                     note=f"p99 {warm_p99:.1f} ms over {repetitions} GETs; baseline: GET status p50"),
+        ratio_figure("GET cost, AWS calls of 20 concurrent pollers", poller_calls, round_calls, "calls", 1.2,
+                     note="baseline: the calls of one poller's round"),
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps([f.__dict__ for f in run(smoke=True)], indent=2))

@@ -1,0 +1,195 @@
+import { jsonInit, requestAPI } from '../request';
+
+/** Typed client of the cost feature's routes (GET cost, POST cost/stop, GET idle, POST idle/keep-alive, GET domain). */
+
+export type CostScope = 'domain' | 'mine';
+
+export type ResourceKind =
+  | 'app'
+  | 'notebook_instance'
+  | 'endpoint'
+  | 'training_job'
+  | 'processing_job'
+  | 'transform_job'
+  | 'mlflow_tracking_server';
+
+export type StoppableKind = 'notebook_instance' | 'app' | 'mlflow_tracking_server';
+
+export type PriceBasis =
+  | 'override'
+  | 'price_list'
+  | 'component'
+  | 'studio_classic_table'
+  | 'us_east_1_single_rate'
+  | 'not_billed'
+  | 'none';
+
+export interface ICostResource {
+  kind: ResourceKind;
+  name: string;
+  arn: string | null;
+  instance_type: string | null;
+  count: number | null;
+  status: string | null;
+  started: string | null;
+  hourly_price: number | null;
+  unit_price: number | null;
+  accrued: number | null;
+  owner: string | null;
+  space: string | null;
+  meter: string | null;
+  price_estimate: boolean;
+  price_basis: PriceBasis;
+  /** Key into ICostAnswer.price_sources. */
+  price_source: string;
+  mine: boolean;
+  can_stop: boolean;
+  idle: boolean | null;
+  this_app?: boolean;
+  app_type?: string;
+  variant?: string;
+}
+
+export interface IKindError {
+  kind: ResourceKind;
+  code: string;
+  message: string;
+  stale: boolean;
+}
+
+export interface IKindSummary {
+  kind: ResourceKind;
+  count: number;
+  burn_rate_per_hour: number;
+  accrued: number;
+  unpriced: number;
+}
+
+export interface IPriceSource {
+  usd_per_hour: number | null;
+  estimate: boolean;
+  basis: PriceBasis;
+  source: string;
+  as_of: string | null;
+}
+
+export interface ICostAnswer {
+  available: boolean;
+  reason: string | null;
+  scope: CostScope;
+  currency: string;
+  burn_rate_per_hour: number;
+  forecast: { day: number; month: number };
+  resources: ICostResource[];
+  stale: boolean;
+  stale_kinds: ResourceKind[];
+  as_of: string | null;
+  accrued_as_of: string | null;
+  price_sources: Record<string, IPriceSource>;
+  errors: IKindError[];
+  by_kind: IKindSummary[];
+  unpriced: number;
+  viewer: string | null;
+  prices: {
+    currency: string;
+    bundled_as_of: string | null;
+    price_list_fetched_at: string | null;
+    overrides: boolean;
+    excludes: string;
+  };
+}
+
+export interface IIdlePolicy {
+  source: 'space' | 'user_profile' | 'domain' | 'studio_collab' | 'none';
+  timeout_minutes: number | null;
+}
+
+export interface IIdleAnswer {
+  last_activity: string | null;
+  idle_minutes: number;
+  busy: boolean;
+  kernels: {
+    id: string;
+    name: string | null;
+    execution_state: string | null;
+    last_activity: string | null;
+    connections: number;
+  }[];
+  terminals: { name: string; last_activity: string | null }[];
+  policy: IIdlePolicy;
+  policies: IIdlePolicy[];
+  shutdown_at: string | null;
+  server_time: string;
+  own_shutdown: {
+    enabled: boolean;
+    acts: boolean;
+    timeout_minutes: number | null;
+    warning_minutes: number | null;
+    warning: boolean;
+    requested_at: string | null;
+    error: string | null;
+  };
+  notes: string[];
+}
+
+export interface IFinding {
+  id: string;
+  severity: 'ok' | 'info' | 'warning';
+  message: string;
+}
+
+export interface IDomainPosture {
+  available: boolean;
+  reason: string | null;
+  domain_id: string | null;
+  domain_name: string | null;
+  auth_mode: string | null;
+  network_access: string | null;
+  vpc: { id: string | null; is_default: boolean | null };
+  kms_key_id: string | null;
+  execution_role: string | null;
+  execution_role_full_access: boolean | null;
+  verdict: 'quick' | 'manual' | 'unknown';
+  findings: IFinding[];
+}
+
+export function getCost(scope: CostScope): Promise<ICostAnswer> {
+  return requestAPI<ICostAnswer>(`cost?scope=${scope}`);
+}
+
+export function stopResource(
+  kind: StoppableKind,
+  name: string
+): Promise<{ kind: string; name: string; action: string }> {
+  return requestAPI('cost/stop', jsonInit('POST', { kind, name }));
+}
+
+export interface ISpend {
+  available: boolean;
+  reason: string | null;
+  period: { start: string; end: string } | null;
+  total: number | null;
+  currency: string;
+  by_space: { space_arn: string; amount: number }[];
+  note: string | null;
+}
+
+export function getSpend(): Promise<ISpend> {
+  return requestAPI<ISpend>('cost/spend');
+}
+
+export function getIdle(): Promise<IIdleAnswer> {
+  return requestAPI<IIdleAnswer>('idle');
+}
+
+export function keepAlive(): Promise<IIdleAnswer> {
+  return requestAPI<IIdleAnswer>('idle/keep-alive', jsonInit('POST', {}));
+}
+
+export function getDomainPosture(): Promise<IDomainPosture> {
+  return requestAPI<IDomainPosture>('domain');
+}
+
+export function isStoppable(kind: ResourceKind): kind is StoppableKind {
+  return kind === 'app' || kind === 'notebook_instance' || kind === 'mlflow_tracking_server';
+}

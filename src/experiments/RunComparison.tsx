@@ -1,0 +1,153 @@
+import * as React from 'react';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { ApiError } from '../request';
+import { ErrorLine } from '../panel/Section';
+import { IComparison, IMetricHistory, getMetricHistory } from './api';
+import { VegaLiteChart, historySpec } from './MetricChart';
+import { formatValue } from './RunsTable';
+
+/**
+ * Two runs side by side: the hyperparameters that differ first (highlighted), then the ones that agree;
+ * then every metric with how it moved from the first run to the second, and, where the source keeps it,
+ * the history of one metric for both runs.
+ */
+export function RunComparison(props: {
+  comparison: IComparison;
+  source: string;
+  experimentId: string;
+  rendermime: IRenderMimeRegistry | null | undefined;
+  trans: TranslationBundle;
+  onClose: () => void;
+}): JSX.Element {
+  const { comparison, trans } = props;
+  const differing = new Set(comparison.differing);
+  const paramNames = Object.keys(comparison.params).sort(
+    (a, b) => Number(differing.has(b)) - Number(differing.has(a)) || a.localeCompare(b)
+  );
+  const metricNames = Object.keys(comparison.metrics).sort();
+  const [historyMetric, setHistoryMetric] = React.useState<string>(metricNames[0] ?? '');
+  const [histories, setHistories] = React.useState<{ name: string; history: IMetricHistory }[] | null>(null);
+  const [historyError, setHistoryError] = React.useState<ApiError | null>(null);
+  const hasHistory = props.source === 'mlflow';
+
+  React.useEffect(() => {
+    if (!hasHistory || !historyMetric) {
+      return;
+    }
+    let cancelled = false;
+    setHistoryError(null);
+    Promise.all(
+      comparison.runs.map(async run => {
+        try {
+          const history = await getMetricHistory(props.source, props.experimentId, run.id, historyMetric);
+          return { name: run.name, history };
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 404) {
+            return null; // this run never logged the metric: the other line still tells the story
+          }
+          throw err;
+        }
+      })
+    ).then(
+      found => !cancelled && setHistories(found.filter((h): h is { name: string; history: IMetricHistory } => !!h)),
+      err => !cancelled && setHistoryError(err instanceof ApiError ? err : new ApiError('error', String(err), 0))
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [historyMetric, comparison]);
+
+  const delta = (name: string): string => {
+    const value = comparison.metric_deltas?.[name];
+    if (value === null || value === undefined) {
+      return '—';
+    }
+    return value === 0 ? '=' : `${value > 0 ? '▲ +' : '▼ '}${formatValue(value)}`;
+  };
+  return (
+    <div className="jp-StudioCollab-compare" aria-label={trans.__('Run comparison')}>
+      <div className="jp-StudioCollab-compareTitle">
+        <h4>{trans.__('Comparison')}</h4>
+        <button className="jp-mod-styled jp-mod-reject" onClick={props.onClose}>
+          {trans.__('Close')}
+        </button>
+      </div>
+      <div className="jp-StudioCollab-runsWrap">
+        <table className="jp-StudioCollab-runs jp-StudioCollab-compareTable">
+          <thead>
+            <tr>
+              <th>{trans.__('Hyperparameter')}</th>
+              {comparison.runs.map(run => (
+                <th key={run.id} title={run.name}>
+                  {run.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {paramNames.map(name => (
+              <tr key={name} className={differing.has(name) ? 'jp-StudioCollab-differs' : undefined}>
+                <td>
+                  {name}
+                  {differing.has(name) && <span className="jp-StudioCollab-differsMark">{trans.__('differs')}</span>}
+                </td>
+                {comparison.params[name].map((value, i) => (
+                  <td key={i}>{value ?? '—'}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+          <thead>
+            <tr>
+              <th>{trans.__('Metric')}</th>
+              {comparison.runs.map(run => (
+                <th key={run.id} title={run.name}>
+                  {run.name}
+                </th>
+              ))}
+              <th>{trans.__('Change')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {metricNames.map(name => (
+              <tr key={name}>
+                <td>{name}</td>
+                {comparison.metrics[name].map((value, i) => (
+                  <td key={i} className="jp-StudioCollab-number">
+                    {formatValue(value)}
+                  </td>
+                ))}
+                <td className="jp-StudioCollab-number">{delta(name)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {hasHistory && metricNames.length > 0 && (
+        <div className="jp-StudioCollab-history">
+          <label>
+            {trans.__('History of')}{' '}
+            <select value={historyMetric} onChange={e => setHistoryMetric(e.target.value)}>
+              {metricNames.map(name => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {historyError && <ErrorLine code={historyError.code} message={historyError.message} />}
+          {histories && !historyError && (
+            <VegaLiteChart
+              rendermime={props.rendermime}
+              spec={historySpec(histories, trans)}
+              label={trans.__('%1 by step for the compared runs', historyMetric)}
+              trans={trans}
+            />
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

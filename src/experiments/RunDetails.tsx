@@ -1,0 +1,75 @@
+import * as React from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IRun } from './api';
+import { formatTime, formatValue } from './RunsTable';
+
+/** One run opened in place: its hyperparameters first (the question people ask), then metrics and facts. */
+export function RunDetails(props: {
+  run: IRun;
+  trans: TranslationBundle;
+  /** Where this run is in the MLflow UI of this space's tracking server, if it is there. */
+  mlflowRun: { experimentId: string; runId: string } | null;
+  onOpenMlflowRun: (experimentId: string, runId: string) => void;
+}): JSX.Element {
+  const { run, trans } = props;
+  const details = run.details ?? {};
+  const facts: [string, string][] = [];
+  const add = (label: string, value: string | number | null | undefined) => {
+    if (value !== null && value !== undefined && value !== '') {
+      facts.push([label, typeof value === 'number' ? formatValue(value) : value]);
+    }
+  };
+  add(trans.__('Status'), details.secondary_status ? `${run.status} (${details.secondary_status})` : run.status);
+  add(trans.__('Ended'), run.end_time === null ? null : formatTime(run.end_time));
+  add(trans.__('User'), details.user ?? details.created_by);
+  add(trans.__('Instance type'), details.instance_type);
+  add(trans.__('Instance count'), details.instance_count);
+  add(trans.__('Billable seconds'), details.billable_seconds);
+  add(trans.__('Training seconds'), details.training_seconds);
+  add(trans.__('Failure'), details.failure_reason ?? details.status_message);
+  add(trans.__('Trials'), details.trials && details.trials.length ? details.trials.join(', ') : null);
+  const mlflow = details.mlflow;
+  const table = (title: string, entries: [string, string][]) =>
+    entries.length > 0 && (
+      <>
+        <h4>{title}</h4>
+        <dl className="jp-StudioCollab-kv">
+          {entries.map(([key, value]) => (
+            <React.Fragment key={key}>
+              <dt>{key}</dt>
+              <dd>{value}</dd>
+            </React.Fragment>
+          ))}
+        </dl>
+      </>
+    );
+  return (
+    <div className="jp-StudioCollab-runDetailsBody">
+      {table(trans.__('Hyperparameters'), Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b)))}
+      {Object.keys(run.params).length === 0 && <p>{trans.__('No hyperparameters were logged.')}</p>}
+      {table(
+        trans.__('Metrics'),
+        Object.entries(run.metrics)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, formatValue(v)])
+      )}
+      {table(trans.__('Details'), facts)}
+      {table(trans.__('Tags'), Object.entries(run.tags))}
+      {mlflow && (
+        <p>
+          {trans.__('Logged to MLflow experiment %1, run %2', mlflow.experiment_name ?? mlflow.experiment_id ?? '—',
+            mlflow.run_name ?? mlflow.run_id ?? '—')}
+        </p>
+      )}
+      {props.mlflowRun && (
+        <button
+          className="jp-mod-styled jp-mod-reject"
+          onClick={() => props.mlflowRun && props.onOpenMlflowRun(props.mlflowRun.experimentId, props.mlflowRun.runId)}
+        >
+          {trans.__('Open this run in the MLflow UI')}
+        </button>
+      )}
+    </div>
+  );
+}

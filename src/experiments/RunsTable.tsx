@@ -1,0 +1,153 @@
+import * as React from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IRun } from './api';
+
+export interface ISortState {
+  kind: 'metrics' | 'params' | 'attributes';
+  key: string;
+  descending: boolean;
+}
+
+/** Numbers short enough for a sidebar column, never in exponent form for ordinary values. */
+export function formatValue(value: number | string | null | undefined): string {
+  if (value === null || value === undefined) {
+    return '—';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (Number.isInteger(value)) {
+    return String(value);
+  }
+  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(4))) : value.toExponential(3);
+}
+
+const SHORT_TIME: Intl.DateTimeFormatOptions = {
+  year: '2-digit',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit'
+};
+
+export function formatTime(ms: number | null): string {
+  return ms === null ? '—' : new Date(ms).toLocaleString(undefined, SHORT_TIME);
+}
+
+/**
+ * The runs of one experiment. Metric headers sort on the server (any metric, either way); the best run
+ * (by the chosen metric, over the whole experiment) carries a star; in start-time order the "ago" column
+ * counts iterations back from the newest run, so "three iterations ago" is the row marked 3.
+ */
+export function RunsTable(props: {
+  runs: IRun[];
+  metricKeys: string[];
+  sort: ISortState;
+  bestRunId: string | null;
+  timeOrdered: boolean;
+  selected: string[];
+  expanded: string | null;
+  isTrainingJobs: boolean;
+  trans: TranslationBundle;
+  onSort: (kind: ISortState['kind'], key: string) => void;
+  onToggleSelect: (runId: string) => void;
+  onToggleExpand: (runId: string) => void;
+  renderDetails: (run: IRun) => React.ReactNode;
+}): JSX.Element {
+  const { trans, sort } = props;
+  const ariaSort = (kind: ISortState['kind'], key: string): 'ascending' | 'descending' | 'none' =>
+    sort.kind === kind && sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none';
+  const arrow = (kind: ISortState['kind'], key: string): string =>
+    sort.kind === kind && sort.key === key ? (sort.descending ? ' ▼' : ' ▲') : '';
+  const header = (kind: ISortState['kind'], key: string, label: string) => (
+    <th aria-sort={ariaSort(kind, key)} key={`${kind}.${key}`}>
+      <button
+        className="jp-StudioCollab-sortButton"
+        title={trans.__('Sort by %1', label)}
+        onClick={() => props.onSort(kind, key)}
+      >
+        {label}
+        {arrow(kind, key)}
+      </button>
+    </th>
+  );
+  const columns = 5 + props.metricKeys.length + (props.isTrainingJobs ? 2 : 0);
+  return (
+    <div className="jp-StudioCollab-runsWrap">
+      <table className="jp-StudioCollab-runs">
+        <thead>
+          <tr>
+            <th>
+              <span className="jp-StudioCollab-visuallyHidden">{trans.__('Select')}</span>
+            </th>
+            <th title={trans.__('Best run')}>★</th>
+            {props.timeOrdered && <th title={trans.__('Iterations before the newest run')}>{trans.__('ago')}</th>}
+            {header('attributes', 'run_name', trans.__('Run'))}
+            {props.metricKeys.map(key => header('metrics', key, key))}
+            {header('attributes', 'start_time', trans.__('Started'))}
+            {props.isTrainingJobs && <th>{trans.__('Instances')}</th>}
+            {props.isTrainingJobs && <th>{trans.__('Billable s')}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {props.runs.map((run, index) => {
+            const best = run.id === props.bestRunId;
+            const checked = props.selected.includes(run.id);
+            const open = props.expanded === run.id;
+            const details = run.details ?? {};
+            return (
+              <React.Fragment key={run.id}>
+                <tr className={best ? 'jp-StudioCollab-bestRun' : undefined} data-run-id={run.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      checked={checked}
+                      aria-label={trans.__('Select %1 to compare', run.name)}
+                      onChange={() => props.onToggleSelect(run.id)}
+                    />
+                  </td>
+                  <td>{best ? <span title={trans.__('Best run')}>★</span> : ''}</td>
+                  {props.timeOrdered && <td className="jp-StudioCollab-ago">{index === 0 ? trans.__('latest') : index}</td>}
+                  <td>
+                    <button
+                      className="jp-StudioCollab-runName"
+                      aria-expanded={open}
+                      title={trans.__('%1 (%2): show hyperparameters and details', run.name, run.status)}
+                      onClick={() => props.onToggleExpand(run.id)}
+                    >
+                      {run.name}
+                    </button>
+                    <span className={`jp-StudioCollab-runStatus jp-mod-${run.status.toLowerCase()}`}>
+                      {run.status}
+                    </span>
+                  </td>
+                  {props.metricKeys.map(key => (
+                    <td key={key} className="jp-StudioCollab-number">
+                      {formatValue(run.metrics[key])}
+                    </td>
+                  ))}
+                  <td>{formatTime(run.start_time)}</td>
+                  {props.isTrainingJobs && (
+                    <td>
+                      {details.instance_type ?? '—'}
+                      {details.instance_count ? ` × ${details.instance_count}` : ''}
+                    </td>
+                  )}
+                  {props.isTrainingJobs && (
+                    <td className="jp-StudioCollab-number">{formatValue(details.billable_seconds)}</td>
+                  )}
+                </tr>
+                {open && (
+                  <tr className="jp-StudioCollab-runDetails">
+                    <td colSpan={columns}>{props.renderDetails(run)}</td>
+                  </tr>
+                )}
+              </React.Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

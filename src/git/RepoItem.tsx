@@ -1,0 +1,164 @@
+import * as React from 'react';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IJob, isActive } from '../api';
+import { ErrorLine } from '../panel/Section';
+import { IRepo, ISyncResult } from './api';
+
+export type RepoAction = 'clone' | 'sync' | 'reclone' | 'cancel' | 'open' | 'copy-link';
+
+/** Errors a retry cannot fix: the folder must be moved first, so no Clone button. */
+const BLOCKED = new Set(['target_occupied', 'path_outside_root']);
+
+const BUTTON_MOD: Record<RepoAction, string> = {
+  clone: 'jp-mod-accept',
+  sync: 'jp-mod-accept',
+  reclone: 'jp-mod-warn',
+  cancel: 'jp-mod-reject',
+  open: 'jp-mod-reject',
+  'copy-link': 'jp-mod-reject'
+};
+
+/** One catalog repo: source badge, state, status, actions, progress, last error and last sync report. */
+export function RepoItem(props: {
+  repo: IRepo;
+  job: IJob | null;
+  error: { code: string; message: string } | null;
+  report: ISyncResult | null;
+  trans: TranslationBundle;
+  onAction: (action: RepoAction) => void;
+  onDismissReport: () => void;
+}): JSX.Element {
+  const { repo, job, trans } = props;
+  const active = job !== null && isActive(job) ? job : null;
+  const running = active !== null;
+  const error = props.error ?? repo.error ?? null;
+  const button = (action: RepoAction, label: string, caption: string) => (
+    <button
+      className={`jp-Button jp-mod-styled ${BUTTON_MOD[action]}`}
+      title={caption}
+      data-action={action}
+      onClick={() => props.onAction(action)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <li className="jp-StudioCollab-repo" data-repo-id={repo.id} data-state={active ? active.kind : repo.state}>
+      <div className="jp-StudioCollab-repoTitle">
+        <span className="jp-StudioCollab-repoName" title={repo.url}>
+          {repo.name}
+        </span>
+        <span className="jp-StudioCollab-badge" title={trans.__('Where this repository comes from')}>
+          {sourceLabel(repo.source, trans)}
+        </span>
+        {repo.private && <span className="jp-StudioCollab-badge">{trans.__('private')}</span>}
+        <span className="jp-StudioCollab-repoState">{stateLabel(repo, running, trans)}</span>
+      </div>
+      {repo.description && <p className="jp-StudioCollab-repoDescription">{repo.description}</p>}
+      {repo.status && <p className="jp-StudioCollab-repoStatus">{statusLine(repo, trans)}</p>}
+      {active && (
+        <div className="jp-StudioCollab-repoProgress">
+          <progress
+            className="jp-StudioCollab-progress"
+            max={1}
+            value={active.progress}
+            aria-label={trans.__('Progress of %1', repo.name)}
+          />
+          <span>{active.message}</span>
+        </div>
+      )}
+      <div className="jp-StudioCollab-actions">
+        {running && button('cancel', trans.__('Cancel'), trans.__('Stop; nothing half-done is left behind'))}
+        {!running && repo.state !== 'cloned' && repo.status === null && !BLOCKED.has(error?.code ?? '') &&
+          button('clone', trans.__('Clone'), trans.__('Clone into %1', repo.target))}
+        {!running && repo.state === 'cloned' && (
+          <>
+            {button('sync', trans.__('Sync'), trans.__('Get upstream changes; your edits are kept'))}
+            {button('open', trans.__('Open'), trans.__('Show %1 in the file browser', repo.target))}
+            {button('copy-link', trans.__('Copy open link'),
+              trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)'))}
+          </>
+        )}
+        {!running && error?.code === 'history_diverged' &&
+          button('reclone', trans.__('Back up and re-clone'),
+            trans.__('Rename your folder (never deleted) and clone a fresh copy'))}
+      </div>
+      {error && !running && <ErrorLine code={error.code} message={error.message} />}
+      {props.report && <SyncReport report={props.report} trans={trans} onDismiss={props.onDismissReport} />}
+    </li>
+  );
+}
+
+function SyncReport(props: { report: ISyncResult; trans: TranslationBundle; onDismiss: () => void }): JSX.Element {
+  const { report, trans } = props;
+  return (
+    <div className="jp-StudioCollab-syncReport" role="status">
+      <div className="jp-StudioCollab-syncReportTitle">
+        <span>
+          {report.files.length === 0
+            ? trans.__('Sync done: nothing needed reconciling.')
+            : trans._n('Sync reconciled %1 file:', 'Sync reconciled %1 files:', report.files.length)}
+        </span>
+        <button className="jp-Button jp-mod-styled jp-mod-reject" onClick={props.onDismiss}>
+          {trans.__('Dismiss')}
+        </button>
+      </div>
+      <ul>
+        {report.files.map(file => (
+          <li key={file.path} data-outcome={file.outcome}>
+            <span className="jp-StudioCollab-badge">{outcomeLabel(file.outcome, trans)}</span>{' '}
+            <code>{file.path}</code> {file.detail}
+          </li>
+        ))}
+      </ul>
+      {(report.notes ?? []).map(note => (
+        <p key={note}>{note}</p>
+      ))}
+    </div>
+  );
+}
+
+function sourceLabel(source: IRepo['source'], trans: TranslationBundle): string {
+  return {
+    config: trans.__('admin'),
+    domain: trans.__('domain'),
+    space: trans.__('space'),
+    user_profile: trans.__('profile')
+  }[source];
+}
+
+function stateLabel(repo: IRepo, running: boolean, trans: TranslationBundle): string {
+  if (running) {
+    return repo.state === 'cloned' ? trans.__('syncing') : trans.__('cloning');
+  }
+  return {
+    not_cloned: trans.__('not cloned'),
+    cloning: trans.__('cloning'),
+    cloned: trans.__('cloned'),
+    error: trans.__('error')
+  }[repo.state];
+}
+
+function statusLine(repo: IRepo, trans: TranslationBundle): string {
+  const s = repo.status!;
+  const parts = [s.branch ?? trans.__('detached'), s.head ?? '', trans.__('↑%1 ↓%2', s.ahead, s.behind)];
+  if (s.dirty > 0) {
+    parts.push(trans._n('%1 changed file', '%1 changed files', s.dirty));
+  }
+  if (s.updates_available) {
+    parts.push(trans.__('updates available'));
+  }
+  return parts.filter(Boolean).join(' · ');
+}
+
+function outcomeLabel(outcome: string, trans: TranslationBundle): string {
+  const labels: Record<string, string> = {
+    kept_local: trans.__('kept yours'),
+    merged: trans.__('merged'),
+    renamed: trans.__('renamed'),
+    restored: trans.__('restored'),
+    updated: trans.__('updated')
+  };
+  return labels[outcome] ?? outcome;
+}

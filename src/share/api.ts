@@ -1,0 +1,112 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { followJob, IJob } from '../api';
+import { ApiError, jsonInit, requestAPI } from '../request';
+
+/** Typed client of the share routes (rows S1-S5); field names match the server's JSON. */
+
+export interface ISpace {
+  name: string;
+  display_name: string;
+  sharing: 'Private' | 'Shared';
+  owner: string | null;
+  url: string | null;
+  app_type: string | null;
+  status: string | null;
+  current?: boolean;
+}
+
+export interface ISpaces {
+  in_studio: boolean;
+  spaces: ISpace[];
+}
+
+export type ShareState = 'active' | 'expired' | 'revoked';
+
+export interface IShare {
+  id: string;
+  url: string;
+  live_url: string | null;
+  title: string;
+  author: string;
+  created: string;
+  expires: string;
+  size: number;
+  sha256: string;
+  target_space: string | null;
+  source_space: string | null;
+  source_path: string;
+  include_outputs: boolean;
+  revoked: boolean;
+  revoked_at: string | null;
+  state: ShareState;
+}
+
+export interface IShareRequest {
+  path: string;
+  target_space: string | null;
+  include_outputs: boolean;
+  expires_in_days: number;
+}
+
+/** Emitted after this page made or revoked a share, so the "My shares" list refreshes at once. */
+class SharesChanged {
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  emit(): void {
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+}
+
+export const sharesChanged = new SharesChanged();
+
+export function getSpaces(): Promise<ISpaces> {
+  return requestAPI<ISpaces>('spaces');
+}
+
+/** Shared JupyterLab spaces: the only places a share link may land. */
+export function shareTargets(spaces: ISpace[]): ISpace[] {
+  return spaces.filter(s => s.sharing === 'Shared' && s.app_type === 'JupyterLab');
+}
+
+export async function listShares(): Promise<IShare[]> {
+  return (await requestAPI<{ shares: IShare[] }>('shares')).shares;
+}
+
+/** Creates a share; large files come back as a job, followed here with progress until the share exists. */
+export async function createShare(
+  request: IShareRequest,
+  onProgress: (job: IJob) => void
+): Promise<IShare> {
+  const answer = await requestAPI<{ share?: IShare; job?: IJob<{ share: IShare }> }>(
+    'shares',
+    jsonInit('POST', request)
+  );
+  const share = answer.share ?? (await finished(answer.job, onProgress)).share;
+  sharesChanged.emit();
+  return share;
+}
+
+export async function revokeShare(id: string): Promise<IShare> {
+  const share = (await requestAPI<{ share: IShare }>(`shares/${encodeURIComponent(id)}`, jsonInit('DELETE')))
+    .share;
+  sharesChanged.emit();
+  return share;
+}
+
+async function finished<R>(job: IJob<R> | undefined, onProgress: (job: IJob) => void): Promise<R> {
+  if (!job) {
+    throw new ApiError('bad_answer', 'The server answered without a share or a job. Reload and retry.', 0);
+  }
+  onProgress(job);
+  const done = await followJob<R>(job.id, onProgress);
+  if (done.state !== 'succeeded' || done.result === null) {
+    const error = done.error ?? { code: done.state, message: done.message };
+    throw new ApiError(error.code, error.message, 0);
+  }
+  return done.result;
+}

@@ -1,0 +1,34 @@
+"""Cost, idleness and domain posture (rows C1-C7, D2): what runs, what it costs, when it stops, and
+whether the domain is production-ready."""
+
+from __future__ import annotations
+
+
+def build_service(app, services: dict):
+    from .idle import IdleWatch
+    from .posture import DomainPosture
+    from .price_list import PriceListCache
+    from .prices import PriceTable
+    from .service import CostService, default_price_cache_path
+
+    serverapp = getattr(app, "serverapp", None)  # None when `studio-collab doctor` builds the services
+
+    def terminal_manager():
+        web_app = getattr(serverapp, "web_app", None)
+        return web_app.settings.get("terminal_manager") if web_app is not None else None
+
+    context, aws, cache, studio = services["context"], services["aws"], services["cache"], services["studio"]
+    idle = IdleWatch(
+        # Looked up on each read: the terminals extension may register its manager after this one loads.
+        kernel_manager=lambda: getattr(serverapp, "kernel_manager", None),
+        terminal_manager=terminal_manager,
+        context=context, studio=studio, aws=aws,
+        shutdown_minutes=app.idle_shutdown_minutes, warning_minutes=app.idle_warning_minutes)
+    return CostService(
+        context=context, aws=aws, cache=cache, studio=studio,
+        prices=PriceTable.bundled(app.price_overrides), idle=idle,
+        posture=DomainPosture(studio, aws, cache, app.cache_ttl_seconds),
+        ttl=app.cost_cache_ttl_seconds, concurrency=app.cost_describe_concurrency,
+        price_refresh=app.price_refresh,
+        price_cache=PriceListCache(default_price_cache_path(app.price_cache_path)),
+        cost_explorer=app.cost_explorer_enabled)

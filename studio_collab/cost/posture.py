@@ -1,0 +1,195 @@
+"""Setup posture (row D2): does this domain look like Quick setup or like a Manual (production) setup?
+
+Quick setup makes an IAM-auth domain on the account's default VPC with public internet access, no
+customer KMS key, and an execution role carrying AmazonSageMakerFullAccess: right for learning and proofs
+of concept, wrong for sensitive data. The verdict is ``quick`` only when every core sign is known and
+points that way, ``manual`` as soon as one deliberate choice shows, and ``unknown`` otherwise; each
+finding says why it matters, and a check that could not run says which permission it lacked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from ..errors import StudioCollabError
+
+log = logging.getLogger(__name__)
+
+FULL_ACCESS_POLICY = "AmazonSageMakerFullAccess"
+
+
+@dataclass
+class PostureFacts:
+    domain: dict
+    vpc_is_default: bool | None = None
+    role_full_access: bool | None = None
+    # Checks that could not run, each a sentence naming what is missing.
+    gaps: list[str] = field(default_factory=list)
+
+
+def assess(facts: PostureFacts) -> tuple[str, list[dict]]:
+    """The verdict and findings for a described domain: pure, so every rule is unit-tested."""
+    domain = facts.domain
+    findings: list[dict] = []
+
+    def add(finding_id: str, severity: str, message: str) -> None:
+        findings.append({"id": finding_id, "severity": severity, "message": message})
+
+    network = domain.get("AppNetworkAccessType")
+    kms = domain.get("KmsKeyId")
+    auth = domain.get("AuthMode")
+    quick_signs: list[bool | None] = []
+    manual_signs = 0
+
+    if network == "PublicInternetOnly":
+        quick_signs.append(True)
+        add("public_internet", "warning", "Apps reach the internet directly, not through your VPC (network "
+            "access: public internet only). Fine for learning and proofs of concept; for sensitive data use "
+            "VPC only, so traffic stays in your network and its controls apply.")
+    elif network == "VpcOnly":
+        manual_signs += 1
+        add("vpc_only", "ok", "Apps reach the network only through your VPC (VPC only): traffic stays under "
+            "your network controls, as production needs.")
+    else:
+        quick_signs.append(None)
+        add("network_unknown", "info", "The domain does not say how its apps reach the network.")
+
+    if facts.vpc_is_default is True:
+        quick_signs.append(True)
+        add("default_vpc", "warning", f"The domain runs in the account's default VPC ({domain.get('VpcId')}), "
+            "whose subnets are public and shared with everything else in the account. Quick setup does this; "
+            "production domains get a dedicated VPC with private subnets.")
+    elif facts.vpc_is_default is False:
+        manual_signs += 1
+        add("dedicated_vpc", "ok", f"The domain runs in a dedicated VPC ({domain.get('VpcId')}), not the "
+            "account's default one.")
+    else:
+        quick_signs.append(None)
+
+    if kms:
+        manual_signs += 1
+        add("kms_key", "ok", "Storage is encrypted with your own KMS key, so you control and can revoke access "
+            "to the data at rest.")
+    else:
+        quick_signs.append(True)
+        add("no_kms_key", "warning", "No customer KMS key: storage is encrypted with an AWS-owned key that you "
+            "cannot audit, rotate or revoke. Production domains usually set their own key.")
+
+    if auth == "SSO":
+        manual_signs += 1
+        add("sso_auth", "ok", "Users sign in through IAM Identity Center: one identity per person, managed "
+            "centrally, and Studio knows who opened each app.")
+    elif auth == "IAM":
+        add("iam_auth", "info", "Users sign in through IAM (the console or pre-signed URLs), as Quick setup "
+            "does. Teams usually move to IAM Identity Center for central identities and per-person audit.")
+
+    if facts.role_full_access is True:
+        add("full_access_role", "warning", f"The default execution role carries {FULL_ACCESS_POLICY}: every "
+            "notebook can create, change and delete any SageMaker resource in the account. Quick setup attaches "
+            "it; production roles are scoped to what the team needs.")
+    elif facts.role_full_access is False:
+        add("scoped_role", "ok", f"The default execution role does not carry {FULL_ACCESS_POLICY}.")
+
+    for number, gap in enumerate(facts.gaps):
+        add(f"unchecked_{number + 1}", "info", gap)
+
+    if manual_signs:
+        verdict = "manual"
+    elif quick_signs and all(sign is True for sign in quick_signs):
+        verdict = "quick"
+        add("quick_setup", "warning", "This looks like a Quick setup domain: fine for learning and proofs of "
+            "concept, not for production or sensitive data. Ask your platform admin for a Manual setup domain.")
+    else:
+        verdict = "unknown"
+    return verdict, findings
+
+
+def role_name(role_arn: str | None) -> str | None:
+    """``arn:aws:iam::1:role/service-role/Name`` → ``Name`` (IAM wants the name without its path)."""
+    if not role_arn or ":role/" not in role_arn:
+        return None
+    return role_arn.rsplit("/", 1)[-1] or None
+
+
+class DomainPosture:
+    """Reads the domain (through the shared Studio cache), its VPC and its default role, then assesses."""
+
+    def __init__(self, studio, aws, cache, ttl: float):
+        self.studio = studio
+        self.aws = aws
+        self.cache = cache
+        self.ttl = ttl
+
+    async def read(self) -> dict:
+        context = self.studio.context
+        if not context.in_studio or not context.domain_id:
+            return self._unknown(context.reason or "Not running in a SageMaker Studio domain.", available=False)
+        try:
+            domain = await self.studio.describe_domain()
+        except StudioCollabError as err:
+            return self._unknown(err.message, available=err.code != "not_in_studio",
+                                 domain_id=context.domain_id)
+        return await self.cache.get(("cost:posture", context.domain_id, domain.get("LastModifiedTime")),
+                                    lambda: self._assess(domain), self.ttl)
+
+    async def _assess(self, domain: dict) -> dict:
+        facts = PostureFacts(domain)
+        role = (domain.get("DefaultUserSettings") or {}).get("ExecutionRole")
+        await asyncio.gather(self._check_vpc(facts, domain.get("VpcId")), self._check_role(facts, role))
+        verdict, findings = assess(facts)
+        return {
+            "available": True,
+            "reason": None,
+            "domain_id": domain.get("DomainId"),
+            "domain_name": domain.get("DomainName"),
+            "auth_mode": domain.get("AuthMode"),
+            "network_access": domain.get("AppNetworkAccessType"),
+            "vpc": {"id": domain.get("VpcId"), "is_default": facts.vpc_is_default},
+            "subnet_ids": list(domain.get("SubnetIds") or []),
+            "kms_key_id": domain.get("KmsKeyId"),
+            "execution_role": role,
+            "execution_role_full_access": facts.role_full_access,
+            "verdict": verdict,
+            "findings": findings,
+        }
+
+    async def _check_vpc(self, facts: PostureFacts, vpc_id: str | None) -> None:
+        if not vpc_id:
+            facts.gaps.append("The domain names no VPC, so whether it uses the default VPC is unknown.")
+            return
+        try:
+            answer = await self.aws.call("ec2", "DescribeVpcs", VpcIds=[vpc_id])
+        except StudioCollabError as err:
+            facts.gaps.append(_gap("whether the VPC is the default one", err))
+            return
+        vpcs = answer.get("Vpcs") or []
+        facts.vpc_is_default = bool(vpcs[0].get("IsDefault")) if vpcs else None
+
+    async def _check_role(self, facts: PostureFacts, role_arn: str | None) -> None:
+        name = role_name(role_arn)
+        if name is None:
+            facts.gaps.append("The domain sets no default execution role to check.")
+            return
+        try:
+            policies = await self.aws.paginate("iam", "ListAttachedRolePolicies", "AttachedPolicies", RoleName=name)
+        except StudioCollabError as err:
+            facts.gaps.append(_gap("which policies the execution role carries", err))
+            return
+        facts.role_full_access = any(p.get("PolicyName") == FULL_ACCESS_POLICY for p in policies)
+
+    @staticmethod
+    def _unknown(reason: str, available: bool, domain_id: str | None = None) -> dict:
+        return {
+            "available": available, "reason": reason, "domain_id": domain_id, "domain_name": None,
+            "auth_mode": None, "network_access": None, "vpc": {"id": None, "is_default": None}, "subnet_ids": [],
+            "kms_key_id": None, "execution_role": None, "execution_role_full_access": None, "verdict": "unknown",
+            "findings": [{"id": "domain_unreadable", "severity": "info", "message": reason}],
+        }
+
+
+def _gap(what: str, err: StudioCollabError) -> str:
+    if err.code == "aws_access_denied":
+        return f"Could not check {what}: {err.message}"
+    return f"Could not check {what} right now ({err.code}); it is retried on the next refresh."

@@ -1,0 +1,156 @@
+"""The GET cost answer, built from one inventory: prices per row, accrued cost, burn rate, forecast.
+
+Rendering a domain of a thousand resources takes tens of milliseconds, so an answer is rendered once per
+inventory round, scope and viewer (``CostReports``) and served as bytes until the next round: twenty tabs
+polling cost one render, not twenty, and one gzip. Accrued figures are "as of" the render, which the answer
+states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from .inventory import KINDS, Inventory
+from .rows import KindResult
+from .stop import STOPPABLE
+from .prices import Price
+
+HOURS_PER_MONTH = 730  # AWS's own convention for monthly figures
+IDLE_FLAG_MINUTES = 30  # this app is flagged idle in the table after this long without activity
+_INTERNAL = ("started_epoch", "component", "price")
+_MAX_RENDERS = 64
+
+
+def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None], Price]) -> None:
+    """Price every row once per round (one lookup per meter and instance type)."""
+    memo: dict[tuple, Price] = {}
+    for row in inventory.rows():
+        if "price" in row:
+            continue  # a stale row kept from a previous round is already priced
+        key = (row["component"], row["instance_type"])
+        price = memo.get(key) or memo.setdefault(key, price_of(*key))
+        if row.get("serverless"):
+            price = Price(None, False, "none", "Serverless endpoints bill per request and duration, not per hour.",
+                          None)
+        count = row["count"] if row["count"] is not None else 1
+        row["price"] = price
+        row["unit_price"] = price.usd_per_hour
+        row["hourly_price"] = None if price.usd_per_hour is None else round(price.usd_per_hour * count, 6)
+        row["price_estimate"] = price.estimate
+        row["price_basis"] = price.basis
+
+
+def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
+           this_app_idle_minutes: float | None, prices: dict) -> dict:
+    now = time.time()
+    rows, errors, by_kind, stale_kinds = [], [], {}, []
+    sources: dict[Price, str] = {}
+    for kind in KINDS:
+        result: KindResult = inventory.results[kind]
+        if result.error is not None:
+            errors.append({"kind": kind, "code": result.error.code, "message": result.error.message,
+                           "stale": result.stale_since is not None})
+        if result.stale_since is not None:
+            stale_kinds.append(kind)
+        for note in result.notes:
+            errors.append({"kind": kind, "code": "partial", "message": note, "stale": False})
+        for row in result.resources:
+            mine = bool(row.get("this_app")) or (viewer is not None and row.get("owner") == viewer)
+            if scope == "mine" and not mine:
+                continue
+            out = {k: v for k, v in row.items() if k not in _INTERNAL}
+            out["meter"] = row["component"]
+            # Rows cite their price source by key: a thousand rows share a handful of sources.
+            out["price_source"] = sources.setdefault(row["price"], f"p{len(sources) + 1}")
+            started, hourly = row.get("started_epoch"), row.get("hourly_price")
+            out["accrued"] = (round(hourly * max(0.0, now - started) / 3600, 4)
+                              if hourly is not None and started is not None else None)
+            out["mine"] = mine
+            out["can_stop"] = kind in STOPPABLE and (mine or (kind != "app" and row.get("owner") is None))
+            if row.get("this_app") and this_app_idle_minutes is not None:
+                out["idle"] = this_app_idle_minutes >= IDLE_FLAG_MINUTES
+            out.setdefault("idle", None)
+            rows.append(out)
+            summary = by_kind.setdefault(kind, {"kind": kind, "count": 0, "burn_rate_per_hour": 0.0,
+                                                "accrued": 0.0, "unpriced": 0})
+            summary["count"] += 1
+            if hourly is None:
+                summary["unpriced"] += 1
+            else:
+                summary["burn_rate_per_hour"] += hourly
+                summary["accrued"] += out["accrued"] or 0.0
+    rows.sort(key=lambda r: (not r["mine"], -(r["hourly_price"] or 0.0), r["kind"], r["name"]))
+    burn = sum(r["hourly_price"] for r in rows if r["hourly_price"] is not None)
+    reasons = [stale_reason] if stale_reason else []
+    reasons += [f"{e['message']} (showing the last good list of {e['kind'].replace('_', ' ')}s)"
+                for e in errors if e["stale"]]
+    for summary in by_kind.values():
+        summary["burn_rate_per_hour"] = round(summary["burn_rate_per_hour"], 4)
+        summary["accrued"] = round(summary["accrued"], 2)
+    return {
+        "available": True,
+        "reason": " ".join(reasons) or None,
+        "scope": scope,
+        "currency": "USD",
+        "burn_rate_per_hour": round(burn, 4),
+        "forecast": {"day": round(burn * 24, 2), "month": round(burn * HOURS_PER_MONTH, 2)},
+        "resources": rows,
+        "stale": bool(stale_reason or stale_kinds),
+        "stale_kinds": stale_kinds,
+        "as_of": _iso(inventory.collected_at),
+        "accrued_as_of": _iso(now),
+        "errors": errors,
+        "by_kind": [by_kind[k] for k in KINDS if k in by_kind],
+        "unpriced": sum(1 for r in rows if r["hourly_price"] is None),
+        "viewer": viewer,
+        "prices": prices,
+        "price_sources": {key: price.to_json() for price, key in sources.items()},
+    }
+
+
+class RenderedAnswer:
+    """One answer's JSON, and its gzip made on first demand (a domain's answer shrinks ~10x)."""
+
+    def __init__(self, inventory: Inventory | None, stale_reason: str | None, body: bytes):
+        self.inventory = inventory
+        self.stale_reason = stale_reason
+        self.body = body
+        self._gzipped: bytes | None = None
+
+    async def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = await asyncio.to_thread(gzip.compress, self.body, 6, mtime=0)
+        return self._gzipped
+
+
+class CostReports:
+    """Rendered answers, kept until their inventory round (or its staleness) changes. Rendering a large
+    domain takes tens of milliseconds, so it runs in a worker thread, never on the event loop."""
+
+    def __init__(self):
+        self._answers: dict[tuple, RenderedAnswer] = {}
+
+    async def answer(self, inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
+                     build: Callable[[], dict]) -> RenderedAnswer:
+        key = (scope, viewer)
+        kept = self._answers.get(key)
+        if kept is not None and kept.inventory is inventory and kept.stale_reason == stale_reason:
+            return kept
+        body = await asyncio.to_thread(lambda: json.dumps(build(), separators=(",", ":")).encode("utf-8"))
+        answer = RenderedAnswer(inventory, stale_reason, body)
+        if len(self._answers) >= _MAX_RENDERS:
+            self._answers.clear()  # many viewers of a shared space: start over rather than grow
+        self._answers[key] = answer
+        return answer
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,87 @@
+"""Routes of the cost feature: GET cost, POST cost/stop, GET cost/spend, GET idle, POST idle/keep-alive,
+GET domain. Thin: parse, ask the service, answer."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import StudioCollabError
+from ..handler import StudioCollabHandler
+from .service import CostService
+
+
+class _CostHandler(StudioCollabHandler):
+    auth_resource = "studio_collab:cost"
+    cost: CostService
+
+    async def viewer(self) -> str | None:
+        return await self.cost.studio.viewer(self.current_user)
+
+
+class CostHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        scope = self.get_query_argument("scope", "domain")
+        answer = await self.cost.cost_answer(scope, await self.viewer())
+        # Already JSON, rendered once per inventory round and shared by every poller; a domain of a thousand
+        # resources is ~0.7 MB of it, so browsers (which all accept gzip) get the compressed copy.
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(await answer.gzipped())
+        else:
+            self.finish(answer.body)
+
+
+class StopHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        kind, name = body.get("kind"), body.get("name")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            raise StudioCollabError("invalid_request", "Send {\"kind\", \"name\"} of the resource to stop.", 400)
+        self.reply(await self.cost.stop_resource(kind, name, await self.viewer()))
+
+
+class SpendHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.cost.spend())
+
+
+class IdleHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.cost.idle_status())
+
+
+class KeepAliveHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.reply(await self.cost.keep_alive(await self.viewer()))
+
+
+class DomainHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.cost.domain())
+
+
+def route_handlers(services: dict) -> list[tuple]:
+    kwargs = {"cost": services["features"]["cost"]}
+    return [
+        ("cost", CostHandler, kwargs),
+        ("cost/stop", StopHandler, kwargs),
+        ("cost/spend", SpendHandler, kwargs),
+        ("idle", IdleHandler, kwargs),
+        ("idle/keep-alive", KeepAliveHandler, kwargs),
+        ("domain", DomainHandler, kwargs),
+    ]

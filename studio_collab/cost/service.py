@@ -1,0 +1,224 @@
+"""The cost feature's service (rows C1-C7, D2): Tornado-free; routes.py only parses and answers.
+
+One inventory per domain is cached (TTL + single-flight in the shared cache), so twenty tabs polling make
+one round of AWS calls per TTL; "mine" is a filter of that same inventory. A refresh that fails for a kind
+keeps that kind's previous rows, marked stale with the reason; one that fails for every kind serves the
+last good inventory through ``cache.get_or_stale``. After a failure AWS is left alone for a short while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..errors import StudioCollabError
+from .idle import IdleWatch
+from .inventory import KINDS, Inventory, ResourceInventory, with_stale
+from .posture import DomainPosture
+from .price_list import PriceListCache, fetch_price_list, is_fresh
+from .prices import Price, PriceTable
+from .report import CostReports, RenderedAnswer, price_rows, render
+from .stop import ResourceStopper
+
+log = logging.getLogger(__name__)
+
+# A Price List that could not be read (VPC-only domains often cannot reach it) is tried again this much later.
+PRICE_RETRY_SECONDS = 3600
+
+
+class CostService:
+    def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
+                 ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
+                 price_cache: PriceListCache | None = None, cost_explorer: bool = False):
+        self.context = context
+        self.aws = aws
+        self.cache = cache
+        self.studio = studio
+        self.prices = prices
+        self.idle = idle
+        self.posture = posture
+        self.ttl = ttl
+        self.inventory = ResourceInventory(aws, context, concurrency)
+        self.price_refresh = price_refresh
+        self.price_cache = price_cache
+        self.cost_explorer = cost_explorer
+        self.reports = CostReports()
+        self.stopper = ResourceStopper(aws, studio, context)
+        self._last_good: Inventory | None = None
+        self._last_failure: tuple[float, StudioCollabError] | None = None
+        self._refresh_task = None
+        self._warm_task = None
+        self._price_refresh_failed_at: float | None = None
+
+    @property
+    def region(self) -> str | None:
+        return self.context.region or self.aws.settings.region
+
+    async def availability(self) -> dict:
+        if not self.region:
+            return {"available": False, "reason": "No AWS region here: set AWS_REGION (outside Studio) to see "
+                                                  "what runs and what it costs."}
+        return {"available": True, "reason": None}
+
+    def start(self) -> None:
+        self.idle.start()
+        if not self.region:
+            return
+        loop = asyncio.get_running_loop()
+        # Making the SageMaker client loads its ~2 MB service model (about a second): do it now, off the
+        # loop, rather than in the first panel's request.
+        self._warm_task = loop.create_task(self.aws.in_thread(self.aws.client, "sagemaker"))
+        if self.price_cache is not None or self.price_refresh:
+            self._refresh_task = loop.create_task(self._prices_at_start())
+
+    async def stop(self) -> None:
+        await self.idle.stop()
+        for task in (self._refresh_task, self._warm_task):
+            if task is not None and not task.done():
+                task.cancel()
+
+    async def _prices_at_start(self) -> None:
+        """Use the Price List snapshot on disk, then refresh it if it is missing or older than a week."""
+        if self.price_cache is not None:
+            cached = await self.aws.in_thread(self.price_cache.load)
+            if cached is not None and cached.region == self.region:
+                self.prices = self.prices.with_price_list(cached)
+                self.cache.invalidate(self._key())
+        if self.price_refresh and not is_fresh(self.prices.price_list, self.region):
+            await self.refresh_prices()
+
+    def _refresh_prices_if_old(self) -> None:
+        """A server that runs for weeks refreshes its prices weekly, from the first request after they aged."""
+        failed_recently = self._price_refresh_failed_at is not None and \
+            time.monotonic() - self._price_refresh_failed_at < PRICE_RETRY_SECONDS
+        if self.price_refresh and not failed_recently and (self._refresh_task is None or self._refresh_task.done()) \
+                and not is_fresh(self.prices.price_list, self.region):
+            self._refresh_task = asyncio.get_running_loop().create_task(self.refresh_prices())
+
+    # --- prices --------------------------------------------------------------------------------------------
+    async def refresh_prices(self) -> dict:
+        """Read this region's prices from the Price List API; on failure the bundled table keeps serving."""
+        try:
+            snapshot = await fetch_price_list(self.aws, self.region)
+        except StudioCollabError as err:
+            self._price_refresh_failed_at = time.monotonic()
+            log.warning("studio-collab cost: Price List refresh failed (%s); bundled prices stay", err.message)
+            return {"refreshed": False, "reason": err.message}
+        if self.price_cache is not None:
+            await self.aws.in_thread(self.price_cache.save, snapshot)
+        self.prices = self.prices.with_price_list(snapshot)
+        self.cache.invalidate(self._key())
+        count = sum(len(types) for types in snapshot.prices.values())
+        log.info("studio-collab cost: %d prices refreshed from the Price List API for %s", count, self.region)
+        return {"refreshed": True, "prices": count, "fetched_at": snapshot.fetched_at}
+
+    def price_of(self, component: str | None, instance_type: str | None) -> Price:
+        if instance_type == "system":
+            return Price(0.0, False, "not_billed", "Studio's 'system' instance is not billed.", None)
+        if component is None:
+            return Price(None, False, "none", "This kind of app has no hourly instance price here.", None)
+        return self.prices.lookup(self.region, component, instance_type)
+
+    # --- inventory (GET cost) ------------------------------------------------------------------------------
+    def _key(self) -> tuple:
+        return ("cost:inventory", self.context.domain_id, self.region)
+
+    async def cost_answer(self, scope: str, viewer: str | None) -> RenderedAnswer:
+        """The GET cost answer as JSON bytes (rendered once per inventory round, scope and viewer)."""
+        if scope not in ("domain", "mine"):
+            raise StudioCollabError("invalid_scope", "scope must be 'domain' or 'mine'.", 400)
+        availability = await self.availability()
+        if not availability["available"]:
+            return RenderedAnswer(None, None, json.dumps({
+                **availability, "scope": scope, "currency": "USD", "burn_rate_per_hour": 0.0,
+                "forecast": {"day": 0.0, "month": 0.0}, "resources": [], "stale": False, "errors": [], "by_kind": [],
+                "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
+                "price_sources": {}}).encode("utf-8"))
+        cached = await self.cache.get_or_stale(self._key(), self._load, self.ttl)
+        self._refresh_prices_if_old()
+        idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
+        return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
+            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices))
+
+    async def _load(self) -> Inventory:
+        # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a
+        # throttled AWS is not hit harder by every tab that polls.
+        if self._last_failure and time.monotonic() - self._last_failure[0] < self.ttl \
+                and self._last_good is not None:
+            raise self._last_failure[1]
+        inventory = await self.inventory.collect()
+        failed = [r for r in inventory.results.values() if r.transient]
+        if failed and len(failed) == len(KINDS):
+            self._last_failure = (time.monotonic(), failed[0].error)
+            raise failed[0].error
+        previous = self._last_good
+        for result in failed:
+            old = previous.results.get(result.kind) if previous else None
+            if old is not None and (old.error is None or old.stale_since):
+                inventory.results[result.kind] = with_stale(result, old, previous.collected_at)
+        self._last_failure = (time.monotonic(), failed[0].error) if failed else None
+        price_rows(inventory, self.price_of)
+        self._last_good = inventory
+        return inventory
+
+    def _this_app_idle_minutes(self) -> float | None:
+        try:
+            return self.idle.activity()["idle_seconds"] / 60
+        except Exception:  # noqa: BLE001 - the idle flag is a hint; the table must not fail on it
+            log.debug("idle activity unavailable", exc_info=True)
+            return None
+
+    # --- stop (POST cost/stop) -----------------------------------------------------------------------------
+    async def stop_resource(self, kind: str, name, viewer: str | None) -> dict:
+        answer = await self.stopper.stop(kind, name, viewer)
+        self.cache.invalidate(self._key())  # the next GET cost shows it stopping
+        return answer
+
+    # --- billed spend (GET cost/spend, optional) -----------------------------------------------------------
+    async def spend(self) -> dict:
+        if not self.cost_explorer:
+            return {"available": False, "reason": "Billed spend is off (StudioCollabApp.cost_explorer_enabled).",
+                    "period": None, "total": None, "currency": "USD", "by_space": [], "note": None}
+        return await self.cache.get(("cost:spend", self.context.domain_id), self._load_spend, 6 * 3600)
+
+    async def _load_spend(self) -> dict:
+        end = datetime.now(timezone.utc).date()
+        start = end - timedelta(days=30)
+        answer = await self.aws.call(
+            "ce", "GetCostAndUsage", region="us-east-1", TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+            Granularity="MONTHLY", Metrics=["UnblendedCost"],
+            Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}},
+            GroupBy=[{"Type": "TAG", "Key": "sagemaker:space-arn"}])
+        by_space: dict[str, float] = {}
+        currency = "USD"
+        for period in answer.get("ResultsByTime") or []:
+            for group in period.get("Groups") or []:
+                key = (group.get("Keys") or [""])[0].split("$", 1)[-1] or "untagged"
+                metric = (group.get("Metrics") or {}).get("UnblendedCost") or {}
+                currency = metric.get("Unit", currency)
+                by_space[key] = by_space.get(key, 0.0) + float(metric.get("Amount", 0) or 0)
+        return {"available": True, "reason": None, "period": {"start": start.isoformat(), "end": end.isoformat()},
+                "total": round(sum(by_space.values()), 2), "currency": currency,
+                "by_space": [{"space_arn": k, "amount": round(v, 2)} for k, v in
+                             sorted(by_space.items(), key=lambda kv: -kv[1])],
+                "note": "Billed spend from Cost Explorer: it lags about a day behind, and needs the "
+                        "sagemaker:space-arn cost allocation tag to be activated."}
+
+    # --- idle and posture ----------------------------------------------------------------------------------
+    async def idle_status(self) -> dict:
+        return await self.idle.status()
+
+    async def keep_alive(self, viewer: str | None) -> dict:
+        self.idle.keep_alive(viewer)
+        return await self.idle.status()
+
+    async def domain(self) -> dict:
+        return await self.posture.read()
+
+
+def default_price_cache_path(configured: str) -> Path:
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "studio-collab" / "prices.json"

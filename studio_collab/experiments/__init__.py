@@ -1,0 +1,20 @@
+"""Experiments (rows E1-E5): MLflow runs, SageMaker training jobs and legacy SageMaker Experiments."""
+
+from __future__ import annotations
+
+from .legacy import LegacyExperimentSource
+from .mlflow import MlflowSource, settings_from
+from .service import ExperimentsService
+from .training_jobs import TrainingJobSource
+
+
+def build_service(app, services: dict) -> ExperimentsService:
+    context, aws, cache = services["context"], services["aws"], services["cache"]
+    ttl = float(app.experiments_cache_ttl_seconds)
+    region = aws.settings.region or context.region
+    sources = [
+        MlflowSource(settings_from(app), aws, context, cache),
+        TrainingJobSource(aws, cache, ttl, region),
+        LegacyExperimentSource(aws, cache, ttl, region),
+    ]
+    return ExperimentsService(sources, cache, ttl)

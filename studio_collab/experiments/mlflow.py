@@ -1,0 +1,278 @@
+"""MLflow runs through MLflow's documented REST API (``/api/2.0/mlflow/...``).
+
+No ``import mlflow``: the package costs ~155 MB and 1.5 s to import, more than this whole extension may use.
+Requests go through Tornado's async HTTP client with connect and request timeouts, so a slow or dead
+server costs one timeout and no thread. Ordering, filtering and paging happen in MLflow's ``runs/search``,
+so one page of runs is all that is ever held in memory, however many runs the experiment has.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from ..errors import StudioCollabError, bad_request, not_found
+from ..studio.aws import AwsClients
+from ..studio.cache import TtlCache
+from ..studio.context import StudioContext
+from .run_order import RunOrder, unknown_key_error
+from .tracking import RequestSigner, TrackingTarget, active_tracking_server, target_from_uri
+
+log = logging.getLogger(__name__)
+
+API = "/api/2.0/mlflow/"
+MAX_EXPERIMENTS = 2000
+MAX_HISTORY_POINTS = 5000
+# Tags people set themselves are shown; of MLflow's own tags only these few say something about a run.
+_SYSTEM_TAGS_SHOWN = {"mlflow.user", "mlflow.source.name", "mlflow.source.git.commit", "mlflow.note.content",
+                      "mlflow.parentRunId"}
+_MAX_TAG_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class MlflowSettings:
+    tracking_uri: str | None  # admin config
+    env_tracking_uri: str | None  # $MLFLOW_TRACKING_URI
+    endpoint_url: str | None  # override of the SageMaker endpoint
+    timeout: float
+    resolve_ttl: float
+    env: dict
+
+
+class MlflowSource:
+    """One of the experiment sources: an MLflow tracking server, plain or SageMaker-managed."""
+
+    name = "mlflow"
+    title = "MLflow"
+
+    def __init__(self, settings: MlflowSettings, aws: AwsClients, context: StudioContext, cache: TtlCache):
+        self.settings = settings
+        self.aws = aws
+        self.context = context
+        self.cache = cache
+        self.signer = RequestSigner(aws)
+        self._http = None
+
+    # --- which server -------------------------------------------------------------------------
+    def configured(self) -> bool:
+        return bool(self.settings.tracking_uri or self.settings.env_tracking_uri or self.context.in_studio)
+
+    async def target(self) -> TrackingTarget:
+        return await self.cache.get(("experiments", "mlflow-target"), self._resolve, self.settings.resolve_ttl)
+
+    async def _resolve(self) -> TrackingTarget:
+        s = self.settings
+        if s.tracking_uri:
+            return target_from_uri(s.tracking_uri, "config", s.endpoint_url, s.env)
+        if s.env_tracking_uri:
+            return target_from_uri(s.env_tracking_uri, "environment", s.endpoint_url, s.env)
+        if not self.context.in_studio:
+            raise StudioCollabError("mlflow_not_configured", "No MLflow tracking server is set: configure "
+                                    "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.", 503)
+        servers = await self.aws.paginate("sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries",
+                                          region=self.context.region, limit=500)
+        active = active_tracking_server(servers)
+        if active is None:
+            raise StudioCollabError("mlflow_not_configured", "This account has no active SageMaker MLflow tracking "
+                                    "server in this region. Create one in Studio (MLflow), or set "
+                                    "StudioCollabApp.mlflow_tracking_uri.", 503)
+        return target_from_uri(active["TrackingServerArn"], "studio", s.endpoint_url, s.env)
+
+    # --- the REST calls -------------------------------------------------------------------------
+    async def request(self, method: str, endpoint: str, query: dict | None = None, body: dict | None = None) -> dict:
+        from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+        target = await self.target()
+        url = target.base_url + API + endpoint
+        if query:
+            url += "?" + urlencode(query)
+        data = json.dumps(body).encode() if body is not None else None
+        if target.is_sagemaker:
+            headers = await self.signer.sign(target, method, url, data)
+        else:
+            headers = target.static_headers()
+        if self._http is None:
+            # Our own client (not the shared singleton): MLflow traffic never queues behind other features'.
+            self._http = AsyncHTTPClient(force_instance=True, max_clients=16)
+        timeout = self.settings.timeout
+        request = HTTPRequest(url, method=method, headers=headers, body=data, connect_timeout=min(timeout, 5.0),
+                              request_timeout=timeout, follow_redirects=False, decompress_response=True)
+        try:
+            response = await self._http.fetch(request, raise_error=False)
+        except Exception as err:  # noqa: BLE001 - timeouts, refused connections, DNS and TLS failures alike
+            # raise_error=False covers HTTP statuses only; a timeout or a refused connection still raises.
+            log.info("MLflow %s %s: %s", method, endpoint, err)
+            reason = "did not answer in time" if "timeout" in str(err).lower() else "is not reachable"
+            raise StudioCollabError("mlflow_unreachable", f"MLflow at {target.uri} {reason} (waited up to "
+                                    f"{timeout:g} s). Check that the tracking server is running, then retry.",
+                                    503) from None
+        return _answer(target, endpoint, response)
+
+    # --- what the service asks -----------------------------------------------------------------
+    async def experiments(self) -> list[dict]:
+        found: list[dict] = []
+        token = None
+        while len(found) < MAX_EXPERIMENTS:
+            body: dict[str, Any] = {"max_results": 1000, "view_type": "ACTIVE_ONLY",
+                                    "order_by": ["last_update_time DESC"]}
+            if token:
+                body["page_token"] = token
+            page = await self.request("POST", "experiments/search", body=body)
+            found.extend({"source": self.name, "id": str(e["experiment_id"]), "name": e.get("name") or "",
+                          "last_update_time": e.get("last_update_time")} for e in page.get("experiments", []))
+            token = page.get("next_page_token")
+            if not token:
+                break
+        return found[:MAX_EXPERIMENTS]
+
+    async def experiment(self, experiment_id: str) -> dict:
+        try:
+            answer = await self.request("GET", "experiments/get", {"experiment_id": experiment_id})
+        except StudioCollabError as err:
+            if err.status in (400, 404):  # MLflow says 400 for an id that is not a number
+                raise not_found(f"MLflow experiment '{experiment_id[:80]}'") from None
+            raise
+        experiment = answer.get("experiment") or {}
+        if experiment.get("lifecycle_stage") == "deleted":
+            raise not_found(f"MLflow experiment '{experiment_id[:80]}'")
+        return {"source": self.name, "id": str(experiment.get("experiment_id")), "name": experiment.get("name")}
+
+    async def runs(self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None,
+                   filter_text: str | None) -> dict:
+        body: dict[str, Any] = {"experiment_ids": [experiment_id], "max_results": limit,
+                                "order_by": [order.mlflow_clause()], "run_view_type": "ACTIVE_ONLY"}
+        if filter_text:
+            body["filter"] = filter_text
+        if page_token:
+            body["page_token"] = page_token
+        try:
+            page = await self.request("POST", "runs/search", body=body)
+        except StudioCollabError as err:
+            raise _search_error(err, filter_text, page_token) from None
+        runs = [run_from_mlflow(r) for r in page.get("runs", [])]
+        if order.is_value and not page_token and runs and order.value_of(runs[0]) is None:
+            # MLflow sorts runs lacking the key last in both directions: if the top run lacks it, none has it.
+            raise unknown_key_error(order, runs, bool(filter_text))
+        return {"runs": runs, "next_page_token": page.get("next_page_token") or None}
+
+    async def run(self, run_id: str) -> dict:
+        try:
+            answer = await self.request("GET", "runs/get", {"run_id": run_id})
+        except StudioCollabError as err:
+            if err.status in (400, 404):
+                raise not_found(f"MLflow run '{run_id[:80]}'") from None
+            raise
+        raw = answer.get("run") or {}
+        if (raw.get("info") or {}).get("lifecycle_stage") == "deleted":
+            raise not_found(f"MLflow run '{run_id[:80]}'")
+        return run_from_mlflow(raw)
+
+    async def metric_history(self, run_id: str, key: str) -> dict:
+        answer = await self.request("GET", "metrics/get-history", {"run_id": run_id, "metric_key": key,
+                                                                   "max_results": MAX_HISTORY_POINTS})
+        points = [{"step": int(m.get("step") or 0), "timestamp": m.get("timestamp"), "value": _number(m.get("value"))}
+                  for m in answer.get("metrics", [])]
+        points.sort(key=lambda p: (p["step"], p["timestamp"] or 0))
+        return {"points": points, "truncated": bool(answer.get("next_page_token"))}
+
+    async def ui_link(self, experiment_id: str | None, run_id: str | None) -> dict:
+        target = await self.target()
+        if not target.is_sagemaker:
+            return {"url": target.ui_url(experiment_id, run_id), "presigned": False}
+        # A presigned URL works once and for a minute: made on each click, never cached.
+        if target.kind == "mlflow-app":
+            answer = await self.aws.call("sagemaker", "CreatePresignedMlflowAppUrl", region=target.region,
+                                         Arn=target.arn, ExpiresInSeconds=60)
+        else:
+            answer = await self.aws.call("sagemaker", "CreatePresignedMlflowTrackingServerUrl", region=target.region,
+                                         TrackingServerName=target.resource_name, ExpiresInSeconds=60)
+        return {"url": answer["AuthorizedUrl"], "presigned": True}
+
+    async def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
+def settings_from(app) -> MlflowSettings:
+    env = dict(os.environ)
+    return MlflowSettings(
+        tracking_uri=app.mlflow_tracking_uri or None,
+        env_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None,
+        endpoint_url=app.mlflow_endpoint_url or env.get("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT") or None,
+        timeout=float(app.mlflow_timeout_seconds),
+        resolve_ttl=float(app.cache_ttl_seconds),
+        env={k: v for k, v in env.items() if k.startswith("MLFLOW_TRACKING_")},
+    )
+
+
+def run_from_mlflow(raw: dict) -> dict:
+    info = raw.get("info") or {}
+    data = raw.get("data") or {}
+    tags = {t["key"]: t.get("value", "") for t in data.get("tags", []) if "key" in t}
+    run_id = info.get("run_id") or info.get("run_uuid") or ""
+    return {
+        "id": run_id,
+        "name": info.get("run_name") or tags.get("mlflow.runName") or run_id[:8],
+        "status": info.get("status") or "UNKNOWN",
+        "start_time": info.get("start_time"),
+        "end_time": info.get("end_time"),
+        "params": {p["key"]: p.get("value", "") for p in data.get("params", []) if "key" in p},
+        "metrics": {m["key"]: _number(m.get("value")) for m in data.get("metrics", []) if "key" in m},
+        "tags": {k: v[:_MAX_TAG_CHARS] for k, v in tags.items()
+                 if not k.startswith("mlflow.") or k in _SYSTEM_TAGS_SHOWN},
+        "experiment_id": str(info.get("experiment_id", "")),
+        "source": "mlflow",
+        "details": {"user": info.get("user_id") or None},
+    }
+
+
+def _number(value: Any) -> float | None:
+    """MLflow's JSON writes NaN and infinities as strings; JSON has no such numbers, so they become null."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _answer(target: TrackingTarget, endpoint: str, response) -> dict:
+    where = f"MLflow at {target.uri}"
+    if response.code == 599:  # some HTTP clients report network failures as a response
+        raise StudioCollabError("mlflow_unreachable", f"{where} is not reachable. Check that the tracking server is "
+                                "running, then retry.", 503)
+    if response.code in (401, 403):  # often an HTML page from a proxy or the SageMaker endpoint
+        hint = ("the space's execution role needs sagemaker-mlflow:* on this tracking server" if target.is_sagemaker
+                else "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN for the Jupyter server")
+        raise StudioCollabError("mlflow_access_denied", f"{where} refused access: {hint}.", 403)
+    try:
+        payload = json.loads(response.body or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) and response.code == 404:
+        raise StudioCollabError("mlflow_error", f"{where} does not look like an MLflow server (HTTP 404 for its REST "
+                                "API). Check the tracking URI.", 503)
+    if response.code >= 500 or not isinstance(payload, dict):
+        log.warning("MLflow %s answered HTTP %s", endpoint, response.code)
+        raise StudioCollabError("mlflow_error", f"{where} answered HTTP {response.code} to {endpoint}. The server "
+                                "may be starting or overloaded; retry in a minute.", 503)
+    if response.code == 404:
+        raise StudioCollabError("mlflow_not_found", str(payload.get("message") or "Not found")[:300], 404)
+    if response.code >= 300:
+        raise StudioCollabError("mlflow_invalid_request", str(payload.get("message") or "Bad request")[:300], 400)
+    return payload
+
+
+def _search_error(err: StudioCollabError, filter_text: str | None, page_token: str | None) -> StudioCollabError:
+    if err.code != "mlflow_invalid_request":
+        return err
+    if page_token and "token" in err.message.lower():
+        return bad_request("invalid_page_token", "This page token is not valid any more. Reload the runs.")
+    if filter_text:
+        return bad_request("invalid_filter", f"MLflow cannot use this filter: {err.message}")
+    return bad_request("invalid_order_by", f"MLflow cannot order runs this way: {err.message}")

@@ -1,0 +1,156 @@
+"""GET repos · POST repos/{id}/clone · POST repos/{id}/sync · GET open (the open-in-Studio page)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from ..errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
+from ..handler import StudioCollabHandler
+from .service import GitService
+
+REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"
+
+
+class ReposHandler(StudioCollabHandler):
+    auth_resource = "studio_collab:git"
+    git: GitService
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.git.list_repos())
+
+
+class CloneHandler(StudioCollabHandler):
+    auth_resource = "studio_collab:git"
+    git: GitService
+
+    @web.authenticated
+    @authorized
+    async def post(self, repo_id: str) -> None:
+        self.json_body()
+        job = await self.git.start_clone(repo_id, owner=_username(self))
+        self.reply({"job": job.to_json()}, 202)
+
+
+class SyncHandler(StudioCollabHandler):
+    auth_resource = "studio_collab:git"
+    git: GitService
+
+    @web.authenticated
+    @authorized
+    async def post(self, repo_id: str) -> None:
+        body = self.json_body()
+        backup = body.get("backup_and_reclone", False)
+        if not isinstance(backup, bool):
+            raise StudioCollabError("invalid_request", "backup_and_reclone must be true or false.", 400)
+        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=_username(self))
+        self.reply({"job": job.to_json()}, 202)
+
+
+class OpenPageHandler(ExtensionHandlerMixin, JupyterHandler):
+    """A page, not JSON: it clones or syncs through the POST routes (with the XSRF token), then opens the
+    file. Loading it changes nothing; a link can name a catalog id and a path inside that repo, nothing else."""
+
+    auth_resource = "studio_collab:git"
+    git: GitService
+
+    def initialize(self, name: str | None = None, **services: Any) -> None:
+        super().initialize(name)
+        for key, value in services.items():
+            setattr(self, key, value)
+
+    @property
+    def nonce(self) -> str:
+        if not hasattr(self, "_nonce"):
+            self._nonce = secrets.token_urlsafe(18)
+        return self._nonce
+
+    @property
+    def content_security_policy(self) -> str:
+        # Only this page's own inline script and style run; it talks to this server only.
+        return "; ".join([super().content_security_policy, "default-src 'none'", f"script-src 'nonce-{self.nonce}'",
+                          f"style-src 'nonce-{self.nonce}'", "connect-src 'self'", "base-uri 'none'",
+                          "form-action 'none'"])
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        repo_id = self.get_query_argument("repo", "")
+        target = await self.git.open_target(repo_id, self.get_query_argument("path", ""))
+        self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's POSTs send back
+        lab_url = url_path_join(self.base_url, "lab")
+        data = {
+            "repo_id": repo_id,
+            "title": f"Opening {target['repo']['name']}",
+            "verb": "sync" if target["state"] == "cloned" else "clone",
+            "working": "Syncing…" if target["state"] == "cloned" else "Cloning…",
+            "opening": "Opening in JupyterLab…",
+            "api_url": url_path_join(self.base_url, "studio-collab") + "/",
+            "open_url": url_path_join(lab_url, "tree", quote(target["path"])),
+            "lab_url": lab_url,
+        }
+        self.set_header("Cache-Control", "no-store")
+        self.finish(_page(self.nonce, data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, StudioCollabError):
+            status_code, code, message = exc.status, exc.code, exc.message
+        elif status_code < 500:
+            code = HTTP_STATUS_CODES.get(status_code, "http_error")
+            message = HTTP_STATUS_MESSAGES.get(status_code) or self._reason
+        else:
+            code, message = "internal_error", "studio-collab hit an internal error; it is in the server log."
+        self.set_status(status_code)
+        if "text/html" in self.request.headers.get("Accept", ""):
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(_error_page(self.nonce, code, message))
+        else:
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"code": code, "message": message}))
+
+
+def _page(nonce: str, data: dict) -> str:
+    template = resources.files("studio_collab.git").joinpath("open_page.html").read_text("utf-8")
+    # JSON inside <script>: escape what could close the element or start markup
+    payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (template.replace("__NONCE__", nonce).replace("__DATA__", payload)
+            .replace("__TITLE__", _html_text(data["title"])))
+
+
+def _error_page(nonce: str, code: str, message: str) -> str:
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>studio-collab</title></head>"
+            f"<body><h1>Cannot open this link</h1><p role=\"alert\"><code>{_html_text(code)}</code> "
+            f"{_html_text(message)}</p></body></html>")
+
+
+def _html_text(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def _username(handler: web.RequestHandler) -> str | None:
+    user = handler.current_user
+    return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+
+
+def route_handlers(services: dict) -> list[tuple]:
+    kwargs = {"git": services["features"]["git"]}
+    return [
+        ("repos", ReposHandler, kwargs),
+        (rf"repos/{REPO_ID}/clone", CloneHandler, kwargs),
+        (rf"repos/{REPO_ID}/sync", SyncHandler, kwargs),
+        ("open", OpenPageHandler, kwargs),
+    ]

@@ -1,0 +1,303 @@
+"""The git feature's service: catalog, status, clone and sync jobs, background fetch and auto-clone.
+
+Tornado-free. git runs only in worker threads (two pools: long transfers, and quick status reads so a
+clone never delays ``GET repos``), each repo has its own asyncio lock (never one lock for all), and
+clone and sync are jobs of the shared :class:`JobRegistry` keyed ``git:<repo id>``, so a second click
+gets the running job whatever it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import shutil
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..errors import StudioCollabError
+from ..jobs import JobRegistry, JobReporter
+from .catalog import RepoCatalog
+from .clone import backup_name, clone_repo, occupied_error, sweep_leftovers, target_state
+from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
+from .credentials import CREDENTIAL_CONFIG, GitCredentials
+from .failures import explain
+from .repo_spec import RepoSpec, check_repo_path, resolve_inside
+from .status import fetch_upstream, read_status
+from .sync import RepoSync
+from .worktree import Worktree
+
+log = logging.getLogger(__name__)
+
+_STATUS_TTL = 3.0  # seconds a status read serves every tab
+_GIT_ERRORS = (GitCommandFailed, GitTimedOut, OSError)
+
+
+class GitService:
+    def __init__(self, *, catalog: RepoCatalog, runner: GitRunner, credentials: GitCredentials, jobs: JobRegistry,
+                 root: Path, timeout: float, fetch_interval: float, auto_clone: bool,
+                 config_error: str | None = None):
+        self.catalog = catalog
+        self.runner = runner
+        self.credentials = credentials
+        self.jobs = jobs
+        self.root = root
+        self.timeout = timeout
+        self.fetch_interval = fetch_interval
+        self.auto_clone = auto_clone
+        self.config_error = config_error
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._work_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-git")
+        self._status_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-git-status")
+        self._status: dict[str, tuple[float, dict]] = {}
+        self._last_fetch: dict[str, float] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    # --- feature contract ------------------------------------------------------------------------
+    async def availability(self) -> dict:
+        if self.config_error:
+            return {"available": False, "reason": f"The repository catalog config is refused: {self.config_error}"}
+        if shutil.which(self.runner.executable) is None:
+            return {"available": False, "reason": "git is not installed in this image."}
+        return {"available": True, "reason": None}
+
+    def start(self) -> None:
+        if self.config_error is None:
+            self._tasks.append(asyncio.get_running_loop().create_task(self._background()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._work_pool.shutdown(wait=False, cancel_futures=True)
+        self._status_pool.shutdown(wait=False, cancel_futures=True)
+        self.credentials.close()
+
+    # --- GET repos -------------------------------------------------------------------------------
+    async def list_repos(self) -> dict:
+        self._require_usable()
+        specs, warnings = await self.catalog.load()
+        entries = await asyncio.gather(*(self._entry(spec) for spec in specs))
+        return {"repos": list(entries), "warnings": warnings}
+
+    async def _entry(self, spec: RepoSpec) -> dict:
+        entry = spec.display()
+        job = self.jobs.active_for(_key(spec.id))
+        latest = self.jobs.latest_for(_key(spec.id))
+        try:
+            seen = await self._read_status(spec)
+        except StudioCollabError as err:
+            return {**entry, "state": "error", "status": None, "error": err.to_json(), "job": _job(job)}
+        state = {"free": "not_cloned", "cloned": "cloned", "occupied": "error"}[seen["state"]]
+        error = occupied_error(spec).to_json() if seen["state"] == "occupied" else None
+        if job is not None and job.kind == "git_clone":
+            state = "cloning"
+        elif job is None and error is None and latest is not None and latest.state == "failed":
+            # every tab sees the last failure and its next step (e.g. history_diverged → backup-and-reclone)
+            error = latest.error
+            state = "error" if state == "not_cloned" else state
+        return {**entry, "state": state, "status": seen["status"], "error": error, "job": _job(job)}
+
+    async def _read_status(self, spec: RepoSpec) -> dict:
+        remembered = self._status.get(spec.id)
+        fresh = remembered is not None and time.monotonic() - remembered[0] < _STATUS_TTL
+        if fresh or (remembered is not None and self._locks[spec.id].locked()):
+            return remembered[1]  # a running job owns the repo: show the last status instead of waiting
+        loop = asyncio.get_running_loop()
+        try:
+            seen = await loop.run_in_executor(self._status_pool, read_status, self.runner, self.root, spec,
+                                              self.timeout)
+        except _GIT_ERRORS as err:
+            raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
+        self._status[spec.id] = (time.monotonic(), seen)
+        return seen
+
+    # --- clone and sync --------------------------------------------------------------------------
+    async def start_clone(self, repo_id: str, owner: str | None = None):
+        self._require_usable()
+        spec = await self.catalog.get(repo_id)
+        running = self.jobs.active_for(_key(repo_id))
+        if running is not None:
+            return running
+        seen = (await self._read_fresh_status(spec))["state"]
+        if seen == "cloned":
+            raise StudioCollabError("already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync "
+                                    "to update it.", 409)
+        if seen == "occupied":
+            raise occupied_error(spec)
+        return self.jobs.start("git_clone", _key(repo_id), functools.partial(self._clone_job, spec), owner)
+
+    async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None):
+        self._require_usable()
+        spec = await self.catalog.get(repo_id)
+        running = self.jobs.active_for(_key(repo_id))
+        if running is not None:
+            return running
+        seen = (await self._read_fresh_status(spec))["state"]
+        if seen == "occupied":
+            raise occupied_error(spec)
+        if seen != "cloned":
+            raise StudioCollabError("not_cloned", f"{spec.name} is not cloned yet. Clone it first.", 409)
+        work = functools.partial(self._sync_job, spec, backup_and_reclone)
+        return self.jobs.start("git_sync", _key(repo_id), work, owner)
+
+    async def open_target(self, repo_id: str, path: object) -> dict:
+        """What the open page needs: the repo, its state, and the file's path under the server root."""
+        self._require_usable()
+        spec = await self.catalog.get(repo_id)
+        relative = check_repo_path(path)
+        location = f"{spec.target}/{relative}" if relative else spec.target
+        seen = await self._read_fresh_status(spec)
+        if seen["state"] == "cloned":
+            resolve_inside(resolve_inside(self.root, spec.target), relative or ".")  # a symlink out is refused
+        return {"repo": spec.display(), "state": seen["state"], "path": location}
+
+    async def _read_fresh_status(self, spec: RepoSpec) -> dict:
+        self.forget_status(spec.id)
+        return await self._read_status(spec)
+
+    def forget_status(self, repo_id: str | None = None) -> None:
+        """Drop the remembered status (of one repo, or all): the next read asks git again."""
+        if repo_id is None:
+            self._status.clear()
+        else:
+            self._status.pop(repo_id, None)
+
+    async def _clone_job(self, spec: RepoSpec, reporter: JobReporter) -> dict:
+        async with self._locks[spec.id]:
+            try:
+                env, config, redact = await self._auth(spec)
+                return await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env,
+                                             config=config, redact=redact, cancel=reporter.cancel_event,
+                                             report=lambda f, t: reporter.report(f, t))
+            except _GIT_ERRORS as err:
+                raise explain(err, "clone the repository", bool(spec.credentials_secret)) from err
+            finally:
+                self.forget_status(spec.id)
+
+    async def _sync_job(self, spec: RepoSpec, backup_and_reclone: bool, reporter: JobReporter) -> dict:
+        async with self._locks[spec.id]:
+            try:
+                env, config, redact = await self._auth(spec)
+                if backup_and_reclone:
+                    return await self._in_thread(self._backup_and_reclone, spec, env, config, redact, reporter)
+                worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+                sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
+                                cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t))
+                result = await self._in_thread(sync.run)
+                self._last_fetch[spec.id] = time.monotonic()
+                return result
+            except _GIT_ERRORS as err:
+                raise explain(err, "sync the repository", bool(spec.credentials_secret)) from err
+            finally:
+                self.forget_status(spec.id)
+
+    def _backup_and_reclone(self, spec: RepoSpec, env, config, redact, reporter: JobReporter) -> dict:
+        """The user's folder is renamed (never deleted) and a fresh copy cloned; a failed clone puts the
+        folder back."""
+        target = resolve_inside(self.root, spec.target)
+        backup = backup_name(target)
+        os.rename(target, backup)
+        try:
+            clone_repo(self.runner, self.root, spec, timeout=self.timeout, env=env, config=config, redact=redact,
+                       cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t))
+        except BaseException:
+            if not target.exists():
+                os.rename(backup, target)
+            raise
+        kept = str(backup.relative_to(self.root))
+        return {"files": [{"path": spec.target, "outcome": "kept_local",
+                           "detail": f"Your previous folder, edits included, was renamed to '{kept}'."}],
+                "notes": [], "backup": kept}
+
+    async def _auth(self, spec: RepoSpec) -> tuple[dict | None, tuple[str, ...], Redactor | None]:
+        if not spec.credentials_secret:
+            return None, (), None
+        credential = await self.credentials.get(spec.credentials_secret)
+        return credential.environment(self.credentials.askpass()), CREDENTIAL_CONFIG, credential.redactor()
+
+    async def _in_thread(self, fn, *args, **kwargs):
+        future = asyncio.get_running_loop().run_in_executor(self._work_pool, functools.partial(fn, *args, **kwargs))
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The thread sees the job's cancel flag and kills git; the repo lock is held until it has
+            # also removed its temporary folder, so a retry never races the cleanup.
+            with contextlib.suppress(BaseException):
+                await future
+            raise
+
+    def _require_usable(self) -> None:
+        if self.config_error:
+            raise StudioCollabError("catalog_config_invalid", f"The repository catalog config is refused: "
+                                    f"{self.config_error}", 503)
+
+    # --- background: leftovers, auto-clone, fetch --------------------------------------------------
+    async def _background(self) -> None:
+        try:
+            specs, _ = await self.catalog.load()
+        except StudioCollabError as err:
+            log.warning("studio-collab git: catalog unavailable at start: %s", err.message)
+            specs = []
+        loop = asyncio.get_running_loop()
+        parents = set()
+        for spec in specs:
+            with contextlib.suppress(StudioCollabError):  # a target outside the root is refused elsewhere
+                parents.add(resolve_inside(self.root, spec.target).parent)
+        for parent in parents:
+            await loop.run_in_executor(self._status_pool, sweep_leftovers, parent, self.timeout)
+        if self.auto_clone:
+            await self._auto_clone(specs)
+        if self.fetch_interval > 0:
+            await self._fetch_loop()
+
+    async def _auto_clone(self, specs: list[RepoSpec]) -> None:
+        for spec in specs:
+            try:
+                if (await self._read_fresh_status(spec))["state"] != "free":
+                    continue
+                job = await self.start_clone(spec.id, owner="auto-clone")
+                await self.jobs.wait(job.id)
+            except StudioCollabError as err:
+                log.warning("studio-collab git: auto-clone of %s skipped: %s", spec.name, err.message)
+
+    async def _fetch_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(60.0, self.fetch_interval))
+            try:
+                specs, _ = await self.catalog.load()
+            except StudioCollabError:
+                continue
+            for spec in specs:
+                due = time.monotonic() - self._last_fetch.get(spec.id, float("-inf")) >= self.fetch_interval
+                if due and not self._locks[spec.id].locked() and self.jobs.active_for(_key(spec.id)) is None:
+                    await self._background_fetch(spec)
+
+    async def _background_fetch(self, spec: RepoSpec) -> None:
+        self._last_fetch[spec.id] = time.monotonic()  # also after a failure: retried next interval, not in a loop
+        async with self._locks[spec.id]:
+            loop = asyncio.get_running_loop()
+            try:
+                if await loop.run_in_executor(self._status_pool, target_state, self.runner, self.root, spec,
+                                              self.timeout) != "cloned":
+                    return
+                env, config, redact = await self._auth(spec)
+                worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+                await self._in_thread(fetch_upstream, worktree, spec.branch, env=env, config=config, redact=redact)
+            except (*_GIT_ERRORS, StudioCollabError) as err:
+                log.info("studio-collab git: background fetch of %s failed: %s", spec.name,
+                         getattr(err, "message", None) or type(err).__name__)
+            finally:
+                self.forget_status(spec.id)
+
+
+def _key(repo_id: str) -> str:
+    return f"git:{repo_id}"
+
+
+def _job(job) -> dict | None:
+    return job.to_json() if job is not None else None

@@ -1,0 +1,151 @@
+"""A cloned repo on disk, as the small set of plumbing questions clone, status and sync ask of it.
+
+Every call goes through :class:`GitRunner` (timeout, clean environment) and runs in the caller's worker
+thread. Paths travel NUL-separated (``-z``), so any file name survives; positionals follow ``--``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from ..errors import StudioCollabError
+from .command import GitResult, GitRunner, Redactor
+
+# Bookkeeping commits are made by this identity through the environment of that one git process:
+# the user's git config (global or the repo's) is never written.
+IDENTITY = {"GIT_AUTHOR_NAME": "studio-collab", "GIT_AUTHOR_EMAIL": "studio-collab@localhost",
+            "GIT_COMMITTER_NAME": "studio-collab", "GIT_COMMITTER_EMAIL": "studio-collab@localhost"}
+# Sync never runs the repo's hooks or asks for a signing key: its commits are bookkeeping, not the user's.
+LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enabled=false",
+                "merge.conflictStyle=merge", "core.quotePath=false")
+SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
+_STALE_LOCK_SECONDS = 600
+
+
+class Worktree:
+    def __init__(self, runner: GitRunner, path: Path, timeout: float):
+        self.runner = runner
+        self.path = Path(path)
+        self.timeout = timeout
+
+    # --- running git -----------------------------------------------------------------------------
+    def run(self, *args: str, check: bool = True, env: dict | None = None, timeout: float | None = None,
+            cancel: threading.Event | None = None, on_stderr_line=None, redact: Redactor | None = None,
+            config: tuple[str, ...] = (), stdout_bytes: bool = False) -> GitResult:
+        return self.runner.run(args, cwd=self.path, timeout=timeout or self.timeout, env=env,
+                               config=LOCAL_CONFIG + tuple(config), cancel=cancel, on_stderr_line=on_stderr_line,
+                               redact=redact, check=check, stdout_bytes=stdout_bytes)
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout
+
+    def commit(self, message: str, *args: str) -> None:
+        self.run("commit", "--no-verify", "-q", "-m", message, *args, env=IDENTITY)
+
+    # --- questions ---------------------------------------------------------------------------------
+    def origin_url(self) -> str | None:
+        result = self.run("config", "--get", "remote.origin.url", check=False)
+        return result.stdout.strip() or None
+
+    def rev(self, ref: str) -> str | None:
+        result = self.run("rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}", check=False)
+        return result.stdout.strip() or None
+
+    def current_branch(self) -> str | None:
+        result = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False)
+        return result.stdout.strip() or None
+
+    def default_remote_branch(self) -> str | None:
+        result = self.run("symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD", check=False)
+        name = result.stdout.strip()
+        return name.split("/", 1)[1] if name.startswith("origin/") else None
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return self.run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        result = self.run("merge-base", a, b, check=False)
+        return result.stdout.strip() or None
+
+    def changes(self, old: str, new: str) -> dict[str, str]:
+        """``{path: A|M|D|T}`` from ``old`` to ``new``, renames seen as delete + add."""
+        fields = self.out("diff", "--no-renames", "--name-status", "-z", old, new, "--").split("\0")
+        return {fields[i + 1]: fields[i][0] for i in range(0, len(fields) - 1, 2) if fields[i]}
+
+    def show(self, rev: str, path: str) -> bytes | None:
+        result = self.run("cat-file", "blob", f"{rev}:{path}", check=False, stdout_bytes=True)
+        return result.stdout if result.returncode == 0 else None  # type: ignore[return-value]
+
+    def deleted_files(self) -> list[str]:
+        return [p for p in self.out("ls-files", "-z", "--deleted").split("\0") if p]
+
+    def tracked_changes(self) -> list[str]:
+        return [line for line in self.out("status", "--porcelain=v1", "-z", "--untracked-files=no").split("\0")
+                if line]
+
+    def unmerged(self) -> dict[str, set[int]]:
+        stages: dict[str, set[int]] = {}
+        for entry in self.out("ls-files", "-u", "-z").split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                stages.setdefault(path, set()).add(int(meta.split()[2]))
+        return stages
+
+    def git_dir(self) -> Path:
+        return Path(self.path, self.out("rev-parse", "--git-dir").strip()).resolve()
+
+    def operation_in_progress(self) -> str | None:
+        git_dir = self.git_dir()
+        for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+                             ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
+                             ("BISECT_LOG", "a bisect")):
+            if (git_dir / marker).exists():
+                return what
+        if self.unmerged():
+            return "unresolved conflicts"
+        return None
+
+    def clear_stale_index_lock(self) -> None:
+        """Like nbgitpuller: a lock older than 10 minutes is a crashed git; a fresh one is someone working."""
+        lock = self.git_dir() / "index.lock"
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if age < _STALE_LOCK_SECONDS:
+            raise StudioCollabError("repo_busy", "Another git command is working in this repository (its "
+                                    ".git/index.lock is recent). Wait a minute, then sync again.", 409)
+        lock.unlink(missing_ok=True)
+
+    def status_summary(self) -> dict:
+        """branch, head, dirty files (tracked and untracked), and the tracked upstream with ahead/behind when
+        git knows them: one git call, since GET repos reads this for every cloned repo."""
+        fields = iter(self.out("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal").split("\0"))
+        info = {"branch": None, "head": None, "ahead": 0, "behind": 0, "dirty": 0, "upstream": None}
+        for line in fields:
+            if line.startswith("2 "):
+                next(fields, None)  # a rename's original path is its own field
+            if line.startswith("# branch.oid "):
+                oid = line.split()[2]
+                info["head"] = None if oid == "(initial)" else oid[:12]
+            elif line.startswith("# branch.head "):
+                head = line.split(" ", 2)[2]
+                info["branch"] = None if head == "(detached)" else head
+            elif line.startswith("# branch.upstream "):
+                info["upstream"] = line.split(" ", 2)[2]
+            elif line.startswith("# branch.ab "):
+                ahead, behind = line.split()[2:4]
+                info["ahead"], info["behind"] = int(ahead.lstrip("+")), int(behind.lstrip("-"))
+            elif line and not line.startswith("#"):
+                info["dirty"] += 1
+        return info
+
+    def write_file(self, relative: str, data: bytes) -> None:
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.studio-collab-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)  # a reader never sees half a notebook

@@ -1,0 +1,85 @@
+"""The Cost section and the Domain card in Debian chromium, on the demo world (alice's private space)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.servers import start_lab
+from tests.ui.conftest import ARTIFACTS, browser, open_panel, page, screenshot  # noqa: F401 - the browser fixtures
+
+pytestmark = [pytest.mark.ui, pytest.mark.world]
+
+
+@pytest.fixture
+def studio_lab(world_env, tmp_path):
+    # world_env has put the emulator, credentials and alice-space's resource metadata into the environment.
+    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.cost_cache_ttl_seconds=1"])
+    yield server
+    server.stop()
+
+
+def test_cost_section_and_domain_card(page, studio_lab, world_env):
+    open_panel(page, studio_lab)
+
+    # Domain card in the header: the Quick setup badge, and the findings on demand.
+    card = page.locator(".jp-StudioCollab-domainCard")
+    card.wait_for(timeout=30_000)
+    assert card.get_attribute("data-verdict") == "quick"
+    assert card.locator("summary").inner_text().startswith("Quick setup")
+    card.locator("summary").click()
+    card.get_by_text("default VPC", exact=False).first.wait_for()
+    assert card.locator("li[data-severity='warning']").count() >= 3
+
+    # Cost section: mine first (alice's two apps), then the whole domain.
+    section = page.locator("[data-section='cost']")
+    burn = section.locator(".jp-StudioCollab-burnRate")
+    burn.wait_for(timeout=30_000)
+    assert burn.inner_text() == "$0.28/hour"
+    section.get_by_label("Whole domain").check()
+    page.wait_for_function("document.querySelector('.jp-StudioCollab-burnRate')?.textContent === '$2.03/hour'",
+                           timeout=30_000)
+    rows = section.locator("tbody tr")
+    assert rows.count() == 7
+    assert section.get_by_text("1 resource has no known price", exact=False).count() == 1
+    names = [rows.nth(i).get_attribute("data-name") for i in range(rows.count())]
+    assert set(names[:2]) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default"}  # mine first
+
+    # The chart is drawn by JupyterLab's own Vega renderer.
+    chart = section.locator(".jp-StudioCollab-costChart")
+    chart.locator("canvas, svg").first.wait_for(timeout=30_000)
+
+    # Sorting by a column keeps mine first and orders the rest.
+    section.locator("th button", has_text="$/hour").click()
+    header = section.locator("th[aria-sort='ascending']")
+    assert header.count() == 1
+    others = [rows.nth(i).get_attribute("data-name") for i in range(2, rows.count())]
+    assert others[-1] == "team-mlflow"  # no price: last, whichever the direction
+    prices = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(2, rows.count() - 1)]
+    assert prices == sorted(prices, key=lambda text: float(text.lstrip("$").split()[0]))
+    section.locator(".jp-StudioCollab-costSort select").select_option("uptime")
+    others = [rows.nth(i).get_attribute("data-name") for i in range(2, rows.count())]
+    assert others[0] == "legacy-analysis"  # running for 30 days, the longest
+    # Stop is offered on my resources only (and ownerless account resources), never on bob's app.
+    bob = section.locator("tr[data-name='bob-space/JupyterLab/default']")
+    assert bob.get_by_role("button", name=re.compile("Stop")).count() == 0
+
+    # The idle card counts down to the domain's idle shutdown.
+    section.get_by_text("Stops in", exact=False).wait_for(timeout=30_000)
+    assert re.search(r"\d+:\d\d", section.locator(".jp-StudioCollab-countdown").inner_text())
+    screenshot(page, "cost-page.png")
+    section.screenshot(path=str(ARTIFACTS / "cost-section.png"))
+    card.screenshot(path=str(ARTIFACTS / "domain-card.png"))
+
+    # Stop team-space's app behind a confirmation dialog; the emulator receives DeleteApp.
+    team = section.locator("tr[data-name='team-space/JupyterLab/default']")
+    team.get_by_role("button", name=re.compile("Stop")).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert "team-space" in dialog.inner_text()
+    dialog.locator("button.jp-mod-warn").click()
+    page.get_by_text("Stopping Studio app team-space/JupyterLab/default", exact=False).wait_for(timeout=30_000)
+    team.wait_for(state="detached", timeout=30_000)
+    assert world_env.calls().get("sagemaker:DeleteApp") == 1
+    assert page.console_errors == []

@@ -1,0 +1,203 @@
+"""Row P3: drive every feature's routes against the local Studio world and compare the AWS actions really called
+with FEATURE_ACTIONS, both ways: a call the table lacks would be denied in a real domain, an action the table has
+but nothing calls is a privilege too many.
+
+Calls are seen three ways: the AWS seam's own count (``services["aws"].actions_called``), the emulator's count of
+what reached it (S3 transfers use boto3's managed transfer on a seam client), and a recording proxy in front of
+MLflow (a SageMaker tracking server authorizes its REST API as ``sagemaker-mlflow:<Action>``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from studio_collab.deploy.iam import FEATURE_ACTIONS, MLFLOW_REST_ACTIONS, iam_actions
+from tests.experiments.mlflow_proxy import RecordingProxy
+
+pytestmark = pytest.mark.world
+
+# Actions of the table that the local world cannot exercise, and why.
+NOT_IN_THE_WORLD = {
+    "sagemaker:CreatePresignedMlflowAppUrl": "the world has MLflow tracking servers, no serverless MLflow Apps",
+}
+# Operations the emulator counts for the world's own bookkeeping, not the product's.
+WORLD_ONLY = {"s3:ListBuckets"}
+
+
+@pytest.fixture
+def proxy(mlflow_world):
+    proxy = RecordingProxy(mlflow_world.mlflow_url).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def studio_collab_config(world_env, proxy):
+    return {
+        "share_store": "s3", "share_s3_bucket": world_env.scenario.section("s3_buckets")[0],
+        "repositories": [{"url": world_env.repo_url("feature-store"),
+                          "credentials_secret": "studio-collab/git/feature-store"}],
+        "git_ca_bundle": str(world_env.ca_bundle), "git_fetch_interval_seconds": 0,
+        "mlflow_endpoint_url": proxy.url,
+        "cost_explorer_enabled": True, "price_refresh": True,
+        "cost_cache_ttl_seconds": 0.0, "experiments_cache_ttl_seconds": 0.0,
+    }
+
+
+class Driver:
+    def __init__(self, jp_fetch):
+        self.fetch = jp_fetch
+
+    async def json(self, method: str, *path: str, body=None, params=None, ok=(200, 201, 202)):
+        try:
+            response = await self.fetch("studio-collab", *path, method=method, params=params,
+                                        body=json.dumps(body if body is not None else {})
+                                        if method in ("POST", "PUT") else None)
+        except HTTPClientError as err:
+            assert err.code in ok, f"{method} {'/'.join(path)}: {err.code} {err.response.body[:500]!r}"
+            return err.code, json.loads(err.response.body or b"{}")
+        return response.code, json.loads(response.body or b"{}")
+
+    async def finish(self, job: dict, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while job["state"] in ("queued", "running"):
+            assert time.monotonic() < deadline, f"job {job['kind']} did not finish: {job}"
+            await asyncio.sleep(0.2)
+            _, answer = await self.json("GET", "jobs", job["id"])
+            job = answer["job"]
+        return job
+
+
+async def drive_git(d: Driver) -> None:
+    _, listing = await d.json("GET", "repos")
+    repo = next(r for r in listing["repos"] if r["source"] == "config")  # the private one: token from Secrets Manager
+    _, answer = await d.json("POST", "repos", repo["id"], "clone")
+    assert (await d.finish(answer["job"]))["state"] == "succeeded"
+    _, answer = await d.json("POST", "repos", repo["id"], "sync")
+    assert (await d.finish(answer["job"]))["state"] == "succeeded"
+
+
+async def drive_share(d: Driver, root) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("print(1)"))
+    nbformat.write(notebook, str(root / "iam.ipynb"))
+    await d.json("GET", "spaces")
+    code, body = await d.json("POST", "shares", body={"path": "iam.ipynb", "target_space": "team-space",
+                                                      "include_outputs": False, "expires_in_days": 1})
+    share = body["share"] if "share" in body else (await d.finish(body["job"]))["result"]["share"]
+    await d.json("GET", "shares")
+    await d.fetch("studio-collab", "import", params={"share": share["id"]})
+    await d.json("POST", "shares", share["id"], "import", body={}, ok=(200, 201, 409))
+    await d.json("DELETE", "shares", share["id"], ok=(200, 204))
+
+
+async def drive_experiments(d: Driver) -> None:
+    _, overview = await d.json("GET", "experiments")
+    assert all(s["available"] for s in overview["sources"]), overview["sources"]
+    detailed = set()
+    for experiment in overview["experiments"]:  # an empty one too: its runs page then looks the experiment up
+        source = experiment["source"]
+        _, runs = await d.json("GET", "experiments", source, experiment["id"], "runs")
+        if not runs["runs"] or source in detailed:
+            continue
+        detailed.add(source)
+        run = runs["runs"][0]
+        await d.json("GET", "experiments", source, experiment["id"], "runs", run["id"])
+        if run.get("metrics"):
+            await d.json("GET", "experiments", source, experiment["id"], "runs", run["id"], "metric-history",
+                         params={"key": next(iter(run["metrics"]))}, ok=(200, 404))
+        if len(runs["runs"]) > 1:
+            ids = ",".join(r["id"] for r in runs["runs"][:2])
+            await d.json("GET", "experiments", "compare", params={"source": source, "runs": ids})
+    await d.json("POST", "experiments", "mlflow-ui", body={})
+
+
+async def drive_cost(d: Driver, world) -> None:
+    _, cost = await d.json("GET", "cost")
+    assert cost["available"], cost
+    await d.json("GET", "cost", "spend")
+    await d.json("GET", "idle")
+    await d.json("POST", "idle", "keep-alive", body={})
+    await d.json("GET", "domain")
+    kinds = {}
+    for row in cost["resources"]:
+        if row.get("can_stop"):
+            kinds.setdefault(row["kind"], row["name"])
+    assert set(kinds) == {"notebook_instance", "app", "mlflow_tracking_server"}, cost["resources"]
+    for kind, name in kinds.items():
+        await d.json("POST", "cost", "stop", body={"kind": kind, "name": name})
+
+
+def arrange_work_the_demo_lacks(world) -> None:
+    """A running processing job and batch transform, and a legacy trial component: the demo has none, and the
+    features only describe what runs (or exists)."""
+    sm = world.client("sagemaker")
+    role = f"arn:aws:iam::123456789012:role/{world.scenario.section('domain')['execution_role']}"
+    sm.create_processing_job(
+        ProcessingJobName="iam-features", RoleArn=role,
+        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                               "VolumeSizeInGB": 10}},
+        AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"})
+    sm.create_transform_job(
+        TransformJobName="iam-scoring", ModelName="churn-model",
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
+        TransformOutput={"S3OutputPath": "s3://b/out/"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    # moto finishes both at once and the world has no override for them yet: set them running in its backend
+    # (the emulator runs in this process under pytest).
+    from studio_collab.world.moto_bridge import sagemaker_backend
+
+    backend = sagemaker_backend(world.region)
+    backend.processing_jobs["iam-features"].processing_job_status = "InProgress"
+    backend.transform_jobs["iam-scoring"].transform_job_status = "InProgress"
+    sm.create_trial_component(TrialComponentName="iam-baseline-eval", DisplayName="baseline evaluation")
+    sm.associate_trial_component(TrialComponentName="iam-baseline-eval", TrialName="baseline")
+
+
+async def test_the_table_is_exactly_what_the_features_call(world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir):
+    arrange_work_the_demo_lacks(world_env)
+    world_env.clear_calls()  # from here on the emulator counts the product's calls only
+    app = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"]))
+    d = Driver(jp_fetch)
+    await d.json("GET", "status")
+    for name in ("git", "share", "experiments", "cost"):
+        assert name in app.services["features"], f"feature {name} is not in this version"
+    await drive_git(d)
+    await drive_share(d, jp_root_dir)
+    await drive_experiments(d)
+    await drive_cost(d, world_env)  # last: it stops the tracking server the experiments read
+
+    seam = app.services["aws"].actions_called
+    deadline = time.monotonic() + 30  # the price refresh runs in the background after start
+    while "pricing:GetProducts" not in seam and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    mlflow = {MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
+              for r in proxy.requests if "/api/2.0/mlflow/" in r.path}
+    called = iam_actions(seam) | iam_actions(set(world_env.calls()) - WORLD_ONLY) | mlflow
+    table = {action for actions in FEATURE_ACTIONS.values() for action in actions}
+
+    extra, unused = sorted(called - table), sorted(table - called - set(NOT_IN_THE_WORLD))
+    assert extra == [], f"called but not in FEATURE_ACTIONS (a real domain would deny them): {extra}"
+    assert unused == [], f"in FEATURE_ACTIONS but never called: {unused}"
+
+
+async def test_without_search_the_fallback_stays_within_table_and_fallbacks(world_env, proxy, jp_fetch, jp_serverapp):
+    """The cost feature falls back to List/Describe when Search is denied: those calls are listed in
+    FALLBACK_ACTIONS, and nothing else appears."""
+    from studio_collab.deploy.iam import FALLBACK_ACTIONS
+
+    world_env.fault("sagemaker:Search", "access_denied")
+    world_env.clear_calls()
+    _, cost = await Driver(jp_fetch).json("GET", "cost")
+    assert cost["available"] and any(r["kind"] == "endpoint" for r in cost["resources"]), cost
+    called = iam_actions(set(world_env.calls()) - WORLD_ONLY)
+    table = {action for actions in FEATURE_ACTIONS.values() for action in actions}
+    assert sorted(called - table - set(FALLBACK_ACTIONS) - {"sagemaker:Search"}) == []
+    assert set(FALLBACK_ACTIONS) <= called

@@ -1,0 +1,168 @@
+"""The generated LCC runs in a sandbox image twice, and `--attach` registers it without losing other LCCs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from studio_collab import __version__
+from studio_collab.cli import main
+from studio_collab.deploy.lcc import LccSpec, render_script
+from tests.deploy.images import node_free_env
+
+# The first run builds the image venv (about a minute); later runs reuse it.
+pytestmark = [pytest.mark.world, pytest.mark.timeout(900)]
+
+WHEEL_BUCKET = "studio-collab-artifacts"
+CONFIG = {"environment_label": "installed by the LCC", "idle_shutdown_minutes": 120,
+          "repositories": [{"url": "https://git.example.com/team/models.git", "branch": "main"}]}
+
+
+def stand_in_restart(tmp: Path) -> tuple[Path, Path]:
+    """`restart-jupyter-server` as Studio images have it (supervisorctl restart), recording each call instead."""
+    bin_dir, record = tmp / "studio-bin", tmp / "restarts.log"
+    bin_dir.mkdir()
+    script = bin_dir / "restart-jupyter-server"
+    script.write_text(f"#!/bin/bash\necho restarted >> {record}\n")
+    script.chmod(0o755)
+    return bin_dir, record
+
+
+def run_script(script: str, env: dict, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    result = subprocess.run(["bash", "-s"], input=script, capture_output=True, text=True, env=env, cwd=cwd,
+                            timeout=300)
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("layout", ["wheel", "wheelhouse"])
+def test_lcc_installs_from_s3_then_changes_nothing(world, image_venv, project_wheel, tmp_path, layout):
+    s3 = world.client("s3")
+    s3.create_bucket(Bucket=WHEEL_BUCKET)
+    key = f"{layout}/{project_wheel.name}"
+    s3.upload_file(str(project_wheel), WHEEL_BUCKET, key)
+    if layout == "wheelhouse":  # a prefix: every wheel under it is copied (and only wheels)
+        s3.put_object(Bucket=WHEEL_BUCKET, Key=f"{layout}/README.txt", Body=b"not a wheel")
+    source = f"s3://{WHEEL_BUCKET}/{key}" if layout == "wheel" else f"s3://{WHEEL_BUCKET}/{layout}/"
+    script = render_script(LccSpec(config=CONFIG, wheel=source))
+
+    bin_dir, restarts = stand_in_restart(tmp_path)
+    log_file = tmp_path / "app_container.log"
+    env = node_free_env(image_venv, tmp_path, STUDIO_COLLAB_PYTHON=str(image_venv.python),
+                        STUDIO_COLLAB_LCC_LOG=str(log_file), AWS_ENDPOINT_URL=world.emulator_url,
+                        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=world.region,
+                        AWS_DEFAULT_REGION=world.region, AWS_CONFIG_FILE=str(tmp_path / "none"),
+                        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    config_file = image_venv.prefix_config / "jupyter_studio_collab_config.json"
+    try:
+        world.clear_calls()
+        first, first_seconds = run_script(script, env, tmp_path)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "copying s3://" in first.stdout and f"installing studio-collab {__version__}" in first.stdout
+        assert image_venv.has("studio_collab")
+        assert json.loads(config_file.read_text()) == {"StudioCollabApp": CONFIG}
+        assert restarts.read_text().splitlines() == ["restarted"]
+        assert world.calls().get("s3:GetObject", 0) >= 1  # the wheel came from the world's S3
+        assert first_seconds < 120, f"first run took {first_seconds:.0f}s; Studio allows 300s in all"
+        assert log_file.read_text().count("studio-collab-lcc:") == first.stdout.count("studio-collab-lcc:")
+
+        config_mtime = config_file.stat().st_mtime_ns
+        world.clear_calls()
+        second, _ = run_script(script, env, tmp_path)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "nothing changed" in second.stdout and "installing" not in second.stdout
+        assert config_file.stat().st_mtime_ns == config_mtime
+        assert restarts.read_text().splitlines() == ["restarted"]  # no second restart
+        assert world.calls().get("s3:GetObject", 0) == 0  # not even a download
+
+        # The Jupyter server of the image reads the file the LCC wrote.
+        probe = ("from jupyter_server.serverapp import ServerApp\n"
+                 "s = ServerApp()\n"
+                 "s.initialize(['--ServerApp.root_dir=.'], find_extensions=True, new_httpserver=False)\n"
+                 "app = next(iter(s.extension_manager.extension_apps['studio_collab']))\n"
+                 "print(app.environment_label, float(app.idle_shutdown_minutes))\n")
+        seen = subprocess.run([str(image_venv.python), "-c", probe], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120)
+        assert seen.stdout.strip().splitlines()[-1] == "installed by the LCC 120.0", seen.stderr[-2000:]
+    finally:
+        image_venv.reset()
+
+
+def test_lcc_failure_is_logged_and_exits_non_zero(image_venv, tmp_path):
+    script = render_script(LccSpec(wheel="/nonexistent/studio_collab-0.1.0-py3-none-any.whl"))
+    env = node_free_env(image_venv, tmp_path, STUDIO_COLLAB_PYTHON=str(image_venv.python),
+                        STUDIO_COLLAB_LCC_LOG=str(tmp_path / "app_container.log"))
+    result, _ = run_script(script, env, tmp_path)
+    assert result.returncode != 0
+    assert "ERROR: /nonexistent/studio_collab-0.1.0-py3-none-any.whl does not exist" in result.stdout
+    assert "ERROR:" in (tmp_path / "app_container.log").read_text()
+    assert not image_venv.has("studio_collab")
+
+
+def attach(*args: str, capsys) -> dict:
+    assert main(["lcc", "--attach", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_attach_to_domain_keeps_existing_lccs(world_env, capsys):
+    sm = world_env.client("sagemaker")
+    other = sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="team-conda-setup", StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=")["StudioLifecycleConfigArn"]
+    settings = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    sm.update_domain(DomainId=world_env.domain_id,
+                     DefaultUserSettings={"JupyterLabAppSettings": {**settings, "LifecycleConfigArns": [other]}})
+
+    result = attach("--domain", world_env.domain_id, "--wheel", "s3://bucket/studio_collab-0.1.0-py3-none-any.whl",
+                    "--make-default", capsys=capsys)
+    assert result["created"] and result["updated"]
+    after = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert after["LifecycleConfigArns"] == [other, result["lifecycle_config_arn"]]
+    assert after["DefaultResourceSpec"]["LifecycleConfigArn"] == result["lifecycle_config_arn"]
+    # every other JupyterLab setting of the domain survives
+    assert after["CodeRepositories"] == settings["CodeRepositories"]
+    lcc = sm.describe_studio_lifecycle_config(StudioLifecycleConfigName=result["lifecycle_config_name"])
+    assert lcc["StudioLifecycleConfigAppType"] == "JupyterLab"
+
+    again = attach("--domain", world_env.domain_id, "--wheel", "s3://bucket/studio_collab-0.1.0-py3-none-any.whl",
+                   "--make-default", capsys=capsys)
+    assert not again["created"] and not again["updated"]
+    assert again["lifecycle_config_arn"] == result["lifecycle_config_arn"]
+
+
+def test_attach_to_user_profile_keeps_its_lccs(world_env, capsys):
+    sm = world_env.client("sagemaker")
+    mine = sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="alice-dotfiles", StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=")["StudioLifecycleConfigArn"]
+    sm.update_user_profile(DomainId=world_env.domain_id, UserProfileName="alice",
+                           UserSettings={"JupyterLabAppSettings": {"LifecycleConfigArns": [mine]}})
+    result = attach("--domain", world_env.domain_id, "--user-profile", "alice", "--name", "studio-collab-alice",
+                    capsys=capsys)
+    profile = sm.describe_user_profile(DomainId=world_env.domain_id, UserProfileName="alice")
+    assert profile["UserSettings"]["JupyterLabAppSettings"]["LifecycleConfigArns"] == [
+        mine, result["lifecycle_config_arn"]]
+    domain = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert result["lifecycle_config_arn"] not in domain.get("LifecycleConfigArns", [])
+
+
+def test_attach_refuses_a_taken_name_with_other_content(world_env, capsys):
+    sm = world_env.client("sagemaker")
+    sm.create_studio_lifecycle_config(StudioLifecycleConfigName="studio-collab-fixed",
+                                      StudioLifecycleConfigAppType="JupyterLab",
+                                      StudioLifecycleConfigContent="IyEvYmluL2Jhc2gK")
+    assert main(["lcc", "--attach", "--domain", world_env.domain_id, "--name", "studio-collab-fixed"]) == 2
+    assert "already exists with other content" in capsys.readouterr().err
+
+
+def test_attach_without_permission_names_the_action(world_env, capsys):
+    world_env.fault("sagemaker:CreateStudioLifecycleConfig", "access_denied")
+    assert main(["lcc", "--attach", "--domain", world_env.domain_id]) == 2
+    assert "sagemaker:CreateStudioLifecycleConfig" in capsys.readouterr().err
+    assert os.environ["AWS_ENDPOINT_URL"] == world_env.emulator_url
