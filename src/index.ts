@@ -8,6 +8,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { watchOwnIdleShutdown } from './cost/idleWarning';
 import { studioCollabIcon } from './icons';
 import { StudioCollabPanel } from './panel/Panel';
 import { sharePlugin } from './share/plugin';
@@ -38,6 +39,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = studioCollabIcon;
     panel.title.caption = trans.__('Studio Collab');
     app.shell.add(panel, 'left', { rank: 450 });
+    watchOwnIdleShutdown(trans); // warns before the own idle shutdown, panel open or not
     restorer?.add(panel, 'studio-collab-panel');
 
     app.commands.addCommand(CommandIDs.openPanel, {

@@ -132,6 +132,7 @@ class StudioCollabApp(ExtensionApp):
     def initialize_settings(self) -> None:
         from pathlib import Path
 
+        self._route_module_logs()
         self.services = self.build_services(Path(self.serverapp.root_dir).resolve())
         context = self.services["context"]
         self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
@@ -145,6 +146,22 @@ class StudioCollabApp(ExtensionApp):
                 IOLoop.current().add_callback(start)
         self.log.info("studio-collab: %s", "in Studio domain %s, space %s" % (context.domain_id, context.space_name)
                       if context.in_studio else context.reason)
+
+    _routed_log_handlers: list = []
+
+    def _route_module_logs(self) -> None:
+        """Feature modules log through ``logging.getLogger(__name__)`` (``studio_collab.…``), which nothing
+        prints below WARNING: give that tree the server log's handlers and level, so INFO lines such as
+        "alice stopped app …" reach the server log."""
+        import logging
+
+        package_log = logging.getLogger("studio_collab")
+        for handler in StudioCollabApp._routed_log_handlers:  # a previous server of this process (tests)
+            package_log.removeHandler(handler)
+        StudioCollabApp._routed_log_handlers = list(getattr(self.log, "handlers", []))
+        for handler in StudioCollabApp._routed_log_handlers:
+            package_log.addHandler(handler)
+        package_log.setLevel(self.log.getEffectiveLevel())
 
     def build_services(self, root_dir) -> dict:
         """Every service, built from this app's options; also used by `studio-collab doctor` (no server)."""

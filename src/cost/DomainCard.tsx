@@ -3,7 +3,24 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IStatus } from '../api';
 import { ApiError } from '../request';
-import { getDomainPosture, IDomainPosture } from './api';
+import { getDomainPosture, IDomainPosture, IFinding } from './api';
+
+const SEVERITY_CLASS: Record<IFinding['severity'], string> = {
+  warning: 'jp-mod-warn',
+  ok: 'jp-mod-ok',
+  info: ''
+};
+
+function severityLabel(severity: IFinding['severity'], trans: TranslationBundle): string {
+  switch (severity) {
+    case 'warning':
+      return trans.__('warning');
+    case 'ok':
+      return trans.__('ok');
+    case 'info':
+      return trans.__('note');
+  }
+}
 
 /**
  * The domain's setup posture (D2) in the panel header: a verdict badge (a warning for Quick setup)
@@ -77,8 +94,8 @@ export function DomainCard(props: { status: IStatus; trans: TranslationBundle })
       <ul className="jp-StudioCollab-findings">
         {posture.findings.map(f => (
           <li key={f.id} data-severity={f.severity}>
-            <span className={`jp-StudioCollab-badge ${f.severity === 'warning' ? 'jp-mod-warn' : f.severity === 'ok' ? 'jp-mod-ok' : ''}`}>
-              {f.severity === 'warning' ? trans.__('warning') : f.severity === 'ok' ? trans.__('ok') : trans.__('note')}
+            <span className={`jp-StudioCollab-badge ${SEVERITY_CLASS[f.severity]}`}>
+              {severityLabel(f.severity, trans)}
             </span>
             {f.message}
           </li>

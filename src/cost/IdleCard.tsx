@@ -24,8 +24,8 @@ function policyLabel(policy: IIdlePolicy, trans: TranslationBundle): string {
 }
 
 /**
- * This app's idleness (C3) and the countdown to whichever idle shutdown comes first; when the own
- * shutdown (C4) is near, a notification with "Keep alive" appears once per idle spell.
+ * This app's idleness (C3) and the countdown to whichever idle shutdown comes first, with Keep alive for
+ * the own shutdown (C4); the warning notification itself comes from watchOwnIdleShutdown.
  */
 export function IdleCard(props: {
   trans: TranslationBundle;
@@ -36,7 +36,6 @@ export function IdleCard(props: {
   const [error, setError] = React.useState<ApiError | null>(null);
   const [now, setNow] = React.useState(Date.now());
   const skew = React.useRef(0); // server clock minus browser clock
-  const warningId = React.useRef<string | null>(null);
 
   const apply = (answer: IIdleAnswer) => {
     skew.current = Date.parse(answer.server_time) - Date.now();
@@ -68,33 +67,10 @@ export function IdleCard(props: {
     return () => {
       poll.dispose();
       window.clearInterval(tick);
-      if (warningId.current) {
-        Notification.dismiss(warningId.current);
-      }
     };
   }, [props.pollIntervalSeconds]);
 
   const warning = idle?.own_shutdown.warning ?? false;
-  React.useEffect(() => {
-    if (warning && idle?.own_shutdown.acts && !warningId.current) {
-      warningId.current = Notification.warning(
-        trans.__('This app has been idle for a while and will be stopped soon.'),
-        {
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Keep alive'),
-              callback: () => void onKeepAlive(),
-              displayType: 'accent'
-            }
-          ]
-        }
-      );
-    } else if (!warning && warningId.current) {
-      Notification.dismiss(warningId.current);
-      warningId.current = null;
-    }
-  }, [warning]);
 
   if (error && !idle) {
     return <ErrorLine code={error.code} message={error.message} />;
@@ -123,7 +99,11 @@ export function IdleCard(props: {
             <strong className="jp-StudioCollab-countdown" aria-live="off">
               {countdown(shutdownAt - serverNow)}
             </strong>{' '}
-            {trans.__('by %1 (after %2 idle minutes).', policyLabel(idle.policy, trans), idle.policy.timeout_minutes ?? '')}
+            {trans.__(
+              'by %1 (after %2 idle minutes).',
+              policyLabel(idle.policy, trans),
+              idle.policy.timeout_minutes ?? ''
+            )}
           </>
         ) : idle.policy.source === 'none' ? (
           trans.__('No idle shutdown applies: this app runs (and bills) until someone stops it.')
@@ -141,7 +121,9 @@ export function IdleCard(props: {
       ))}
       {shutdownAt !== null && !idle.own_shutdown.enabled && (
         <p className="jp-StudioCollab-unavailable">
-          {trans.__('Running a cell or typing in a terminal counts as activity; an open notebook alone does not.')}
+          {trans.__(
+            'Running a cell or typing in a terminal counts as activity; an open notebook alone does not.'
+          )}
         </p>
       )}
       {idle.own_shutdown.enabled && (

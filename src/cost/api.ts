@@ -1,6 +1,9 @@
 import { jsonInit, requestAPI } from '../request';
 
-/** Typed client of the cost feature's routes (GET cost, POST cost/stop, GET idle, POST idle/keep-alive, GET domain). */
+/**
+ * Typed client of the cost feature's routes: GET cost, POST cost/stop, GET cost/spend, GET idle,
+ * POST idle/keep-alive, GET domain.
+ */
 
 export type CostScope = 'domain' | 'mine';
 

@@ -189,7 +189,8 @@ class CostService:
         end = datetime.now(timezone.utc).date()
         start = end - timedelta(days=30)
         answer = await self.aws.call(
-            "ce", "GetCostAndUsage", region="us-east-1", TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+            "ce", "GetCostAndUsage", region="us-east-1",
+            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
             Granularity="MONTHLY", Metrics=["UnblendedCost"],
             Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}},
             GroupBy=[{"Type": "TAG", "Key": "sagemaker:space-arn"}])

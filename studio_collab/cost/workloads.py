@@ -114,7 +114,8 @@ class WorkloadLister:
             return [resource_row(
                 "processing_job", job["ProcessingJobName"], arn=job.get("ProcessingJobArn"),
                 instance_type=cluster.get("InstanceType"), count=cluster.get("InstanceCount"),
-                status=job.get("ProcessingJobStatus"), started=job.get("ProcessingStartTime") or job.get("CreationTime"),
+                status=job.get("ProcessingJobStatus"),
+                started=job.get("ProcessingStartTime") or job.get("CreationTime"),
                 component="processing")]
 
         await fan_out.each(result, listed, described, "DescribeProcessingJob", lambda item: [resource_row(
@@ -151,7 +152,8 @@ def _training_rows(job: dict) -> list[dict]:
         "training_job", job["TrainingJobName"], arn=job.get("TrainingJobArn"),
         instance_type=group.get("InstanceType"), count=group.get("InstanceCount"),
         status="WarmPool" if in_warm_pool else job.get("TrainingJobStatus"),
-        started=(job.get("TrainingEndTime") if in_warm_pool else job.get("TrainingStartTime") or job.get("CreationTime")),
+        started=(job.get("TrainingEndTime") if in_warm_pool
+                 else job.get("TrainingStartTime") or job.get("CreationTime")),
         component="training", spot=bool(job.get("EnableManagedSpotTraining")), idle=in_warm_pool or None)
         for group in groups]
 

@@ -9,9 +9,8 @@ and metric summaries. SageMaker keeps only summaries of a component's metrics, s
 from __future__ import annotations
 
 from ..errors import StudioCollabError, not_found
-from ..studio.aws import AwsClients
-from ..studio.cache import TtlCache
 from .run_order import RunOrder, unknown_key_error
+from .aws_source import AwsRunSource
 from .window import epoch_ms, fan_out, page_of, require_region
 
 MAX_EXPERIMENTS = 500
@@ -20,18 +19,9 @@ WINDOW = 500  # trial components per experiment
 CONCURRENCY = 8
 
 
-class LegacyExperimentSource:
+class LegacyExperimentSource(AwsRunSource):
     name = "legacy"
     title = "SageMaker Experiments (legacy)"
-
-    def __init__(self, aws: AwsClients, cache: TtlCache, ttl: float, region: str | None):
-        self.aws = aws
-        self.cache = cache
-        self.ttl = ttl
-        self.region = region
-
-    def configured(self) -> bool:
-        return bool(self.region)
 
     async def experiments(self) -> list[dict]:
         require_region(self.region)

@@ -16,6 +16,7 @@ from ..errors import StudioCollabError, not_found
 from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
 from .run_order import RunOrder, unknown_key_error
+from .aws_source import AwsRunSource
 from .window import epoch_ms, fan_out, page_of, require_region
 
 ALL_JOBS = "all"
@@ -26,19 +27,13 @@ _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _KEPT_DESCRIPTIONS = 2000
 
 
-class TrainingJobSource:
+class TrainingJobSource(AwsRunSource):
     name = "training-jobs"
     title = "SageMaker training jobs"
 
     def __init__(self, aws: AwsClients, cache: TtlCache, ttl: float, region: str | None):
-        self.aws = aws
-        self.cache = cache
-        self.ttl = ttl
-        self.region = region
+        super().__init__(aws, cache, ttl, region)
         self._finished: OrderedDict[str, dict] = OrderedDict()
-
-    def configured(self) -> bool:
-        return bool(self.region)
 
     async def experiments(self) -> list[dict]:
         require_region(self.region)

@@ -29,6 +29,7 @@ from .faults import FaultBoard
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
 from .records import Clock
+from .serving import ServerRunner
 from .studio_ops import StudioOperations
 from .training_jobs import list_training_jobs
 from .validation import validate_input
@@ -215,8 +216,10 @@ _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 5
             503: "Service Unavailable"}
 
 
-class EmulatorServer:
+class EmulatorServer(ServerRunner):
     """The emulator on a threaded werkzeug server in a background thread (pytest) or a process's main thread."""
+
+    thread_name = "studio-world-emulator"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0):
         from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -230,21 +233,6 @@ class EmulatorServer:
         self._server = make_server(host, port, self.app, threaded=True, request_handler=QuietHandler)
         self.host, self.port = self._server.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "EmulatorServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="studio-world-emulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .serving import ServerRunner
 from .tls import make_tls_files
 
 CHUNK = 64 * 1024
@@ -281,8 +282,10 @@ class _HttpsServer(ThreadingHTTPServer):
                 process.kill()
 
 
-class GitServer:
+class GitServer(ServerRunner):
     """Serves every ``<name>.git`` under ``root`` at ``https://<host>/<name>.git``."""
+
+    thread_name = "studio-world-git"
 
     def __init__(self, root: Path, state_dir: Path, token: str | None = None, private_repos=()):
         host, port = _bind_address()
@@ -298,7 +301,6 @@ class GitServer:
         self.base_url = f"https://{self.host}" + ("" if self.port == 443 else f":{self.port}")
         self.has_port_in_url = self.port != 443
         self.ca_bundle = self.tls.ca_bundle
-        self._thread: threading.Thread | None = None
 
     @property
     def token(self) -> str | None:
@@ -311,20 +313,8 @@ class GitServer:
     def url(self, name: str) -> str:
         return f"{self.base_url}/{name}.git"
 
-    def start(self) -> "GitServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="studio-world-git", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
+    def _before_close(self) -> None:
         self._server.kill_backends()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> int:

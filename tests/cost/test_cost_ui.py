@@ -83,3 +83,29 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     team.wait_for(state="detached", timeout=30_000)
     assert world_env.calls().get("sagemaker:DeleteApp") == 1
     assert page.console_errors == []
+
+
+@pytest.fixture
+def lab_near_own_shutdown(world_env, tmp_path):
+    # The own idle shutdown in 30 minutes, warned from the first idle second: the warning shows at once.
+    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.idle_shutdown_minutes=30",
+                                               "--StudioCollabApp.idle_warning_minutes=29.99"])
+    yield server
+    server.stop()
+
+
+def test_own_idle_shutdown_warns_with_keep_alive(page, lab_near_own_shutdown, world_env):
+    import requests
+
+    server = lab_near_own_shutdown
+    page.goto(f"{server.url}lab?token={server.token}")
+    toast = page.locator(".Toastify__toast", has_text="will stop it soon")
+    toast.wait_for(timeout=60_000)
+    before = requests.get(server.api("idle"), headers=server.headers, timeout=30).json()
+    toast.get_by_role("button", name="Keep alive").click()
+    page.locator(".Toastify__toast", has_text="Kept alive").wait_for(timeout=30_000)
+    after = requests.get(server.api("idle"), headers=server.headers, timeout=30).json()
+    assert after["last_activity"] >= before["last_activity"] and after["idle_minutes"] < 0.1
+    assert "pressed Keep alive" in server.log()
+    assert world_env.calls().get("sagemaker:DeleteApp", 0) == 0
+    assert page.console_errors == []

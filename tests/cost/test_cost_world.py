@@ -108,8 +108,8 @@ async def test_access_denied_on_describe_keeps_the_rows(world_env, jp_fetch):
     answer = await get_cost(jp_fetch)
     rows = rows_by_name(answer)
     assert rows["churn-model-prod"]["instance_type"] is None and rows["churn-model-prod"]["hourly_price"] is None
-    assert {"kind": "endpoint", "code": "partial", "stale": False,
-            "message": "Instance types unknown: no permission for sagemaker:DescribeEndpointConfig."} in answer["errors"]
+    note = "Instance types unknown: no permission for sagemaker:DescribeEndpointConfig."
+    assert {"kind": "endpoint", "code": "partial", "stale": False, "message": note} in answer["errors"]
 
 
 async def test_without_search_lists_and_describes(world_env, jp_fetch):

@@ -87,7 +87,10 @@ async def test_spend_is_off_by_default(world_env, jp_fetch):
 @pytest.mark.parametrize("studio_collab_config", [{"aws_read_timeout": 30.0}])
 async def test_large_scenario_lists_everything_running(world_env, jp_fetch):
     sm = world_env.client("sagemaker")
-    paginate = lambda op, key, **kw: [x for page in sm.get_paginator(op).paginate(**kw) for x in page[key]]  # noqa: E731
+
+    def paginate(operation: str, key: str, **params) -> list:
+        return [item for page in sm.get_paginator(operation).paginate(**params) for item in page[key]]
+
     every_app = paginate("list_apps", "Apps", DomainIdEquals=world_env.domain_id)
     apps = [a for a in every_app if a["Status"] in ("InService", "Pending")]
     notebooks = paginate("list_notebook_instances", "NotebookInstances", StatusEquals="InService")
