@@ -16,7 +16,8 @@ import {
   openMlflowUi,
   orderClause
 } from './api';
-import { VegaLiteChart, acrossRunsSpec } from './MetricChart';
+import { VegaLiteChart } from '../panel/VegaLiteChart';
+import { acrossRunsSpec } from './MetricChart';
 import { RunComparison } from './RunComparison';
 import { RunDetails } from './RunDetails';
 import { ISortState, RunsTable } from './RunsTable';

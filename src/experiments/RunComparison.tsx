@@ -5,7 +5,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError } from '../request';
 import { ErrorLine } from '../panel/Section';
 import { IComparison, IMetricHistory, getMetricHistory } from './api';
-import { VegaLiteChart, historySpec } from './MetricChart';
+import { VegaLiteChart } from '../panel/VegaLiteChart';
+import { historySpec } from './MetricChart';
 import { formatValue } from './RunsTable';
 
 /**

@@ -117,29 +117,32 @@ class GitService:
         return seen
 
     # --- clone and sync --------------------------------------------------------------------------
-    async def start_clone(self, repo_id: str, owner: str | None = None):
+    async def _begin(self, repo_id: str):
+        """What clone and sync start with: the catalog entry, and either the job already running for it
+        (a second click gets that job) or the repo's state on disk."""
         self._require_usable()
         spec = await self.catalog.get(repo_id)
         running = self.jobs.active_for(_key(repo_id))
         if running is not None:
-            return running
+            return spec, running, None
         seen = (await self._read_fresh_status(spec))["state"]
+        if seen == "occupied":
+            raise occupied_error(spec)
+        return spec, None, seen
+
+    async def start_clone(self, repo_id: str, owner: str | None = None):
+        spec, running, seen = await self._begin(repo_id)
+        if running is not None:
+            return running
         if seen == "cloned":
             raise StudioCollabError("already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync "
                                     "to update it.", 409)
-        if seen == "occupied":
-            raise occupied_error(spec)
         return self.jobs.start("git_clone", _key(repo_id), functools.partial(self._clone_job, spec), owner)
 
     async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None):
-        self._require_usable()
-        spec = await self.catalog.get(repo_id)
-        running = self.jobs.active_for(_key(repo_id))
+        spec, running, seen = await self._begin(repo_id)
         if running is not None:
             return running
-        seen = (await self._read_fresh_status(spec))["state"]
-        if seen == "occupied":
-            raise occupied_error(spec)
         if seen != "cloned":
             raise StudioCollabError("not_cloned", f"{spec.name} is not cloned yet. Clone it first.", 409)
         work = functools.partial(self._sync_job, spec, backup_and_reclone)

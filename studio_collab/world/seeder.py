@@ -260,6 +260,21 @@ class Seeder:
         if j.get("failure_reason"):
             fields["FailureReason"] = j["failure_reason"]
         self.control.override("training_job", {"Name": j["name"]}, fields, self.region)
+        if j.get("experiment"):
+            self._training_trial_component(j, status, started, ended)
+
+    def _training_trial_component(self, j: dict, status: str, started, ended) -> None:
+        """What SageMaker itself records for a training job run with an ExperimentConfig: a trial component
+        named `<job>-aws-training-job`, with the hyperparameters as parameters, in the job's trial."""
+        sm = self.client("sagemaker")
+        name = f"{j['name']}-aws-training-job"
+        component = {"TrialComponentName": name, "DisplayName": j["name"], "StartTime": started,
+                     "Status": {"PrimaryStatus": status},
+                     "Parameters": {k: {"StringValue": str(v)} for k, v in (j.get("hyperparameters") or {}).items()}}
+        if ended is not None:
+            component["EndTime"] = ended
+        sm.create_trial_component(**component)
+        sm.associate_trial_component(TrialComponentName=name, TrialName=j.get("trial", j["name"]))
 
     def tracking_server(self, role_arn: str, t: dict) -> str:
         arn = self.client("sagemaker").create_mlflow_tracking_server(
