@@ -21,7 +21,22 @@ from .errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
 _MAX_JSON_DEPTH = 32
 
 
-class StudioCollabHandler(ExtensionHandlerMixin, APIHandler):
+class QuietClientErrors:
+    """Client mistakes (our errors, 4xx) are logged as one line, not as a server fault with a traceback."""
+
+    def log_exception(self, typ, value, tb) -> None:
+        # Our own errors are expected answers, not server faults: one line, no traceback.
+        if isinstance(value, StudioCollabError):
+            self.log.info("studio-collab %s %s -> %s %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        if isinstance(value, web.HTTPError) and value.status_code < 500:
+            # e.g. 405 for a method a route lacks, or 403 from the authorizer: a client's mistake, not a fault
+            self.log.info("studio-collab %s %s -> %s", self.request.method, self.request.path, value.status_code)
+            return
+        super().log_exception(typ, value, tb)  # type: ignore[misc]
+
+
+class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
     """Handlers receive the services they need as ``initialize`` keyword arguments."""
 
     auth_resource = "studio_collab:status"
@@ -74,13 +89,6 @@ class StudioCollabHandler(ExtensionHandlerMixin, APIHandler):
         self.clear_header("Content-Type")
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
-
-    def log_exception(self, typ, value, tb) -> None:
-        # Our own errors are expected answers, not server faults: one line, no traceback.
-        if isinstance(value, StudioCollabError):
-            self.log.info("studio-collab %s %s -> %s %s", self.request.method, self.request.path, value.status, value.code)
-            return
-        super().log_exception(typ, value, tb)
 
 
 class NotFoundHandler(StudioCollabHandler):

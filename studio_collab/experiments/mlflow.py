@@ -73,14 +73,14 @@ class MlflowSource:
             return target_from_uri(s.env_tracking_uri, "environment", s.endpoint_url, s.env)
         if not self.context.in_studio:
             raise StudioCollabError("mlflow_not_configured", "No MLflow tracking server is set: configure "
-                                    "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.", 503)
+                                    "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.", 409)
         servers = await self.aws.paginate("sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries",
                                           region=self.context.region, limit=500)
         active = active_tracking_server(servers)
         if active is None:
             raise StudioCollabError("mlflow_not_configured", "This account has no active SageMaker MLflow tracking "
                                     "server in this region. Create one in Studio (MLflow), or set "
-                                    "StudioCollabApp.mlflow_tracking_uri.", 503)
+                                    "StudioCollabApp.mlflow_tracking_uri.", 409)
         return target_from_uri(active["TrackingServerArn"], "studio", s.endpoint_url, s.env)
 
     # --- the REST calls -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
-from ..handler import StudioCollabHandler
+from ..handler import QuietClientErrors, StudioCollabHandler
 from .service import GitService
 
 REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"
@@ -58,7 +58,7 @@ class SyncHandler(StudioCollabHandler):
         self.reply({"job": job.to_json()}, 202)
 
 
-class OpenPageHandler(ExtensionHandlerMixin, JupyterHandler):
+class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
     """A page, not JSON: it clones or syncs through the POST routes (with the XSRF token), then opens the
     file. Loading it changes nothing; a link can name a catalog id and a path inside that repo, nothing else."""
 

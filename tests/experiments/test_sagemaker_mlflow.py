@@ -108,7 +108,7 @@ async def test_no_active_tracking_server_makes_mlflow_unavailable_with_the_reaso
     assert body["tracking"] is None
     assert {s["name"]: s["available"] for s in body["sources"]}["training-jobs"] is True
     assert proxy.requests == []
-    ui = await post_json(jp_fetch, "experiments", "mlflow-ui", body={}, expect=503)
+    ui = await post_json(jp_fetch, "experiments", "mlflow-ui", body={}, expect=409)
     assert ui["code"] == "mlflow_not_configured"
 
 

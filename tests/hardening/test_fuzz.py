@@ -25,7 +25,7 @@ def test_fuzz_every_route(world_server, tmp_path):
     result = subprocess.run(
         [schemathesis, "run", world_server.api("openapi.json"),
          "--header", f"Authorization: token {world_server.token}",
-         "--checks", CHECKS, "--max-examples", "60", "--max-time", "240", "--workers", "2",
+         "--checks", CHECKS, "--max-examples", "60", "--max-time", "240", "--workers", "1",
          "--seed", "20261126", "--request-timeout", "30", "--suppress-health-check", "all",
          "--report", "ndjson", "--report-ndjson-path", str(report)],
         capture_output=True, text=True, timeout=900)
