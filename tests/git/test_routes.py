@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import logging
 import time
 from urllib.parse import quote
@@ -240,9 +241,13 @@ async def test_progress_events_arrive_and_are_throttled(world_env, jp_fetch, jp_
     assert len(set(progress)) >= 3, "progress moved while the clone ran"
     assert progress == sorted(progress), "the bar only moves forward"
     assert any("Receiving objects" in e["message"] for _, e in running)
-    gaps = [b[0] - a[0] for a, b in zip(running, running[1:])]
-    assert len(running) / max(0.5, running[-1][0] - running[0][0]) <= 6, "throttled to a few updates a second"
-    assert min(gaps, default=1) >= 0.15
+    # Throttling is judged on the server's own clock (`updated`): arrival times bunch up on a busy client.
+    # The first running event is the state change itself, which is pushed at once; progress follows it.
+    reports = [e["updated"] for _, e in running][1:]
+    gaps = [b - a for a, b in zip(reports, reports[1:])]
+    assert len(reports) / max(0.5, reports[-1] - reports[0]) <= 6, "throttled to a few updates a second"
+    # The median, not the minimum: one update delayed by a busy loop makes the next gap short.
+    assert statistics.median(gaps or [1]) >= 0.2
 
 
 # --- private repos (G5) -----------------------------------------------------------------------------
