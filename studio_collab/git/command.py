@@ -9,6 +9,7 @@ one process's environment (see :mod:`.credentials`), never into ``os.environ``, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.05
 _KILL_GRACE_SECONDS = 2.0
+# Transfers (clone, fetch) run this much nicer than the server: on a busy space the event loop, a status read
+# and the user's kernel get the CPU first, and the transfer still has every cycle nobody else wants.
+BACKGROUND_NICENESS = 10
 ProgressLine = Callable[[str], None]
 
 
@@ -107,14 +111,18 @@ class GitRunner:
     def run(self, args: Sequence[str], cwd: str | os.PathLike | None = None, *, timeout: float,
             env: dict[str, str] | None = None, config: Sequence[str] = (), cancel: threading.Event | None = None,
             on_stderr_line: ProgressLine | None = None, redact: Redactor | None = None,
-            check: bool = True, stdout_bytes: bool = False) -> GitResult:
+            check: bool = True, stdout_bytes: bool = False, background: bool = False) -> GitResult:
         """Run one git command to completion. Raises :class:`GitTimedOut`, :class:`JobCancelled`
-        (the cancel event was set) or, with ``check``, :class:`GitCommandFailed`."""
+        (the cancel event was set) or, with ``check``, :class:`GitCommandFailed`. ``background``: a transfer,
+        run at :data:`BACKGROUND_NICENESS` (its helpers, started later, inherit it)."""
         redact = redact or Redactor()
         verb = next((a for a in args if not a.startswith("-")), "git")
         argv = self.argv(args, config)
         process = subprocess.Popen(argv, cwd=cwd, env=self.environment(env), stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        if background:
+            with contextlib.suppress(OSError):  # a container may forbid it; the transfer then runs as is
+                os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
         stdout_chunks: list[bytes] = []
         stderr_tail: deque[str] = deque(maxlen=40)
 

@@ -40,4 +40,4 @@ def fetch_upstream(worktree: Worktree, branch: str | None, **run_options) -> Non
     if not branch:
         return
     worktree.run("fetch", "--no-tags", "--quiet", "--", "origin",
-                 f"+refs/heads/{branch}:refs/remotes/origin/{branch}", **run_options)
+                 f"+refs/heads/{branch}:refs/remotes/origin/{branch}", background=True, **run_options)

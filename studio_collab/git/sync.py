@@ -85,7 +85,7 @@ class RepoSync:
         self.report(0.01, "Fetching")
         self.wt.run("fetch", "--progress", "--no-tags", "--", "origin", f"+refs/heads/{branch}:{remote_ref}",
                     env=self.fetch_env, config=self.fetch_config, cancel=self.cancel, redact=self.redact,
-                    timeout=self.fetch_timeout, on_stderr_line=progress_parser(self.report, 0.01, 0.6))
+                    timeout=self.fetch_timeout, on_stderr_line=progress_parser(self.report, 0.01, 0.6), background=True)
         upstream = self.wt.rev(remote_ref)
         if upstream is None:
             raise StudioCollabError("branch_not_found", f"The remote has no branch '{branch}'. Ask your admin to "

@@ -23,6 +23,8 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
                 "merge.conflictStyle=merge", "core.quotePath=false")
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
+# .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
+_ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
 
 
 class Worktree:
@@ -34,10 +36,10 @@ class Worktree:
     # --- running git -----------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, env: dict | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, on_stderr_line=None, redact: Redactor | None = None,
-            config: tuple[str, ...] = (), stdout_bytes: bool = False) -> GitResult:
+            config: tuple[str, ...] = (), stdout_bytes: bool = False, background: bool = False) -> GitResult:
         return self.runner.run(args, cwd=self.path, timeout=timeout or self.timeout, env=env,
                                config=LOCAL_CONFIG + tuple(config), cancel=cancel, on_stderr_line=on_stderr_line,
-                               redact=redact, check=check, stdout_bytes=stdout_bytes)
+                               redact=redact, check=check, stdout_bytes=stdout_bytes, background=background)
 
     def out(self, *args: str) -> str:
         return self.run(*args).stdout
@@ -47,8 +49,21 @@ class Worktree:
 
     # --- questions ---------------------------------------------------------------------------------
     def origin_url(self) -> str | None:
+        """Asked of git once per version of ``.git/config``: GET repos asks it of every repo, every time."""
+        config = self.path / ".git" / "config"
+        try:
+            seen = config.stat()
+            version = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
+        except OSError:
+            version = None  # e.g. ``.git`` is a file (a linked worktree): always ask git
+        remembered = _ORIGIN_BY_CONFIG.get(config)
+        if version is not None and remembered is not None and remembered[0] == version:
+            return remembered[1]
         result = self.run("config", "--get", "remote.origin.url", check=False)
-        return result.stdout.strip() or None
+        url = result.stdout.strip() or None
+        if version is not None:
+            _ORIGIN_BY_CONFIG[config] = (version, url)
+        return url
 
     def rev(self, ref: str) -> str | None:
         result = self.run("rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}", check=False)

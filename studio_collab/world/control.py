@@ -44,6 +44,11 @@ class EmulatorControl:
     def calls(self) -> dict[str, int]:
         return self._send("GET", "/_emulator/calls")["calls"]
 
+    def journal(self) -> list[dict]:
+        """Every call since the last clear, in order: ``{"operation": "sagemaker:ListApps", "params": {...}}``
+        (params for JSON-protocol services; None for the others)."""
+        return self._send("GET", "/_emulator/calls/journal")["journal"]
+
     def clear_calls(self) -> None:
         self._send("DELETE", "/_emulator/calls")
 

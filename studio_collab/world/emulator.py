@@ -5,7 +5,7 @@ SageMaker and Price List operations moto lacks itself, and turns whatever moto c
 ``UnknownOperationException`` (never an HTML 500 that botocore would retry for seconds).
 
 Control endpoints (plain JSON, for tests and the seeder):
-``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` ·
+``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` · ``GET /_emulator/calls/journal`` ·
 ``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
 ``GET /_emulator/health``.
 
@@ -30,6 +30,7 @@ from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
 from .records import Clock
 from .serving import ServerRunner
+from .search import search
 from .studio_ops import StudioOperations
 from .training_jobs import list_training_jobs
 from .validation import validate_input
@@ -59,7 +60,7 @@ class EmulatorApp:
         self.mlflow = MlflowOperations(self.clock)
         self.pricing = PriceCatalog()
         self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations,
-                              "ListTrainingJobs": list_training_jobs}
+                              "ListTrainingJobs": list_training_jobs, "Search": search}
         self._reset_lock = threading.Lock()
 
     # --- WSGI -----------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ class EmulatorApp:
             return self._moto(environ, body, start_response, None)
         request = identify(environ, body)
         try:
-            self.faults.on_call(request.name)
+            self.faults.on_call(request.name, _json_params(request))
             handler = self._own_handler(request)
             if handler is not None:
                 params = request.json()
@@ -155,6 +156,8 @@ class EmulatorApp:
                 return {"faults": []}
             if method == "GET":
                 return {"faults": self.faults.rules()}
+        if route == "calls/journal" and method == "GET":
+            return {"journal": self.faults.journal()}
         if route == "calls":
             if method == "GET":
                 return {"calls": self.faults.counts()}
@@ -187,6 +190,15 @@ def _moto_implements(operation: str) -> bool:
     from moto.sagemaker.responses import SageMakerResponse
 
     return callable(getattr(SageMakerResponse, xform_name(operation), None))
+
+
+def _json_params(request: AwsRequest) -> dict | None:
+    if request.protocol != "json":
+        return None
+    try:
+        return request.json()
+    except AwsError:
+        return None
 
 
 def _unknown(request: AwsRequest | None) -> AwsError:

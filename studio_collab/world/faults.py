@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from .awsproto import AwsError
@@ -37,11 +37,16 @@ class FaultRule:
                 "count": self.remaining}
 
 
+_JOURNAL_LENGTH = 100_000
+
+
 class FaultBoard:
     def __init__(self):
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self.calls: Counter[str] = Counter()
+        # every call in order, with its parameters when the protocol is JSON: what a benchmark replays
+        self._journal: deque[dict] = deque(maxlen=_JOURNAL_LENGTH)
 
     def add(self, operation: str, fault: str, latency_ms: int = 0, count: int | None = None) -> FaultRule:
         if fault not in FAULTS:
@@ -66,15 +71,21 @@ class FaultBoard:
     def clear_calls(self) -> None:
         with self._lock:
             self.calls.clear()
+            self._journal.clear()
+
+    def journal(self) -> list[dict]:
+        with self._lock:
+            return list(self._journal)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self.calls)
 
-    def on_call(self, operation: str) -> None:
+    def on_call(self, operation: str, params: dict | None = None) -> None:
         """Count the call, then apply the first matching fault: sleep, and/or raise the AWS error."""
         with self._lock:
             self.calls[operation] += 1
+            self._journal.append({"operation": operation, "params": params})
             rule = next((r for r in self._rules if r.matches(operation)), None)
             if rule is not None and rule.remaining is not None:
                 rule.remaining -= 1

@@ -155,12 +155,13 @@ class StudioOperations:
 
     def list_user_profiles(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            items = [public(r, PROFILE_SUMMARY) for r in self.stores.of(region, "profiles").values()
-                     if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
-                     and p.get("UserProfileNameContains", "") in r["UserProfileName"]]
-        items = sort_items(items, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
-                           "CreationTime")
-        return page(items, p, "UserProfiles")
+            records = [settle(r) for r in self.stores.of(region, "profiles").values()
+                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                       and p.get("UserProfileNameContains", "") in r["UserProfileName"]]
+            answer = page(sort_items(records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
+                                     "CreationTime"), p, "UserProfiles")
+            answer["UserProfiles"] = [public(r, PROFILE_SUMMARY) for r in answer["UserProfiles"]]
+        return answer
 
     def update_user_profile(self, region: str, p: dict) -> dict:
         record = self._profile(region, p["DomainId"], p["UserProfileName"])
@@ -221,27 +222,15 @@ class StudioOperations:
         return public(self._space(region, p["DomainId"], p["SpaceName"]))
 
     def list_spaces(self, region: str, p: dict) -> dict:
-        items = []
         with self.stores.lock:
-            for record in self.stores.of(region, "spaces").values():
-                if p.get("DomainIdEquals") and record["DomainId"] != p["DomainIdEquals"]:
-                    continue
-                if p.get("SpaceNameContains", "") not in record["SpaceName"]:
-                    continue
-                summary = public(record, SPACE_SUMMARY_KEYS)
-                settings = record["SpaceSettings"]
-                summary["SpaceSettingsSummary"] = {k: settings[k] for k in ("AppType", "RemoteAccess")
-                                                   if k in settings}
-                if "SpaceStorageSettings" in settings:
-                    summary["SpaceSettingsSummary"]["SpaceStorageSettings"] = settings["SpaceStorageSettings"]
-                if record.get("SpaceSharingSettings"):
-                    summary["SpaceSharingSettingsSummary"] = dict(record["SpaceSharingSettings"])
-                if record.get("OwnershipSettings"):
-                    summary["OwnershipSettingsSummary"] = dict(record["OwnershipSettings"])
-                items.append(summary)
-        items = sort_items(items, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
-                           "CreationTime")
-        return page(items, p, "Spaces")
+            records = [settle(r) for r in self.stores.of(region, "spaces").values()
+                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                       and p.get("SpaceNameContains", "") in r["SpaceName"]]
+            # sorted and paged first, so that a page costs its own size, not the whole list's
+            answer = page(sort_items(records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
+                                     "CreationTime"), p, "Spaces")
+            answer["Spaces"] = [_space_summary(r) for r in answer["Spaces"]]
+        return answer
 
     def update_space(self, region: str, p: dict) -> dict:
         record = self._space(region, p["DomainId"], p["SpaceName"])
@@ -320,12 +309,14 @@ class StudioOperations:
 
     def list_apps(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            items = [public(r, APP_SUMMARY) for r in self.stores.of(region, "apps").values()
-                     if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
-                     and (not p.get("UserProfileNameEquals") or r.get("UserProfileName") == p["UserProfileNameEquals"])
-                     and (not p.get("SpaceNameEquals") or r.get("SpaceName") == p["SpaceNameEquals"])]
-        items = sort_items(items, p, {"CreationTime": "CreationTime"}, "CreationTime")
-        return page(items, p, "Apps")
+            records = [r for r in self.stores.of(region, "apps").values()
+                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                       and (not p.get("UserProfileNameEquals") or r.get("UserProfileName") == p["UserProfileNameEquals"])
+                       and (not p.get("SpaceNameEquals") or r.get("SpaceName") == p["SpaceNameEquals"])]
+            # sorted and paged first, so that a page costs its own size, not the whole list's
+            answer = page(sort_items(records, p, {"CreationTime": "CreationTime"}, "CreationTime"), p, "Apps")
+            answer["Apps"] = [public(r, APP_SUMMARY) for r in answer["Apps"]]
+        return answer
 
     def delete_app(self, region: str, p: dict) -> dict:
         record = self._app(region, p)
@@ -425,3 +416,17 @@ class StudioOperations:
             if "Status" in fields:
                 record.pop("_next", None)
             record.update(fields)
+
+
+def _space_summary(record: dict) -> dict:
+    """A ListSpaces entry, shaped like AWS's SpaceDetails."""
+    summary = public(record, SPACE_SUMMARY_KEYS)
+    settings = record["SpaceSettings"]
+    summary["SpaceSettingsSummary"] = {k: settings[k] for k in ("AppType", "RemoteAccess") if k in settings}
+    if "SpaceStorageSettings" in settings:
+        summary["SpaceSettingsSummary"]["SpaceStorageSettings"] = settings["SpaceStorageSettings"]
+    if record.get("SpaceSharingSettings"):
+        summary["SpaceSharingSettingsSummary"] = dict(record["SpaceSharingSettings"])
+    if record.get("OwnershipSettings"):
+        summary["OwnershipSettingsSummary"] = dict(record["OwnershipSettings"])
+    return summary

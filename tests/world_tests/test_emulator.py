@@ -154,3 +154,32 @@ def test_control_endpoint_rejects_bad_fault(world):
         world.fault("sagemaker:ListApps", "explode")
     with pytest.raises(RuntimeError, match="operation must look like"):
         world.fault("ListApps", "throttle")
+
+
+def test_search_pages_like_aws_and_agrees_with_list(world):
+    sm = world.client("sagemaker")
+    listed = {j["TrainingJobName"] for page in sm.get_paginator("list_training_jobs").paginate(StatusEquals="Completed")
+              for j in page["TrainingJobSummaries"]}
+    expression = {"Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "Completed"}]}
+    pages = list(sm.get_paginator("search").paginate(Resource="TrainingJob", SearchExpression=expression,
+                                                     PaginationConfig={"PageSize": 1}))
+    assert len(listed) > 1 and len(pages) == len(listed), "one result a page, every match once"
+    found = [r["TrainingJob"] for p in pages for r in p["Results"]]
+    assert {j["TrainingJobName"] for j in found} == listed
+    assert all(j["TrainingJobStatus"] == "Completed" and j["CreationTime"].tzinfo for j in found)
+    # an expression beyond top-level fields goes to moto's own Search, and is still paged
+    nested = {"Filters": [{"Name": "Tags.team", "Operator": "Equals", "Value": "nobody-has-this"}]}
+    assert sm.search(Resource="TrainingJob", SearchExpression=nested)["Results"] == []
+    with pytest.raises(ClientError) as err:
+        sm.search(Resource="TrainingJob", SearchExpression={"Filters": [{"Name": "NoSuchField", "Value": "x"}]},
+                  MaxResults=5)
+    assert _code(err) == "ValidationException"
+
+
+def test_journal_keeps_each_call_with_its_parameters(world):
+    world.clear_calls()
+    world.client("sagemaker").list_apps(DomainIdEquals="d-nothing", MaxResults=5)
+    world.client("s3").list_buckets()
+    journal = world.control.journal()
+    assert {"operation": "sagemaker:ListApps", "params": {"DomainIdEquals": "d-nothing", "MaxResults": 5}} in journal
+    assert {"operation": "s3:ListBuckets", "params": None} in journal  # not JSON: counted, not replayable
