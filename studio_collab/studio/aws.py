@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,29 @@ _NOT_FOUND = {"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity", "
 # botocore's service name → the IAM prefix of its actions.
 IAM_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "secretsmanager": "secretsmanager", "iam": "iam", "ec2": "ec2",
               "pricing": "pricing", "ce": "ce", "sts": "sts"}
+
+
+# botocore logs each signed request at DEBUG (the canonical request, the headers): in Studio the execution role's
+# credentials are temporary, and their session token in a log would let its reader act as the role.
+_SESSION_TOKEN = re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,}&]+", re.IGNORECASE)
+_WIRE_LOGGERS = ("botocore.auth", "botocore.endpoint", "botocore.hooks", "botocore.parsers", "botocore.httpsession")
+
+
+class SessionTokenLogFilter(logging.Filter):
+    """Masks the value of every ``X-Amz-Security-Token`` (header, canonical request or query) in botocore's logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "security-token" in message.lower():
+            record.msg, record.args = _SESSION_TOKEN.sub(r"\1***", message), None
+        return True
+
+
+def install_log_filter() -> None:
+    for name in _WIRE_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SessionTokenLogFilter) for f in logger.filters):
+            logger.addFilter(SessionTokenLogFilter())
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ class AwsClients:
         self._executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="studio-collab-aws")
         # Every action called, as "sagemaker:ListApps": read by the IAM policy test and by doctor.
         self.actions_called: Counter[str] = Counter()
+        install_log_filter()
 
     def client(self, service: str, region: str | None = None):
         key = f"{service}@{region or ''}"
