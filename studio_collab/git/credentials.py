@@ -9,7 +9,6 @@ and ``credential.helper`` is emptied for that process so no helper stores it eit
 from __future__ import annotations
 
 import json
-import logging
 import os
 import stat
 import tempfile
@@ -33,28 +32,6 @@ case "$1" in
   *) printf '%s\\n' "${TOKEN_VAR}" ;;
 esac
 """
-
-
-# botocore logs whole response bodies at DEBUG (a server started with --debug): the secret must not be in them.
-_BODY_LOGGERS = ("botocore.parsers", "botocore.endpoint", "botocore.hooks")
-
-
-class SecretValueLogFilter(logging.Filter):
-    """Replaces any botocore wire-log line that carries a ``SecretString``/``SecretBinary``, whatever the secret
-    and however it is escaped."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "SecretString" in message or "SecretBinary" in message:
-            record.msg, record.args = "<a Secrets Manager answer; not logged>", None
-        return True
-
-
-def install_log_filter() -> None:
-    for name in _BODY_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, SecretValueLogFilter) for f in logger.filters):
-            logger.addFilter(SecretValueLogFilter())
 
 
 @dataclass(frozen=True)
@@ -95,8 +72,7 @@ class GitCredentials:
         self.aws = aws
         self.cache = cache
         self.ttl = ttl
-        self._askpass: Path | None = None
-        install_log_filter()
+        self._askpass: Path | None = None  # the AWS seam keeps Secrets Manager answers out of the logs
 
     async def get(self, secret_id: str) -> GitCredential:
         async def load() -> GitCredential:

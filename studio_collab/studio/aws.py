@@ -30,18 +30,22 @@ IAM_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "secretsmanager": "secretsma
               "pricing": "pricing", "ce": "ce", "sts": "sts"}
 
 
-# botocore logs each signed request at DEBUG (the canonical request, the headers): in Studio the execution role's
-# credentials are temporary, and their session token in a log would let its reader act as the role.
+# botocore logs each signed request and whole response bodies at DEBUG (a server started with --debug). Two
+# secrets pass there: the execution role's session token (its reader could act as the role) and Secrets
+# Manager answers (a private repo's token).
 _SESSION_TOKEN = re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,}&]+", re.IGNORECASE)
 _WIRE_LOGGERS = ("botocore.auth", "botocore.endpoint", "botocore.hooks", "botocore.parsers", "botocore.httpsession")
 
 
-class SessionTokenLogFilter(logging.Filter):
-    """Masks the value of every ``X-Amz-Security-Token`` (header, canonical request or query) in botocore's logs."""
+class WireLogFilter(logging.Filter):
+    """Masks every ``X-Amz-Security-Token`` value (header, canonical request or query) and replaces any line
+    that carries a ``SecretString``/``SecretBinary``, whatever the secret and however it is escaped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "security-token" in message.lower():
+        if "SecretString" in message or "SecretBinary" in message:
+            record.msg, record.args = "<a Secrets Manager answer; not logged>", None
+        elif "security-token" in message.lower():
             record.msg, record.args = _SESSION_TOKEN.sub(r"\1***", message), None
         return True
 
@@ -49,8 +53,8 @@ class SessionTokenLogFilter(logging.Filter):
 def install_log_filter() -> None:
     for name in _WIRE_LOGGERS:
         logger = logging.getLogger(name)
-        if not any(isinstance(f, SessionTokenLogFilter) for f in logger.filters):
-            logger.addFilter(SessionTokenLogFilter())
+        if not any(isinstance(f, WireLogFilter) for f in logger.filters):
+            logger.addFilter(WireLogFilter())
 
 
 @dataclass(frozen=True)
