@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import shutil
 import time
 from collections import defaultdict
@@ -22,7 +23,7 @@ from pathlib import Path
 from ..errors import StudioCollabError
 from ..jobs import JobRegistry, JobReporter
 from .catalog import RepoCatalog
-from .clone import backup_name, clone_repo, occupied_error, sweep_leftovers, target_state
+from .clone import Leftover, backup_name, clone_repo, find_leftovers, occupied_error, remove_leftover, target_state
 from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
 from .credentials import CREDENTIAL_CONFIG, GitCredentials
 from .failures import explain
@@ -34,6 +35,7 @@ from .worktree import Worktree
 log = logging.getLogger(__name__)
 
 _STATUS_TTL = 3.0  # seconds a status read serves every tab
+_JOB_ID = re.compile(r"[0-9a-f]{16}")  # the registry's job ids (an owner record is a file: checked before use)
 _GIT_ERRORS = (GitCommandFailed, GitTimedOut, OSError)
 
 
@@ -67,7 +69,9 @@ class GitService:
 
     def start(self) -> None:
         if self.config_error is None:
-            self._tasks.append(asyncio.get_running_loop().create_task(self._background()))
+            swept = {self.root, *self._target_parents(self.catalog.config_specs)}
+            leftovers = self._leftovers_at_start(swept)
+            self._tasks.append(asyncio.get_running_loop().create_task(self._background(leftovers, swept)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -176,7 +180,7 @@ class GitService:
                 env, config, redact = await self._auth(spec)
                 return await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env,
                                              config=config, redact=redact, cancel=reporter.cancel_event,
-                                             report=lambda f, t: reporter.report(f, t))
+                                             report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
             except _GIT_ERRORS as err:
                 raise explain(err, "clone the repository", bool(spec.credentials_secret)) from err
             finally:
@@ -207,7 +211,8 @@ class GitService:
         os.rename(target, backup)
         try:
             clone_repo(self.runner, self.root, spec, timeout=self.timeout, env=env, config=config, redact=redact,
-                       cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t))
+                       cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
+                       job_id=reporter.job_id)
         except BaseException:
             if not target.exists():
                 os.rename(backup, target)
@@ -240,19 +245,47 @@ class GitService:
                                     f"{self.config_error}", 503)
 
     # --- background: leftovers, auto-clone, fetch --------------------------------------------------
-    async def _background(self) -> None:
+    def _leftovers_at_start(self, parents: set[Path]) -> list[Leftover]:
+        """Clones a killed server left unfinished, under the root and the admin's targets (no AWS call needed):
+        found before the first request is served, so a tab polling an interrupted job's id after the restart
+        gets that job as failed. Their folders are removed in the background."""
+        leftovers = [leftover for parent in parents for leftover in find_leftovers(parent, self.timeout)]
+        for leftover in leftovers:
+            self._report_interrupted(leftover)
+        return leftovers
+
+    def _target_parents(self, specs: list[RepoSpec]) -> set[Path]:
+        parents = set()
+        for spec in specs:
+            with contextlib.suppress(StudioCollabError):  # a target outside the root is refused elsewhere
+                parents.add(resolve_inside(self.root, spec.target).parent)
+        return parents
+
+    def _report_interrupted(self, leftover: Leftover) -> None:
+        owner = leftover.interrupted
+        if owner is None or not _JOB_ID.fullmatch(owner["job_id"]) or not isinstance(owner.get("repo_id"), str):
+            return
+        name = owner.get("name") if isinstance(owner.get("name"), str) else "the repository"
+        error = StudioCollabError("server_restarted", f"The server restarted while {name} was being cloned; the "
+                                  "unfinished copy was removed and nothing else was changed. Clone it again.", 409)
+        created = owner.get("created") if isinstance(owner.get("created"), (int, float)) else None
+        self.jobs.record_failed(owner["job_id"], "git_clone", _key(owner["repo_id"]), error, created=created)
+        log.warning("studio-collab git: a clone of %s (job %s) was interrupted by a server restart; its unfinished "
+                    "copy is removed", name, owner["job_id"])
+
+    async def _background(self, leftovers: list[Leftover] = (), swept: set[Path] = frozenset()) -> None:
+        loop = asyncio.get_running_loop()
+        for leftover in leftovers:
+            await loop.run_in_executor(self._status_pool, remove_leftover, leftover)
         try:
             specs, _ = await self.catalog.load()
         except StudioCollabError as err:
             log.warning("studio-collab git: catalog unavailable at start: %s", err.message)
             specs = []
-        loop = asyncio.get_running_loop()
-        parents = set()
-        for spec in specs:
-            with contextlib.suppress(StudioCollabError):  # a target outside the root is refused elsewhere
-                parents.add(resolve_inside(self.root, spec.target).parent)
-        for parent in parents:
-            await loop.run_in_executor(self._status_pool, sweep_leftovers, parent, self.timeout)
+        for parent in self._target_parents(specs) - swept:  # domain and profile repos' folders
+            for leftover in await loop.run_in_executor(self._status_pool, find_leftovers, parent, self.timeout):
+                self._report_interrupted(leftover)
+                await loop.run_in_executor(self._status_pool, remove_leftover, leftover)
         if self.auto_clone:
             await self._auto_clone(specs)
         if self.fetch_interval > 0:

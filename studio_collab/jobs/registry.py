@@ -116,6 +116,22 @@ class JobRegistry:
         self._tasks[job.id] = loop.create_task(self._run(job, reporter, work))
         return job
 
+    def record_failed(self, job_id: str, kind: str, key: str, error: StudioCollabError, owner: str | None = None,
+                      created: float | None = None) -> Job:
+        """Register a job that failed outside this server's life: a clone a killed server left unfinished, so
+        that a tab still polling its id after the restart learns what happened (not "no such job"), and the
+        repo's row shows the failure and its next step. A job id this registry already has is left alone."""
+        existing = self._jobs.get(job_id)
+        if existing is not None:
+            return existing
+        self._prune()
+        job = Job(id=job_id, kind=kind, key=key, owner=owner, state="failed", error=error.to_json(),
+                  message=error.message)
+        if created is not None:
+            job.created = min(created, job.created)
+        self._jobs[job_id] = job
+        return job
+
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None:

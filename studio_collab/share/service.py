@@ -168,7 +168,13 @@ class ShareService:
             await _quietly(self.store.delete_share(manifest.id, None))
             raise
         manifest.size, manifest.sha256 = digest.size, digest.sha256
-        await self.store.put_manifest(manifest)
+        try:
+            await self.store.put_manifest(manifest)
+        except BaseException:
+            # Never a stored file without its record, nor a record missing from its author's list (where it
+            # could not be found to revoke): a share is there whole, or not at all.
+            await _quietly(self.store.delete_share(manifest.id, manifest.author))
+            raise
         self._schedule_cleanup()
         return manifest.public(self.clock())
 
@@ -184,6 +190,8 @@ class ShareService:
                 try:
                     return await self.store.get_manifest(share_id)
                 except StudioCollabError as err:
+                    if err.code.startswith("aws_"):
+                        raise  # the store is failing: a list without those shares would look like shares lost
                     log.warning("share %s skipped in the list: %s", share_id, err.code)
                     return None
 

@@ -71,6 +71,8 @@ class SpaceDirectory:
             "sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id), self.ttl)
         gate = asyncio.Semaphore(_DESCRIBE_CONCURRENCY)
 
+        failures: list[StudioCollabError] = []
+
         async def url_of(name: str) -> str | None:
             async with gate:
                 try:
@@ -78,10 +80,13 @@ class SpaceDirectory:
                 except StudioCollabError as err:
                     # One space we may not describe must not hide the others; it just has no link.
                     log.info("no URL for space %s: %s", name, err.code)
+                    failures.append(err)
                     return None
 
         names = [d.get("SpaceName") for d in details if d.get("SpaceName")]
         urls = await asyncio.gather(*(url_of(n) for n in names))
+        if names and len(failures) == len(names):
+            raise failures[0]  # not one space could be described: say why, rather than list spaces without links
         by_name = {d.get("SpaceName"): d for d in details}
         return [_space_row(by_name[name], url, name == self.studio.context.space_name)
                 for name, url in zip(names, urls)]
@@ -97,6 +102,9 @@ class SpaceDirectory:
         if space["sharing"] != "Shared" or space["app_type"] != "JupyterLab":
             raise StudioCollabError("target_not_shared", f"'{name}' is not a shared JupyterLab space; a share "
                                     "link must land in one. Choose a shared space.", 400)
+        if not space["url"]:
+            # Studio has no URL for it yet, or DescribeSpace failed: then that failure is the answer, not "no URL"
+            space = {**space, "url": (await self.studio.describe_space(name)).get("Url") or None}
         if not space["url"]:
             raise StudioCollabError("space_url_missing", f"Studio gives no URL for '{name}' yet. Open the space "
                                     "once in Studio, then share again.", 409)

@@ -11,7 +11,8 @@ import pytest
 
 from studio_collab.git.clone import clone_repo, sweep_leftovers
 from studio_collab.git.command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
-from studio_collab.git.credentials import GitCredential, SecretValueLogFilter, parse_secret
+from studio_collab.git.credentials import GitCredential, parse_secret
+from studio_collab.studio.aws import WireLogFilter
 from studio_collab.git.repo_spec import RepoSpec
 from studio_collab.jobs import JobCancelled
 from tests.git.repos import Upstream
@@ -122,8 +123,12 @@ def test_botocore_body_logs_never_carry_a_secret_value():
 
     record = logging.LogRecord("botocore.parsers", logging.DEBUG, __file__, 1, "Response body:\n%r",
                                (b'{"SecretString": "{\\"token\\": \\"tok-9\\"}"}',), None)
-    SecretValueLogFilter().filter(record)
+    WireLogFilter().filter(record)
     assert "tok-9" not in record.getMessage()
+    record = logging.LogRecord("botocore.auth", logging.DEBUG, __file__, 1, "CanonicalRequest:\n%s",
+                               ("host:x\nx-amz-security-token:FQoG-session-9\n",), None)
+    WireLogFilter().filter(record)
+    assert "FQoG-session-9" not in record.getMessage() and "x-amz-security-token:***" in record.getMessage()
 
 
 def test_leftover_temp_clones_are_swept_only_when_old(tmp_path):
@@ -135,3 +140,75 @@ def test_leftover_temp_clones_are_swept_only_when_old(tmp_path):
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     assert sweep_leftovers(tmp_path, older_than=600) == [old]
     assert fresh.exists() and keep.exists()
+
+
+def _leftover_of(tmp_path, name: str, **owner) -> "os.PathLike":
+    """A temporary clone folder as clone_repo lays it out (owner record + partial repo/), with owner fields set."""
+    import json
+
+    from studio_collab.git import clone
+
+    folder = tmp_path / f".{name}.studio-collab-clone-{name}"
+    (folder / "repo" / ".git").mkdir(parents=True)
+    clone._write_owner(folder, {"job_id": "0123456789abcdef", "repo_id": f"{name}-0000000000", "name": name,
+                                "target": name})
+    record = json.loads((folder / "owner.json").read_text())
+    (folder / "owner.json").write_text(json.dumps({**record, **owner}))
+    return folder
+
+
+def test_leftovers_of_a_dead_server_are_swept_at_once_and_live_ones_kept(tmp_path):
+    import subprocess
+
+    from studio_collab.git.clone import find_leftovers
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = _leftover_of(tmp_path, "dead", pid=gone.pid)
+    reused = _leftover_of(tmp_path, "reused", process_start=1)  # this pid, but another process than the recorder
+    live = _leftover_of(tmp_path, "live")  # this very process: a clone still running
+    elsewhere = _leftover_of(tmp_path, "elsewhere", pid=gone.pid, host="another-machine")  # cannot tell: age rule
+    found = {leftover.path: leftover for leftover in find_leftovers(tmp_path, older_than=600)}
+    assert set(found) == {dead, reused}
+    assert found[dead].interrupted["job_id"] == "0123456789abcdef"
+    assert set(sweep_leftovers(tmp_path, older_than=600)) == {dead, reused}
+    assert live.exists() and elsewhere.exists() and not dead.exists() and not reused.exists()
+    os.utime(elsewhere, (time.time() - 7200, time.time() - 7200))
+    assert sweep_leftovers(tmp_path, older_than=600) == [elsewhere]
+
+
+def test_a_finished_clone_left_behind_is_not_reported_as_interrupted(tmp_path):
+    import shutil
+    import subprocess
+
+    from studio_collab.git.clone import find_leftovers
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = _leftover_of(tmp_path, "done", pid=gone.pid)
+    [leftover] = find_leftovers(tmp_path, older_than=600)
+    assert leftover.interrupted["job_id"] == "0123456789abcdef"
+    shutil.rmtree(folder / "repo")  # a dying git removes its folder: still an interrupted clone
+    assert find_leftovers(tmp_path, older_than=600)[0].interrupted["job_id"] == "0123456789abcdef"
+    (tmp_path / "done" / ".git").mkdir(parents=True)  # moved into place; the server died before tidying up
+    assert find_leftovers(tmp_path, older_than=600)[0].interrupted is None
+
+
+def test_sweeping_stops_a_git_process_still_writing_into_the_leftover(tmp_path):
+    """git runs in a session of its own: a SIGKILLed server leaves it running in the folder."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = _leftover_of(tmp_path, "orphan", pid=gone.pid)
+    subprocess.run(["git", "init", "-q", str(folder / "repo")], check=True)
+    orphan = subprocess.Popen(["git", "cat-file", "--batch"], cwd=folder / "repo", stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(0.2)
+        assert orphan.poll() is None
+        assert sweep_leftovers(tmp_path, older_than=600) == [folder]
+        assert orphan.wait(timeout=5) == -9 and not folder.exists()
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
