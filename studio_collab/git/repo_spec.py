@@ -81,6 +81,8 @@ def check_url(url: object, allow_ssh: bool = False) -> str:
         raise CatalogError("has an invalid port in its url") from None
     if not parts.hostname or port == 0:
         raise CatalogError("has no host in its url")
+    if parts.hostname.startswith("-"):  # ssh reads '-oProxyCommand=…' as an option (CVE-2017-1000117)
+        raise CatalogError("has a host starting with '-', which ssh would read as an option")
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise CatalogError("has a query or fragment in its url (tokens sometimes hide there); remove it")
     if parts.path.strip("/") == "":

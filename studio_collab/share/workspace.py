@@ -153,12 +153,19 @@ def _land(root: Path, downloaded: Path, author: str, title: str) -> str:
 
 def _landing_directory(root: Path, author: str) -> Path:
     directory = root / "shared" / author
+    # Checked before anything is made too: through a 'shared' link, mkdir would create a folder outside the root.
+    if not directory.resolve().is_relative_to(root):
+        raise _landing_outside()
     directory.mkdir(parents=True, exist_ok=True)
     resolved = directory.resolve()
     if not resolved.is_relative_to(root):
-        raise StudioCollabError("path_outside_root", "The 'shared' folder of this space links outside the server "
-                                "root; remove that link, then import again.", 409)
+        raise _landing_outside()
     return resolved
+
+
+def _landing_outside() -> StudioCollabError:
+    return StudioCollabError("path_outside_root", "The 'shared' folder of this space links outside the server "
+                             "root; remove that link, then import again.", 409)
 
 
 def _candidates(name: str):
