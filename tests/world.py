@@ -98,6 +98,29 @@ class WorldHandle:
                 aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}))
         return self._clients[service]
 
+    def start_batch_work(self, prefix: str) -> None:
+        """A running processing job and batch transform, named ``<prefix>-processing`` and
+        ``<prefix>-transform``: the demo runs neither, and cost describes only what runs."""
+        from studio_collab.world.moto_bridge import sagemaker_backend
+
+        sm = self.client("sagemaker")
+        role = f"arn:aws:iam::123456789012:role/{self.scenario.section('domain')['execution_role']}"
+        sm.create_processing_job(
+            ProcessingJobName=f"{prefix}-processing", RoleArn=role,
+            ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                   "VolumeSizeInGB": 10}},
+            AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"})
+        sm.create_transform_job(
+            TransformJobName=f"{prefix}-transform", ModelName="churn-model",
+            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
+            TransformOutput={"S3OutputPath": "s3://b/out/"},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+        # moto finishes both at once and the world has no override for them: set them running in its backend
+        # (the emulator runs in this process under pytest).
+        backend = sagemaker_backend(self.region)
+        backend.processing_jobs[f"{prefix}-processing"].processing_job_status = "InProgress"
+        backend.transform_jobs[f"{prefix}-transform"].transform_job_status = "InProgress"
+
     def resource_metadata(self, space: str | None = None) -> dict:
         return self.local.resource_metadata(space, self.scenario)
 

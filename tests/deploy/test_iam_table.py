@@ -136,27 +136,10 @@ async def drive_cost(d: Driver, world) -> None:
 
 
 def arrange_work_the_demo_lacks(world) -> None:
-    """A running processing job and batch transform, and a legacy trial component: the demo has none, and the
-    features only describe what runs (or exists)."""
+    """Running batch work and a legacy trial component: the demo has none, and the features only describe what
+    runs (or exists)."""
+    world.start_batch_work("iam")
     sm = world.client("sagemaker")
-    role = f"arn:aws:iam::123456789012:role/{world.scenario.section('domain')['execution_role']}"
-    sm.create_processing_job(
-        ProcessingJobName="iam-features", RoleArn=role,
-        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                               "VolumeSizeInGB": 10}},
-        AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"})
-    sm.create_transform_job(
-        TransformJobName="iam-scoring", ModelName="churn-model",
-        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
-        TransformOutput={"S3OutputPath": "s3://b/out/"},
-        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    # moto finishes both at once and the world has no override for them yet: set them running in its backend
-    # (the emulator runs in this process under pytest).
-    from studio_collab.world.moto_bridge import sagemaker_backend
-
-    backend = sagemaker_backend(world.region)
-    backend.processing_jobs["iam-features"].processing_job_status = "InProgress"
-    backend.transform_jobs["iam-scoring"].transform_job_status = "InProgress"
     sm.create_trial_component(TrialComponentName="iam-baseline-eval", DisplayName="baseline evaluation")
     sm.associate_trial_component(TrialComponentName="iam-baseline-eval", TrialName="baseline")
 

@@ -353,7 +353,7 @@ class SharedServer:
         self.local.reseed()
         self.local.start_mlflow()
         self.local.point_tracking_servers()
-        arrange_work_the_demo_lacks(self.world)
+        self.world.start_batch_work("faults")  # cost describes only what runs
 
     def _settle(self) -> None:
         """Wait until background work (start-up, share cleanup) no longer calls AWS."""
@@ -457,27 +457,6 @@ class SharedServer:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
-
-
-def arrange_work_the_demo_lacks(world: WorldHandle) -> None:
-    """A running processing job and batch transform: cost describes only what runs, and the demo runs neither."""
-    from studio_collab.world.moto_bridge import sagemaker_backend
-
-    sm = world.client("sagemaker")
-    role = f"arn:aws:iam::123456789012:role/{world.scenario.section('domain')['execution_role']}"
-    sm.create_processing_job(
-        ProcessingJobName="faults-processing", RoleArn=role,
-        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                               "VolumeSizeInGB": 10}},
-        AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"})
-    sm.create_transform_job(
-        TransformJobName="faults-transform", ModelName="churn-model",
-        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
-        TransformOutput={"S3OutputPath": "s3://b/out/"},
-        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    backend = sagemaker_backend(world.region)  # the emulator runs in this process under pytest
-    backend.processing_jobs["faults-processing"].processing_job_status = "InProgress"
-    backend.transform_jobs["faults-transform"].transform_job_status = "InProgress"
 
 
 @pytest.fixture(scope="class")
