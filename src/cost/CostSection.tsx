@@ -95,6 +95,8 @@ export function CostSection(props: ISectionProps): JSX.Element {
     return <Unavailable reason={feature.reason} fallback={trans.__('Cost is not available here.')} />;
   }
   const currency = cost?.currency ?? 'USD';
+  // Kinds that could not be listed and have no earlier list to show: they are missing from the total.
+  const unlisted = (cost?.errors ?? []).filter(e => !e.stale && e.code !== 'partial');
   return (
     <div className="jp-StudioCollab-cost">
       <div className="jp-StudioCollab-scope" role="radiogroup" aria-label={trans.__('Show')}>
@@ -127,6 +129,15 @@ export function CostSection(props: ISectionProps): JSX.Element {
               money(cost.forecast.month, currency)
             )}
           </p>
+          {unlisted.length > 0 && (
+            <p className="jp-StudioCollab-unavailable jp-StudioCollab-incomplete">
+              {trans._n(
+                'Not in the total: %1 kind of resource could not be listed (below).',
+                'Not in the total: %1 kinds of resource could not be listed (below).',
+                unlisted.length
+              )}
+            </p>
+          )}
           {spend?.available && spend.period && (
             <p className="jp-StudioCollab-spend" title={spend.note ?? ''}>
               {trans.__(
@@ -173,6 +184,7 @@ export function CostSection(props: ISectionProps): JSX.Element {
             trans={trans}
             onStop={resource => void onStop(resource)}
             stopping={stopping}
+            incomplete={unlisted.length > 0}
           />
           <p className="jp-StudioCollab-priceNote">
             {trans.__(

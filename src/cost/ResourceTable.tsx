@@ -38,6 +38,8 @@ export function ResourceTable(props: {
   trans: TranslationBundle;
   onStop: (resource: ICostResource) => void;
   stopping: string | null;
+  /** Some kinds could not be listed at all: an empty table does not mean nothing runs. */
+  incomplete?: boolean;
 }): JSX.Element {
   const { trans, currency } = props;
   const [sort, setSort] = React.useState<{ column: Column; descending: boolean }>({
@@ -96,7 +98,13 @@ export function ResourceTable(props: {
   };
 
   if (rows.length === 0) {
-    return <p className="jp-StudioCollab-unavailable">{trans.__('Nothing is running.')}</p>;
+    return (
+      <p className="jp-StudioCollab-unavailable">
+        {props.incomplete
+          ? trans.__('Nothing running was found in the kinds that could be listed.')
+          : trans.__('Nothing is running.')}
+      </p>
+    );
   }
   return (
     <div className="jp-StudioCollab-costTableWrap">
