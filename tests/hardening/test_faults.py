@@ -789,7 +789,8 @@ async def test_mlflow_killed(world_env, mlflow_relay, jp_fetch, caplog):
     status, overview = await call(jp_fetch, "GET", "experiments")
     sources = {s["name"]: s for s in overview["sources"]}
     assert all(s["available"] for s in sources.values()), sources
-    experiment = next(e for e in overview["experiments"] if e["source"] == "mlflow")
+    # the seeded one: other tests of the session add MLflow experiments of their own
+    experiment = next(e for e in overview["experiments"] if e["source"] == "mlflow" and e["name"] == "churn-prediction")
     runs_path = ("experiments", "mlflow", experiment["id"], "runs")
     _, runs = await call(jp_fetch, "GET", *runs_path)
     run_id, other_run = runs["runs"][0]["id"], runs["runs"][1]["id"]

@@ -24,7 +24,7 @@ import requests
 
 from tests.hardening.test_faults import TcpRelay
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_panel, page, screenshot  # noqa: F401 - browser, page: fixtures
+from tests.ui.conftest import browser, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
 
 pytestmark = [pytest.mark.ui, pytest.mark.world]
 
@@ -67,11 +67,8 @@ def reopen(tab, server) -> None:
     its sidebar icon is clicked only if the panel did not come back by itself."""
     tab.reload()
     tab.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
-    header = tab.locator(".jp-StudioCollab-header")
-    header.wait_for(state="attached", timeout=30_000)
-    if not header.is_visible():
-        tab.locator('[data-id="studio-collab-panel"]').click()
-    header.wait_for(timeout=30_000)
+    tab.locator(".jp-StudioCollab-header").wait_for(state="attached", timeout=30_000)
+    show_panel(tab)
 
 
 def header_renders(tab) -> None:

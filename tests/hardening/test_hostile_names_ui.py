@@ -17,7 +17,7 @@ import requests
 
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import browser, open_panel, page, screenshot  # noqa: F401 - browser, page: fixtures
+from tests.ui.conftest import browser, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
 
 pytestmark = [pytest.mark.ui, pytest.mark.world]
 
@@ -159,8 +159,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
     page.locator(".lm-TabBar-tab", has_text=SVG_NOTEBOOK).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # the restored layout may already show the panel
-    if not page.locator(".jp-StudioCollab-header").is_visible():
-        page.locator('[data-id="studio-collab-panel"]').click()
+    show_panel(page)
     share = page.locator("[data-section='share']")
     share.get_by_role("button", name="Share the open notebook…").click()
     dialog = page.locator(".jp-Dialog")

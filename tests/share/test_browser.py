@@ -12,7 +12,7 @@ import pytest
 
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import CHROMIUM_ARGS, browser, screenshot  # noqa: F401 - `browser` is a fixture
+from tests.ui.conftest import CHROMIUM_ARGS, browser, screenshot, show_panel  # noqa: F401 - `browser` is a fixture
 
 pytestmark = pytest.mark.ui
 
@@ -117,7 +117,7 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
 
         # Back in alice's JupyterLab: her share is listed by name (as text) and she revokes it.
         alice_page.bring_to_front()
-        alice_page.locator('[data-id="studio-collab-panel"]').click()
+        show_panel(alice_page)
         row = alice_page.locator(".jp-StudioCollab-share", has_text=NAME)
         row.wait_for(timeout=30_000)
         assert row.locator(".jp-StudioCollab-shareName").text_content() == NAME
