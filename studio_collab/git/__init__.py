@@ -25,7 +25,10 @@ def build_service(app, services: dict):
     runner = GitRunner(ca_bundle=app.git_ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
                        allowed_protocols=("https", "ssh") if allow_ssh else ("https",))
     catalog = RepoCatalog(specs, services["studio"], services["cache"], app.cache_ttl_seconds, allow_ssh, prefixes)
-    return GitService(catalog=catalog, runner=runner, credentials=GitCredentials(services["aws"], services["cache"]),
-                      jobs=services["jobs"], root=services["root_dir"], timeout=app.git_timeout_seconds,
-                      fetch_interval=app.git_fetch_interval_seconds, auto_clone=app.auto_clone,
-                      config_error=config_error)
+    credentials = GitCredentials(services["aws"], services["cache"])
+    service = GitService(catalog=catalog, runner=runner, credentials=credentials,
+                         jobs=services["jobs"], root=services["root_dir"], timeout=app.git_timeout_seconds,
+                         fetch_interval=app.git_fetch_interval_seconds, auto_clone=app.auto_clone,
+                         config_error=config_error)
+    service.recover_interrupted_clones()
+    return service

@@ -21,20 +21,19 @@ from .service import GitService
 REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"
 
 
-class ReposHandler(StudioCollabHandler):
+class _GitHandler(StudioCollabHandler):
     auth_resource = "studio_collab:git"
     git: GitService
 
+
+class ReposHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         self.reply(await self.git.list_repos())
 
 
-class CloneHandler(StudioCollabHandler):
-    auth_resource = "studio_collab:git"
-    git: GitService
-
+class CloneHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def post(self, repo_id: str) -> None:
@@ -43,10 +42,7 @@ class CloneHandler(StudioCollabHandler):
         self.reply({"job": job.to_json()}, 202)
 
 
-class SyncHandler(StudioCollabHandler):
-    auth_resource = "studio_collab:git"
-    git: GitService
-
+class SyncHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def post(self, repo_id: str) -> None:

@@ -58,6 +58,8 @@ class GitService:
         self._status: dict[str, tuple[float, dict]] = {}
         self._last_fetch: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
+        self._leftovers: list[Leftover] = []  # found by recover_interrupted_clones, removed by start
+        self._swept: set[Path] = set()
 
     # --- feature contract ------------------------------------------------------------------------
     async def availability(self) -> dict:
@@ -67,11 +69,17 @@ class GitService:
             return {"available": False, "reason": "git is not installed in this image."}
         return {"available": True, "reason": None}
 
+    def recover_interrupted_clones(self) -> None:
+        """Called while the server initialises, before it listens (so neither on the running event loop nor
+        after a tab could ask): finds the clones a killed server left unfinished under the root and the
+        admin's targets, and reports their jobs as failed. :meth:`start` removes their folders."""
+        if self.config_error is None:
+            self._swept = {self.root, *self._target_parents(self.catalog.config_specs)}
+            self._leftovers = self._leftovers_at_start(self._swept)
+
     def start(self) -> None:
         if self.config_error is None:
-            swept = {self.root, *self._target_parents(self.catalog.config_specs)}
-            leftovers = self._leftovers_at_start(swept)
-            self._tasks.append(asyncio.get_running_loop().create_task(self._background(leftovers, swept)))
+            self._tasks.append(asyncio.get_running_loop().create_task(self._background(self._leftovers, self._swept)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -246,9 +254,8 @@ class GitService:
 
     # --- background: leftovers, auto-clone, fetch --------------------------------------------------
     def _leftovers_at_start(self, parents: set[Path]) -> list[Leftover]:
-        """Clones a killed server left unfinished, under the root and the admin's targets (no AWS call needed):
-        found before the first request is served, so a tab polling an interrupted job's id after the restart
-        gets that job as failed. Their folders are removed in the background."""
+        """Clones a killed server left unfinished, under the root and the admin's targets (no AWS call needed),
+        so that a tab polling an interrupted job's id after the restart gets that job as failed."""
         leftovers = [leftover for parent in parents for leftover in find_leftovers(parent, self.timeout)]
         for leftover in leftovers:
             self._report_interrupted(leftover)

@@ -76,7 +76,8 @@ class Answer:
 
 
 def substitute(text: str, values: dict) -> str:
-    """Only the named {placeholders}: attack strings keep every other brace ('@{-1}')."""
+    """Fills only the named {fields} of a case (the url of a world repo, a sentinel path): attack strings keep
+    every other brace ('@{-1}')."""
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text
@@ -483,7 +484,7 @@ def test_path_traversal_and_symlink_escape_are_refused(arena, case):
 class GitCase:
     name: str
     where: str  # config | domain | space | user_profile | browser
-    entry: dict | str  # the config entry (with {placeholders}), a Studio RepositoryUrl, or a browser request
+    entry: dict | str  # the config entry (with {named fields}), a Studio RepositoryUrl, or a browser request
     expect: str = "refused"  # refused | neutralised | accepted (the control)
     allow_ssh: bool = False
     planted: bool = False  # AWS's own pattern refuses it: planted in the domain record
@@ -941,7 +942,7 @@ def test_cookie_requests_without_the_right_xsrf_token_are_refused(arena, route, 
 
 # --- family 6: wrong, expired, revoked and other users' share ids --------------------------------------------
 SHARE_ID_KINDS = {
-    # kind: share id (placeholders are filled by the arena), and the answer for import, revoke and the page
+    # kind: share id (its named fields are filled by the arena), and the answer for import, revoke and the page
     "unknown": ("{unknown}", 404, "share_not_found"),
     "too-short": ("abc", 400, "invalid_share_id"),
     "one-too-long": ("A" * 23, 400, "invalid_share_id"),
