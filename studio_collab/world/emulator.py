@@ -73,10 +73,11 @@ class EmulatorApp:
             return self._moto(environ, body, start_response, None)
         request = identify(environ, body)
         try:
-            self.faults.on_call(request.name, _json_params(request))
+            params = _json_params(request)  # parsed once: for the journal, and for our own operations
+            self.faults.on_call(request.name, params)
             handler = self._own_handler(request)
             if handler is not None:
-                params = request.json()
+                params = request.json() if params is None else params  # a body that is not JSON: its AWS error
                 validate_input(request.service, request.operation, params)
                 return self._answer(start_response, *json_response(handler(request.region, params)))
         except AwsError as err:

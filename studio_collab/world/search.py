@@ -26,14 +26,15 @@ _OPERATORS = {"Equals": lambda actual, wanted: actual == wanted,
 def search(region: str, p: dict) -> dict:
     backend = moto_bridge.sagemaker_backend(region)
     resource, expression = p.get("Resource"), p.get("SearchExpression") or {}
-    matcher = _simple_matcher(expression)
-    if resource in _COLLECTIONS and matcher is not None:
+    filters = _top_level_filters(expression)
+    if resource in _COLLECTIONS and filters is not None:
         # the common case, fast: match on the records, then describe only the page being answered
         items = list(getattr(backend, _COLLECTIONS[resource]).values())
-        unknown = [name for name, attr in matcher.fields if items and not hasattr(items[0], attr)]
+        unknown = [name for name, attr, _, _ in filters if items and not hasattr(items[0], attr)]
         if unknown:  # as moto (and AWS) refuse a property the resource does not have
             raise AwsError("ValidationException", f"Unknown property name: {unknown[0]}")
-        matches = [item for item in items if matcher(item)]
+        matches = [item for item in items
+                   if all(test(getattr(item, attr, None), wanted) for _, attr, test, wanted in filters)]
         answer = page(matches, p, "Results", default_max=DEFAULT_MAX_RESULTS)
         answer["Results"] = [{resource: item.gen_response_object()} for item in answer["Results"]]
     else:
@@ -46,25 +47,21 @@ def search(region: str, p: dict) -> dict:
     return answer
 
 
-def _simple_matcher(expression: dict):
-    """A predicate for top-level-field filters joined by AND (what moto itself supports), else None."""
+def _top_level_filters(expression: dict) -> list[tuple] | None:
+    """``(name, attribute, test, value)`` of each filter on a top-level field, joined by AND (what moto itself
+    supports); None for any other expression."""
     from moto.core.utils import camelcase_to_underscores
 
     if set(expression) - {"Filters"}:
         return None
-    tests = []
+    filters = []
     for rule in expression.get("Filters") or []:
-        operator = _OPERATORS.get(rule.get("Operator", "Equals"))
+        test = _OPERATORS.get(rule.get("Operator", "Equals"))
         name = rule.get("Name", "")
-        if operator is None or not name or "." in name:
+        if test is None or not name or "." in name:
             return None
-        tests.append((name, camelcase_to_underscores(name), operator, rule.get("Value")))
-
-    def matches(item) -> bool:
-        return all(operator(getattr(item, attr, None), wanted) for _, attr, operator, wanted in tests)
-
-    matches.fields = [(name, attr) for name, attr, _, _ in tests]
-    return matches
+        filters.append((name, camelcase_to_underscores(name), test, rule.get("Value")))
+    return filters
 
 
 def _wire(value):
