@@ -3,7 +3,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 
-import { VegaLiteChart } from '../panel/VegaLiteChart';
+import { sidebarChartFrame, VegaLiteChart } from '../panel/VegaLiteChart';
 import { IKindSummary } from './api';
 import { kindLabel } from './format';
 
@@ -19,12 +19,7 @@ export function costChartSpec(
 ): JSONObject {
   const rate = trans.__('%1 per hour', currency);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: trans.__('Burn rate by resource kind'),
-    width,
-    height: { step: 18 },
-    autosize: { type: 'fit-x', contains: 'padding' },
-    background: 'transparent',
+    ...sidebarChartFrame(trans.__('Burn rate by resource kind'), width, { step: 18 }),
     data: {
       values: byKind.map(k => ({
         kind: kindLabel(k.kind, trans),

@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 
+import { sidebarChartFrame } from '../panel/VegaLiteChart';
 import { IMetricHistory, IRun } from './api';
 
 /** A metric across runs, oldest to newest, so "three iterations ago" reads left of the last point. */
@@ -9,12 +10,7 @@ export function acrossRunsSpec(runs: IRun[], metric: string, trans: TranslationB
     .filter(r => typeof r.metrics[metric] === 'number')
     .sort((a, b) => (a.start_time ?? 0) - (b.start_time ?? 0));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: trans.__('%1 across runs', metric),
-    width: 'container',
-    height: 160,
-    autosize: { type: 'fit-x', contains: 'padding' },
-    background: 'transparent',
+    ...sidebarChartFrame(trans.__('%1 across runs', metric), 'container', 160),
     data: {
       values: ordered.map((r, index) => ({
         order: index + 1,
@@ -43,12 +39,7 @@ export function historySpec(
 ): JSONObject {
   const metric = histories[0]?.history.key ?? '';
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: trans.__('%1 by step', metric),
-    width: 'container',
-    height: 160,
-    autosize: { type: 'fit-x', contains: 'padding' },
-    background: 'transparent',
+    ...sidebarChartFrame(trans.__('%1 by step', metric), 'container', 160),
     data: {
       values: histories.reduce<JSONObject[]>(
         (all, h) =>

@@ -1,11 +1,27 @@
 import * as React from 'react';
 import { IRenderMime, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { JSONObject } from '@lumino/coreutils';
+import { JSONObject, JSONValue } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 /** Charts are Vega-Lite drawn by JupyterLab's own Vega renderer: no chart library in our bundle. */
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+
+/** What every chart of the panel shares: Vega-Lite v5, fitted to the sidebar's width, no background of its own. */
+export function sidebarChartFrame(
+  description: string,
+  width: number | 'container',
+  height: JSONValue
+): JSONObject {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    description,
+    width,
+    height,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    background: 'transparent'
+  };
+}
 
 /**
  * Hosts the widget that the rendermime registry makes for Vega-Lite. Without a registry, or without a
