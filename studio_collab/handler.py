@@ -50,7 +50,19 @@ class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
     def max_body_bytes(self) -> int:
         return int(self.settings.get("studio_collab_max_body_bytes", 1 << 20))
 
+    async def prepare(self) -> None:
+        await super().prepare()
+        # Every POST/DELETE body is checked here, once, whether its route reads fields or not: an oversized or
+        # malformed body is refused before anything acts. Only for a known user: the others get their 403.
+        if self.request.method in ("POST", "PUT", "PATCH", "DELETE") and self.current_user is not None:
+            self._json_body = self._parse_body()
+
     def json_body(self) -> dict:
+        if not hasattr(self, "_json_body"):
+            self._json_body = self._parse_body()
+        return self._json_body
+
+    def _parse_body(self) -> dict:
         body = self.request.body or b""
         if len(body) > self.max_body_bytes:
             raise StudioCollabError("body_too_large", f"The request body is over {self.max_body_bytes} bytes.", 413)

@@ -37,7 +37,6 @@ class CloneHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def post(self, repo_id: str) -> None:
-        self.json_body()
         job = await self.git.start_clone(repo_id, owner=_username(self))
         self.reply({"job": job.to_json()}, 202)
 
