@@ -11,14 +11,14 @@ BUILD_TOOLS := 'editables>=0.5' 'hatchling>=1.5' 'hatch-jupyter-builder>=0.9' 'j
 
 env: $(STAMPS)/env
 
-$(STAMPS)/env: pyproject.toml package.json
+$(STAMPS)/env: pyproject.toml world/pyproject.toml package.json
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(BUILD_TOOLS)
 	jlpm install
 	$(MAKE) --no-print-directory build
-	$(PY) -m pip install --quiet --no-build-isolation -e '.[test]'
+	$(PY) -m pip install --quiet --no-build-isolation -e '.[test]' -e ./world
 	jupyter labextension develop --overwrite . >/dev/null
 	touch $@
 

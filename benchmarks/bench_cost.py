@@ -76,7 +76,7 @@ def _replay_sequentially(world, journal: list[dict]) -> float:
 
 
 def run(smoke: bool) -> list[Figure]:
-    from studio_collab.world.local_world import LocalWorld
+    from studio_world.local_world import LocalWorld
 
     scenario = "demo" if smoke else "large"
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,8 +29,8 @@ ORDER = "metrics.val_accuracy DESC"
 def run(smoke: bool) -> list[Figure]:
     from mlflow.tracking import MlflowClient
 
-    from studio_collab.world.mlflow_server import MlflowServer
-    from studio_collab.world.training import bulk_runs
+    from studio_world.mlflow_server import MlflowServer
+    from studio_world.training import bulk_runs
 
     count, repetitions = (1_000, 1) if smoke else (10_000, 11)
     with tempfile.TemporaryDirectory(prefix="bench-experiments-") as scratch:

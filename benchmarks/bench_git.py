@@ -34,7 +34,7 @@ class _GitServerProcess:
         import json
         import sys
 
-        self.process = subprocess.Popen([sys.executable, "-m", "studio_collab.world.gitserver", "--root", str(root),
+        self.process = subprocess.Popen([sys.executable, "-m", "studio_world.gitserver", "--root", str(root),
                                          "--state", str(state)], stdout=subprocess.PIPE, start_new_session=True)
         answer = json.loads(self.process.stdout.readline())
         self.base_url, self.ca_bundle = answer["base_url"], answer["ca_bundle"]
@@ -53,7 +53,7 @@ def _world(base: Path, smoke: bool) -> _GitServerProcess:
     import base64
     import random
 
-    from studio_collab.world.repo_factory import RepoFactory
+    from studio_world.repo_factory import RepoFactory
 
     factory = RepoFactory(base / "repos", base / "work")
     if smoke:  # 300 files of the same kind instead of 3,000

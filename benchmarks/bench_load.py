@@ -21,7 +21,7 @@ from .load import run_load
 
 
 def run(smoke: bool) -> list[Figure]:
-    from studio_collab.world.local_world import LocalWorld
+    from studio_world.local_world import LocalWorld
 
     clients, seconds = (5, 3) if smoke else (50, 60)
     with tempfile.TemporaryDirectory() as tmp:

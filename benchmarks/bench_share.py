@@ -99,7 +99,7 @@ def _s3_copy(aws, source: Path, back: Path) -> float:
 
 
 def _start_emulator() -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "studio_collab.world.emulator", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "studio_world.emulator", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     line = process.stdout.readline()
     if not line:

@@ -2,7 +2,7 @@
 
 To add a subcommand, write ``_<name>_arguments(parser)`` and ``_<name>(args) -> int`` and add one row to
 ``COMMANDS``. Heavy imports (moto, MLflow, boto3) happen inside the command functions, so ``--help`` is instant
-and the product's own commands never need the ``demo`` extra.
+and the product's own commands never need the local Studio world (``world/``, its own distribution).
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     try:
-        from .world.demo import run_demo
+        from studio_world.demo import run_demo
     except ImportError as err:
-        print(f"studio-collab demo needs the demo extra (pip install 'studio-collab[demo]'): {err}", file=sys.stderr)
+        print("studio-collab demo needs the local Studio world, a package of studio-collab's repository "
+              f"(`make lab` installs it, or `pip install ./world`): {err}", file=sys.stderr)
         return 2
     return run_demo(scenario=args.scenario, with_lab=not args.no_lab, port=args.port, root_dir=args.root_dir)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from studio_collab.world.local_world import LocalWorld
-from studio_collab.world.scenario import Scenario, load_scenario
+from studio_world.local_world import LocalWorld
+from studio_world.scenario import Scenario, load_scenario
 
 _SCENARIOS: dict[str, Scenario] = {}
 
@@ -101,7 +101,7 @@ class WorldHandle:
     def start_batch_work(self, prefix: str) -> None:
         """A running processing job and batch transform, named ``<prefix>-processing`` and
         ``<prefix>-transform``: the demo runs neither, and cost describes only what runs."""
-        from studio_collab.world.moto_bridge import sagemaker_backend
+        from studio_world.moto_bridge import sagemaker_backend
 
         sm = self.client("sagemaker")
         role = f"arn:aws:iam::123456789012:role/{self.scenario.section('domain')['execution_role']}"

@@ -13,7 +13,7 @@ BULK_RUNS = 10_000
 @pytest.fixture(scope="session")
 def bulk_experiment_id(local_world) -> str:
     """10,000 runs in the world's MLflow, generated once per test session."""
-    from studio_collab.world.training import bulk_runs
+    from studio_world.training import bulk_runs
 
     server = local_world.mlflow_server
     experiment_id = bulk_runs(server, "experiments-tests-bulk", BULK_RUNS)

@@ -21,8 +21,8 @@ def _in_world(mlflow_world, world_env):
 @pytest.fixture
 def own_mlflow(tmp_path):
     """A second real MLflow server (the world's own class) that this test may kill."""
-    from studio_collab.world.mlflow_server import MlflowServer
-    from studio_collab.world.training import seed_mlflow
+    from studio_world.mlflow_server import MlflowServer
+    from studio_world.training import seed_mlflow
 
     server = MlflowServer(tmp_path / "mlflow").start()
     seed_mlflow(server.url, ["to-be-killed"], runs_per_experiment=2, steps=3)

@@ -45,7 +45,7 @@ import requests
 from studio_collab.app import StudioCollabApp
 from studio_collab.git.repo_spec import default_name, normalize_url, repo_id
 from studio_collab.openapi import openapi_document
-from studio_collab.world import moto_bridge
+from studio_world import moto_bridge
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
 from tests.world import WorldHandle

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from studio_collab.world.processes import group_alive
+from studio_world.processes import group_alive
 
 
 def test_training_script_runs_read_back_ordered_by_metric(mlflow_world):

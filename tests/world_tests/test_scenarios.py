@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from studio_collab.world.scenario import ScenarioError, load_scenario, validate_scenario
+from studio_world.scenario import ScenarioError, load_scenario, validate_scenario
 
 
 @pytest.mark.parametrize("name", ["demo", "manual"])

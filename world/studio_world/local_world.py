@@ -82,12 +82,12 @@ class LocalWorld:
         self.git_base_url, self.ca_bundle = self._git.base_url, self._git.ca_bundle
 
     def _start_children(self) -> None:
-        emulator = ChildProcess("AWS emulator", [sys.executable, "-m", "studio_collab.world.emulator",
+        emulator = ChildProcess("AWS emulator", [sys.executable, "-m", "studio_world.emulator",
                                                  "--transition-seconds", str(self.transition_seconds)],
                                 self.workdir / "logs" / "emulator.log").spawn()
         self._emulator = emulator
         self.ensure_repos(self.scenario)  # while the emulator imports moto
-        git = ChildProcess("git server", [sys.executable, "-m", "studio_collab.world.gitserver",
+        git = ChildProcess("git server", [sys.executable, "-m", "studio_world.gitserver",
                                           "--root", str(self.repos.root), "--state", str(self.workdir / "git" / "tls"),
                                           "--private", ",".join(sorted(self._private))],
                            self.workdir / "logs" / "git.log",

@@ -9,7 +9,7 @@ Control endpoints (plain JSON, for tests and the seeder):
 ``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
 ``GET /_emulator/health``.
 
-Run alone: ``python -m studio_collab.world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
+Run alone: ``python -m studio_world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
 """
 
 from __future__ import annotations
