@@ -116,6 +116,12 @@ class StudioCollabApp(ExtensionApp):
     idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
     cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
         config=True)
+    cost_stop_kinds = List(
+        Enum(["app", "notebook_instance", "mlflow_tracking_server", "mlflow_app"]), default_value=["app"],
+        help="What users may stop from the cost table: 'app' (Studio apps in a space they own or the shared space "
+             "they work in), 'notebook_instance' (only one tagged sagemaker:user-profile-arn with their profile), "
+             "'mlflow_tracking_server' and 'mlflow_app' (account-wide; not one another user profile created). "
+             "Default: Studio apps only.").tag(config=True)
 
     @default("resource_metadata_path")
     def _default_metadata_path(self) -> str:
@@ -136,6 +142,7 @@ class StudioCollabApp(ExtensionApp):
         self.services = self.build_services(Path(self.serverapp.root_dir).resolve())
         context = self.services["context"]
         self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
+        self.settings["studio_collab_studio"] = self.services["studio"]  # who is acting: handler.viewer()
         # Flags the frontend needs travel in the page config (read with PageConfig.getOption).
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config["studioCollabEnvironmentLabel"] = self.environment_label

@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
+from .studio.identity import Viewer
+
+MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Deeper JSON than this is refused before it reaches a service (a JSON bomb, not a request).
 _MAX_JSON_DEPTH = 32
@@ -37,9 +42,14 @@ class QuietClientErrors:
 
 
 class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
-    """Handlers receive the services they need as ``initialize`` keyword arguments."""
+    """Handlers receive the services they need as ``initialize`` keyword arguments.
+
+    Every mutating verb acts only for a named viewer: an authorized request whose viewer is unknown (a shared
+    space opened without Studio's cookie, ``"User"``, a name that is no user profile here) is refused with
+    ``403 identity_unknown`` here, once, before any route runs."""
 
     auth_resource = "studio_collab:status"
+    requires_named_viewer = True  # for MUTATING_METHODS; only the catch-all 404 route opts out
 
     def initialize(self, name: str | None = None, **services: Any) -> None:
         super().initialize(name)
@@ -52,10 +62,29 @@ class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
 
     async def prepare(self) -> None:
         await super().prepare()
+        if self.request.method not in MUTATING_METHODS or self.current_user is None:
+            return  # reads, and unauthenticated requests (they get their 403 from the decorators)
         # Every POST/DELETE body is checked here, once, whether its route reads fields or not: an oversized or
         # malformed body is refused before anything acts. Only for a known user: the others get their 403.
-        if self.request.method in ("POST", "PUT", "PATCH", "DELETE") and self.current_user is not None:
-            self._json_body = self._parse_body()
+        self._json_body = self._parse_body()
+        if self.requires_named_viewer and await self._authorized():
+            (await self.viewer()).require()
+
+    async def _authorized(self) -> bool:
+        """The authorizer's answer for this request; a refused request keeps its plain 403 ``forbidden``."""
+        action = HTTP_METHOD_TO_AUTH_ACTION[self.request.method]
+        return bool(await ensure_async(self.authorizer.is_authorized(self, self.current_user, action,
+                                                                     self.auth_resource)))
+
+    async def viewer(self) -> Viewer:
+        """Who is acting (:meth:`StudioService.viewer`), resolved once per request."""
+        if not hasattr(self, "_viewer"):
+            self._viewer = await self.settings["studio_collab_studio"].viewer(self.current_user)
+        return self._viewer
+
+    async def acting_user(self) -> str:
+        """The named viewer, or ``403 identity_unknown``."""
+        return (await self.viewer()).require()
 
     def json_body(self) -> dict:
         if not hasattr(self, "_json_body"):
@@ -105,6 +134,8 @@ class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
 
 class NotFoundHandler(StudioCollabHandler):
     """Any other path under studio-collab/ answers 404 in the error shape, never an HTML page."""
+
+    requires_named_viewer = False
 
     @web.authenticated
     @authorized

@@ -15,16 +15,15 @@ class _CostHandler(StudioCollabHandler):
     auth_resource = "studio_collab:cost"
     cost: CostService
 
-    async def viewer(self) -> str | None:
-        return await self.cost.studio.viewer(self.current_user)
-
 
 class CostHandler(_CostHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         scope = self.get_query_argument("scope", "domain")
-        answer = await self.cost.cost_answer(scope, await self.viewer())
+        # "mine" is a per-user list: only for a named viewer; the domain's table is for every member
+        viewer = await self.acting_user() if scope == "mine" else (await self.viewer()).name
+        answer = await self.cost.cost_answer(scope, viewer)
         # Already JSON, rendered once per inventory round and shared by every poller; a domain of a thousand
         # resources is ~0.7 MB of it, so browsers (which all accept gzip) get the compressed copy.
         self.set_header("Content-Type", "application/json")
@@ -44,7 +43,7 @@ class StopHandler(_CostHandler):
         kind, name = body.get("kind"), body.get("name")
         if not isinstance(kind, str) or not isinstance(name, str):
             raise StudioCollabError("invalid_request", "Send {\"kind\", \"name\"} of the resource to stop.", 400)
-        self.reply(await self.cost.stop_resource(kind, name, await self.viewer()))
+        self.reply(await self.cost.stop_resource(kind, name, await self.acting_user()))
 
 
 class SpendHandler(_CostHandler):
@@ -65,7 +64,7 @@ class KeepAliveHandler(_CostHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        self.reply(await self.cost.keep_alive(await self.viewer()))
+        self.reply(await self.cost.keep_alive(await self.acting_user()))
 
 
 class DomainHandler(_CostHandler):

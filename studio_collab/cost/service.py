@@ -22,7 +22,7 @@ from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import Price, PriceTable
 from .report import CostReports, RenderedAnswer, price_rows, render
-from .stop import ResourceStopper
+from .stop import DEFAULT_STOP_KINDS, ResourceStopper
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ PRICE_RETRY_SECONDS = 3600
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
-                 price_cache: PriceListCache | None = None, cost_explorer: bool = False):
+                 price_cache: PriceListCache | None = None, cost_explorer: bool = False,
+                 stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS):
         self.context = context
         self.aws = aws
         self.cache = cache
@@ -47,7 +48,7 @@ class CostService:
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
         self.reports = CostReports()
-        self.stopper = ResourceStopper(aws, studio, context)
+        self.stopper = ResourceStopper(aws, studio, context, stop_kinds)
         self._last_good: Inventory | None = None
         self._last_failure: tuple[float, StudioCollabError] | None = None
         self._refresh_task = None
@@ -173,7 +174,7 @@ class CostService:
             return None
 
     # --- stop (POST cost/stop) -----------------------------------------------------------------------------
-    async def stop_resource(self, kind: str, name, viewer: str | None) -> dict:
+    async def stop_resource(self, kind: str, name, viewer: str) -> dict:
         answer = await self.stopper.stop(kind, name, viewer)
         self.cache.invalidate(self._key())  # the next GET cost shows it stopping
         return answer

@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import StudioCollabError
 
@@ -87,25 +87,61 @@ def check_url(url: object, allow_ssh: bool = False) -> str:
         raise CatalogError("has a query or fragment in its url (tokens sometimes hide there); remove it")
     if parts.path.strip("/") == "":
         raise CatalogError("has no repository path in its url")
+    problem = _path_spelling_problem(parts.path)
+    if problem:
+        raise CatalogError(problem)
     if any(segment.startswith("-") for segment in parts.path.split("/")):
         raise CatalogError("has a url path segment starting with '-'")
     return url
 
 
 def normalize_url(url: str) -> str:
-    """The form two spellings of one repo share: lower-case scheme and host, no default port, no
-    trailing ``/`` or ``.git``. The path keeps its case (most servers are case-sensitive)."""
+    """The form two spellings of one repo share, compared before any prefix match or allow-list: lower-case
+    scheme and host (no trailing dot), no default port, percent-encoded letters, digits and ``-._~`` decoded,
+    ``.``/``..`` segments resolved (RFC 3986 §6.2.2), no repeated, trailing ``/`` or ``.git``. The path keeps its
+    case (most servers are case-sensitive)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port
     if port and not ((scheme == "https" and port == 443) or (scheme == "ssh" and port == 22)):
         host = f"{host}:{port}"
     user = f"{parts.username}@" if scheme == "ssh" and parts.username else ""
-    path = re.sub(r"/+", "/", parts.path).rstrip("/")
+    path = _remove_dot_segments(_UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), parts.path))
+    path = _ESCAPE.sub(lambda m: m.group(0).upper(), re.sub(r"/+", "/", path)).rstrip("/")
     if path.endswith(".git"):
         path = path[:-4]
     return f"{scheme}://{user}{host}{path}"
+
+
+# A percent-escape of a letter, digit or -._~ (RFC 3986 "unreserved"): the same path can be written without it.
+_UNRESERVED_ESCAPE = re.compile(r"%(3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|2[DdEe]|5[Ff]|7[Ee])")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _remove_dot_segments(path: str) -> str:
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/".join(kept) if kept != [""] else "/"
+
+
+def _path_spelling_problem(path: str) -> str | None:
+    """Why a URL path would be read as another path than the one written (the catalog refuses those: a
+    ``team/../other`` URL must never match the ``team/`` credentials prefix), or None."""
+    decoded = [unquote(segment) for segment in path.split("/")]
+    if any(segment in (".", "..") for segment in decoded):
+        return "has '.' or '..' segments in its url path (also percent-encoded); write the path it means"
+    if any("/" in segment or "\\" in segment for segment in decoded):
+        return "has an encoded '/' or '\\' in its url path; write the path it means"
+    if _UNRESERVED_ESCAPE.search(path):
+        return ("has percent-encoded letters, digits or '-._~' in its url path; write them as plain characters "
+                f"({_UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path)})")
+    return None
 
 
 def redact_url(url: str) -> str:

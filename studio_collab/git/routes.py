@@ -37,7 +37,7 @@ class CloneHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def post(self, repo_id: str) -> None:
-        job = await self.git.start_clone(repo_id, owner=_username(self))
+        job = await self.git.start_clone(repo_id, owner=await self.acting_user())
         self.reply({"job": job.to_json()}, 202)
 
 
@@ -49,7 +49,7 @@ class SyncHandler(_GitHandler):
         backup = body.get("backup_and_reclone", False)
         if not isinstance(backup, bool):
             raise StudioCollabError("invalid_request", "backup_and_reclone must be true or false.", 400)
-        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=_username(self))
+        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user())
         self.reply({"job": job.to_json()}, 202)
 
 
@@ -134,11 +134,6 @@ def _html_text(text: str) -> str:
     import html
 
     return html.escape(text, quote=True)
-
-
-def _username(handler: web.RequestHandler) -> str | None:
-    user = handler.current_user
-    return getattr(user, "username", None) or (user if isinstance(user, str) else None)
 
 
 def route_handlers(services: dict) -> list[tuple]:

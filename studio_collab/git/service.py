@@ -303,7 +303,7 @@ class GitService:
             try:
                 if (await self._read_fresh_status(spec))["state"] != "free":
                     continue
-                job = await self.start_clone(spec.id, owner="auto-clone")
+                job = await self.start_clone(spec.id, owner=None)  # the space's job: any member may follow it
                 await self.jobs.wait(job.id)
             except StudioCollabError as err:
                 log.warning("studio-collab git: auto-clone of %s skipped: %s", spec.name, err.message)

@@ -4,6 +4,11 @@ A job is an asyncio task; blocking work inside it runs in a thread and reports t
 :class:`JobReporter`, which is thread-safe, throttles progress to a few updates a second, and carries the
 cancel flag that thread code (a git subprocess, an upload loop) polls to stop early. A job started for a
 ``key`` that already has a running job returns that job, so a second click never starts a second clone.
+
+A job belongs to who started it (``owner``, the viewer's user profile): only they read, follow or cancel it,
+and anyone else gets the same 404 as for a job that never existed (its result can name a share link and a
+source path). A job the server started itself (auto-clone, a clone a restart interrupted) has no owner and
+is the space's: any named viewer may follow or cancel it.
 """
 
 from __future__ import annotations
@@ -137,6 +142,17 @@ class JobRegistry:
         if job is None:
             raise StudioCollabError("job_not_found", "No such job; it may have finished over an hour ago.", 404)
         return job
+
+    def get_for(self, job_id: str, viewer: str | None) -> Job:
+        """The job, when ``viewer`` may see it: its owner, or anyone for a job of the space (no owner)."""
+        job = self.get(job_id)
+        if job.owner is not None and job.owner != viewer:
+            raise StudioCollabError("job_not_found", "No such job; it may have finished over an hour ago.", 404)
+        return job
+
+    def cancel_for(self, job_id: str, viewer: str) -> Job:
+        self.get_for(job_id, viewer)
+        return self.cancel(job_id)
 
     def active_for(self, key: str) -> Job | None:
         return next((j for j in self._jobs.values() if j.key == key and j.active), None)

@@ -1,4 +1,5 @@
-"""GET/DELETE jobs/{id}, and jobs/{id}/events: the job's progress as server-sent events."""
+"""GET/DELETE jobs/{id}, and jobs/{id}/events: the job's progress as server-sent events; each only for the
+job's owner (anyone else: 404, as for an unknown id)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,13 @@ class JobHandler(StudioCollabHandler):
 
     @web.authenticated
     @authorized
-    def get(self, job_id: str) -> None:
-        self.reply({"job": self.jobs.get(job_id).to_json()})
+    async def get(self, job_id: str) -> None:
+        self.reply({"job": self.jobs.get_for(job_id, (await self.viewer()).name).to_json()})
 
     @web.authenticated
     @authorized
-    def delete(self, job_id: str) -> None:
-        self.reply({"job": self.jobs.cancel(job_id).to_json()})
+    async def delete(self, job_id: str) -> None:
+        self.reply({"job": self.jobs.cancel_for(job_id, await self.acting_user()).to_json()})
 
 
 class JobEventsHandler(StudioCollabHandler):
@@ -38,7 +39,7 @@ class JobEventsHandler(StudioCollabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = self.jobs.get(job_id)
+        job = self.jobs.get_for(job_id, (await self.viewer()).name)
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
         version = -1

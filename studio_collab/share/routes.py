@@ -47,28 +47,28 @@ class SharesHandler(_ShareHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply({"shares": await self.share.list_mine(self.current_user)})
+        self.reply({"shares": await self.share.list_mine(await self.acting_user())})
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
         local_import_url = f"{self.request.protocol}://{self.request.host}" + url_path_join(
             self.base_url, "studio-collab", "import")
-        self.answer(await self.share.create(self.current_user, self.json_body(), local_import_url), 201)
+        self.answer(await self.share.create(await self.acting_user(), self.json_body(), local_import_url), 201)
 
 
 class ShareHandler(_ShareHandler):
     @web.authenticated
     @authorized
     async def delete(self, share_id: str) -> None:
-        self.reply({"share": await self.share.revoke(self.current_user, share_id)})
+        self.reply({"share": await self.share.revoke(await self.acting_user(), share_id)})
 
 
 class ShareImportHandler(_ShareHandler):
     @web.authenticated
     @authorized
     async def post(self, share_id: str) -> None:
-        self.answer(await self.share.import_share(self.current_user, share_id), 200)
+        self.answer(await self.share.import_share(await self.acting_user(), share_id), 200)
 
 
 class ImportPageHandler(ExtensionHandlerMixin, JupyterHandler):

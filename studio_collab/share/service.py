@@ -10,14 +10,13 @@ Large files move in a background job (progress, cancel); small ones answer at on
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from ..errors import StudioCollabError
 from ..jobs import Job, JobRegistry, JobReporter
@@ -100,23 +99,19 @@ class ShareService:
         if self.settings.unusable_reason:
             raise StudioCollabError("share_unavailable", self.settings.unusable_reason, 503)
 
-    async def identity(self, current_user: Any) -> str:
-        """Who shares or revokes: the Studio user profile (the viewer in a shared space, the owner in a
-        private one); outside Studio, the account this single-user server runs as."""
-        if self.studio.context.in_studio:
-            name = await self.studio.viewer(current_user) or ""
-        else:
-            name = getpass.getuser()
+    @staticmethod
+    def author_name(viewer: str) -> str:
+        """The acting viewer (a Studio user profile, or outside Studio this server's account) as an author:
+        a single safe path segment, since imports land under ``shared/<author>/``."""
+        name = viewer if AUTHOR_RE.match(viewer) else re.sub(r"[^A-Za-z0-9._-]+", "-", viewer).strip("-._")[:63]
         if not AUTHOR_RE.match(name):
-            name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")[:63]
-        if not AUTHOR_RE.match(name):
-            raise StudioCollabError("identity_unknown", "studio-collab cannot tell who you are here, so it cannot "
-                                    "record you as the author. Reload JupyterLab from Studio and retry.", 409)
+            raise StudioCollabError("identity_unknown", "studio-collab cannot record you as an author: your user "
+                                    "name has no usable characters. Open this space from SageMaker Studio.", 403)
         return name
 
     # --- create (S1, S2, S4) ---------------------------------------------------------------------
 
-    async def create(self, current_user: Any, body: dict, local_import_url: str) -> Answer:
+    async def create(self, viewer: str, body: dict, local_import_url: str) -> Answer:
         self._require_store()
         include_outputs = body.get("include_outputs", False)
         if not isinstance(include_outputs, bool):
@@ -130,7 +125,7 @@ class ShareService:
         title = safe_title(source.path.name)
         if title is None:
             raise StudioCollabError("invalid_path", "This file name cannot be shared; rename the file.", 400)
-        author = await self.identity(current_user)
+        author = self.author_name(viewer)
         share_id = new_share_id()
         url, target_space, live = await self._links(share_id, body.get("target_space"), source.relative,
                                                     local_import_url)
@@ -180,9 +175,9 @@ class ShareService:
 
     # --- mine and revoke (S3) --------------------------------------------------------------------
 
-    async def list_mine(self, current_user: Any) -> list[dict]:
+    async def list_mine(self, viewer: str) -> list[dict]:
         self._require_store()
-        author = await self.identity(current_user)
+        author = self.author_name(viewer)
         gate = asyncio.Semaphore(_MANIFEST_READS)
 
         async def read(share_id: str) -> ShareManifest | None:
@@ -200,10 +195,12 @@ class ShareService:
         mine = [m for m in manifests if m is not None and m.author == author]
         return [m.public(now) for m in sorted(mine, key=lambda m: m.created, reverse=True)]
 
-    async def revoke(self, current_user: Any, share_id: object) -> dict:
+    async def revoke(self, viewer: str, share_id: object) -> dict:
+        """Only the share's author revokes it; a share made from a private space is revoked from anywhere its
+        author is named (their private space, or a shared space they open from Studio)."""
         self._require_store()
         manifest = await self._manifest(check_share_id(share_id))
-        if manifest.author != await self.identity(current_user):
+        if manifest.author != self.author_name(viewer):
             raise StudioCollabError("not_share_author", f"Only {manifest.author}, who made this share, can revoke "
                                     "it.", 403)
         if not manifest.revoked:
@@ -221,7 +218,7 @@ class ShareService:
         shown = self._importable(await self._manifest(check_share_id(share_id))).public(self.clock())
         return {key: shown[key] for key in PREVIEW_FIELDS}
 
-    async def import_share(self, current_user: Any, share_id: object) -> Answer:
+    async def import_share(self, viewer: str, share_id: object) -> Answer:
         self._require_store()
         manifest = self._importable(await self._manifest(check_share_id(share_id)))
         if manifest.size > self.settings.max_bytes:
@@ -231,13 +228,7 @@ class ShareService:
             return {"path": await self._download(manifest, reporter)}
 
         return await self._run("share-import", f"share-import:{manifest.id}:{new_share_id()}", manifest.size,
-                               download, await self._recipient(current_user))
-
-    async def _recipient(self, current_user: Any) -> str | None:
-        try:
-            return await self.identity(current_user)
-        except StudioCollabError:
-            return None  # only labels the job; importing does not depend on it
+                               download, viewer)
 
     async def _download(self, manifest: ShareManifest, reporter: JobReporter | None) -> str:
         handle, temp = await asyncio.to_thread(workspace.download_target)

@@ -26,8 +26,8 @@ class StatusHandler(StudioCollabHandler):
     @authorized
     async def get(self) -> None:
         context = self.studio.context
-        owner, space_type, user = await asyncio.gather(
-            self.studio.owner(), self.studio.space_type(), self.studio.viewer(self.current_user))
+        owner, space_type, viewer = await asyncio.gather(
+            self.studio.owner(), self.studio.space_type(), self.viewer())
         features = {}
         for name in FEATURE_NAMES:
             service = self.features.get(name)
@@ -43,7 +43,8 @@ class StatusHandler(StudioCollabHandler):
                 "space_name": context.space_name,
                 "space_type": space_type,
                 "owner": owner,
-                "user": user,
+                "user": viewer.name,
+                "user_unknown_reason": viewer.reason,
                 "region": context.region,
                 "account_id": context.account_id,
                 "app_type": context.app_type,

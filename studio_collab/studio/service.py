@@ -13,6 +13,7 @@ from ..errors import StudioCollabError
 from .aws import AwsClients
 from .cache import TtlCache
 from .context import StudioContext
+from .identity import PROFILE_NAME, STUDIO_ANONYMOUS_NAME, Viewer, claimed_name, local_account
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,44 @@ class StudioService:
         sharing = (space.get("SpaceSharingSettings") or {}).get("SharingType")
         return sharing.lower() if isinstance(sharing, str) else None
 
-    async def viewer(self, current_user: Any) -> str | None:
-        """Who is looking: in shared spaces Studio's identity provider names the viewer's user profile;
-        in a private space the viewer is the owner."""
-        if await self.space_type() == "shared":
-            name = getattr(current_user, "username", None) or getattr(current_user, "name", None)
-            if name and name != "User":
-                return name
-        owner = await self.owner()
-        if owner:
-            return owner
-        return getattr(current_user, "username", None)
+    async def viewer(self, current_user: Any) -> Viewer:
+        """Who is acting (see :mod:`.identity`): the owner of a private space; in a shared space (or one whose
+        type cannot be read) the identity provider's name, only when it is a user profile of this domain.
+        Never raises: a viewer who cannot be confirmed is unknown, with the reason."""
+        if not self.context.in_studio:
+            return local_account()
+        if await self.space_type() == "private":
+            owner = await self.owner()
+            return Viewer(owner) if owner else Viewer(None, "the owner of this private space could not be read.")
+        name = claimed_name(current_user)
+        if not name or name == STUDIO_ANONYMOUS_NAME:
+            return Viewer(None, "this request carries no Studio user name (the studioUserProfileName cookie is "
+                                "missing).")
+        if not PROFILE_NAME.fullmatch(name):
+            return Viewer(None, "the name this request carries is not a Studio user profile name.")
+        try:
+            member = await self.is_user_profile(name)
+        except StudioCollabError as err:
+            return Viewer(None, f"Studio could not confirm the user profile {name} ({err.message})")
+        if not member:
+            return Viewer(None, f"{name} is not a user profile of this domain.")
+        return Viewer(name)
+
+    async def is_user_profile(self, name: str) -> bool:
+        """Whether ``name`` is a user profile of this domain; both answers are cached (a wrong cookie sent
+        again and again costs one AWS call per TTL, not one per request)."""
+        domain_id = self._require("domain_id")
+
+        async def load() -> bool:
+            try:
+                profile = await self.describe_user_profile(name)
+            except StudioCollabError as err:
+                if err.code == "aws_not_found":
+                    return False
+                raise
+            return profile.get("Status") not in ("Deleting", "Delete_Failed")
+
+        return await self.cache.get(("IsUserProfile", domain_id, name), load, self.ttl)
 
     def _require(self, field: str) -> str:
         value = getattr(self.context, field)
