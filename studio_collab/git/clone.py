@@ -31,7 +31,7 @@ from ..errors import StudioCollabError
 from ..jobs import JobCancelled
 from .command import GitRunner, Redactor
 from .progress import progress_parser
-from .repo_spec import RepoSpec, normalize_url, resolve_inside
+from .repo_spec import RepoSpec, normalize_url, refuse_symlinks, resolve_inside
 from .worktree import SYNCED_REF, Worktree
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,10 @@ Report = Callable[[float, str], None]
 
 
 def target_state(runner: GitRunner, root: Path, spec: RepoSpec, timeout: float) -> str:
-    """``cloned`` (this repo is there), ``free`` (absent or an empty folder) or ``occupied``."""
+    """``cloned`` (this repo is there), ``free`` (absent or an empty folder) or ``occupied``; a symlink on the
+    way to the target is refused (409 ``is_symlink``), not followed to whatever it points at."""
     target = resolve_inside(root, spec.target)
+    refuse_symlinks(root, spec.target)
     if not target.exists() and not target.is_symlink():
         return "free"
     if target.is_dir() and not any(target.iterdir()):

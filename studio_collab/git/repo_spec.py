@@ -197,6 +197,21 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return path
 
 
+def refuse_symlinks(root: Path, relative: str, status: int = 409) -> None:
+    """Each part of ``root/relative`` that exists must not be a symlink: status and open report a link as a
+    link (``is_symlink`` naming it), never read or open what it points to, even inside the root."""
+    current = root
+    for part in PurePosixPath(relative).parts:
+        current = current / part
+        if current.is_symlink():
+            shown = current.relative_to(root).as_posix()
+            raise StudioCollabError("is_symlink", f"'{shown}' is a symbolic link; studio-collab does not follow "
+                                    "links. Replace it with the folder or file itself (or open its target "
+                                    "directly).", status)
+        if not current.exists():
+            return
+
+
 def check_repo_path(path: object) -> str:
     """A file path inside a repo, as an open link carries it ('' means the repo folder)."""
     if path is None or path == "":

@@ -54,8 +54,10 @@ class SyncHandler(_GitHandler):
 
 
 class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
-    """A page, not JSON: it clones or syncs through the POST routes (with the XSRF token), then opens the
-    file. Loading it changes nothing; a link can name a catalog id and a path inside that repo, nothing else."""
+    """A page, not JSON. Loading it changes nothing: it shows the repo, the file and what a click would do
+    (clone into the target folder, or sync with N incoming files), and only the click acts, through the POST
+    routes with the XSRF token, before opening the file. A link can name a catalog id and a path inside that
+    repo, nothing else."""
 
     auth_resource = "studio_collab:git"
     git: GitService
@@ -85,11 +87,25 @@ class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
         target = await self.git.open_target(repo_id, self.get_query_argument("path", ""))
         self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's POSTs send back
         lab_url = url_path_join(self.base_url, "lab")
+        repo, cloned = target["repo"], target["state"] == "cloned"
+        if cloned:
+            count = target["incoming_files"] or 0
+            plan = (f"Sync '{repo['target']}' with upstream: {count} incoming file{'s' if count != 1 else ''} as of "
+                    "the last check (the sync fetches first and keeps every local edit)."
+                    if count else f"Sync '{repo['target']}' with upstream: no incoming files as of the last check "
+                                  "(the sync fetches first and keeps every local edit).")
+        else:
+            plan = f"Clone {repo['name']} into the folder '{repo['target']}'."
         data = {
             "repo_id": repo_id,
-            "title": f"Opening {target['repo']['name']}",
-            "verb": "sync" if target["state"] == "cloned" else "clone",
-            "working": "Syncing…" if target["state"] == "cloned" else "Cloning…",
+            "title": f"Open {repo['name']}",
+            "repo": {"name": repo["name"], "url": repo["url"], "branch": repo["branch"], "target": repo["target"]},
+            "file": target["file"] or None,
+            "plan": plan,
+            "incoming_files": target["incoming_files"],
+            "verb": "sync" if cloned else "clone",
+            "button": "Sync and open" if cloned else "Clone and open",
+            "working": "Syncing…" if cloned else "Cloning…",
             "opening": "Opening in JupyterLab…",
             "api_url": url_path_join(self.base_url, "studio-collab") + "/",
             "open_url": url_path_join(lab_url, "tree", quote(target["path"])),

@@ -27,8 +27,8 @@ from .clone import Leftover, backup_name, clone_repo, find_leftovers, occupied_e
 from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
 from .credentials import CREDENTIAL_CONFIG, GitCredentials
 from .failures import explain
-from .repo_spec import RepoSpec, check_repo_path, resolve_inside
-from .status import fetch_upstream, read_status
+from .repo_spec import RepoSpec, check_repo_path, refuse_symlinks, resolve_inside
+from .status import fetch_upstream, incoming_files, read_status
 from .sync import RepoSync
 from .worktree import Worktree
 
@@ -161,15 +161,29 @@ class GitService:
         return self.jobs.start("git_sync", _key(repo_id), work, owner)
 
     async def open_target(self, repo_id: str, path: object) -> dict:
-        """What the open page needs: the repo, its state, and the file's path under the server root."""
+        """What the open page shows before anything happens: the repo, the file's path under the server root,
+        and what a click would do (clone into the target folder, or sync with N incoming files as of the last
+        fetch). Reads only; a symlink on the way to the file is refused, never followed."""
         self._require_usable()
         spec = await self.catalog.get(repo_id)
         relative = check_repo_path(path)
         location = f"{spec.target}/{relative}" if relative else spec.target
         seen = await self._read_fresh_status(spec)
+        incoming = None
         if seen["state"] == "cloned":
             resolve_inside(resolve_inside(self.root, spec.target), relative or ".")  # a symlink out is refused
-        return {"repo": spec.display(), "state": seen["state"], "path": location}
+            # and one that stays inside is a link all the same: named, not opened (the link is the request's)
+            await asyncio.get_running_loop().run_in_executor(self._status_pool, refuse_symlinks, self.root, location,
+                                                             400)
+            try:
+                incoming = await asyncio.get_running_loop().run_in_executor(
+                    self._status_pool, incoming_files, self.runner, self.root, spec, self.timeout)
+            except _GIT_ERRORS as err:
+                raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
+        elif seen["state"] == "occupied":
+            raise occupied_error(spec)
+        return {"repo": spec.display(), "state": seen["state"], "path": location, "file": relative,
+                "incoming_files": incoming}
 
     async def _read_fresh_status(self, spec: RepoSpec) -> dict:
         self.forget_status(spec.id)

@@ -34,6 +34,18 @@ def read_status(runner: GitRunner, root: Path, spec: RepoSpec, timeout: float) -
     return {"state": state, "status": status}
 
 
+def incoming_files(runner: GitRunner, root: Path, spec: RepoSpec, timeout: float) -> int:
+    """How many files differ between the local branch and upstream as the last fetch left it (what a sync
+    would bring in); no network."""
+    worktree = Worktree(runner, resolve_inside(root, spec.target), timeout)
+    branch = spec.branch or worktree.default_remote_branch()
+    upstream = worktree.rev(f"refs/remotes/origin/{branch}") if branch else None
+    if not upstream or not worktree.rev("HEAD"):
+        return 0
+    names = worktree.out("diff", "--name-only", "-z", f"HEAD...{upstream}", "--")
+    return sum(1 for name in names.split("\0") if name)
+
+
 def fetch_upstream(worktree: Worktree, branch: str | None, **run_options) -> None:
     """Refresh ``origin/<branch>`` only: no merge, no tags, nothing in the working tree changes."""
     branch = branch or worktree.default_remote_branch()

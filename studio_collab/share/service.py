@@ -329,6 +329,10 @@ async def _settled(work: Awaitable[T]) -> T:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
         await asyncio.wait([task])
+        if not task.cancelled():
+            # How the work ended (JobCancelled from its next chunk, usually) is the job's "cancelled" already;
+            # reading it here keeps asyncio from logging "Task exception was never retrieved".
+            task.exception()
         raise
 
 

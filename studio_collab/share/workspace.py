@@ -49,12 +49,24 @@ def resolve_source(root: Path, requested: object, max_bytes: int) -> SourceFile:
         raise StudioCollabError("invalid_path", f"'{relative}' cannot be resolved (a symlink loop?).", 400) from None
     if not resolved.is_relative_to(root):
         raise _outside(relative)
+    _refuse_symlinks(root, relative)
     info = resolved.stat()
     if not stat.S_ISREG(info.st_mode):
         raise StudioCollabError("not_a_file", f"'{relative}' is not a regular file; share a notebook or file.", 400)
     if info.st_size > max_bytes:
         raise too_large(info.st_size, max_bytes)
     return SourceFile(resolved, resolved.relative_to(root).as_posix(), info.st_size)
+
+
+def _refuse_symlinks(root: Path, relative: PurePosixPath) -> None:
+    """A share is the file named, never what a link points to (even inside the root): the recipient must get
+    the file the author saw in that place."""
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise StudioCollabError("is_symlink", f"'{current.relative_to(root).as_posix()}' is a symbolic link; "
+                                    "studio-collab never shares through a link. Share the file it points to.", 400)
 
 
 def _outside(relative: PurePosixPath) -> StudioCollabError:
@@ -152,11 +164,27 @@ def _land(root: Path, downloaded: Path, author: str, title: str) -> str:
 
 
 def _landing_directory(root: Path, author: str) -> Path:
+    """``shared/<author>`` under the root, made when missing. A symlink there is refused, not followed (even one
+    that stays inside the root), and a file where a folder must be is a 409 that says what to move."""
     directory = root / "shared" / author
     # Checked before anything is made too: through a 'shared' link, mkdir would create a folder outside the root.
     if not directory.resolve().is_relative_to(root):
         raise _landing_outside()
-    directory.mkdir(parents=True, exist_ok=True)
+    for step in (root / "shared", directory):
+        shown = step.relative_to(root).as_posix()
+        if step.is_symlink():
+            raise StudioCollabError("landing_is_symlink", f"'{shown}' in this space is a symbolic link; imports "
+                                    "never follow links. Replace it with a folder (or remove it), then import "
+                                    "again.", 409)
+        if step.exists() and not step.is_dir():
+            raise StudioCollabError("landing_not_a_folder", f"'{shown}' in this space is a file, but imports land "
+                                    f"in a folder of that name ('{directory.relative_to(root).as_posix()}/'). "
+                                    "Rename or move that file, then import again.", 409)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # made into a file or link between the check and now
+        raise StudioCollabError("landing_not_a_folder", "'shared' in this space changed while importing; check "
+                                "that it is a folder, then import again.", 409) from None
     resolved = directory.resolve()
     if not resolved.is_relative_to(root):
         raise _landing_outside()

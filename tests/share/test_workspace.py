@@ -52,10 +52,33 @@ def test_refuses_paths_that_are_not_a_file_under_the_root(root, tmp_path, reques
     assert err.value.code == code
 
 
-def test_a_symlink_that_stays_inside_the_root_is_shared_as_its_target(root):
-    make_notebook(root / "real.ipynb")
-    (root / "alias.ipynb").symlink_to(root / "real.ipynb")
-    assert workspace.resolve_source(root, "alias.ipynb", 1 << 20).relative == "real.ipynb"
+@pytest.mark.parametrize("requested", ["alias.ipynb", "alias-dir/real.ipynb"])
+def test_a_symlink_that_stays_inside_the_root_is_named_not_followed(root, requested):
+    """Issue #15: a link is reported as a link (even one inside the root), never shared as its target."""
+    make_notebook(root / "project" / "real.ipynb")
+    (root / "alias.ipynb").symlink_to(root / "project" / "real.ipynb")
+    (root / "alias-dir").symlink_to(root / "project")
+    with pytest.raises(StudioCollabError) as err:
+        workspace.resolve_source(root, requested, 1 << 20)
+    assert (err.value.code, err.value.status) == ("is_symlink", 400)
+    assert requested.split("/")[0] in err.value.message
+    assert workspace.resolve_source(root, "project/real.ipynb", 1 << 20).relative == "project/real.ipynb"
+
+
+def test_a_shared_path_that_is_a_file_or_an_inside_link_is_a_409_with_the_next_step(root, tmp_path):
+    (root / "shared").write_text("not a folder")
+    with pytest.raises(StudioCollabError) as err:
+        workspace.land(root, _downloaded(tmp_path, b"x"), "alice", "train.ipynb")
+    assert (err.value.code, err.value.status) == ("landing_not_a_folder", 409)
+    assert "Rename or move that file" in err.value.message
+    assert (root / "shared").read_text() == "not a folder"
+    (root / "shared").unlink()
+    (root / "elsewhere").mkdir()
+    (root / "shared").symlink_to(root / "elsewhere")
+    with pytest.raises(StudioCollabError) as err:
+        workspace.land(root, _downloaded(tmp_path, b"y"), "alice", "train.ipynb")
+    assert (err.value.code, err.value.status) == ("landing_is_symlink", 409)
+    assert list((root / "elsewhere").iterdir()) == []
 
 
 def test_size_limit(root):
