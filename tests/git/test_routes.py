@@ -369,7 +369,8 @@ async def test_open_page_changes_nothing_and_escapes_its_data(world_env, jp_fetc
     assert "script-src 'nonce-" in csp and "unsafe-inline" not in csp
     assert "<script>alert" not in page and "<img" not in page
     data = json.loads(page.split('id="studio-collab-open">', 1)[1].split("</script>", 1)[0])
-    assert data["verb"] == "clone" and data["repo_id"] == repo["id"] and data["title"] == f"Opening {EVIL_NAME}"
+    assert data["verb"] == "clone" and data["repo_id"] == repo["id"] and data["title"] == f"Open {EVIL_NAME}"
+    assert data["plan"] == f"Clone {EVIL_NAME} into the folder 'team-notebooks'." and data["file"] == path
     assert data["open_url"].endswith("lab/tree/team-notebooks/" + quote(path))
     assert "textContent" in page and "innerHTML" not in page
     assert "_xsrf" in response.headers.get("Set-Cookie", "")

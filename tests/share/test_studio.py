@@ -77,16 +77,6 @@ async def test_sso_domain_link_carries_the_redirect(world_env, jp_fetch, jp_root
     assert urllib.parse.parse_qsl(parts.query) == [("share", share["id"]), ("redirect", "JupyterLab")]
 
 
-@pytest.mark.world_space("team-space")
-async def test_from_a_shared_space_the_live_link_is_offered(world_env, jp_fetch, jp_root_dir):
-    make_notebook(jp_root_dir / "team notes" / "eda.ipynb")
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "team notes/eda.ipynb", "target_space": "team-space"})
-    share = body["share"]
-    base = space_url(world_env, "team-space").rstrip("/")
-    assert share["live_url"] == f"{base}/jupyterlab/default/lab/tree/team%20notes/eda.ipynb"
-
-
 @pytest.mark.parametrize("target,code,error", [
     ("bob-space", 400, "target_not_shared"),
     ("no-such-space", 400, "unknown_space"),
