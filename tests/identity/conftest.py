@@ -15,6 +15,10 @@ XSRF = secrets.token_hex(16)
 NO_COOKIE = object()  # a request without the studioUserProfileName cookie (Studio's provider then says "User")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stop_kinds(kinds): StudioCollabApp.cost_stop_kinds for this test")
+
+
 @pytest.fixture
 def jp_server_config(jp_server_config):
     return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
