@@ -17,6 +17,7 @@ NO_COOKIE = object()  # a request without the studioUserProfileName cookie (Stud
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "stop_kinds(kinds): StudioCollabApp.cost_stop_kinds for this test")
+    config.addinivalue_line("markers", "s3_store: this test's shares go to the world's S3 bucket")
 
 
 @pytest.fixture
@@ -33,12 +34,12 @@ def as_user(name) -> dict:
     return {"Cookie": "; ".join(cookies), "X-XSRFToken": XSRF}
 
 
-async def call(jp_fetch, method: str, path: str, user, body: dict | None = None, **params) -> tuple[int, dict]:
+async def call(jp_fetch, method: str, route: str, user, body: dict | None = None, **params) -> tuple[int, dict]:
     """``(status, JSON body)`` of a studio-collab route, as ``user``."""
     if body is None and method in ("POST", "PUT", "PATCH"):
         body = {}
     try:
-        response = await jp_fetch("studio-collab", *path.split("/"), method=method, headers=as_user(user),
+        response = await jp_fetch("studio-collab", *route.split("/"), method=method, headers=as_user(user),
                                   body=None if body is None else json.dumps(body), params=params or None,
                                   allow_nonstandard_methods=True)
     except HTTPClientError as err:
