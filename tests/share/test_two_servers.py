@@ -4,42 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import write_metadata
+from tests.identity.studio_identity import COOKIE, IDENTITY_PROVIDER
 from tests.servers import start_lab
 from tests.share.conftest import fetch_json, make_notebook
 
+pytestmark = pytest.mark.world
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture
-def shared_space_server(tmp_path, share_folder):
-    """A second `jupyter server` in its own process group: the shared space 'team-space' of the same domain."""
-    metadata = write_metadata(tmp_path / "team-space-metadata.json", SpaceName="team-space", UserProfileName=None,
-                              ResourceArn="arn:aws:sagemaker:us-east-1:123456789012:app/d-demo/team-space/"
-                                          "JupyterLab/default")
+def shared_space_server(tmp_path, share_folder, world):
+    """A second `jupyter server` in its own process group: the shared space 'team-space' of the world's domain,
+    run as Studio runs it (its identity provider names the member from the studioUserProfileName cookie; issue
+    #15: importing needs a named member, confirmed through the emulator)."""
+    metadata = world.write_resource_metadata(tmp_path / "team-space-metadata.json", "team-space")
     env = {"STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared",
-           # Importing needs only the store: no AWS answers here, and none is asked.
-           "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+           "AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     server = start_lab(tmp_path / "team-root", env=env, command="server",
                        args=[f"--StudioCollabApp.share_folder={share_folder}", "--StudioCollabApp.aws_max_attempts=1",
+                             f"--ServerApp.identity_provider_class={IDENTITY_PROVIDER}",
                              f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"])
     yield server
     server.stop()
 
 
-def browser_import(server, share_id: str) -> tuple[requests.Response, requests.Response]:
-    """What the import page does in a browser: log in with the cookie, read the page, POST with the _xsrf token."""
+def browser_import(server, share_id: str, member: str = "bob") -> tuple[requests.Response, requests.Response]:
+    """What the import page does in a browser opened from Studio: the member's cookie, the page, then the POST
+    with the _xsrf token."""
     session = requests.Session()
-    page = session.get(f"{server.url}studio-collab/import", params={"share": share_id, "token": server.token},
-                       timeout=30)
+    session.cookies.set(COOKIE, member)
+    page = session.get(f"{server.url}studio-collab/import", params={"share": share_id}, timeout=30)
     xsrf = session.cookies.get("_xsrf")
     without_xsrf = session.post(server.api(f"shares/{share_id}/import"), timeout=30)
     assert without_xsrf.status_code == 403, "a cookie-authenticated POST must carry the XSRF token"
     answer = session.post(server.api(f"shares/{share_id}/import"), headers={"X-XSRFToken": xsrf}, timeout=30)
     return page, answer
+
+
+def as_member(server, member: str | None) -> requests.Session:
+    session = requests.Session()
+    session.cookies.set("_xsrf", "0123456789abcdef")
+    if member:
+        session.cookies.set(COOKIE, member)
+    session.headers["X-XSRFToken"] = "0123456789abcdef"
+    return session
 
 
 async def test_share_in_one_server_import_in_the_other(outside_studio, jp_fetch, jp_root_dir, shared_space_server):
@@ -64,8 +82,8 @@ async def test_share_in_one_server_import_in_the_other(outside_studio, jp_fetch,
 
     # The author revokes in their space; the other space's link stops working at once.
     await fetch_json(jp_fetch, "shares", share["id"], method="DELETE")
-    gone = await asyncio.to_thread(requests.post, shared_space_server.api(f"shares/{share['id']}/import"),
-                                   headers=shared_space_server.headers, timeout=30)
+    gone = await asyncio.to_thread(as_member(shared_space_server, "bob").post,
+                                   shared_space_server.api(f"shares/{share['id']}/import"), timeout=30)
     assert (gone.status_code, gone.json()["code"]) == (410, "share_revoked")
     page = await asyncio.to_thread(requests.get, f"{shared_space_server.url}studio-collab/import",
                                    params={"share": share["id"]}, headers=shared_space_server.headers, timeout=30)
@@ -78,11 +96,14 @@ async def test_the_other_server_cannot_revoke_what_it_did_not_share(outside_stud
     make_notebook(jp_root_dir / "train.ipynb")
     _, body = await fetch_json(jp_fetch, "shares", method="POST", body={"path": "train.ipynb"})
     share_id = body["share"]["id"]
-    # In the shared space the viewer is whoever Studio's identity provider names; here an anonymous user, not the
-    # author (this server's account).
-    answer = await asyncio.to_thread(requests.delete, shared_space_server.api(f"shares/{share_id}"),
-                                     headers=shared_space_server.headers, timeout=30)
+    # In the shared space the viewer is whoever Studio's identity provider names: a member who is not the author
+    # (this server's account) may not revoke, and a request naming no member may not act at all.
+    answer = await asyncio.to_thread(as_member(shared_space_server, "bob").delete,
+                                     shared_space_server.api(f"shares/{share_id}"), timeout=30)
     assert (answer.status_code, answer.json()["code"]) == (403, "not_share_author")
+    answer = await asyncio.to_thread(as_member(shared_space_server, None).delete,
+                                     shared_space_server.api(f"shares/{share_id}"), timeout=30)
+    assert (answer.status_code, answer.json()["code"]) == (403, "identity_unknown")
     manifest = json.loads((share_folder / "shares" / share_id / "manifest.json").read_text())
     assert manifest["revoked"] is False
     assert urllib.parse.urlsplit(body["share"]["url"]).query == f"share={share_id}"
