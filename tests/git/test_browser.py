@@ -48,6 +48,10 @@ def test_clone_sync_and_open_link_in_the_browser(page, git_lab, world_env):
     repo_id = repo.get_attribute("data-repo-id")
     world_env.repos.commit("team-notebooks", {"LATER.md": "more\n"}, "Later change")
     page.goto(f"{git_lab.url}studio-collab/open?repo={repo_id}&path=LATER.md")
+    # The page asks first (issue #15): the repo, the file, what a click does; loading it syncs nothing.
+    page.get_by_text("Sync 'team-notebooks' with upstream").wait_for(timeout=30_000)
+    assert not (git_lab.root_dir / "team-notebooks" / "LATER.md").exists()
+    page.get_by_role("button", name="Sync and open").click()
     page.wait_for_url("**/lab/tree/team-notebooks/LATER.md", timeout=60_000)
     page.locator(".lm-TabBar-tab", has_text="LATER.md").first.wait_for(timeout=60_000)
     assert (git_lab.root_dir / "team-notebooks" / "LATER.md").read_text() == "more\n"
