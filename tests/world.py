@@ -121,6 +121,15 @@ class WorldHandle:
         backend.processing_jobs[f"{prefix}-processing"].processing_job_status = "InProgress"
         backend.transform_jobs[f"{prefix}-transform"].transform_job_status = "InProgress"
 
+    def tag_created_by(self, notebook_instance: str, profile: str) -> str:
+        """Tag a notebook instance as AWS tags what a Studio user profile creates (``sagemaker:user-profile-arn``,
+        studio-facts §8.4; the emulator adds no tag itself). Returns the profile's ARN."""
+        sm = self.client("sagemaker")
+        arn = sm.describe_notebook_instance(NotebookInstanceName=notebook_instance)["NotebookInstanceArn"]
+        profile_arn = sm.describe_user_profile(DomainId=self.domain_id, UserProfileName=profile)["UserProfileArn"]
+        sm.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker:user-profile-arn", "Value": profile_arn}])
+        return profile_arn
+
     def resource_metadata(self, space: str | None = None) -> dict:
         return self.local.resource_metadata(space, self.scenario)
 

@@ -64,6 +64,7 @@ FEATURE_ACTIONS: dict[str, list[str]] = {
         "sagemaker:Search",
         "sagemaker:DeleteApp",
         "sagemaker:DescribeNotebookInstance",  # the Stop button checks it still runs
+        "sagemaker:ListTags",  # ...and who created it (sagemaker:user-profile-arn), when notebook stops are enabled
         "sagemaker:StopNotebookInstance",
         "sagemaker:StopMlflowTrackingServer",
         "ec2:DescribeVpcs",

@@ -22,13 +22,6 @@ def studio_collab_config():
             "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server", "mlflow_app"]}
 
 
-def created_by(world, notebook_instance: str, profile: str) -> None:
-    """Tag a notebook instance as AWS tags what a Studio user profile creates (sagemaker:user-profile-arn)."""
-    sm = world.client("sagemaker")
-    arn = sm.describe_notebook_instance(NotebookInstanceName=notebook_instance)["NotebookInstanceArn"]
-    profile_arn = sm.describe_user_profile(DomainId=world.domain_id, UserProfileName=profile)["UserProfileArn"]
-    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker:user-profile-arn", "Value": profile_arn}])
-
 
 async def get_cost(jp_fetch, scope: str = "domain") -> dict:
     return json.loads((await jp_fetch("studio-collab", "cost", params={"scope": scope})).body)
@@ -190,7 +183,7 @@ async def test_stop_someone_elses_app_is_refused(world_env, jp_fetch):
 
 
 async def test_stop_notebook_instance_and_mlflow_server(world_env, jp_fetch):
-    created_by(world_env, "legacy-analysis", "alice")
+    world_env.tag_created_by("legacy-analysis", "alice")
     assert (await stop(jp_fetch, "notebook_instance", "legacy-analysis"))["action"] == "StopNotebookInstance"
     status = world_env.client("sagemaker").describe_notebook_instance(NotebookInstanceName="legacy-analysis")
     assert status["NotebookInstanceStatus"] in {"Stopping", "Stopped"}
@@ -219,7 +212,7 @@ async def test_stop_what_is_not_running_is_409(world_env, jp_fetch):
 
 
 async def test_stop_without_permission_names_it(world_env, jp_fetch):
-    created_by(world_env, "legacy-analysis", "alice")
+    world_env.tag_created_by("legacy-analysis", "alice")
     world_env.fault("sagemaker:StopNotebookInstance", "access_denied")
     code, body = await refused(stop(jp_fetch, "notebook_instance", "legacy-analysis"))
     assert code == 403 and body["code"] == "aws_access_denied"

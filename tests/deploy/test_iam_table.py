@@ -47,6 +47,7 @@ def studio_collab_config(world_env, proxy):
         "git_ca_bundle": str(world_env.ca_bundle), "git_fetch_interval_seconds": 0,
         "mlflow_endpoint_url": proxy.url,
         "cost_explorer_enabled": True, "price_refresh": True,
+        "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],  # every Stop, to call each
         "cost_cache_ttl_seconds": 0.0, "experiments_cache_ttl_seconds": 0.0,
     }
 
@@ -139,6 +140,7 @@ def arrange_work_the_demo_lacks(world) -> None:
     """Running batch work and a legacy trial component: the demo has none, and the features only describe what
     runs (or exists)."""
     world.start_batch_work("iam")
+    world.tag_created_by("legacy-analysis", "alice")  # a notebook instance alice may stop
     sm = world.client("sagemaker")
     sm.create_trial_component(TrialComponentName="iam-baseline-eval", DisplayName="baseline evaluation")
     sm.associate_trial_component(TrialComponentName="iam-baseline-eval", TrialName="baseline")

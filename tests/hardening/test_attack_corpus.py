@@ -11,6 +11,12 @@ appears) and leak nothing (no secret, token, server path or traceback in the ans
 4. oversized bodies and JSON bombs on every POST route of the served OpenAPI document
 5. missing or wrong XSRF on every POST/DELETE route of the served OpenAPI document, with a cookie session
 6. wrong, expired, revoked and other users' share ids
+7. who is acting (issue #15): requests that name no user, or name one who is not a member, and members acting on
+   what is another's
+
+Every family runs twice (issue #15): against alice's private space, with the server's token, and against the
+shared space team-space, run as Studio runs one (its identity provider names the member from the
+``studioUserProfileName`` cookie; no token; the browser's XSRF cookie), where the arena acts as alice.
 
 Everything runs on one live server (module scope) except the admin-catalog half of families 2 and 3: a catalog
 is checked once, at server start, so each of those cases gets its own in-process server (pytest-jupyter's,
@@ -24,6 +30,7 @@ backtracking for seconds per URL.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import http.client
@@ -46,6 +53,7 @@ from studio_collab.app import StudioCollabApp
 from studio_collab.git.repo_spec import default_name, normalize_url, repo_id
 from studio_collab.openapi import openapi_document
 from studio_world import moto_bridge
+from tests.identity.studio_identity import COOKIE, IDENTITY_PROVIDER
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
 from tests.world import WorldHandle
@@ -101,7 +109,10 @@ def tree(top: Path, skip: str | None = None) -> dict:
 
 
 class Arena:
-    def __init__(self, world: WorldHandle, base: Path, mlflow_url: str):
+    def __init__(self, world: WorldHandle, base: Path, mlflow_url: str, space: str = "private"):
+        self.space = space  # "private" (alice-space, token login) or "shared" (team-space, Studio's cookie)
+        self.space_name = "team-space" if space == "shared" else "alice-space"
+        self.xsrf = secrets.token_hex(16)
         self.world = world
         self.base = base
         self.root = base / "root"
@@ -126,14 +137,14 @@ class Arena:
         (self.root / "link-to-secret").symlink_to(self.secret_file)
         (self.root / "linkdir").symlink_to(self.outside)
         (self.root / "loop").symlink_to(self.root / "loop")
-        metadata = self.world.write_resource_metadata(self.base / "resource-metadata.json", "alice-space")
+        metadata = self.world.write_resource_metadata(self.base / "resource-metadata.json", self.space_name)
         self.env = {
             "AWS_ENDPOINT_URL": self.world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": self.world.region,
             "AWS_DEFAULT_REGION": self.world.region, "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.base / "no-aws-credentials"),
             "GIT_SSL_CAINFO": str(self.world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private", "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.mlflow_url,
+            "SAGEMAKER_SPACE_TYPE_LOWERCASE": self.space, "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.mlflow_url,
         }
         config_dir = self.base / "jupyter-config"
         config_dir.mkdir()
@@ -147,7 +158,11 @@ class Arena:
             "share_folder": str(self.shares), "aws_max_attempts": 1, "cache_ttl_seconds": 0,
             "git_fetch_interval_seconds": 0, "git_timeout_seconds": 120,
         }}))
-        self.server = start_lab(self.root, command="server", env={
+        studio_login = []
+        if self.shared:  # as Studio starts a shared space; the provider's module is in this repository
+            studio_login = [f"--ServerApp.identity_provider_class={IDENTITY_PROVIDER}"]
+            self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))
+        self.server = start_lab(self.root, command="server", args=studio_login, env={
             **self.env, "TMPDIR": str(self.server_tmp), "JUPYTER_CONFIG_DIR": str(config_dir)})
         self._arrange()
 
@@ -209,14 +224,27 @@ class Arena:
         if self.server is not None:
             self.server.stop()
 
+    @property
+    def shared(self) -> bool:
+        return self.space == "shared"
+
+    def login_headers(self, user: str | None = "alice") -> dict:
+        """How a request says who sends it: the server's token (private space), or Studio's cookie naming the
+        member (``None``: no cookie) with the browser's XSRF cookie and header (shared space)."""
+        if not self.shared:
+            return dict(self.server.headers)
+        cookie = f"_xsrf={self.xsrf}" + (f"; {COOKIE}={user}" if user is not None else "")
+        return {"Cookie": cookie, "X-XSRFToken": self.xsrf}
+
     # --- HTTP ----------------------------------------------------------------------------------------------
     def call(self, method: str, path: str, *, body=None, query: dict | None = None, headers: dict | None = None,
-             token: bool = True) -> Answer:
-        """Exactly this path on the wire (no client-side normalisation of '..' or re-encoding)."""
+             token: bool = True, user: str | None = "alice") -> Answer:
+        """Exactly this path on the wire (no client-side normalisation of '..' or re-encoding). ``token``: log in
+        (as ``user`` in the shared space) at all."""
         target = f"{self.server.base_url.rstrip('/')}/studio-collab/{path}"
         if query:
             target += "?" + urlencode(query)
-        sent = dict(self.server.headers) if token else {}
+        sent = self.login_headers(user) if token else {}
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
@@ -313,13 +341,13 @@ def assert_unchanged(before: dict, after: dict) -> None:
     assert not changes, f"the refused request changed something: {changes}"
 
 
-@pytest.fixture(scope="module")
-def arena(local_world, tmp_path_factory):
+@pytest.fixture(scope="module", params=["private", "shared"])
+def arena(local_world, tmp_path_factory, request):
     local_world.reseed()
     mlflow_url = local_world.start_mlflow()
     local_world.point_tracking_servers()
     world = WorldHandle(local_world, local_world.scenario)
-    arena = Arena(world, tmp_path_factory.mktemp("attack"), mlflow_url)
+    arena = Arena(world, tmp_path_factory.mktemp(f"attack-{request.param}"), mlflow_url, request.param)
     try:
         arena.start()
         yield arena
@@ -528,6 +556,11 @@ GIT_CASES = [
     GitCase("url-newline-option", "config", _url(REPO + "\n--upload-pack=touch {sentinel}")),
     GitCase("url-query-option", "config", _url(REPO + "?--upload-pack=touch")),
     GitCase("url-path-option", "config", _url("https://git.example.com/--upload-pack=touch/repo.git")),
+    # a path read otherwise than written (issue #15): it would match another repo's git_credentials prefix
+    GitCase("url-dot-dot-segment", "config", _url("https://git.example.com/team/../other.git")),
+    GitCase("url-encoded-dot-dot", "config", _url("https://git.example.com/team/%2e%2e/other.git")),
+    GitCase("url-dot-segment", "config", _url("https://git.example.com/team/./repo.git")),
+    GitCase("url-encoded-slash", "config", _url("https://git.example.com/team%2F..%2Fother.git")),
     # branch (the one ref name that reaches git)
     GitCase("branch-upload-pack", "config", _url(REPO, branch="--upload-pack=touch {sentinel}")),
     GitCase("branch-dash-u", "config", _url(REPO, branch="-utouch")),
@@ -560,6 +593,9 @@ GIT_CASES = [
     GitCase("path-dash-u", "space", "https://git.example.com/-u/repo.git"),
     GitCase("path-config", "user_profile", "https://git.example.com/team/--config"),
     GitCase("option-host", "domain", "https://-oProxyCommand/team/repo"),
+    GitCase("path-dot-dot", "space", "https://git.example.com/team/../other.git"),
+    GitCase("path-dot-segment", "user_profile", "https://git.example.com/team/./repo.git"),
+    GitCase("path-encoded-dot-dot", "domain", "https://git.example.com/team/%2e%2e/other.git", planted=True),
     GitCase("ext-helper", "domain", "ext::sh -c touch% {sentinel}", planted=True),
     GitCase("fd-helper", "domain", "fd::17", planted=True),
     GitCase("file-url", "domain", "file://{bare}", planted=True),
@@ -584,7 +620,7 @@ async def test_git_transports_options_and_ref_names_are_refused(arena, case, jp_
     if case.where == "config":
         entry = case.catalog(arena, "")["repositories"][0]
         await _config_case(jp_fetch, jp_root_dir, caplog, capfd, case.expect, entry["url"], entry.get("name"),
-                           secret="")
+                           secret="", login=arena.login_headers())
     elif case.where == "browser":
         body = _fill(arena, case.entry.get("body", {}))
         refused_and_unchanged(arena, lambda: arena.call("POST", arena.fill(case.entry["path"]), body=body), 404,
@@ -592,6 +628,15 @@ async def test_git_transports_options_and_ref_names_are_refused(arena, case, jp_
     else:
         _studio_case(arena, case.where, arena.fill(case.entry), case.planted, secret="")
     assert not SENTINEL.exists(), "an injected command ran"
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, arena):
+    """The in-process server runs in the arena's space, logged into as the arena's server is."""
+    if not arena.shared:
+        return jp_server_config
+    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
+                                                "identity_provider_class": IDENTITY_PROVIDER}}
 
 
 @pytest.fixture
@@ -613,12 +658,13 @@ def studio_collab_config(request, arena, catalog_token, monkeypatch, caplog, cap
 
 
 async def _config_case(jp_fetch, root: Path, caplog, capfd, expect: str, url: str, name: str | None,
-                       secret: str) -> None:
+                       secret: str, login: dict) -> None:
     """The admin's catalog on a server of its own (the catalog is checked once, at start)."""
     before = tree(root)
 
     async def fetch(*parts, method="GET", body=None):
-        answer = await jp_fetch("studio-collab", *parts, method=method, body=body, raise_error=False)
+        answer = await jp_fetch("studio-collab", *parts, method=method, body=body, raise_error=False,
+                                headers={k: v for k, v in login.items() if k != "Authorization"})
         return answer.code, answer.body.decode("utf-8", "replace")
 
     _, status_text = await fetch("status")
@@ -677,7 +723,7 @@ def _studio_case(arena: Arena, where: str, url: str, planted: bool, secret: str)
     repos = [{"RepositoryUrl": good}, {"RepositoryUrl": url}]
     domain = moto_bridge.domain(arena.world.region, domain_id)
     saved = copy.deepcopy(domain.default_user_settings)  # the domain is restored from its record itself
-    space = {"DomainId": domain_id, "SpaceName": "alice-space"}
+    space = {"DomainId": domain_id, "SpaceName": arena.space_name}
     profile = {"DomainId": domain_id, "UserProfileName": "alice"}
     original = None
     if where == "space":
@@ -760,6 +806,8 @@ CREDENTIAL_CASES = [
     CredentialCase("ssh-password", "config", "ssh://git:{token}@git.example.com/team/repo.git", allow_ssh=True),
     CredentialCase("git-credentials-prefix", "config", "https://user:{token}@git.example.com/team/",
                    key="git_credentials"),
+    CredentialCase("git-credentials-prefix-dot-dot", "config", "https://git.example.com/team/../other/",
+                   key="git_credentials"),
     CredentialCase("user-and-token", "domain", "https://user:{token}@git.example.com/team/repo.git"),
     CredentialCase("token-as-user", "domain", "https://{token}@git.example.com/team/repo.git"),
     CredentialCase("token-in-query", "domain", "https://git.example.com/team/repo.git?access_token={token}"),
@@ -772,7 +820,8 @@ async def test_credentials_in_catalog_urls_are_refused_and_never_shown(arena, ca
                                                                       jp_root_dir, caplog, capfd):
     url = case.url(arena, catalog_token)
     if case.where == "config":
-        await _config_case(jp_fetch, jp_root_dir, caplog, capfd, "refused", url, None, secret=catalog_token)
+        await _config_case(jp_fetch, jp_root_dir, caplog, capfd, "refused", url, None, secret=catalog_token,
+                           login=arena.login_headers())
     elif case.where == "domain":
         _studio_case(arena, "domain", url, planted=True, secret=catalog_token)
     else:
@@ -872,8 +921,15 @@ def test_the_served_document_lists_the_routes_these_families_cover(arena):
 
 # --- family 5: XSRF on every POST and DELETE with a cookie session ---------------------------------------------
 def _cookie_session(arena: Arena) -> tuple[requests.Session, str]:
-    """What a browser holds after opening a link with the token: the login cookie and the _xsrf cookie."""
+    """What a browser holds after opening a link with the token (private space), or opening the space from
+    Studio (shared space: Studio's cookie names the member): the login cookie and the _xsrf cookie."""
     session = requests.Session()
+    if arena.shared:
+        session.cookies.set(COOKIE, "alice")
+        session.get(f"{arena.server.url}studio-collab/import", params={"share": arena.ids["share"]}, timeout=30)
+        cookies = session.cookies.get_dict()
+        assert "_xsrf" in cookies and cookies.get(COOKIE) == "alice", cookies
+        return session, cookies["_xsrf"]
     session.get(f"{arena.server.url}studio-collab/import", params={"share": arena.ids["share"],
                                                                    "token": arena.server.token}, timeout=30)
     cookies = session.cookies.get_dict()
@@ -976,3 +1032,85 @@ def test_wrong_expired_revoked_and_foreign_share_ids_are_refused(arena, route, k
     answer = refused_and_unchanged(arena, send, status, code)
     if route == "page":  # a link opens it in a browser: an error page, with the code for the panel's help text
         assert "text/html" in answer.content_type
+
+
+# --- family 7: who is acting (issue #15) --------------------------------------------------------------------------
+# What Studio's identity provider can be made to say in a shared space: no cookie, its "User" fallback, a name that
+# is no user profile of the domain, and one that is no user profile name at all. None of them may act.
+NAMELESS = {"no-cookie": None, "User": "User", "not-a-member": "mallory", "not-a-name": "alice/../bob"}
+
+
+@contextlib.contextmanager
+def _running_job(arena: Arena, template: str):
+    """For job routes: a clone of alice's that is running (slowed down), which a cancel would stop."""
+    if "{job_id}" not in template:
+        yield None
+        return
+    arena.world.git_faults(rate_limit_bps=2000)
+    job = arena.call("POST", f"repos/{arena.ids['churn']}/clone", body={}).json()["job"]["id"]
+    arena.ids["job"] = job
+    deadline = time.monotonic() + 20  # its temp folder exists before the snapshot is taken
+    while not [p for p in (arena.root / "repos").iterdir() if ".studio-collab-clone-" in p.name]:
+        assert time.monotonic() < deadline and arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running")
+        time.sleep(0.05)
+    try:
+        yield job
+        assert arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running"), "the job was cancelled"
+    finally:
+        arena.call("DELETE", f"jobs/{job}")
+        assert arena.wait_job(job)["state"] == "cancelled"
+        arena.world.git_faults()
+        arena.ids.pop("job", None)
+        assert not [p for p in (arena.root / "repos").iterdir() if ".studio-collab-clone-" in p.name]
+
+
+def _nameless_send(arena: Arena, method: str, path: str, body, sender: str, query: dict | None = None):
+    """A request that names no member: in the shared space through Studio's cookie; in a private space, which
+    has no cookie login, without the token (a studioUserProfileName cookie naming bob changes nothing there)."""
+    if arena.shared:
+        return (lambda: arena.call(method, path, body=body, query=query, user=NAMELESS[sender])), 403, \
+            "identity_unknown"
+    cookie = {"Cookie": f"{COOKIE}={NAMELESS[sender] or 'bob'}"}
+    return (lambda: arena.call(method, path, body=body, query=query, token=False, headers=cookie)), 403, "forbidden"
+
+
+@pytest.mark.parametrize("sender", list(NAMELESS))
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=[f"{m} {p}" for m, p in WRITE_ROUTES])
+def test_requests_naming_no_member_never_act(arena, route, sender):
+    method, template = route
+    with _running_job(arena, template) as job:
+        path = _route_path(arena, template)
+        body = _fill(arena, ACTING_BODIES.get(template, {})) if method == "POST" else None
+        send, status, code = _nameless_send(arena, method, path, body, sender)
+        answer = refused_and_unchanged(arena, send, status, code, extra=True,
+                                       skip=".churn-model.studio-collab-clone-" if job else None)
+        if arena.shared:
+            assert "Open this space from SageMaker Studio" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("sender", list(NAMELESS))
+@pytest.mark.parametrize("path,query", [("shares", None), ("cost", {"scope": "mine"})], ids=["shares", "cost-mine"])
+def test_per_user_lists_need_a_named_member(arena, path, query, sender):
+    send, status, code = _nameless_send(arena, "GET", path, None, sender, query)
+    answer = refused_and_unchanged(arena, send, status, code)
+    assert arena.ids["share"] not in answer.text
+
+
+MEMBER_CASES = [("revoke-alices-share", "DELETE", "shares/{share}", 403, "not_share_author"),
+                ("cancel-alices-job", "DELETE", "jobs/{job}", 404, "job_not_found"),
+                ("read-alices-job", "GET", "jobs/{job}", 404, "job_not_found"),
+                ("follow-alices-job", "GET", "jobs/{job}/events", 404, "job_not_found")]
+
+
+@pytest.mark.parametrize("case", MEMBER_CASES, ids=[c[0] for c in MEMBER_CASES])
+def test_another_member_does_not_act_on_what_is_alices(arena, case):
+    if not arena.shared:
+        pytest.skip("a private space has one member, its owner")
+    _, method, template, status, code = case
+    with _running_job(arena, "{job_id}" if "{job}" in template else "") as job:
+        path = arena.fill(template)
+        answer = refused_and_unchanged(arena, lambda: arena.call(method, path, user="bob"), status, code,
+                                       extra=True, skip=".churn-model.studio-collab-clone-" if job else None)
+        assert "Task" not in answer.text
+    listed = arena.call("GET", "shares", user="bob")
+    assert listed.status == 200 and arena.ids["share"] not in listed.text, listed.text

@@ -331,6 +331,7 @@ class SharedServer:
             "aws_read_timeout": 5.0, "cache_ttl_seconds": 0, "experiments_cache_ttl_seconds": 0,
             "cost_cache_ttl_seconds": 0, "git_fetch_interval_seconds": 0,
             "price_cache_path": str(self.base / "prices.json"),
+            "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],
         }}))
         env = {
             "AWS_ENDPOINT_URL": self.world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
@@ -354,6 +355,7 @@ class SharedServer:
         self.local.start_mlflow()
         self.local.point_tracking_servers()
         self.world.start_batch_work("faults")  # cost describes only what runs
+        self.world.tag_created_by("legacy-analysis", "alice")  # whose the "stop notebook instance" route stops
 
     def _settle(self) -> None:
         """Wait until background work (start-up, share cleanup) no longer calls AWS."""

@@ -175,7 +175,8 @@ def test_no_secret_anywhere_after_every_feature(sweep_world, tmp_path):
                 {"url": world.repo_url(WRONG_REPO), "credentials_secret": WRONG_SECRET},
             ],
             "git_fetch_interval_seconds": 0, "git_timeout_seconds": 60,
-            "share_folder": str(tmp_path / "shares"), "aws_max_attempts": 1}}))
+            "share_folder": str(tmp_path / "shares"), "aws_max_attempts": 1,
+            "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"]}}))
     # --log-level is the ServerApp's; the extension's own logger (its request lines, studio_collab.*) has its own
     debug = ["--log-level=DEBUG", "--StudioCollabApp.log_level=DEBUG"]
     server = start_lab(tmp_path / "root", command="server", args=debug, env={
@@ -283,6 +284,7 @@ def test_no_secret_anywhere_after_every_feature(sweep_world, tmp_path):
         assert cost["available"], cost
         api.call("GET", "cost/spend", (200, 409))
         running = next(r for r in cost["resources"] if r["kind"] == "notebook_instance" and r["status"] == "InService")
+        world.tag_created_by(running["name"], "alice")  # as AWS tags what alice's profile creates
         api.call("POST", "cost/stop", (200, 202), json={"kind": "notebook_instance", "name": running["name"]})
         api.json("GET", "idle")
         api.call("POST", "idle/keep-alive", (200, 204, 409), json={})
