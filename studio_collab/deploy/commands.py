@@ -88,17 +88,31 @@ def add_iam_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--share-s3-bucket", help="scope the S3 actions to this bucket")
     parser.add_argument("--share-s3-prefix", help="and this key prefix")
     parser.add_argument("--secret", action="append", metavar="NAME_OR_ARN",
-                        help="scope secretsmanager:GetSecretValue to these secrets (repeatable)")
+                        help="also allow secretsmanager:GetSecretValue on this secret (repeatable)")
+    where = parser.add_argument_group("where the role acts")
+    where.add_argument("--domain", help="the Studio domain id (d-…): DeleteApp and the Describe* of spaces and "
+                       "profiles are granted in this domain only (required when apps may be stopped)")
+    where.add_argument("--region", help="the domain's region (default: $AWS_REGION, else any)")
+    where.add_argument("--account", help="the 12-digit account id (default: any)")
+    where.add_argument("--notebook-instance", action="append", default=[], metavar="NAME",
+                       help="with cost_stop_kinds notebook_instance: the instances users may stop (repeatable)")
+    where.add_argument("--stop-tag", metavar="KEY=VALUE",
+                       help="allow stopping notebook instances / tracking servers that carry this tag")
 
 
 def run_iam_policy(args: argparse.Namespace) -> int:
-    from .iam import policy_for_config, render
+    from .iam import PolicyScope, policy, render
 
     options = _admin_options(args)
     if args.secret:
         options["repositories"] = [*options.get("repositories", []),
                                    *({"url": "", "credentials_secret": s} for s in args.secret)]
-    sys.stdout.write(render(policy_for_config(options, args.features)))
+    if args.account and not (args.account.isdigit() and len(args.account) == 12):
+        raise StudioCollabError("bad_arguments", "--account takes the 12-digit account id.")
+    region = args.region or options.get("aws_region") or os.environ.get("AWS_REGION") or "*"
+    scope = PolicyScope(domain=args.domain, region=region, account=args.account or "*",
+                        notebook_instances=tuple(args.notebook_instance), stop_tag=args.stop_tag)
+    sys.stdout.write(render(policy(options, scope, args.features)))
     return 0
 
 
