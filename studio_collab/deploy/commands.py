@@ -34,12 +34,16 @@ def _admin_options(args: argparse.Namespace) -> dict:
 
 
 def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_argument_group("what to install")
-    source.add_argument("--wheel", help="s3://bucket/studio_collab-X-py3-none-any.whl, s3://bucket/wheelhouse/ (the "
-                        "wheel and its dependencies) or an absolute path in the app: offline install, no index needed")
-    source.add_argument("--index-url", help="a package index (e.g. a CodeArtifact or internal mirror URL)")
-    source.add_argument("--version", dest="package_version", help="the studio_collab version to install "
-                        "(default: the wheel's, else this one's)")
+    source = parser.add_argument_group("what to install (one is required: the public index has no studio_collab)")
+    source.add_argument("--wheel", help="s3://bucket/path/studio_collab-X-py3-none-any.whl: the script copies it and "
+                        "installs it only if its sha256 is the one recorded now")
+    source.add_argument("--wheel-file", type=Path, help="a local copy of that wheel, to compute its sha256 "
+                        "(default: read the object from S3)")
+    source.add_argument("--wheel-sha256", help="the wheel's sha256, if you already have it")
+    source.add_argument("--index-url", help="your own mirror (CodeArtifact: the token is fetched at run time; https, "
+                        "no credentials in the URL); with --wheel, where missing dependencies come from")
+    source.add_argument("--version", dest="package_version", help="the studio_collab version to install from the "
+                        "mirror (default: this one's)")
     config = parser.add_argument_group("admin options written into the app (StudioCollabApp traitlets)")
     config.add_argument("--config-json", type=Path, help='a JSON file: {"StudioCollabApp": {...}} or the bare {...}')
     config.add_argument("--repo", action="append", metavar="URL", help="a catalog repo (repeatable)")
@@ -60,10 +64,21 @@ def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_lcc(args: argparse.Namespace) -> int:
-    from .lcc import LccSpec, attach, encode, render_script
+    from .lcc import LccSpec, attach, check_wheel_uri, encode, render_script, wheel_sha256
 
-    script = render_script(LccSpec(config=_admin_options(args), wheel=args.wheel, index_url=args.index_url,
-                                   version=args.package_version))
+    sha256 = (args.wheel_sha256 or "").lower() or None
+    if args.wheel and not sha256:
+        check_wheel_uri(args.wheel)
+        if args.wheel_file:
+            sha256 = wheel_sha256(args.wheel, args.wheel_file)
+        else:
+            aws = _aws_clients(args.region)
+            try:
+                sha256 = wheel_sha256(args.wheel, aws=aws)
+            finally:
+                aws.close()
+    script = render_script(LccSpec(config=_admin_options(args), wheel=args.wheel, wheel_sha256=sha256,
+                                   index_url=args.index_url, version=args.package_version))
     if not args.attach:
         sys.stdout.write(encode(script) + "\n" if args.base64 else script)
         return 0
