@@ -218,10 +218,13 @@ def _secret_resources(options: dict, scope: PolicyScope) -> list[str]:
     return sorted(resources)
 
 
-def _stop_resources(kind_path: str, named: list[str], scope: PolicyScope, option: str) -> tuple[list[str], dict | None]:
-    """Named resources, else every one of the kind that carries the admin's stop tag."""
+def _stop_resources(kind_path: str, named: list[str], scope: PolicyScope, option: str,
+                    default_condition: dict | None = None) -> tuple[list[str], dict | None]:
+    """Named resources, else every one of the kind that carries the admin's stop tag (or the kind's own tag)."""
     if named:
         return sorted(named), None
+    if not scope.stop_tag and default_condition:
+        return [scope.sagemaker_arn(f"{kind_path}/*")], default_condition
     if not scope.stop_tag:
         raise StudioCollabError("iam_needs_option", f"Stopping {option} needs the resources it may touch: name them "
                                 "(--notebook-instance, or mlflow_tracking_uri = the server's ARN) or pass --stop-tag "
@@ -267,7 +270,11 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
         elif action == "sagemaker:StopNotebookInstance":
             if "notebook_instance" in kinds:
                 named = [scope.sagemaker_arn(f"notebook-instance/{n.lower()}") for n in scope.notebook_instances]
-                resources, condition = _stop_resources("notebook-instance", named, scope, "notebook instances")
+                # The product stops only an instance tagged with the viewer's profile (cost/stop.py); IAM allows
+                # only instances a Studio profile made, which carry that tag.
+                resources, condition = _stop_resources(
+                    "notebook-instance", named, scope, "notebook instances",
+                    {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}})
                 grant("stop notebook instances", action, resources, condition)
         elif action == "sagemaker:StopMlflowTrackingServer":
             if "mlflow_tracking_server" in kinds:

@@ -129,8 +129,14 @@ def test_stops_only_when_enabled_and_then_named_or_tagged():
     for action in ("sagemaker:StopNotebookInstance", "sagemaker:StopMlflowTrackingServer"):
         [statement] = statements_for(tagged, action)
         assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/team": "ml"}}
+    # notebook instances by default: only those a Studio profile made (the product then checks it is the viewer's)
+    [statement] = statements_for(policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE),
+                                 "sagemaker:StopNotebookInstance")
+    assert statement["Condition"] == {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}}
+    auditor_checks(policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE))
+    # tracking servers are account-wide: without a name or a tag there is nothing safe to grant
     with pytest.raises(StudioCollabError, match="--stop-tag"):
-        policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE)
+        policy({"cost_stop_kinds": ["mlflow_tracking_server"]}, SCOPE)
 
 
 def test_optional_parts_follow_the_configuration():
