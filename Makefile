@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 STAMPS := .make
-FRONTEND_SOURCES := $(shell find src schema style -type f 2>/dev/null) package.json tsconfig.json
+FRONTEND_SOURCES := $(shell find src schema style buildmeta -type f 2>/dev/null) package.json tsconfig.json
 BUILD_TOOLS := 'editables>=0.5' 'hatchling>=1.5' 'hatch-jupyter-builder>=0.9' 'jupyter-builder>=1.2,<2' 'hatch-nodejs-version>=0.3.2'
 
 .PHONY: lab test bench env build chromium clean wheel

@@ -34,12 +34,16 @@ def _admin_options(args: argparse.Namespace) -> dict:
 
 
 def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_argument_group("what to install")
-    source.add_argument("--wheel", help="s3://bucket/studio_collab-X-py3-none-any.whl, s3://bucket/wheelhouse/ (the "
-                        "wheel and its dependencies) or an absolute path in the app: offline install, no index needed")
-    source.add_argument("--index-url", help="a package index (e.g. a CodeArtifact or internal mirror URL)")
-    source.add_argument("--version", dest="package_version", help="the studio_collab version to install "
-                        "(default: the wheel's, else this one's)")
+    source = parser.add_argument_group("what to install (one is required: the public index has no studio_collab)")
+    source.add_argument("--wheel", help="s3://bucket/path/studio_collab-X-py3-none-any.whl: the script copies it and "
+                        "installs it only if its sha256 is the one recorded now")
+    source.add_argument("--wheel-file", type=Path, help="a local copy of that wheel, to compute its sha256 "
+                        "(default: read the object from S3)")
+    source.add_argument("--wheel-sha256", help="the wheel's sha256, if you already have it")
+    source.add_argument("--index-url", help="your own mirror (CodeArtifact: the token is fetched at run time; https, "
+                        "no credentials in the URL); with --wheel, where missing dependencies come from")
+    source.add_argument("--version", dest="package_version", help="the studio_collab version to install from the "
+                        "mirror (default: this one's)")
     config = parser.add_argument_group("admin options written into the app (StudioCollabApp traitlets)")
     config.add_argument("--config-json", type=Path, help='a JSON file: {"StudioCollabApp": {...}} or the bare {...}')
     config.add_argument("--repo", action="append", metavar="URL", help="a catalog repo (repeatable)")
@@ -60,10 +64,21 @@ def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_lcc(args: argparse.Namespace) -> int:
-    from .lcc import LccSpec, attach, encode, render_script
+    from .lcc import LccSpec, attach, check_wheel_uri, encode, render_script, wheel_sha256
 
-    script = render_script(LccSpec(config=_admin_options(args), wheel=args.wheel, index_url=args.index_url,
-                                   version=args.package_version))
+    sha256 = (args.wheel_sha256 or "").lower() or None
+    if args.wheel and not sha256:
+        check_wheel_uri(args.wheel)
+        if args.wheel_file:
+            sha256 = wheel_sha256(args.wheel, args.wheel_file)
+        else:
+            aws = _aws_clients(args.region)
+            try:
+                sha256 = wheel_sha256(args.wheel, aws=aws)
+            finally:
+                aws.close()
+    script = render_script(LccSpec(config=_admin_options(args), wheel=args.wheel, wheel_sha256=sha256,
+                                   index_url=args.index_url, version=args.package_version))
     if not args.attach:
         sys.stdout.write(encode(script) + "\n" if args.base64 else script)
         return 0
@@ -88,17 +103,31 @@ def add_iam_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--share-s3-bucket", help="scope the S3 actions to this bucket")
     parser.add_argument("--share-s3-prefix", help="and this key prefix")
     parser.add_argument("--secret", action="append", metavar="NAME_OR_ARN",
-                        help="scope secretsmanager:GetSecretValue to these secrets (repeatable)")
+                        help="also allow secretsmanager:GetSecretValue on this secret (repeatable)")
+    where = parser.add_argument_group("where the role acts")
+    where.add_argument("--domain", help="the Studio domain id (d-…): DeleteApp and the Describe* of spaces and "
+                       "profiles are granted in this domain only (required when apps may be stopped)")
+    where.add_argument("--region", help="the domain's region (default: $AWS_REGION, else any)")
+    where.add_argument("--account", help="the 12-digit account id (default: any)")
+    where.add_argument("--notebook-instance", action="append", default=[], metavar="NAME",
+                       help="with cost_stop_kinds notebook_instance: the instances users may stop (repeatable)")
+    where.add_argument("--stop-tag", metavar="KEY=VALUE",
+                       help="allow stopping notebook instances / tracking servers that carry this tag")
 
 
 def run_iam_policy(args: argparse.Namespace) -> int:
-    from .iam import policy_for_config, render
+    from .iam import PolicyScope, policy, render
 
     options = _admin_options(args)
     if args.secret:
         options["repositories"] = [*options.get("repositories", []),
                                    *({"url": "", "credentials_secret": s} for s in args.secret)]
-    sys.stdout.write(render(policy_for_config(options, args.features)))
+    if args.account and not (args.account.isdigit() and len(args.account) == 12):
+        raise StudioCollabError("bad_arguments", "--account takes the 12-digit account id.")
+    region = args.region or options.get("aws_region") or os.environ.get("AWS_REGION") or "*"
+    scope = PolicyScope(domain=args.domain, region=region, account=args.account or "*",
+                        notebook_instances=tuple(args.notebook_instance), stop_tag=args.stop_tag)
+    sys.stdout.write(render(policy(options, scope, args.features)))
     return 0
 
 

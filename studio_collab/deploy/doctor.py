@@ -97,15 +97,45 @@ class Doctor:
         for base in jupyter_path("labextensions"):
             package = Path(base) / "studio-collab" / "package.json"
             if package.is_file():
-                version = json.loads(package.read_text(encoding="utf-8")).get("version")
+                metadata = json.loads(package.read_text(encoding="utf-8"))
+                version = metadata.get("version")
                 if version == __version__:
                     self.add("labextension", OK, f"studio-collab {version} in {package.parent}")
+                    self.check_jupyterlab(metadata)
                 else:
                     self.add("labextension", FAIL, f"studio-collab {version} in {package.parent}, but the server "
                              f"extension is {__version__}", "Reinstall one wheel so both halves match.")
                 return
         self.add("labextension", FAIL, "the prebuilt labextension studio-collab is not installed",
                  "Reinstall the wheel (pip install studio_collab-*.whl): it carries the labextension, no node needed.")
+
+    def check_jupyterlab(self, labextension: dict) -> None:
+        """The JupyterLab the panel was built for beside the one running: the panel asks the page for shared
+        packages of at least the built-for version (a newer build would log "Unsatisfied version" and may call
+        APIs the running JupyterLab lacks)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
+        build = (labextension.get("studioCollab") or {}).get("jupyterlab") or {}
+        built_for, supported = build.get("builtFor", "?"), build.get("supported", "")
+        try:
+            running = version("jupyterlab")
+        except PackageNotFoundError:
+            self.add("jupyterlab", FAIL, f"panel built for JupyterLab {built_for}; JupyterLab is not installed here",
+                     "Install JupyterLab 4 (SageMaker Distribution has it).")
+            return
+        detail = f"panel built for JupyterLab {built_for} (supports {supported or '?'}), running {running}"
+        try:
+            fits = Version(running) in SpecifierSet(",".join(supported.split()))
+        except (InvalidSpecifier, InvalidVersion):
+            fits = None
+        if fits is False:
+            self.add("jupyterlab", WARN, detail, "Use a studio-collab wheel built for this JupyterLab, or an image "
+                     "whose JupyterLab is in the supported range.")
+        else:
+            self.add("jupyterlab", OK, detail)
 
     # --- where and who -----------------------------------------------------------------------------
     def check_metadata(self) -> None:
@@ -168,8 +198,10 @@ class Doctor:
     def fix_for(self, err: StudioCollabError, feature: str) -> str:
         if err.code == "aws_access_denied":
             role = self.context.execution_role or "the identity above"
+            # the policy is scoped to this domain (DeleteApp, the spaces and profiles read)
+            domain = f" --domain {self.context.domain_id}" if self.context.domain_id else ""
             return (f"{err.message.split('. ')[0]}: grant it to {role} "
-                    f"(`studio-collab iam-policy --features {feature}` prints the policy).")
+                    f"(`studio-collab iam-policy --features {feature}{domain}` prints the policy).")
         return err.message
 
     def probes(self, name: str) -> list[tuple[str, str, str, dict]]:

@@ -1,14 +1,19 @@
-"""`studio-collab iam-policy`: a least-privilege policy for the execution role, from one table.
+"""`studio-collab iam-policy`: a least-privilege policy for the execution role.
 
-``FEATURE_ACTIONS`` lists every AWS action each feature calls. tests/deploy/test_iam_table.py drives every route
-against the local Studio world and fails when the actions actually called differ from this table, so the
-policy cannot silently fall behind the code.
+``FEATURE_ACTIONS`` lists every AWS action each feature may call; :func:`policy` grants each on the narrowest
+resource IAM has for it: secrets by ARN, DeleteApp on one domain's apps, stops only of the kinds the admin enabled
+(``cost_stop_kinds``) and then on named resources or a tag condition, MLflow on the configured server.
+tests/deploy/test_iam_table.py drives every route against the local Studio world and checks each call the world
+saw against the generated policy, resources included; test_iam_policy.py lints every policy with parliament.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+
+from ..errors import StudioCollabError
 
 # Keys are features (and the optional parts an admin switches on); values are IAM actions.
 FEATURE_ACTIONS: dict[str, list[str]] = {
@@ -129,53 +134,197 @@ def features_for_config(options: dict) -> list[str]:
     return features
 
 
+# --- the policy ---------------------------------------------------------------------------------------------
+# Every action gets the narrowest resource IAM knows for it. SageMaker's List* actions, Search, ec2:DescribeVpcs,
+# Cost Explorer and the Price List take no resource at all, so "*" is the only thing IAM accepts for them; every
+# other action is scoped below, and a destructive one (Delete*, Stop*, Put*, secrets) is never granted on "*".
+STOP_KINDS = ("app", "notebook_instance", "mlflow_tracking_server", "mlflow_app")
+DEFAULT_STOP_KINDS = ("app",)
+_SAGEMAKER_RESOURCE = {  # action → ARN resource path, "{domain}" filled in; parliament's database names the types
+    "sagemaker:DescribeDomain": "domain/{domain}",
+    "sagemaker:DescribeSpace": "space/{domain}/*",
+    "sagemaker:DescribeUserProfile": "user-profile/{domain}/*",
+    "sagemaker:DeleteApp": "app/{domain}/*",
+    "sagemaker:DescribeTrainingJob": "training-job/*",
+    "sagemaker:DescribeProcessingJob": "processing-job/*",
+    "sagemaker:DescribeTransformJob": "transform-job/*",
+    "sagemaker:DescribeEndpointConfig": "endpoint-config/*",
+    "sagemaker:DescribeTrialComponent": "experiment-trial-component/*",
+    "sagemaker:DescribeNotebookInstance": "notebook-instance/*",
+    "sagemaker:DescribeMlflowTrackingServer": "mlflow-tracking-server/*",
+}
+_MLFLOW_SERVER_ACTIONS = ("sagemaker:CreatePresignedMlflowTrackingServerUrl", *MLFLOW_REST_ACTIONS.values())
+_MLFLOW_APP_ACTIONS = ("sagemaker:CreatePresignedMlflowAppUrl",)
+_ANY_RESOURCE_SERVICES = ("ce", "pricing", "ec2")
+_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+                  r"(?P<kind>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]+)$")
+_DOMAIN_ID = re.compile(r"^d-[a-z0-9]{1,63}$")
+_TAG = re.compile(r"^(?P<key>[\w.:/=+@-]{1,128})=(?P<value>[\w.:/=+@ -]{0,256})$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:")
+
+
+@dataclass
+class PolicyScope:
+    """Where the product may act: the account, region and Studio domain the execution role serves."""
+
+    domain: str | None = None
+    region: str = "*"
+    account: str = "*"
+    partition: str = "aws"
+    notebook_instances: tuple[str, ...] = ()  # the notebook instances users may stop, by name
+    stop_tag: str | None = None  # KEY=VALUE: stop notebook instances / tracking servers carrying this tag
+
+    def sagemaker_arn(self, path: str) -> str:
+        return f"arn:{self.partition}:sagemaker:{self.region}:{self.account}:{path}"
+
+    def domain_arn(self) -> str:
+        return self.sagemaker_arn(f"domain/{self.domain}")
+
+
 def _sid(*words: str) -> str:
     return "StudioCollab" + "".join(re.sub(r"[^A-Za-z0-9]", "", w.title()) for w in words)
 
 
-def policy(features=DEFAULT_FEATURES, share_s3_bucket: str | None = None,
-           share_s3_prefix: str = "studio-collab/shares/", secrets: list[str] | None = None) -> dict:
-    """An IAM policy document granting exactly the table's actions of ``features``.
+def stop_kinds(options: dict) -> list[str]:
+    """``cost_stop_kinds`` of the configuration (the kinds an admin lets users stop), checked."""
+    kinds = options.get("cost_stop_kinds", list(DEFAULT_STOP_KINDS))
+    if not isinstance(kinds, (list, tuple)) or any(k not in STOP_KINDS for k in kinds):
+        raise StudioCollabError("iam_bad_option", f"cost_stop_kinds must be a list of {', '.join(STOP_KINDS)}.")
+    return list(kinds)
 
-    S3 and Secrets Manager actions are scoped to the share bucket/prefix and the named secrets when given;
-    SageMaker's List* actions do not support resource-level scoping, so they stay on ``*``.
-    """
+
+def _mlflow_target(options: dict) -> tuple[str, str | None]:
+    """("server"|"app", its ARN) for a configured SageMaker ARN; ("discovered", None) when the product finds the
+    domain's tracking server itself; ("self-hosted", None) for an http(s) MLflow the role plays no part in."""
+    uri = (options.get("mlflow_tracking_uri") or "").strip()
+    if not uri:
+        return "discovered", None
+    if uri.startswith(("http://", "https://")):
+        return "self-hosted", None
+    match = _ARN.match(uri)
+    if not match:
+        raise StudioCollabError("iam_bad_option", "mlflow_tracking_uri must be an http(s) URL or the ARN of a "
+                                "SageMaker MLflow tracking server or app.")
+    return ("server" if match["kind"] == "mlflow-tracking-server" else "app"), uri
+
+
+def _secret_resources(options: dict, scope: PolicyScope) -> list[str]:
+    named = [r.get("credentials_secret") for r in options.get("repositories") or [] if isinstance(r, dict)]
+    named += list((options.get("git_credentials") or {}).values())
+    resources = set()
+    for secret in filter(None, named):
+        # A name matches its ARN, whose last part has a random 6-character suffix.
+        resources.add(secret if _SECRET_ARN.match(secret)
+                      else f"arn:{scope.partition}:secretsmanager:{scope.region}:{scope.account}:secret:{secret}-??????")
+    return sorted(resources)
+
+
+def _stop_resources(kind_path: str, named: list[str], scope: PolicyScope, option: str,
+                    default_condition: dict | None = None) -> tuple[list[str], dict | None]:
+    """Named resources, else every one of the kind that carries the admin's stop tag (or the kind's own tag)."""
+    if named:
+        return sorted(named), None
+    if not scope.stop_tag and default_condition:
+        return [scope.sagemaker_arn(f"{kind_path}/*")], default_condition
+    if not scope.stop_tag:
+        raise StudioCollabError("iam_needs_option", f"Stopping {option} needs the resources it may touch: name them "
+                                "(--notebook-instance, or mlflow_tracking_uri = the server's ARN) or pass --stop-tag "
+                                "KEY=VALUE to allow only resources carrying that tag.")
+    match = _TAG.match(scope.stop_tag)
+    if not match:
+        raise StudioCollabError("iam_bad_option", "--stop-tag takes KEY=VALUE.")
+    return [scope.sagemaker_arn(f"{kind_path}/*")], {"StringEquals": {f"aws:ResourceTag/{match['key']}":
+                                                                          match["value"]}}
+
+
+def policy(options: dict | None = None, scope: PolicyScope | None = None, features=None) -> dict:
+    """The IAM policy document for an admin configuration (the options ``studio-collab lcc`` writes)."""
+    options, scope = dict(options or {}), scope or PolicyScope()
+    if scope.domain is not None and not _DOMAIN_ID.match(scope.domain):
+        raise StudioCollabError("iam_bad_option", f"--domain {scope.domain!r} is not a Studio domain id (d-…).")
+    features = list(features or features_for_config(options))
     unknown = [f for f in features if f not in FEATURE_ACTIONS]
     if unknown:
-        raise ValueError(f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURE_ACTIONS)}")
-    by_service: dict[str, set[str]] = {}
-    for feature in dict.fromkeys(["core", *features]):  # core always: every feature reads the context
-        for action in FEATURE_ACTIONS[feature]:
-            by_service.setdefault(action.split(":", 1)[0], set()).add(action)
+        raise StudioCollabError("iam_bad_option", f"unknown feature(s) {', '.join(unknown)}; known: "
+                                f"{', '.join(FEATURE_ACTIONS)}")
+    actions = sorted({a for f in dict.fromkeys(["core", *features]) for a in FEATURE_ACTIONS[f]})
+    kinds = stop_kinds(options) if "cost" in features else []
+    mlflow_kind, mlflow_arn = _mlflow_target(options)
+    grants: dict[tuple[str, tuple[str, ...], str], set[str]] = {}  # (purpose, resources, condition) → actions
+
+    def grant(purpose: str, action: str, resources: list[str], condition: dict | None = None) -> None:
+        key = (purpose, tuple(resources), json.dumps(condition, sort_keys=True) if condition else "")
+        grants.setdefault(key, set()).add(action)
+
+    for action in actions:
+        service = action.split(":", 1)[0]
+        if action == "secretsmanager:GetSecretValue":
+            secrets = _secret_resources(options, scope)
+            if secrets:  # no secret configured: no Secrets Manager statement at all
+                grant("git secrets", action, secrets)
+        elif action == "sagemaker:DeleteApp":
+            if "app" in kinds or options.get("idle_shutdown_minutes"):
+                if not scope.domain:
+                    raise StudioCollabError("iam_needs_option", "--domain is required: sagemaker:DeleteApp (stop "
+                                            "buttons, idle shutdown) is granted on the apps of one domain only.")
+                grant("stop apps", action, [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))])
+        elif action == "sagemaker:StopNotebookInstance":
+            if "notebook_instance" in kinds:
+                named = [scope.sagemaker_arn(f"notebook-instance/{n.lower()}") for n in scope.notebook_instances]
+                # The product stops only an instance tagged with the viewer's profile (cost/stop.py); IAM allows
+                # only instances a Studio profile made, which carry that tag.
+                resources, condition = _stop_resources(
+                    "notebook-instance", named, scope, "notebook instances",
+                    {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}})
+                grant("stop notebook instances", action, resources, condition)
+        elif action == "sagemaker:StopMlflowTrackingServer":
+            if "mlflow_tracking_server" in kinds:
+                named = [mlflow_arn] if mlflow_kind == "server" else []
+                resources, condition = _stop_resources("mlflow-tracking-server", named, scope,
+                                                       "MLflow tracking servers")
+                grant("stop mlflow tracking servers", action, resources, condition)
+        elif action in _MLFLOW_SERVER_ACTIONS:
+            if mlflow_kind == "server":
+                grant("mlflow", action, [mlflow_arn])
+            elif mlflow_kind == "discovered":
+                grant("mlflow", action, [scope.sagemaker_arn("mlflow-tracking-server/*")])
+        elif action in _MLFLOW_APP_ACTIONS:
+            if mlflow_kind == "app":
+                grant("mlflow app", action, [mlflow_arn])
+        elif action in _SAGEMAKER_RESOURCE:
+            path = _SAGEMAKER_RESOURCE[action]
+            if "{domain}" in path:
+                path = path.format(domain=scope.domain or "*")
+            grant(f"read {path.split('/')[0]}", action, [scope.sagemaker_arn(path)])
+        elif action == "iam:ListAttachedRolePolicies":  # the domain card: which policies the roles carry
+            grant("read roles", action, [f"arn:{scope.partition}:iam::{scope.account}:role/*"])
+        elif service == "s3":
+            bucket = options.get("share_s3_bucket")
+            if not bucket:
+                raise StudioCollabError("iam_needs_option", "share_store 's3' needs share_s3_bucket: S3 actions are "
+                                        "granted on that bucket only.")
+            if action == "s3:ListBucket":
+                grant("share bucket", action, [f"arn:{scope.partition}:s3:::{bucket}"])
+            else:
+                prefix = (options.get("share_s3_prefix") or "studio-collab/shares/").lstrip("/")
+                grant("share objects", action, [f"arn:{scope.partition}:s3:::{bucket}/{prefix}*"])
+        elif service == "sagemaker" or service in _ANY_RESOURCE_SERVICES:
+            grant("list", action, ["*"])  # IAM takes no resource for these (List*, Search, ce, pricing, ec2)
+        else:
+            raise StudioCollabError("iam_unscoped_action", f"{action} has no resource rule in iam.py.", 500)
     statements = []
-    for service in sorted(by_service):
-        actions = sorted(by_service[service])
-        if service == "s3" and share_s3_bucket:
-            prefix = share_s3_prefix.lstrip("/")
-            object_actions = [a for a in actions if a != "s3:ListBucket"]
-            if object_actions:
-                statements.append({"Sid": _sid("share", "objects"), "Effect": "Allow", "Action": object_actions,
-                                   "Resource": f"arn:aws:s3:::{share_s3_bucket}/{prefix}*"})
-            if "s3:ListBucket" in actions:
-                statements.append({"Sid": _sid("share", "bucket"), "Effect": "Allow", "Action": ["s3:ListBucket"],
-                                   "Resource": f"arn:aws:s3:::{share_s3_bucket}"})
-            continue
-        resource: str | list[str] = "*"
-        if service == "secretsmanager" and secrets:
-            # A name matches its ARN, whose last part has a random 6-character suffix.
-            resource = sorted(s if s.startswith("arn:") else f"arn:aws:secretsmanager:*:*:secret:{s}-??????"
-                              for s in secrets)
-        statements.append({"Sid": _sid(service), "Effect": "Allow", "Action": actions, "Resource": resource})
+    for (purpose, resources, condition), granted_actions in sorted(grants.items()):
+        statement = {"Sid": _sid(purpose), "Effect": "Allow", "Action": sorted(granted_actions),
+                     "Resource": resources[0] if len(resources) == 1 else list(resources)}
+        if condition:
+            statement["Condition"] = json.loads(condition)
+        statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def policy_for_config(options: dict, features=None) -> dict:
+def policy_for_config(options: dict, features=None, scope: PolicyScope | None = None) -> dict:
     """The policy for an admin configuration (the same options ``studio-collab lcc`` writes)."""
-    secrets = [r["credentials_secret"] for r in options.get("repositories") or []
-               if isinstance(r, dict) and r.get("credentials_secret")]
-    bucket = options.get("share_s3_bucket") if options.get("share_store") == "s3" else None
-    return policy(features or features_for_config(options), share_s3_bucket=bucket,
-                  share_s3_prefix=options.get("share_s3_prefix", "studio-collab/shares/"), secrets=secrets or None)
+    return policy(options, scope, features)
 
 
 def render(document: dict) -> str:

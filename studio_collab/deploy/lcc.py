@@ -15,6 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from .. import __version__
 from ..errors import StudioCollabError
@@ -25,38 +26,66 @@ BODY = Path(__file__).with_name("lcc_body.sh")
 PIP_TIMEOUT_SECONDS = 150
 COPY_TIMEOUT_SECONDS = 45
 RESTART_TIMEOUT_SECONDS = 45
-_WHEEL_NAME = re.compile(r"^studio_collab-(?P<version>[^-]+)-.+\.whl$")
+_WHEEL_NAME = re.compile(r"^studio_collab-(?P<version>[0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl$")
+_S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>[A-Za-z0-9!_.*'()/+=@-]{1,1024})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!]{0,63}$")
 _LCC_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# A CodeArtifact repository endpoint: its token is fetched at run time, never written into the script.
+_CODEARTIFACT_HOST = re.compile(r"^(?P<domain>[a-z][a-z0-9-]{1,49})-(?P<owner>\d{12})\.d\.codeartifact\."
+                                r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$")
+_URL_OPTIONS = ("mlflow_endpoint_url", "aws_endpoint_url")
 
 
 @dataclass
 class LccSpec:
-    """What the script installs (from where) and which admin options it writes."""
+    """What the script installs (from where, checked how) and which admin options it writes."""
 
     config: dict = field(default_factory=dict)  # StudioCollabApp options
-    wheel: str | None = None  # s3://bucket/key.whl, s3://bucket/wheelhouse/, or a path inside the app
-    index_url: str | None = None
+    wheel: str | None = None  # s3://bucket/key/studio_collab-<version>-py3-none-any.whl
+    wheel_sha256: str | None = None  # of that object, recorded by the generator, checked by the script
+    index_url: str | None = None  # the admin's own mirror (CodeArtifact or internal)
     version: str | None = None
 
-    @property
-    def source(self) -> str:
-        return self.wheel or "index"
-
     def package_version(self) -> str:
-        if self.version:
-            return self.version
         if self.wheel:
-            match = _WHEEL_NAME.match(PurePosixPath(self.wheel).name)
-            if match:
-                return match.group("version")
-        return __version__
+            return _WHEEL_NAME.match(PurePosixPath(self.wheel).name).group("version")
+        return self.version or __version__
+
+
+def refuse(option: str, problem: str) -> StudioCollabError:
+    return StudioCollabError("lcc_bad_option", f"{option} {problem}")
+
+
+def check_https_url(value: object, option: str) -> str:
+    """The rules the server applies to every URL it is given: https, no credentials, no dot segments, no query."""
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() or ord(c) < 32 for c in value.strip()):
+        raise refuse(option, "must be an https URL without spaces.")
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() != "https":
+        raise refuse(option, f"uses {parts.scheme or 'no scheme'}: only https URLs are allowed.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise refuse(option, "embeds credentials in its URL; a CodeArtifact token is fetched at run time, other "
+                     "secrets belong in AWS Secrets Manager.")
+    if not parts.hostname:
+        raise refuse(option, "has no host.")
+    if parts.query or parts.fragment or value.strip().endswith(("?", "#")):
+        raise refuse(option, "has a query or fragment (tokens sometimes hide there); remove it.")
+    _refuse_dot_segments(parts.path, option)
+    return value.strip()
+
+
+def _refuse_dot_segments(path: str, option: str) -> None:
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        raise refuse(option, "has '.' or '..' path segments.")
 
 
 def validate_config(options: dict) -> dict:
-    """Check admin options against StudioCollabApp's traitlets, so a typo fails here and not in a space."""
+    """Check admin options as the server checks them at load, so a refusal happens here and not in a space."""
     from traitlets import TraitError
 
     from ..app import StudioCollabApp
+    from ..git.repo_spec import CatalogError, load_config_catalog, load_credential_prefixes
 
     traits = StudioCollabApp.class_own_traits(config=True)
     unknown = sorted(set(options) - set(traits))
@@ -69,6 +98,22 @@ def validate_config(options: dict) -> dict:
             traits[name].validate(probe, value)
         except TraitError as err:
             raise StudioCollabError("lcc_bad_option", f"StudioCollabApp.{name}: {err}") from err
+    allow_ssh = bool(options.get("allow_ssh_repositories"))
+    try:
+        specs = load_config_catalog(options.get("repositories") or [], allow_ssh)
+        load_credential_prefixes(options.get("git_credentials") or {}, allow_ssh)
+    except CatalogError as err:
+        raise StudioCollabError("lcc_bad_option", f"StudioCollabApp.{err}") from err
+    for index, spec in enumerate(specs):
+        _refuse_dot_segments(urlsplit(spec.url).path, f"StudioCollabApp.repositories[{index}]")
+    for prefix in options.get("git_credentials") or {}:
+        _refuse_dot_segments(urlsplit(prefix).path, f"StudioCollabApp.git_credentials[{prefix}]")
+    uri = options.get("mlflow_tracking_uri") or ""
+    if uri and not uri.startswith("arn:"):
+        check_https_url(uri, "StudioCollabApp.mlflow_tracking_uri")
+    for name in _URL_OPTIONS:
+        if options.get(name):
+            check_https_url(options[name], f"StudioCollabApp.{name}")
     return options
 
 
@@ -83,18 +128,64 @@ def config_from_file(path: Path) -> dict:
     return dict(data.get("StudioCollabApp", data))
 
 
+def check_wheel_uri(uri: str) -> re.Match:
+    match = _S3_URI.match(uri or "")
+    if not match or not _WHEEL_NAME.match(PurePosixPath(match["key"]).name):
+        raise refuse("--wheel", "takes s3://bucket/path/studio_collab-<version>-py3-none-any.whl (`make wheel` "
+                     "writes it; upload it to a bucket the execution role may read).")
+    _refuse_dot_segments(match["key"], "--wheel")
+    return match
+
+
+def wheel_sha256(uri: str, local_file: Path | None = None, aws=None) -> str:
+    """The sha256 the script will demand: of the admin's local copy, else of the object read from S3."""
+    digest = hashlib.sha256()
+    if local_file is not None:
+        try:
+            with open(local_file, "rb") as wheel:
+                for chunk in iter(lambda: wheel.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as err:
+            raise refuse("--wheel-file", f"cannot be read: {err}") from err
+        return digest.hexdigest()
+    match = check_wheel_uri(uri)
+    answer = aws.run_sync("s3", "GetObject", Bucket=match["bucket"], Key=match["key"])
+    for chunk in answer["Body"].iter_chunks(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def codeartifact_of(index_url: str) -> dict | None:
+    match = _CODEARTIFACT_HOST.match(urlsplit(index_url).hostname or "")
+    return match.groupdict() if match else None
+
+
 def render_script(spec: LccSpec) -> str:
-    """The complete bash script; raises when it would not fit Studio's size limit."""
-    wheel = spec.wheel
-    if wheel and not wheel.startswith("s3://") and not wheel.startswith("/"):
-        raise StudioCollabError("lcc_bad_wheel", "--wheel takes an s3:// URI or an absolute path inside the app "
-                                "(e.g. an EFS custom file system).")
+    """The complete bash script; raises when a source is missing, an option unsafe or the script too large."""
+    if not spec.wheel and not spec.index_url:
+        raise StudioCollabError("lcc_no_source", "Choose what the script installs: --wheel s3://…/studio_collab-"
+                                "<version>-py3-none-any.whl (its sha256 is recorded and checked) or --index-url of "
+                                "your own mirror. The public package index has no studio_collab.")
+    if spec.wheel:
+        check_wheel_uri(spec.wheel)
+        if not _SHA256.match(spec.wheel_sha256 or ""):
+            raise refuse("--wheel-sha256", "must be the wheel's sha256 (64 hex digits).")
+        if spec.version and spec.version != spec.package_version():
+            raise refuse("--version", f"is {spec.version} but the wheel is {spec.package_version()}.")
+    index_url = check_https_url(spec.index_url, "--index-url") if spec.index_url else ""
+    if spec.version and not _VERSION.match(spec.version):
+        raise refuse("--version", "is not a version number.")
+    codeartifact = codeartifact_of(index_url) if index_url else None
     config_json = json.dumps({"StudioCollabApp": validate_config(dict(spec.config))}, sort_keys=True,
                              separators=(",", ":"))
     settings = {
         "STUDIO_COLLAB_VERSION": spec.package_version(),
-        "STUDIO_COLLAB_SOURCE": spec.source,
-        "STUDIO_COLLAB_INDEX_URL": spec.index_url or "",
+        "STUDIO_COLLAB_WHEEL": spec.wheel or "",
+        "STUDIO_COLLAB_WHEEL_SHA256": spec.wheel_sha256 or "" if spec.wheel else "",
+        "STUDIO_COLLAB_INDEX_URL": index_url,
+        "CODEARTIFACT_DOMAIN": codeartifact["domain"] if codeartifact else "",
+        "CODEARTIFACT_OWNER": codeartifact["owner"] if codeartifact else "",
+        "CODEARTIFACT_REGION": codeartifact["region"] if codeartifact else "",
         "STUDIO_COLLAB_CONFIG": config_json,
         "PIP_TIMEOUT_SECONDS": str(PIP_TIMEOUT_SECONDS),
         "COPY_TIMEOUT_SECONDS": str(COPY_TIMEOUT_SECONDS),
@@ -103,8 +194,8 @@ def render_script(spec: LccSpec) -> str:
     head = [
         "#!/bin/bash",
         f"# studio-collab lifecycle configuration for Studio JupyterLab apps (studio-collab lcc {__version__}).",
-        "# Installs studio-collab, writes the admin's options to jupyter_studio_collab_config.json and restarts",
-        "# Jupyter only when something changed: a second run changes nothing.",
+        "# Installs exactly the admin's studio-collab (a wheel whose sha256 is checked, or the admin's mirror),",
+        "# writes the admin's options and restarts Jupyter only when something changed: a second run changes nothing.",
         "set -euo pipefail",
         *(f"{name}={shlex.quote(value)}" for name, value in settings.items()),
     ]
@@ -164,7 +255,9 @@ def attach(aws, script: str, domain_id: str, user_profile: str | None = None, na
                          DefaultUserSettings={"JupyterLabAppSettings": settings})
     return {"lifecycle_config_name": name, "lifecycle_config_arn": arn, "created": created,
             "target": f"user profile {user_profile}" if user_profile else f"domain {domain_id}",
-            "lifecycle_config_arns": arns, "updated": changed, "default": make_default}
+            "lifecycle_config_arns": arns, "updated": changed, "default": make_default,
+            # the execution role's policy for the same domain: DeleteApp is granted on this domain's apps only
+            "iam_policy_command": f"studio-collab iam-policy --config-json <config.json> --domain {domain_id}"}
 
 
 def _create_or_reuse(aws, name: str, content: str) -> tuple[str, bool]:

@@ -30,57 +30,68 @@ except metadata.PackageNotFoundError:
 PY
 }
 
-# Copies a wheel (s3://bucket/key.whl) or every wheel under a prefix (s3://bucket/wheelhouse/) into $1.
+# Copies the wheel (s3://bucket/key.whl) to $1.
 s3_copy() {
   local dest="$1"
   if command -v aws >/dev/null 2>&1; then
-    local recursive=()
-    [[ "$STUDIO_COLLAB_SOURCE" == */ ]] && recursive=(--recursive --exclude '*' --include '*.whl')
-    timeout "$COPY_TIMEOUT_SECONDS" aws s3 cp --only-show-errors "${recursive[@]}" "$STUDIO_COLLAB_SOURCE" "$dest/"
+    timeout "$COPY_TIMEOUT_SECONDS" aws s3 cp --only-show-errors "$STUDIO_COLLAB_WHEEL" "$dest"
   else
     # Images without the AWS CLI still have boto3 next to Jupyter.
-    timeout "$COPY_TIMEOUT_SECONDS" "$PYTHON" - "$STUDIO_COLLAB_SOURCE" "$dest" <<'PY'
-import os, sys
+    timeout "$COPY_TIMEOUT_SECONDS" "$PYTHON" - "$STUDIO_COLLAB_WHEEL" "$dest" <<'PY'
+import sys
 import boto3
 uri, dest = sys.argv[1], sys.argv[2]
 bucket, _, key = uri[len("s3://"):].partition("/")
-s3 = boto3.client("s3")
-if key and not key.endswith("/"):
-    keys = [key]
-else:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
-    keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".whl")]
-for k in keys:
-    s3.download_file(bucket, k, os.path.join(dest, os.path.basename(k)))
+boto3.client("s3").download_file(bucket, key, dest)
+PY
+  fi
+}
+
+# A CodeArtifact mirror's token, fetched now (it lives 12 hours at most), so none is ever written into the script.
+codeartifact_token() {
+  if command -v aws >/dev/null 2>&1; then
+    timeout "$COPY_TIMEOUT_SECONDS" aws codeartifact get-authorization-token --domain "$CODEARTIFACT_DOMAIN" \
+      --domain-owner "$CODEARTIFACT_OWNER" --region "$CODEARTIFACT_REGION" --query authorizationToken --output text
+  else
+    timeout "$COPY_TIMEOUT_SECONDS" "$PYTHON" - "$CODEARTIFACT_DOMAIN" "$CODEARTIFACT_OWNER" "$CODEARTIFACT_REGION" <<'PY'
+import sys
+import boto3
+domain, owner, region = sys.argv[1:4]
+client = boto3.client("codeartifact", region_name=region)
+print(client.get_authorization_token(domain=domain, domainOwner=owner)["authorizationToken"])
 PY
   fi
 }
 
 install_package() {
   local pip_args=(install --disable-pip-version-check --no-input --quiet)
-  local wheel_dir=""
-  case "$STUDIO_COLLAB_SOURCE" in
-    index) ;;
-    s3://*)
-      wheel_dir="$WORK_DIR/wheels"
-      mkdir -p "$wheel_dir"
-      log "copying $STUDIO_COLLAB_SOURCE"
-      s3_copy "$wheel_dir" || fail "could not copy $STUDIO_COLLAB_SOURCE: check the execution role may s3:GetObject it (and s3:ListBucket for a prefix) and, in a VPC-only domain, that an S3 gateway endpoint exists"
-      ;;
-    *)
-      if [ -d "$STUDIO_COLLAB_SOURCE" ]; then wheel_dir="$STUDIO_COLLAB_SOURCE"; else wheel_dir="$(dirname "$STUDIO_COLLAB_SOURCE")"; fi
-      [ -e "$STUDIO_COLLAB_SOURCE" ] || fail "$STUDIO_COLLAB_SOURCE does not exist in this app (mount it, e.g. as an EFS custom file system)"
-      ;;
-  esac
-  if [ -n "$wheel_dir" ]; then
-    pip_args+=(--find-links "$wheel_dir")
-    # No index URL = offline: the wheel's dependencies must already be in the image (SageMaker Distribution has them) or beside it.
-    [ -n "$STUDIO_COLLAB_INDEX_URL" ] || pip_args+=(--no-index)
+  local target="studio_collab==$STUDIO_COLLAB_VERSION"
+  local index_url="$STUDIO_COLLAB_INDEX_URL"
+  if [ -n "$STUDIO_COLLAB_WHEEL" ]; then
+    target="$WORK_DIR/$(basename "$STUDIO_COLLAB_WHEEL")"
+    log "copying $STUDIO_COLLAB_WHEEL"
+    s3_copy "$target" || fail "could not copy $STUDIO_COLLAB_WHEEL: check the execution role may s3:GetObject it and, in a VPC-only domain, that an S3 gateway endpoint exists"
+    local actual
+    actual="$(sha256sum "$target" | cut -d' ' -f1)"
+    [ "$actual" = "$STUDIO_COLLAB_WHEEL_SHA256" ] \
+      || fail "refusing to install $STUDIO_COLLAB_WHEEL: its sha256 is $actual, this LCC was made for $STUDIO_COLLAB_WHEEL_SHA256 (make a new LCC for a new wheel)"
+    log "sha256 of the wheel checked"
+    # Without a mirror the install is offline: the wheel's dependencies must already be in the image (SageMaker Distribution has them).
+    [ -n "$index_url" ] || pip_args+=(--no-index)
   fi
-  [ -z "$STUDIO_COLLAB_INDEX_URL" ] || pip_args+=(--index-url "$STUDIO_COLLAB_INDEX_URL")
+  if [ -n "$CODEARTIFACT_DOMAIN" ]; then
+    local token
+    token="$(codeartifact_token)" && [ -n "$token" ] \
+      || fail "could not get a CodeArtifact token for $CODEARTIFACT_DOMAIN: grant the execution role codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
+    log "CodeArtifact token fetched for $CODEARTIFACT_DOMAIN"
+    index_url="https://aws:${token}@${index_url#https://}"
+  fi
   log "installing studio-collab $STUDIO_COLLAB_VERSION (pip timeout ${PIP_TIMEOUT_SECONDS}s)"
-  timeout "$PIP_TIMEOUT_SECONDS" "$PYTHON" -m pip "${pip_args[@]}" "studio_collab==$STUDIO_COLLAB_VERSION" \
-    || fail "pip could not install studio_collab==$STUDIO_COLLAB_VERSION in ${PIP_TIMEOUT_SECONDS}s; without internet, serve the wheel and its dependencies from S3 (studio-collab lcc --wheel s3://bucket/wheelhouse/)"
+  # The index URL travels in pip's environment, not its argv: a token there would show in every process list.
+  local pip_env=()
+  [ -z "$index_url" ] || pip_env=("PIP_INDEX_URL=$index_url")
+  env "${pip_env[@]}" timeout "$PIP_TIMEOUT_SECONDS" "$PYTHON" -m pip "${pip_args[@]}" "$target" \
+    || fail "pip could not install studio-collab $STUDIO_COLLAB_VERSION in ${PIP_TIMEOUT_SECONDS}s"
 }
 
 changed=no

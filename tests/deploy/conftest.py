@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deploy.images import STUDIO_EXTENSIONS, Venv, build_wheel, ensure_venv, image_requirements
+from tests.deploy.images import IMAGES, Venv, build_wheel, ensure_venv, image_requirements
 from tests.ui.conftest import browser, page  # noqa: F401 - the browser fixtures, shared with tests/ui
 
 
@@ -31,19 +31,22 @@ def image_venv(_image_venv) -> Venv:
     return _image_venv
 
 
-@pytest.fixture(scope="session")
-def _studio_image_venv() -> Venv:
-    # Only what the image ships: pip resolves Studio's extensions alone (adding our pins made it backtrack through
-    # boto3 releases for over ten minutes); our wheel must then fit what they brought, as it must in Studio.
-    venv, reason = ensure_venv("studio-image", ["jupyterlab>=4.4,<5", *STUDIO_EXTENSIONS])
+@pytest.fixture(scope="session", params=sorted(IMAGES))
+def _studio_image_venv(request) -> Venv:
+    """Both ends of the supported range: SageMaker Distribution's pinned extension set at JupyterLab 4.5, and the
+    newest JupyterLab 4.x with the newest of the same extensions. Made once, then reused (keyed by requirements).
+    Only what the image ships: pip resolves Studio's extensions alone (adding our pins made it backtrack through
+    boto3 releases for over ten minutes); our wheel must then fit what they brought, as it must in Studio."""
+    venv, reason = ensure_venv(request.param, list(IMAGES[request.param]))
     if venv is None:
-        pytest.skip(f"Studio's extensions do not install here: {reason}")
+        pytest.fail(f"could not build the {request.param} venv: {reason}")
+    venv.image = request.param
     return venv
 
 
 @pytest.fixture
 def studio_image_venv(_studio_image_venv, project_wheel) -> Venv:
-    """A venv like SageMaker Distribution: JupyterLab with Studio's own extensions, plus our wheel."""
+    """A venv like a Studio image: JupyterLab with Studio's own extensions, plus our wheel."""
     _studio_image_venv.reset()
     _studio_image_venv.install_wheel(project_wheel)
     check = _studio_image_venv.pip("check", timeout=120)

@@ -24,11 +24,20 @@ PIP_TIMEOUT = 600
 SYSTEM_TOOLS = ("bash", "sh", "env", "git", "timeout", "sha256sum", "cmp", "cut", "mktemp", "date", "dirname",
                 "basename", "rm", "mkdir", "cp", "mv", "cat", "ls", "uname", "sleep", "tee", "head", "tr", "grep",
                 "sed", "id", "chmod", "touch", "readlink", "ln", "which", "ps")
-# The extensions SageMaker Distribution images ship beside user extensions (studio-facts §1.6, §3), in versions
-# that fit together as they do there: AWS's extension is built against @jupyterlab/git 0.51 (a newer one lacks
-# the service it asks for), and its common part shares @jupyter/chat, which the image has through jupyter-ai.
-STUDIO_EXTENSIONS = ("jupyterlab-git>=0.51.1,<0.52", "jupyter-collaboration", "jupyter-activity-monitor-extension",
-                     "sagemaker-jupyterlab-extension", "jupyterlab-chat")
+# The extension set of the current SageMaker Distribution release (v4.4.0, studio-facts §8.1), pinned as the image
+# pins it: the panel must load beside exactly these, at the oldest JupyterLab it supports (the one it is built for).
+# Not installed here, being ML stacks rather than JupyterLab extensions studio-collab meets in the page: mlflow 3.15.1
+# + sagemaker-mlflow 0.5.0, jupyter-ai (its @jupyter/chat share comes from jupyterlab-chat here), jupyter-scheduler
+# 2.12 + amazon-sagemaker-jupyter-scheduler 3.2.2, git-remote-codecommit.
+STUDIO_JUPYTERLAB = "4.5.10"
+STUDIO_IMAGE = (f"jupyterlab=={STUDIO_JUPYTERLAB}", "notebook==7.5.7", "jupyterlab-git==0.54.1", "nbdime==4.0.4",
+                "jupyter-collaboration==4.4.2", "jupyter-activity-monitor-extension==0.3.2",
+                "sagemaker-jupyterlab-extension==0.6.1", "sagemaker-jupyterlab-extension-common==0.5.3",
+                "jupyterlab-chat")
+# The other end of the supported range: the newest JupyterLab 4.x with the newest of the same extensions.
+NEWEST_IMAGE = ("jupyterlab>=4.6,<5", "jupyterlab-git", "jupyter-collaboration", "jupyter-activity-monitor-extension",
+                "sagemaker-jupyterlab-extension", "jupyterlab-chat")
+IMAGES = {"studio-image": STUDIO_IMAGE, "newest-image": NEWEST_IMAGE}
 
 
 def product_dependencies() -> list[str]:
@@ -38,7 +47,7 @@ def product_dependencies() -> list[str]:
 
 def image_requirements() -> list[str]:
     """What a Studio image has before studio-collab arrives: JupyterLab and the product's dependencies."""
-    return ["jupyterlab>=4.4,<5", *product_dependencies()]
+    return [f"jupyterlab=={STUDIO_JUPYTERLAB}", *product_dependencies()]
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Row P4: studio-collab beside the extensions SageMaker Distribution ships (jupyterlab-git, jupyter-collaboration,
-the activity monitor, sagemaker-jupyterlab-extension), in a venv of their own: all load, no route or command id
-collides, the panel works and the browser console stays clean.
+the activity monitor, sagemaker-jupyterlab-extension, jupyterlab-chat), in venvs of their own at both ends of the
+supported range (the image's pinned set at JupyterLab 4.5, and the newest 4.x): all load, no route or command id
+collides, the panel clones, shares and shows cost, and the browser console holds no warning or error of ours
+(an "Unsatisfied version" of a shared package is the sign of a panel built for a newer JupyterLab).
 
-The venv comes from the package index; when one of them cannot install here the test skips with pip's reason.
+The venvs come from the package index (made once, then reused).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 import requests
 
 from tests.deploy.images import node_free_env
+from tests.share.conftest import make_notebook
 from tests.deploy.test_studio_like_run import (SHARE_BUCKET, STUDIO_BASE_URL, check_panel_in_shared_space,
                                                 studio_args)
 from tests.servers import start_lab
@@ -97,6 +100,34 @@ def test_routes_do_not_collide(studio_image_venv, world_env, tmp_path):
     assert package_of(first) == "jupyter_activity_monitor_extension", first
 
 
+def studio_collab_console(page) -> list[str]:
+    """Console warnings and errors that are ours: naming studio-collab, or logged from its files. Webpack's
+    "Unsatisfied version … of shared singleton module" names only the package; the script that logs it is the
+    extension that asked (e.g. …/lab/extensions/jupyterlab-chat-extension/static/remoteEntry.….js)."""
+    return [f"{kind}: {text[:300]} ({url})" for kind, text, url in page.console_messages
+            if kind in ("warning", "error") and re.search(r"studio[-_]collab", f"{text} {url}", re.I)]
+
+
+def clone_from_the_panel(page, server, repo_name: str) -> None:
+    repo = page.locator(".jp-StudioCollab-repo", has_text=repo_name)
+    repo.get_by_text("not cloned").wait_for(timeout=30_000)
+    repo.locator('button[data-action="clone"]').click()
+    repo.locator('button[data-action="sync"]').wait_for(timeout=60_000)
+    assert repo.get_attribute("data-state") == "cloned"
+
+
+def share_from_the_toolbar(page, server, name: str) -> None:
+    page.goto(f"{server.url}lab/tree/{name}")
+    share_button = page.locator('.jp-NotebookPanel-toolbar [data-command="studio-collab:share-notebook"]')
+    share_button.get_by_text("Share").wait_for(timeout=60_000)
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    share_button.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_label("Shared space").wait_for(timeout=30_000)
+    dialog.get_by_role("button", name="Share").click()
+    page.locator(".Toastify__toast", has_text="copied to the clipboard").wait_for(timeout=60_000)
+
+
 def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, world_env, page, tmp_path):
     env = shared_space_env(studio_image_venv, tmp_path, world_env)
     listed = subprocess.run([str(studio_image_venv.python), "-m", "jupyter", "server", "extension", "list"],
@@ -107,14 +138,23 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
 
     world_env.space_name = "team-space"  # the metadata below is the shared space's
     world_env.write_resource_metadata(world_env.metadata_path, "team-space")
+    # the admin's catalog, as the LCC writes it: one repo of the world's git server
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
+        "repositories": [{"url": world_env.repo_url("team-notebooks"), "name": "team-notebooks"}],
+        "git_fetch_interval_seconds": 0, "share_s3_prefix": f"beside-{studio_image_venv.image}/"}}))
+    root = tmp_path / "root"
     # the server's root is the user's home in Studio, where AWS's extension keeps state in .jupyter/ through the
     # contents API, which Studio's server therefore lets touch hidden files
-    (tmp_path / "root" / ".jupyter").mkdir(parents=True)
-    server = start_lab(tmp_path / "root", env=env, python=str(studio_image_venv.python), base_url=STUDIO_BASE_URL,
+    (root / ".jupyter").mkdir(parents=True)
+    make_notebook(root / "report.ipynb")
+    server = start_lab(root, env=env, python=str(studio_image_venv.python), base_url=STUDIO_BASE_URL,
                        token="", args=studio_args(f"--ServerApp.identity_provider_class={IDENTITY}",
                                                   "--ContentsManager.allow_hidden=True",
                                                   "--StudioCollabApp.share_store=s3",
-                                                  f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}"))
+                                                  f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}",
+                                                  f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"))
     try:
         log = server.log()
         for name in SERVER_EXTENSIONS:
@@ -124,8 +164,9 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
         assert requests.get(server.api("idle"), timeout=30).status_code == 200
 
         # Studio's identity provider names the viewer from this cookie in shared spaces (studio-facts §1.6)
-        page.context.add_cookies([{"name": "studioUserProfileName", "value": "bob",
-                                   "url": f"http://127.0.0.1:{server.port}/"}])
+        origin = f"http://127.0.0.1:{server.port}"
+        page.context.add_cookies([{"name": "studioUserProfileName", "value": "bob", "url": f"{origin}/"}])
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
         check_panel_in_shared_space(page, server, world_env)
         page.locator(".jp-StudioCollab-header").get_by_text("bob", exact=True).wait_for(timeout=10_000)
         plugins = page.evaluate("() => window.jupyterapp.listPlugins()"
@@ -136,7 +177,19 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
         assert len(commands) == len(set(commands))
         ours = {c for c in commands if c.startswith("studio-collab:")}
         assert ours and not any("studio-collab" in c for c in set(commands) - ours)
-        screenshot(page, "panel-beside-studio-extensions.png")
+        screenshot(page, f"panel-beside-studio-extensions-{studio_image_venv.image}.png")
+
+        clone_from_the_panel(page, server, "team-notebooks")
+        assert (root / "team-notebooks" / ".git").is_dir()  # git itself: a clone, checked out
+        share_from_the_toolbar(page, server, "report.ipynb")
+        s3 = world_env.client("s3")  # the share is in the world's S3: its manifest names the notebook
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SHARE_BUCKET, Prefix=f"beside-{studio_image_venv.image}/")
+                .get("Contents", [])]
+        manifests = [s3.get_object(Bucket=SHARE_BUCKET, Key=k)["Body"].read().decode() for k in keys
+                     if k.endswith("/manifest.json")]
+        assert any("report.ipynb" in m for m in manifests), keys
+
+        assert studio_collab_console(page) == []
         assert page.console_errors == [], "\n".join(e[:300] for e in page.console_errors)
     finally:
         server.stop()

@@ -10,7 +10,7 @@ import pytest
 from studio_collab.cli import main
 from studio_collab.deploy.doctor import Doctor
 from studio_collab.deploy.iam import FEATURE_ACTIONS
-from tests.deploy.images import node_free_env
+from tests.deploy.images import STUDIO_JUPYTERLAB, node_free_env
 from tests.servers import free_port
 
 # The first run builds the image venv (about a minute); later runs reuse it.
@@ -61,6 +61,13 @@ def test_doctor_passes_against_the_demo_world(world_env, installed_venv, tmp_pat
                  "✔ share", "✔ cost", "✔ experiments"):
         assert line in out, out
     assert f"Studio domain {world_env.domain_id}, space {world_env.space_name}" in out
+    # the JupyterLab the panel was built for (package.json) beside the one the image runs (pip's own answer)
+    running = subprocess.run([str(installed_venv.python), "-m", "pip", "show", "jupyterlab"], capture_output=True,
+                             text=True, timeout=60).stdout.split("Version: ", 1)[1].split()[0]
+    assert running == STUDIO_JUPYTERLAB
+    line = next(l for l in out.splitlines() if l.startswith("✔ jupyterlab "))
+    assert line.split(None, 2)[2] == (f"panel built for JupyterLab {STUDIO_JUPYTERLAB} (supports "
+                                      f">={STUDIO_JUPYTERLAB} <5), running {running}"), line
     assert "sagemaker:DescribeDomain allowed" in out and "s3:HeadBucket allowed" in out
     assert "Everything studio-collab needs works here." in out
     assert "✖" not in out
@@ -74,7 +81,7 @@ def test_doctor_fails_with_a_clear_line_when_a_permission_is_denied(world_env, i
     cost = findings["cost"]
     assert cost["status"] == "fail" and "sagemaker:ListApps failed" in cost["detail"]
     assert cost["next_step"].startswith("No permission for sagemaker:ListApps: grant it to arn:aws:iam::")
-    assert "studio-collab iam-policy --features cost" in cost["next_step"]
+    assert f"studio-collab iam-policy --features cost --domain {world_env.domain_id}" in cost["next_step"]
     assert findings["share"]["status"] == "ok"  # one denied action fails its feature only
 
 

@@ -1,6 +1,7 @@
-"""Row P3: drive every feature's routes against the local Studio world and compare the AWS actions really called
-with FEATURE_ACTIONS, both ways: a call the table lacks would be denied in a real domain, an action the table has
-but nothing calls is a privilege too many.
+"""Row P3: drive every feature's routes against the local Studio world and judge the AWS calls really made
+against the policy `studio-collab iam-policy` generates for that configuration: a call the policy does not allow
+(action, or resource: the secret, the app's domain, the stopped instance) would be denied in a real domain; an
+action of FEATURE_ACTIONS that nothing calls is a privilege too many.
 
 Calls are seen three ways: the AWS seam's own count (``services["aws"].actions_called``), the emulator's count of
 what reached it (S3 transfers use boto3's managed transfer on a seam client), and a recording proxy in front of
@@ -18,7 +19,8 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from studio_collab.deploy.iam import FEATURE_ACTIONS, MLFLOW_REST_ACTIONS, iam_actions
+from studio_collab.deploy.iam import FEATURE_ACTIONS, MLFLOW_REST_ACTIONS, PolicyScope, iam_actions, policy
+from tests.deploy.test_iam_policy import allows
 from tests.experiments.mlflow_proxy import RecordingProxy
 
 pytestmark = pytest.mark.world
@@ -29,6 +31,40 @@ NOT_IN_THE_WORLD = {
 }
 # Operations the emulator counts for the world's own bookkeeping, not the product's.
 WORLD_ONLY = {"s3:ListBuckets"}
+ACCOUNT = "123456789012"  # the emulator's account
+# The kinds the test's admin lets users stop: all the world has, so every Stop the product makes is judged.
+STOP_KINDS = ["app", "notebook_instance", "mlflow_tracking_server"]
+
+
+def world_policy(world, config: dict) -> dict:
+    notebooks = [n["NotebookInstanceName"] for n in
+                 world.client("sagemaker").list_notebook_instances()["NotebookInstances"]]
+    # Tracking servers: allowed by tag condition (the world does not evaluate IAM conditions; the action and the
+    # ARN pattern are still judged here).
+    scope = PolicyScope(domain=world.domain_id, region=world.region, account=ACCOUNT,
+                        notebook_instances=tuple(notebooks), stop_tag="team=ml")
+    return policy({**config, "cost_stop_kinds": STOP_KINDS}, scope)
+
+
+def resource_of(world, operation: str, params: dict) -> str | None:
+    """The ARN a scoped call acts on, built from its parameters as AWS documents the ARN formats."""
+    sagemaker = f"arn:aws:sagemaker:{world.region}:{ACCOUNT}:"
+    if operation == "sagemaker:DeleteApp":
+        owner = params.get("SpaceName") or params.get("UserProfileName")
+        return f"{sagemaker}app/{params['DomainId']}/{owner}/{params['AppType'].lower()}/{params['AppName']}"
+    if operation == "sagemaker:StopNotebookInstance":
+        return f"{sagemaker}notebook-instance/{params['NotebookInstanceName'].lower()}"
+    if operation == "sagemaker:StopMlflowTrackingServer":
+        return f"{sagemaker}mlflow-tracking-server/{params['TrackingServerName']}"
+    if operation == "sagemaker:DescribeDomain":
+        return f"{sagemaker}domain/{params['DomainId']}"
+    if operation == "sagemaker:DescribeSpace":
+        return f"{sagemaker}space/{params['DomainId']}/{params['SpaceName']}"
+    if operation == "sagemaker:DescribeUserProfile":
+        return f"{sagemaker}user-profile/{params['DomainId']}/{params['UserProfileName']}"
+    if operation == "secretsmanager:GetSecretValue":  # the secret's real ARN, from the world's Secrets Manager
+        return world.client("secretsmanager").describe_secret(SecretId=params["SecretId"])["ARN"]
+    return None
 
 
 @pytest.fixture
@@ -146,7 +182,8 @@ def arrange_work_the_demo_lacks(world) -> None:
     sm.associate_trial_component(TrialComponentName="iam-baseline-eval", TrialName="baseline")
 
 
-async def test_the_table_is_exactly_what_the_features_call(world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir):
+async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir,
+                                                            studio_collab_config):
     arrange_work_the_demo_lacks(world_env)
     world_env.clear_calls()  # from here on the emulator counts the product's calls only
     app = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"]))
@@ -166,11 +203,24 @@ async def test_the_table_is_exactly_what_the_features_call(world_env, proxy, jp_
     mlflow = {MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
               for r in proxy.requests if "/api/2.0/mlflow/" in r.path}
     called = iam_actions(seam) | iam_actions(set(world_env.calls()) - WORLD_ONLY) | mlflow
+    document = world_policy(world_env, studio_collab_config)
+    granted = {a for s in document["Statement"] for a in s["Action"]}
     table = {action for actions in FEATURE_ACTIONS.values() for action in actions}
 
-    extra, unused = sorted(called - table), sorted(table - called - set(NOT_IN_THE_WORLD))
-    assert extra == [], f"called but not in FEATURE_ACTIONS (a real domain would deny them): {extra}"
+    denied = sorted(called - granted)
+    assert denied == [], f"called but not granted by the generated policy (a real domain would deny them): {denied}"
+    unused = sorted(table - called - set(NOT_IN_THE_WORLD))
     assert unused == [], f"in FEATURE_ACTIONS but never called: {unused}"
+    # and each scoped call acts on a resource the policy names
+    judged = set()
+    for entry in world_env.control.journal():
+        operation = entry["operation"]
+        arn = resource_of(world_env, operation, entry.get("params") or {})
+        if arn is not None:
+            judged.add(operation)
+            assert allows(document, operation, arn), f"{operation} on {arn} is not allowed by the policy"
+    assert {"sagemaker:DeleteApp", "sagemaker:StopNotebookInstance", "sagemaker:StopMlflowTrackingServer",
+            "secretsmanager:GetSecretValue", "sagemaker:DescribeDomain"} <= judged, judged
 
 
 async def test_without_search_the_fallback_stays_within_table_and_fallbacks(world_env, proxy, jp_fetch, jp_serverapp):

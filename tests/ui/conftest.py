@@ -37,8 +37,10 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.console_errors = []
+    page.console_messages = []  # every (type, text, script url): tests/deploy judges warnings by who logged them
 
     def on_console(message):
+        page.console_messages.append((message.type, message.text, (message.location or {}).get("url", "")))
         if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
             page.console_errors.append(message.text)
 

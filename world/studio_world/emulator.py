@@ -23,7 +23,7 @@ import sys
 import threading
 from datetime import datetime
 
-from . import moto_bridge
+from . import codeartifact, moto_bridge
 from .awsproto import AwsError, AwsRequest, error_response, identify, json_response
 from .faults import FaultBoard
 from .mlflow_ops import MlflowOperations
@@ -72,6 +72,14 @@ class EmulatorApp:
         if path.startswith("/moto-api"):
             return self._moto(environ, body, start_response, None)
         request = identify(environ, body)
+        if codeartifact.handles(request, environ):  # moto has no CodeArtifact
+            request = codeartifact.name(request, environ)
+            try:
+                params = codeartifact.params_of(environ)
+                self.faults.on_call(request.name, params)
+                return self._answer(start_response, *codeartifact.answer(request, params))
+            except AwsError as err:
+                return self._answer(start_response, *error_response(request, err))
         try:
             params = _json_params(request)  # parsed once: for the journal, and for our own operations
             self.faults.on_call(request.name, params)
