@@ -16,7 +16,8 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 
-from .handler import NotFoundHandler
+from .config import CORE, OptionProblem, RefusedFeature, check_values, screen_section
+from .handler import NotFoundHandler, RefusedFeatureHandler
 from .jobs import JobRegistry
 from .studio.aws import AwsClients, AwsSettings
 from .studio.cache import TtlCache
@@ -135,11 +136,27 @@ class StudioCollabApp(ExtensionApp):
     def _default_endpoint(self) -> str:
         return os.environ.get("AWS_ENDPOINT_URL", "")
 
+    # --- options checked at load (studio_collab/config.py) ---------------------------------------------
+    def _load_config(self, cfg, section_names=None, traits=None) -> None:
+        # Each of our options is screened on its own first: a refused one is named and left out, instead of
+        # raising half-way through the others and leaving the extension half-configured.
+        problems = self.__dict__.setdefault("_option_problems", {})
+        screened = screen_section(self, cfg, traits if traits is not None else self.traits(config=True), problems)
+        super()._load_config(screened, section_names, traits)
+
+    def option_problems(self) -> list[OptionProblem]:
+        """Every refused option: those screened out while loading, then the rules on the loaded values."""
+        loaded = dict(self.__dict__.get("_option_problems", {}))
+        return [*loaded.values(), *(p for p in check_values(self) if p.option not in loaded)]
+
     def initialize_settings(self) -> None:
         from pathlib import Path
 
         self._route_module_logs()
         self.services = self.build_services(Path(self.serverapp.root_dir).resolve())
+        for problem in self.services["config_problems"]:
+            self.log.error("studio-collab: %s; %s", problem.text, "every feature is off" if problem.feature == CORE
+                           else f"the {problem.feature} feature is off")
         context = self.services["context"]
         self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
         self.settings["studio_collab_studio"] = self.services["studio"]  # who is acting: handler.viewer()
@@ -193,7 +210,13 @@ class StudioCollabApp(ExtensionApp):
             "root_dir": root_dir,
             "features": {},
         }
+        problems = self.option_problems()
+        services["config_problems"] = problems
         for name in self.present_features():
+            refused = [p for p in problems if p.feature in (name, CORE)]
+            if refused:  # nothing of it starts half-configured
+                services["features"][name] = RefusedFeature(name, refused)
+                continue
             module = importlib.import_module(f"studio_collab.{name}")
             services["features"][name] = module.build_service(self, services)
         services["feature_modules"] = tuple(f"studio_collab.{n}" for n in self.present_features())
@@ -205,7 +228,12 @@ class StudioCollabApp(ExtensionApp):
 
         route_sets = [studio_routes.route_handlers(self.services), job_routes.route_handlers(self.services)]
         for name in self.present_features():
-            route_sets.append(importlib.import_module(f"studio_collab.{name}.routes").route_handlers(self.services))
+            routes = importlib.import_module(f"studio_collab.{name}.routes").route_handlers(self.services)
+            feature = self.services["features"][name]
+            if isinstance(feature, RefusedFeature):  # same paths, each answering why the feature is off
+                routes = [(pattern, RefusedFeatureHandler, {"feature": name, "reason": feature.reason})
+                          for pattern, _, _ in routes]
+            route_sets.append(routes)
         for routes in route_sets:
             for pattern, handler, kwargs in routes:
                 self.handlers.append((f"studio-collab/{pattern}", handler, kwargs))

@@ -59,8 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that also take the server's own `--StudioCollabApp.<option>=<value>` arguments.
+TAKES_SERVER_OPTIONS = ("doctor",)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command not in TAKES_SERVER_OPTIONS or not extra[0].startswith("--StudioCollabApp.")):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.server_options = extra
     return args.run(args)
 
 

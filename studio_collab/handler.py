@@ -146,6 +146,22 @@ class NotFoundHandler(StudioCollabHandler):
     post = put = delete = patch = get
 
 
+class RefusedFeatureHandler(StudioCollabHandler):
+    """Every route of a feature whose options were refused at load: 503 with the reason, for every verb."""
+
+    def initialize(self, name: str | None = None, feature: str = "", reason: str = "") -> None:
+        super().initialize(name)
+        self.auth_resource = f"studio_collab:{feature}"
+        self.reason = reason
+
+    @web.authenticated
+    @authorized
+    def get(self, *args: Any) -> None:
+        raise StudioCollabError("feature_config_refused", self.reason, 503)
+
+    post = put = delete = patch = get
+
+
 def _safe_log_message(exc: web.HTTPError) -> str:
     message = exc.log_message or ""
     return message % exc.args if exc.args else message

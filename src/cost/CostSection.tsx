@@ -19,6 +19,7 @@ import { CostChart } from './CostChart';
 import { kindLabel, money } from './format';
 import { IdleCard } from './IdleCard';
 import { ResourceTable, rowKey } from './ResourceTable';
+import { SpendCard } from './SpendCard';
 
 /** The Cost section (C1-C5): burn rate, a chart by kind, what runs, this app's idleness. */
 export function CostSection(props: ISectionProps): JSX.Element {
@@ -138,16 +139,7 @@ export function CostSection(props: ISectionProps): JSX.Element {
               )}
             </p>
           )}
-          {spend?.available && spend.period && (
-            <p className="jp-StudioCollab-spend" title={spend.note ?? ''}>
-              {trans.__(
-                'Billed in the last 30 days (Cost Explorer, %1 to %2): %3. Billing lags about a day.',
-                spend.period.start,
-                spend.period.end,
-                money(spend.total, spend.currency)
-              )}
-            </p>
-          )}
+          {spend && <SpendCard spend={spend} trans={trans} />}
           {cost.unpriced > 0 && (
             <p className="jp-StudioCollab-unavailable">
               {trans._n(

@@ -167,13 +167,31 @@ export function stopResource(
   return requestAPI('cost/stop', jsonInit('POST', { kind, name }));
 }
 
+/** One space's billed spend: tagged `sagemaker:space-arn` in Cost Explorer. */
+export interface ISpaceSpend {
+  space_arn: string;
+  space_name: string | null;
+  owner: string | null;
+  amount: number;
+  mine: boolean;
+}
+
 export interface ISpend {
   available: boolean;
   reason: string | null;
   period: { start: string; end: string } | null;
   total: number | null;
   currency: string;
-  by_space: { space_arn: string; amount: number }[];
+  by_space: ISpaceSpend[];
+  /** The viewer's spaces, those that billed nothing at 0. */
+  mine: { space_name: string | null; space_arn: string | null; amount: number }[];
+  mine_total: number | null;
+  /** SageMaker spend without the space tag (notebook instances, endpoints, jobs). */
+  untagged: number | null;
+  untagged_label?: string;
+  other_domains?: number | null;
+  /** false: there is spend but none carries the tag (not activated for cost allocation). */
+  tag_active: boolean | null;
   note: string | null;
 }
 

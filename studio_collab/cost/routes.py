@@ -50,7 +50,7 @@ class SpendHandler(_CostHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await self.cost.spend())
+        self.reply(await self.cost.spend(await self.viewer()))
 
 
 class IdleHandler(_CostHandler):

@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import StudioCollabError
@@ -22,6 +21,7 @@ from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import Price, PriceTable
 from .report import CostReports, RenderedAnswer, price_rows, render
+from .spend import BilledSpend
 from .stop import DEFAULT_STOP_KINDS, ResourceStopper
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class CostService:
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
+        self.billed_spend = BilledSpend(aws=aws, context=context, cache=cache, enabled=cost_explorer)
         self.reports = CostReports()
         self.stopper = ResourceStopper(aws, studio, context, stop_kinds)
         self._last_good: Inventory | None = None
@@ -180,35 +181,8 @@ class CostService:
         return answer
 
     # --- billed spend (GET cost/spend, optional) -----------------------------------------------------------
-    async def spend(self) -> dict:
-        if not self.cost_explorer:
-            return {"available": False, "reason": "Billed spend is off (StudioCollabApp.cost_explorer_enabled).",
-                    "period": None, "total": None, "currency": "USD", "by_space": [], "note": None}
-        return await self.cache.get(("cost:spend", self.context.domain_id), self._load_spend, 6 * 3600)
-
-    async def _load_spend(self) -> dict:
-        end = datetime.now(timezone.utc).date()
-        start = end - timedelta(days=30)
-        answer = await self.aws.call(
-            "ce", "GetCostAndUsage", region="us-east-1",
-            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-            Granularity="MONTHLY", Metrics=["UnblendedCost"],
-            Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}},
-            GroupBy=[{"Type": "TAG", "Key": "sagemaker:space-arn"}])
-        by_space: dict[str, float] = {}
-        currency = "USD"
-        for period in answer.get("ResultsByTime") or []:
-            for group in period.get("Groups") or []:
-                key = (group.get("Keys") or [""])[0].split("$", 1)[-1] or "untagged"
-                metric = (group.get("Metrics") or {}).get("UnblendedCost") or {}
-                currency = metric.get("Unit", currency)
-                by_space[key] = by_space.get(key, 0.0) + float(metric.get("Amount", 0) or 0)
-        return {"available": True, "reason": None, "period": {"start": start.isoformat(), "end": end.isoformat()},
-                "total": round(sum(by_space.values()), 2), "currency": currency,
-                "by_space": [{"space_arn": k, "amount": round(v, 2)} for k, v in
-                             sorted(by_space.items(), key=lambda kv: -kv[1])],
-                "note": "Billed spend from Cost Explorer: it lags about a day behind, and needs the "
-                        "sagemaker:space-arn cost allocation tag to be activated."}
+    async def spend(self, viewer: str | None) -> dict:
+        return await self.billed_spend.answer(viewer)
 
     # --- idle and posture ----------------------------------------------------------------------------------
     async def idle_status(self) -> dict:

@@ -136,13 +136,15 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extra StudioCollabApp options (JSON) on top of the Jupyter config files")
     parser.add_argument("--root-dir", type=Path, default=None, help="the Jupyter root (default: the current folder)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.epilog = ("Options the server gets on its command line can follow, as the server takes them: "
+                     "--StudioCollabApp.<option>=<value> (JSON for lists and dicts).")
 
 
 def run_doctor(args: argparse.Namespace) -> int:
     from .doctor import load_options, run
 
     root = (args.root_dir or Path.cwd()).resolve()
-    report, code = run(load_options(args.config), root, as_json=args.json)
+    report, code = run(load_options(args.config, getattr(args, "server_options", [])), root, as_json=args.json)
     sys.stdout.write(report)
     return code
 

@@ -34,9 +34,10 @@ class Finding:
     next_step: str | None = None
 
 
-def load_options(extra_files: list[Path] = ()) -> dict:
+def load_options(extra_files: list[Path] = (), argv: list[str] = ()) -> dict:
     """StudioCollabApp options from the Jupyter config files the server reads (server config, then the
-    extension's own ``jupyter_studio_collab_config``), then ``extra_files``."""
+    extension's own ``jupyter_studio_collab_config``), then ``extra_files``, then ``argv``: the server's own
+    ``--StudioCollabApp.<option>=<value>`` arguments, read as the server reads them."""
     from jupyter_core.paths import jupyter_config_path
     from traitlets.config import Application, Config
 
@@ -47,6 +48,10 @@ def load_options(extra_files: list[Path] = ()) -> dict:
     for path in extra_files:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         config.merge(Config(data if "StudioCollabApp" in data else {"StudioCollabApp": data}))
+    if argv:
+        from traitlets.config.loader import KVArgParseConfigLoader
+
+        config.merge(Config({"StudioCollabApp": KVArgParseConfigLoader(list(argv)).load_config().StudioCollabApp}))
     return dict(config.get("StudioCollabApp", {}))
 
 
@@ -67,6 +72,7 @@ class Doctor:
 
     async def run(self) -> list[Finding]:
         try:
+            self.check_config()
             self.check_server_extension()
             self.check_labextension()
             self.check_metadata()
@@ -78,6 +84,16 @@ class Doctor:
         finally:
             self.aws.close()
         return self.findings
+
+    # --- options (studio_collab/config.py) ------------------------------------------------------------
+    def check_config(self) -> None:
+        problems = self.services["config_problems"]
+        if not problems:
+            self.add("config", OK, "every StudioCollabApp option accepted")
+            return
+        self.add("config", FAIL, " · ".join(p.text for p in problems),
+                 "Fix each named option where it is set (a Jupyter config file or the server's command line); "
+                 "its feature stays off until then.")
 
     # --- installation ------------------------------------------------------------------------------
     def check_server_extension(self) -> None:
@@ -169,6 +185,12 @@ class Doctor:
 
     # --- features ----------------------------------------------------------------------------------
     async def check_feature(self, name: str, service, aws_ok: bool) -> None:
+        from ..config import RefusedFeature
+
+        if isinstance(service, RefusedFeature):  # off until its options are fixed: nothing of it to probe
+            self.add(name, FAIL, "off: " + "; ".join(p.text for p in service.problems), "Fix the options named "
+                     "in the config line above.")
+            return
         status, notes, step = OK, [], None
         if service is not None:
             availability = await service.availability()

@@ -2,11 +2,13 @@
 
 An experiment's runs are the trial components of its trials (ListTrials → ListTrialComponents per trial;
 ListTrialComponents filtered by experiment is not honoured everywhere), each described for its parameters
-and metric summaries. SageMaker keeps only summaries of a component's metrics, so a run's metric is its
-``Last`` value and there is no history to chart.
+and metric summaries. SageMaker keeps only summaries of a component's metrics (Min, Max, Avg, Last, Count), so a
+run's metric is its ``Last`` value, the summaries are in its details, and there is no history to chart.
 """
 
 from __future__ import annotations
+
+import math
 
 from ..errors import StudioCollabError, not_found
 from .run_order import RunOrder, unknown_key_error
@@ -17,6 +19,7 @@ MAX_EXPERIMENTS = 500
 MAX_TRIALS = 200
 WINDOW = 500  # trial components per experiment
 CONCURRENCY = 8
+SUMMARY_FIELDS = ("Min", "Max", "Avg", "Last", "Count", "StdDev")
 
 
 class LegacyExperimentSource(AwsRunSource):
@@ -110,6 +113,7 @@ def run_from_component(component: dict, experiment_id: str | None) -> dict:
             params[key] = str(int(number)) if float(number).is_integer() else str(number)
         else:
             params[key] = str(value.get("StringValue", ""))
+    metrics = [m for m in component.get("Metrics") or [] if isinstance(m.get("MetricName"), str)]
     status = component.get("Status") or {}
     source = component.get("Source") or {}
     created_by = component.get("CreatedBy") or {}
@@ -120,10 +124,20 @@ def run_from_component(component: dict, experiment_id: str | None) -> dict:
         "start_time": epoch_ms(component.get("StartTime") or component.get("CreationTime")),
         "end_time": epoch_ms(component.get("EndTime")),
         "params": params,
-        "metrics": {m["MetricName"]: m.get("Last") for m in component.get("Metrics") or [] if "MetricName" in m},
+        "metrics": {m["MetricName"]: _finite(m.get("Last")) for m in metrics},
         "tags": {},
         "experiment_id": experiment_id,
         "source": LegacyExperimentSource.name,
         "details": {"source_arn": source.get("SourceArn"), "status_message": status.get("Message"),
-                    "created_by": created_by.get("UserProfileName"), "trials": []},
+                    "created_by": created_by.get("UserProfileName"), "trials": [],
+                    # what SageMaker keeps of each metric instead of its history
+                    "metric_summaries": {m["MetricName"]: {k.lower(): _finite(m.get(k)) for k in SUMMARY_FIELDS}
+                                         for m in metrics}},
     }
+
+
+def _finite(value) -> float | int | None:
+    """A summary as JSON can carry it: a diverged run's NaN or infinity becomes null (as MLflow's do)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) else None

@@ -21,6 +21,7 @@ class StatusHandler(StudioCollabHandler):
     studio: StudioService
     features: dict
     environment_label: str | None
+    config_problems: list
 
     @web.authenticated
     @authorized
@@ -52,6 +53,8 @@ class StatusHandler(StudioCollabHandler):
                 "execution_role": context.execution_role,
             },
             "features": features,
+            # every option refused at load, named (studio_collab/config.py); its feature is off
+            "config_problems": [p.to_json() for p in self.config_problems],
         })
 
 
@@ -69,6 +72,7 @@ class OpenApiHandler(StudioCollabHandler):
 def route_handlers(services: dict) -> list[tuple]:
     return [
         ("status", StatusHandler, {"studio": services["studio"], "features": services["features"],
-                                   "environment_label": services["environment_label"]}),
+                                   "environment_label": services["environment_label"],
+                                   "config_problems": services.get("config_problems", [])}),
         ("openapi.json", OpenApiHandler, {"feature_modules": services["feature_modules"]}),
     ]

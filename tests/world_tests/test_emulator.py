@@ -129,7 +129,7 @@ def test_scenario_resources_moto_serves(world):
     assert world.client("s3").head_bucket(Bucket="studio-collab-shares-123456789012")
     cost = world.client("ce").get_cost_and_usage(TimePeriod={"Start": "2026-10-01", "End": "2026-11-01"},
                                                  Granularity="DAILY", Metrics=["UnblendedCost"])
-    assert len(cost["ResultsByTime"]) == 30
+    assert len(cost["ResultsByTime"]) == 31  # one per day of October (tests/world_tests/test_cost_explorer.py: figures)
     domain = sm.describe_domain(DomainId=world.domain_id)
     vpc = world.client("ec2").describe_vpcs(VpcIds=[domain["VpcId"]])["Vpcs"][0]
     assert vpc["IsDefault"] and domain["AuthMode"] == "IAM" and "KmsKeyId" not in domain

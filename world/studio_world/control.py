@@ -60,9 +60,9 @@ class EmulatorControl:
         """Set what the AWS API cannot (an app's CreationTime, a training job's status, a tracking server's URL)."""
         self._send("POST", "/_emulator/overrides", {"kind": kind, "region": region, "id": ident, "set": fields})
 
-    def seed_cost_and_usage(self, results: list[dict]) -> None:
-        """Queue Cost Explorer answers in moto (each GetCostAndUsage takes the next one)."""
-        self._send("POST", "/moto-api/static/ce/cost-and-usage-results", {"results": results})
+    def add_cost_line_items(self, items: list[dict]) -> int:
+        """Add daily line items to Cost Explorer's ledger (``cost_explorer.py``); answers how many it holds."""
+        return self._send("POST", "/_emulator/cost/line-items", {"items": items})["line_items"]
 
 
 def _iso(value):

@@ -96,6 +96,8 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
     # The extension is configured the ordinary way: a Jupyter config file, as an admin would write it.
     settings: dict = {"environment_label": "local demo world", "mlflow_endpoint_url": world.mlflow_server.url,
                       "git_ca_bundle": str(world.ca_bundle)}
+    if scenario.data.get("cost_explorer"):
+        settings["cost_explorer_enabled"] = True  # the world's Cost Explorer holds the scenario's billing
     buckets = scenario.section("s3_buckets")
     if buckets:
         settings.update(share_store="s3", share_s3_bucket=buckets[0])

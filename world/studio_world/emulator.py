@@ -7,7 +7,7 @@ SageMaker and Price List operations moto lacks itself, and turns whatever moto c
 Control endpoints (plain JSON, for tests and the seeder):
 ``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` · ``GET /_emulator/calls/journal`` ·
 ``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
-``GET /_emulator/health``.
+``POST /_emulator/cost/line-items`` ``{items}`` (Cost Explorer's ledger) · ``GET /_emulator/health``.
 
 Run alone: ``python -m studio_world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
 """
@@ -25,6 +25,7 @@ from datetime import datetime
 
 from . import codeartifact, moto_bridge
 from .awsproto import AwsError, AwsRequest, error_response, identify, json_response
+from .cost_explorer import CostExplorer
 from .faults import FaultBoard
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
@@ -59,6 +60,7 @@ class EmulatorApp:
         self.studio = StudioOperations(self.clock)
         self.mlflow = MlflowOperations(self.clock)
         self.pricing = PriceCatalog()
+        self.cost_explorer = CostExplorer()
         self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations,
                               "ListTrainingJobs": list_training_jobs, "Search": search}
         self._reset_lock = threading.Lock()
@@ -98,6 +100,8 @@ class EmulatorApp:
             if handler is None and not _moto_implements(request.operation):
                 raise _unknown(request)
             return handler
+        if request.service == "ce":
+            return self.cost_explorer.operations.get(request.operation)  # the rest of ce: moto's
         if request.service == "pricing":
             handler = self.pricing.operations.get(request.operation)
             if handler is None:
@@ -133,6 +137,7 @@ class EmulatorApp:
             moto_bridge.reset_moto()
             self.studio.reset()
             self.mlflow.reset()
+            self.cost_explorer.reset()
             self.faults.clear()
             self.faults.clear_calls()
 
@@ -177,6 +182,8 @@ class EmulatorApp:
             if "transition_seconds" in payload:
                 self.clock.transition_seconds = float(payload["transition_seconds"])
             return {"transition_seconds": self.clock.transition_seconds}
+        if route == "cost/line-items" and method == "POST":
+            return {"line_items": self.cost_explorer.add_line_items(payload["items"])}
         if route == "overrides" and method == "POST":
             self._override(payload)
             return {"overridden": payload["kind"]}

@@ -144,6 +144,10 @@ def _check_references(data: dict, source: str) -> None:
     for i, secret in enumerate(data.get("secrets") or []):
         if secret["git_token_for"] not in repos:
             fail(f"secrets[{i}].git_token_for", f"{secret['git_token_for']!r} is not one of git.repos")
+    for i, experiment in enumerate(data.get("experiments") or []):
+        for j, run in enumerate(experiment.get("runs") or []):
+            if run["trial"] not in (experiment.get("trials") or []):
+                fail(f"experiments[{i}].runs[{j}].trial", f"{run['trial']!r} is not one of the experiment's trials")
     if data.get("lab_space") and data["lab_space"] not in spaces:
         fail("lab_space", f"{data['lab_space']!r} is not one of spaces")
     if data["domain"]["auth_mode"] == "SSO":

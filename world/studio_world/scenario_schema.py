@@ -106,7 +106,18 @@ SCENARIO_SCHEMA = {
         "experiments": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name"],
             "properties": {"name": _NAME, "description": {"type": "string"},
-                           "trials": {"type": "array", "items": _NAME}}}},
+                           "trials": {"type": "array", "items": _NAME},
+                           "runs": {"type": "array", "description": "runs the SageMaker Experiments SDK logged",
+                                    "items": {
+                               "type": "object", "additionalProperties": False, "required": ["name", "trial"],
+                               "properties": {
+                                   "name": _NAME, "trial": _NAME, "display_name": {"type": "string"},
+                                   "status": {"enum": ["Completed", "Failed", "Stopped", "InProgress"]},
+                                   "started_hours_ago": _HOURS, "minutes": {"type": "number", "minimum": 0},
+                                   "parameters": {"type": "object", "additionalProperties": {
+                                       "type": ["string", "number"]}},
+                                   "metrics": {"type": "object", "additionalProperties": {
+                                       "type": "array", "minItems": 1, "items": {"type": "number"}}}}}}}}},
         "mlflow_tracking_servers": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name"],
             "properties": {
@@ -122,9 +133,14 @@ SCENARIO_SCHEMA = {
                 "steps": {"type": "integer", "minimum": 1, "maximum": 1000},
             }},
         "cost_explorer": {
-            "type": "object", "additionalProperties": False, "required": ["days", "daily_usd"],
+            "type": "object", "additionalProperties": False, "required": ["days"],
             "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 366},
-                           "daily_usd": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}},
+                           "space_hours_per_day": {"type": "number", "minimum": 0, "maximum": 24,
+                                                   "description": "hours a day each space's app ran"},
+                           "tag_activated": {"type": "boolean", "description": "sagemaker:space-arn is a "
+                                             "cost allocation tag (false: every cost is untagged)"},
+                           "other_services_daily_usd": {"type": "object", "additionalProperties": {
+                               "type": "number", "minimum": 0}}},
         },
         "s3_buckets": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"}},
         "secrets": {"type": "array", "items": {

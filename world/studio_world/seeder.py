@@ -13,11 +13,13 @@ from datetime import datetime, timedelta, timezone
 
 from .awsproto import ACCOUNT_ID
 from .control import EmulatorControl
+from .pricing import PRICES_FILE, REGIONS
 from .scenario import Scenario
 
 TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 XGBOOST_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-xgboost:1.7-1"
+APP_COMPONENTS = {"JupyterLab": "studio_jupyterlab", "CodeEditor": "studio_codeeditor"}  # price table components
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Seeder:
                                         region_name=self.region)
         config = Config(retries={"total_max_attempts": 1}, max_pool_connections=workers * 2)
         self._client = {s: session.client(s, endpoint_url=endpoint_url, config=config)
-                        for s in ("sagemaker", "iam", "ec2", "kms", "s3", "secretsmanager")}
+                        for s in ("sagemaker", "iam", "ec2", "kms", "s3", "secretsmanager", "ce", "sagemaker-metrics")}
 
     def client(self, service: str):
         return self._client[service]
@@ -85,7 +87,7 @@ class Seeder:
         self._parallel(lambda j: self.training_job(role_arn, j), sc.section("training_jobs"))
         servers = {t["name"]: self.tracking_server(role_arn, t) for t in sc.section("mlflow_tracking_servers")}
         if sc.data.get("cost_explorer"):
-            self.cost_explorer(sc.data["cost_explorer"])
+            self.cost_explorer(sc.data["cost_explorer"], domain_id)
         for bucket in sc.section("s3_buckets"):
             self.client("s3").create_bucket(Bucket=bucket)
         for secret in sc.section("secrets"):
@@ -225,6 +227,31 @@ class Seeder:
         sm.create_experiment(ExperimentName=x["name"], Description=x.get("description", x["name"]))
         for trial in x.get("trials") or []:
             sm.create_trial(TrialName=trial, ExperimentName=x["name"])
+        for run in x.get("runs") or []:
+            self._sdk_run(run)
+
+    def _sdk_run(self, run: dict) -> None:
+        """What the SageMaker Experiments SDK (``sagemaker.experiments.Run``) left behind: a trial component with
+        its parameters, in its trial, and each metric's series sent through ``sagemaker-metrics:BatchPutMetrics``
+        (SageMaker keeps their summaries: Min, Max, Avg, Last, Count)."""
+        sm = self.client("sagemaker")
+        started = self.ago(run.get("started_hours_ago", 24))
+        parameters = {k: {"NumberValue": v} if isinstance(v, (int, float)) and not isinstance(v, bool)
+                      else {"StringValue": str(v)} for k, v in (run.get("parameters") or {}).items()}
+        sm.create_trial_component(TrialComponentName=run["name"], DisplayName=run.get("display_name", run["name"]),
+                                  StartTime=started, EndTime=started + timedelta(minutes=run.get("minutes", 20)),
+                                  Status={"PrimaryStatus": run.get("status", "Completed")}, Parameters=parameters)
+        sm.associate_trial_component(TrialComponentName=run["name"], TrialName=run["trial"])
+        self._log_metrics(run["name"], run.get("metrics") or {}, started)
+
+    def _log_metrics(self, component: str, series: dict[str, list[float]], started: datetime) -> None:
+        data = [{"MetricName": name, "Timestamp": started + timedelta(minutes=step), "Step": step, "Value": value}
+                for name, values in series.items() for step, value in enumerate(values)]
+        for chunk in range(0, len(data), 10):  # BatchPutMetrics takes at most 10 data points a call
+            answer = self.client("sagemaker-metrics").batch_put_metrics(TrialComponentName=component,
+                                                                        MetricData=data[chunk:chunk + 10])
+            if answer.get("Errors"):
+                raise RuntimeError(f"BatchPutMetrics refused metrics of {component}: {answer['Errors']}")
 
     def training_job(self, role_arn: str, j: dict) -> None:
         params = {
@@ -275,6 +302,11 @@ class Seeder:
             component["EndTime"] = ended
         sm.create_trial_component(**component)
         sm.associate_trial_component(TrialComponentName=name, TrialName=j.get("trial", j["name"]))
+        # SageMaker records the job's MetricDefinitions on its trial component as it trains: a series per metric
+        # that ends at the final value (here five evaluations, rising to it).
+        series = {k: [round(v * (0.9 + 0.025 * step), 4) for step in range(4)] + [v]
+                  for k, v in (j.get("metrics") or {}).items()}
+        self._log_metrics(name, series, started)
 
     def tracking_server(self, role_arn: str, t: dict) -> str:
         arn = self.client("sagemaker").create_mlflow_tracking_server(
@@ -288,17 +320,54 @@ class Seeder:
         self.control.override("tracking_server", {"TrackingServerName": t["name"]}, fields, self.region)
         return arn
 
-    def cost_explorer(self, ce: dict) -> None:
-        days = []
-        for back in range(ce["days"], 0, -1):
-            start = (self.now - timedelta(days=back)).date()
-            groups = [{"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": f"{usd:.2f}", "Unit": "USD"}}}
-                      for service, usd in ce["daily_usd"].items()]
-            total = sum(ce["daily_usd"].values())
-            days.append({"TimePeriod": {"Start": start.isoformat(), "End": (start + timedelta(days=1)).isoformat()},
-                         "Total": {"UnblendedCost": {"Amount": f"{total:.2f}", "Unit": "USD"}},
-                         "Groups": groups, "Estimated": back <= 1})
-        self.control.seed_cost_and_usage([{"ResultsByTime": days, "DimensionValueAttributes": []}])
+    def cost_explorer(self, ce: dict, domain_id: str) -> None:
+        """The account's last ``days`` days of billing, as Cost Explorer holds them: each space that has an app
+        in the scenario ran that app's instance ``space_hours_per_day`` hours a day (tagged with the space, as
+        Studio tags what it creates); notebook instances and endpoints ran around the clock since they started
+        (no space tag: they are account resources); other services cost a fixed amount a day. Priced from the
+        world's own price table, so a space's spend is its app's hourly price × hours."""
+        sm = self.client("sagemaker")
+        tables = json.loads(PRICES_FILE.read_text(encoding="utf-8"))["prices"].get(self.region, {})
+        prefix = REGIONS.get(self.region, ("", "USE1"))[1]
+        items: list[dict] = []
+
+        def daily(days_running: float, amount_per_day: float, **item) -> None:
+            for back in range(1, ce["days"] + 1):
+                if back <= days_running:
+                    day = (self.now - timedelta(days=back)).date().isoformat()
+                    items.append({**item, "date": day, "amount": amount_per_day, "region": self.region,
+                                  "account": ACCOUNT_ID})
+
+        domain_arn = sm.describe_domain(DomainId=domain_id)["DomainArn"]
+        hours = ce.get("space_hours_per_day", 8)
+        for app in self.scenario.section("apps"):
+            space = self.scenario.space(app["space"])
+            instance = app.get("instance_type", "ml.t3.medium")
+            price = tables.get(APP_COMPONENTS.get(space.get("app_type", "JupyterLab"), ""), {}).get(instance)
+            if price is None:
+                continue  # the world has no price for it: AWS would bill it, but we cannot say how much
+            described = sm.describe_space(DomainId=domain_id, SpaceName=app["space"])
+            tags = {"sagemaker:domain-arn": domain_arn, "sagemaker:space-arn": described["SpaceArn"]}
+            daily(ce["days"], hours * price, service="Amazon SageMaker", instance_type=instance, hours=hours,
+                  usage_type=f"{prefix}-Studio:{space.get('app_type', 'JupyterLab')}-{instance}", tags=tags)
+        for n in self.scenario.section("notebook_instances"):
+            price = tables.get("notebook_instance", {}).get(n["instance_type"])
+            if price is not None and n.get("status", "InService") == "InService":
+                daily((n.get("started_hours_ago") or 0) / 24, 24 * price, service="Amazon SageMaker", hours=24,
+                      instance_type=n["instance_type"], usage_type=f"{prefix}-Notebk:{n['instance_type']}")
+        for e in self.scenario.section("endpoints"):
+            price = tables.get("hosting", {}).get(e["instance_type"])
+            if price is not None and e.get("status", "InService") == "InService":
+                count = e.get("count", 1)
+                daily((e.get("started_hours_ago") or 0) / 24, 24 * price * count, service="Amazon SageMaker",
+                      hours=24 * count, instance_type=e["instance_type"],
+                      usage_type=f"{prefix}-Host:{e['instance_type']}")
+        for service, usd in (ce.get("other_services_daily_usd") or {}).items():
+            daily(ce["days"], usd, service=service)
+        self.control.add_cost_line_items(items)
+        if not ce.get("tag_activated", True):
+            self.client("ce").update_cost_allocation_tags_status(CostAllocationTagsStatus=[
+                {"TagKey": "sagemaker:space-arn", "Status": "Inactive"}])
 
     def secret(self, s: dict) -> None:
         token = self.links.repo_tokens.get(s["git_token_for"])
