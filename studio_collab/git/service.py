@@ -25,6 +25,7 @@ from ..jobs import JobRegistry, JobReporter
 from .catalog import RepoCatalog
 from .clone import Leftover, backup_name, clone_repo, find_leftovers, occupied_error, remove_leftover, target_state
 from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
+from .credential_helper import configure_helper
 from .credentials import CREDENTIAL_CONFIG, GitCredentials
 from .failures import explain
 from .repo_spec import RepoSpec, check_repo_path, resolve_inside
@@ -228,9 +229,11 @@ class GitService:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
-                return await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env,
-                                             config=config, redact=redact, cancel=reporter.cancel_event,
-                                             report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
+                result = await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout,
+                                               env=env, config=config, redact=redact, cancel=reporter.cancel_event,
+                                               report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
+                await self._in_thread(self._configure_credential_helper, spec)
+                return result
             except _GIT_ERRORS as err:
                 raise explain(err, "clone the repository", bool(spec.credentials_secret)) from err
             finally:
@@ -244,6 +247,8 @@ class GitService:
                 if backup_and_reclone:
                     return await self._in_thread(self._backup_and_reclone, spec, env, config, redact, reporter)
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+                if not preview:
+                    await self._in_thread(self._configure_credential_helper, spec)
                 sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
                                 cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
                                 preview=preview, choice=choice)
@@ -254,6 +259,13 @@ class GitService:
                 raise explain(err, "sync the repository", bool(spec.credentials_secret)) from err
             finally:
                 self.forget_status(spec.id)
+
+    def _configure_credential_helper(self, spec: RepoSpec) -> None:
+        """So that a terminal or jupyterlab-git can fetch a private repo too (see :mod:`.credential_helper`)."""
+        if spec.credentials_secret:
+            settings = self.credentials.aws.settings
+            configure_helper(Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout),
+                             spec.credentials_secret, settings.region, settings.endpoint_url)
 
     def _backup_and_reclone(self, spec: RepoSpec, env, config, redact, reporter: JobReporter) -> dict:
         """The user's folder is renamed (never deleted) and a fresh copy cloned; a failed clone puts the
@@ -269,6 +281,7 @@ class GitService:
             if not target.exists():
                 os.rename(backup, target)
             raise
+        self._configure_credential_helper(spec)
         kept = str(backup.relative_to(self.root))
         return {"files": [{"path": spec.target, "outcome": "kept_local",
                            "detail": f"Your previous folder, edits included, was renamed to '{kept}'."}],

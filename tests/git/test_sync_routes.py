@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.git.test_routes import by_name, error_of, post, repos, studio_collab_config, wait_job  # noqa: F401
+from tests.git.test_routes import SECRET, by_name, error_of, post, repos, studio_collab_config, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.world
 
@@ -74,3 +74,42 @@ async def test_preview_then_sync_then_undo_through_the_api(world_env, jp_fetch, 
     assert again["state"] == "failed" and again["error"]["code"] == "sync_not_found"
     listed = json.loads((await jp_fetch("studio-collab", "repos", repo["id"], "syncs")).body)
     assert listed["syncs"] == []
+
+
+def terminal_env(world_env) -> dict:
+    """A terminal in the space: the user's environment (AWS credentials of the space), no studio-collab askpass."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "SSH_ASKPASS"}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_SSL_CAINFO=os.environ["GIT_SSL_CAINFO"])
+    return env
+
+
+@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("feature-store"), "credentials_secret": SECRET}])
+async def test_a_terminal_git_fetch_of_a_private_repo_works_through_the_credential_helper(
+        world_env, jp_fetch, jp_root_dir, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    token = world_env.git_token
+    repo = by_name(await repos(jp_fetch), "feature-store")
+    assert repo["private"] is True
+    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
+    assert job["state"] == "succeeded", job
+    folder = jp_root_dir / "feature-store"
+    config = (folder / ".git" / "config").read_text()
+    assert "studio_collab.git.credential_helper" in config and token not in config
+    world_env.repos.commit("feature-store", {"from-terminal.md": "new\n"}, "for the terminal")
+    fetched = subprocess.run(["git", "fetch", "origin"], cwd=folder, env=terminal_env(world_env),
+                             capture_output=True, text=True, timeout=60)
+    assert fetched.returncode == 0, fetched.stderr
+    assert "from-terminal.md" in subprocess.run(["git", "ls-tree", "-r", "--name-only", "origin/main"], cwd=folder,
+                                                capture_output=True, text=True, check=True).stdout
+    # without the helper the same fetch is refused: the helper, not a stored token, made it work
+    refused = subprocess.run(["git", "-c", "credential.helper=", "fetch", "origin"], cwd=folder,
+                             env=terminal_env(world_env), capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    stored = [p for p in folder.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
+    assert stored == [] and token not in fetched.stderr + fetched.stdout + caplog.text
+    # a request for another host gets no answer
+    other = subprocess.run(["git", "credential", "fill"], cwd=folder, env=terminal_env(world_env), text=True,
+                           input="protocol=https\nhost=evil.example.com\n\n", capture_output=True, timeout=60)
+    assert token not in other.stdout
