@@ -218,6 +218,21 @@ class GitService:
         self.forget_status(spec.id)
         return await self._read_status(spec)
 
+    async def contents_event(self, logger, schema_id: str, data: dict) -> None:
+        """jupyter_server's contents events (a save, rename, delete…): the repo holding the path forgets its
+        remembered status, so the next read, within the panel's refresh, is fresh."""
+        path = str(data.get("path") or "").strip("/")
+        if not path or self.config_error:
+            return
+        try:
+            specs, _ = await self.catalog.load()
+        except StudioCollabError:
+            return
+        for spec in specs:
+            target = spec.target.strip("/")
+            if path == target or path.startswith(target + "/"):
+                self.forget_status(spec.id)
+
     def forget_status(self, repo_id: str | None = None) -> None:
         """Drop the remembered status (of one repo, or all): the next read asks git again."""
         if repo_id is None:

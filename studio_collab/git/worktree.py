@@ -23,6 +23,7 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
                 "merge.conflictStyle=merge", "core.quotePath=false")
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
+CHECKPOINTS = ".ipynb_checkpoints"
 _ARGS_PER_CALL = 500  # paths per git call, well under the argv limit
 # .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
 _ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
@@ -157,9 +158,32 @@ class Worktree:
             elif line.startswith("# branch.ab "):
                 ahead, behind = line.split()[2:4]
                 info["ahead"], info["behind"] = int(ahead.lstrip("+")), int(behind.lstrip("-"))
-            elif line and not line.startswith("#"):
+            elif line and not line.startswith("#") and not self._only_jupyter_bookkeeping(line):
                 info["dirty"] += 1
         return info
+
+    def _only_jupyter_bookkeeping(self, line: str) -> bool:
+        """Jupyter's own files are no change of the user's: ``.ipynb_checkpoints/`` (also inside an untracked
+        folder that holds nothing else), and a notebook that was opened and saved without a change as a
+        notebook (re-serialised bytes only)."""
+        from .notebooks import is_notebook, same_notebook
+
+        if line.startswith("? "):
+            path = line[2:]
+            if CHECKPOINTS in path.rstrip("/").split("/"):
+                return True
+            if path.endswith("/"):
+                files = [os.path.relpath(os.path.join(folder, name), self.path / path)
+                         for folder, _, names in os.walk(self.path / path) for name in names]
+                return all(CHECKPOINTS in f.split(os.sep) for f in files)
+            return False
+        if line.startswith("1 .M "):
+            fields = line.split(" ", 8)
+            path, index_oid = fields[8], fields[7]
+            if is_notebook(path) and (self.path / path).is_file() and not (self.path / path).is_symlink():
+                committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
+                return same_notebook((self.path / path).read_bytes(), committed)
+        return False
 
     def is_shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository").strip() == "true"

@@ -113,3 +113,34 @@ async def test_a_terminal_git_fetch_of_a_private_repo_works_through_the_credenti
     other = subprocess.run(["git", "credential", "fill"], cwd=folder, env=terminal_env(world_env), text=True,
                            input="protocol=https\nhost=evil.example.com\n\n", capture_output=True, timeout=60)
     assert token not in other.stdout
+
+
+async def dirty_of(jp_fetch, repo_id: str) -> int:
+    body = json.loads((await jp_fetch("studio-collab", "repos")).body)
+    return next(r for r in body["repos"] if r["id"] == repo_id)["status"]["dirty"]
+
+
+@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "branch": "main",
+                                                 "target": "status-check"}])
+async def test_status_is_fresh_after_a_save_and_jupyters_own_files_never_count(world_env, jp_fetch, jp_root_dir):
+    import asyncio
+    import time
+
+    repo = by_name(await repos(jp_fetch), "team-notebooks")
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
+        "succeeded"
+    assert await dirty_of(jp_fetch, repo["id"]) == 0  # remembered for a few seconds from here
+    # a notebook opened, checkpointed and saved unchanged: Jupyter's own bookkeeping, not a change
+    model = json.loads((await jp_fetch("api", "contents", "status-check", "explore.ipynb")).body)
+    await jp_fetch("api", "contents", "status-check", "explore.ipynb", "checkpoints", method="POST", body="")
+    await jp_fetch("api", "contents", "status-check", "explore.ipynb", method="PUT",
+                   body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}))
+    assert (jp_root_dir / "status-check" / ".ipynb_checkpoints").is_dir()
+    assert await dirty_of(jp_fetch, repo["id"]) == 0
+    # a real edit saved through the contents API shows within 2 s (the remembered status lives 3 s)
+    saved = time.monotonic()
+    await jp_fetch("api", "contents", "status-check", "README.md", method="PUT",
+                   body=json.dumps({"type": "file", "format": "text", "content": "edited in Jupyter\n"}))
+    while await dirty_of(jp_fetch, repo["id"]) != 1:
+        assert time.monotonic() - saved < 2.0, "the status did not follow the save within 2 s"
+        await asyncio.sleep(0.1)
