@@ -46,7 +46,17 @@ COMMANDS: dict[str, Command] = {
     "lcc": Command(*DEPLOY_COMMANDS["lcc"]),
     "iam-policy": Command(*DEPLOY_COMMANDS["iam-policy"]),
     "doctor": Command(*DEPLOY_COMMANDS["doctor"]),
+    "git-credential": Command("a git credential helper: answers git's `get` with a catalog repo's Secrets Manager "
+                              "token (configured in the repo's local config at clone); never stores it",
+                              lambda parser: _git_credential().arguments(parser),
+                              lambda args: _git_credential().run(args)),
 }
+
+
+def _git_credential():
+    from .git import credential_helper
+
+    return credential_helper
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,18 @@ import { Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
 import { politePoll } from '../polling';
 import { ApiError } from '../request';
-import { cloneRepo, IRepo, IRepoList, ISyncResult, listRepos, openLink, repoOfPath, syncRepo } from './api';
+import {
+  cloneRepo,
+  IRepo,
+  IRepoList,
+  ISyncResult,
+  listRepos,
+  openLink,
+  repoOfPath,
+  SyncChoice,
+  syncRepo,
+  undoSync
+} from './api';
 import { followInNotification } from './progress';
 import { RepoAction, RepoItem } from './RepoItem';
 
@@ -30,6 +41,7 @@ function RepoList(props: ISectionProps): JSX.Element {
   const [jobs, setJobs] = React.useState<Record<string, IJob>>({});
   const [errors, setErrors] = React.useState<Record<string, Problem | null>>({});
   const [reports, setReports] = React.useState<Record<string, ISyncResult | null>>({});
+  const [previews, setPreviews] = React.useState<Record<string, ISyncResult | null>>({});
   const poll = React.useRef<Poll | null>(null);
   const followed = React.useRef(new Set<string>());
 
@@ -42,7 +54,62 @@ function RepoList(props: ISectionProps): JSX.Element {
     if (job.kind === 'git_sync' && job.state === 'succeeded') {
       setReports(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
     }
+    if (job.kind === 'git_sync_preview' && job.state === 'succeeded') {
+      setPreviews(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
+    }
     refresh();
+  };
+
+  // A save (jupyter_server's contents events make the server's status fresh at once) refreshes the list now.
+  React.useEffect(() => {
+    const contents = app.serviceManager.contents;
+    const onChange = (_: unknown, change: { type: string }) => {
+      if (change.type === 'save' || change.type === 'rename' || change.type === 'delete') {
+        refresh();
+      }
+    };
+    contents.fileChanged.connect(onChange);
+    return () => void contents.fileChanged.disconnect(onChange);
+  }, [app]);
+
+  /** Sync starts with a preview: nothing changes until the user confirms what they see. */
+  const preview = async (repo: IRepo) => {
+    setErrors(all => ({ ...all, [repo.id]: null }));
+    setReports(all => ({ ...all, [repo.id]: null }));
+    setPreviews(all => ({ ...all, [repo.id]: null }));
+    try {
+      const job = await syncRepo(repo.id, { preview: true });
+      followed.current.add(job.id);
+      setJob(repo.id, job);
+      finished(repo, await followJob(job.id, update => setJob(repo.id, update)));
+    } catch (err) {
+      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+    }
+  };
+
+  const undo = async (repo: IRepo, syncId: string) => {
+    const answer = await showDialog({
+      title: trans.__('Undo the last sync of %1?', repo.name),
+      body: trans.__('HEAD, staged changes and every file the sync touched go back exactly as they were before it.'),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Undo sync') })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      const job = await undoSync(repo.id, syncId);
+      followed.current.add(job.id);
+      const final = await followInNotification<unknown>(job, trans.__('Undoing the sync of %1', repo.name), trans, {
+        onUpdate: update => setJob(repo.id, update),
+        success: () => trans.__('%1 is back as it was before the sync.', repo.name)
+      });
+      if (final.state === 'succeeded') {
+        setReports(all => ({ ...all, [repo.id]: null }));
+      }
+      finished(repo, final);
+    } catch (err) {
+      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+    }
   };
 
   React.useEffect(() => {
@@ -66,11 +133,13 @@ function RepoList(props: ISectionProps): JSX.Element {
     return () => poll.current?.dispose();
   }, [props.pollIntervalSeconds]);
 
-  const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone') => {
+  const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone', choice?: SyncChoice) => {
     setErrors(all => ({ ...all, [repo.id]: null }));
     setReports(all => ({ ...all, [repo.id]: null }));
+    setPreviews(all => ({ ...all, [repo.id]: null }));
     try {
-      const job = action === 'clone' ? await cloneRepo(repo.id) : await syncRepo(repo.id, action === 'reclone');
+      const job = action === 'clone' ? await cloneRepo(repo.id) :
+        await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice });
       followed.current.add(job.id);
       setJob(repo.id, job);
       const title = action === 'clone' ? trans.__('Cloning %1', repo.name) : trans.__('Syncing %1', repo.name);
@@ -92,8 +161,21 @@ function RepoList(props: ISectionProps): JSX.Element {
   const act = async (repo: IRepo, action: RepoAction) => {
     switch (action) {
       case 'clone':
-      case 'sync':
         return start(repo, action);
+      case 'sync':
+        return preview(repo);
+      case 'confirm-sync':
+        return start(repo, 'sync');
+      case 'merge':
+      case 'rebase':
+      case 'branch':
+        return start(repo, 'sync', action);
+      case 'dismiss-preview':
+        return setPreviews(all => ({ ...all, [repo.id]: null }));
+      case 'undo': {
+        const syncId = reports[repo.id]?.undo;
+        return syncId ? undo(repo, syncId) : undefined;
+      }
       case 'reclone': {
         const answer = await showDialog({
           title: trans.__('Back up and re-clone %1?', repo.name),
@@ -144,6 +226,7 @@ function RepoList(props: ISectionProps): JSX.Element {
             job={currentJob(jobs[repo.id], repo.job)}
             error={errors[repo.id] ?? null}
             report={reports[repo.id] ?? null}
+            preview={previews[repo.id] ?? null}
             trans={trans}
             onAction={action => void act(repo, action)}
             onDismissReport={() => setReports(all => ({ ...all, [repo.id]: null }))}

@@ -3,9 +3,21 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IJob, isActive } from '../api';
 import { ErrorLine } from '../panel/Section';
-import { IRepo, ISyncResult } from './api';
+import { IRepo, ISyncFile, ISyncResult } from './api';
 
-export type RepoAction = 'clone' | 'sync' | 'reclone' | 'cancel' | 'open' | 'copy-link';
+export type RepoAction =
+  | 'clone'
+  | 'sync'
+  | 'reclone'
+  | 'cancel'
+  | 'open'
+  | 'copy-link'
+  | 'confirm-sync'
+  | 'merge'
+  | 'rebase'
+  | 'branch'
+  | 'dismiss-preview'
+  | 'undo';
 
 /** Errors a retry cannot fix: the folder must be moved first, so no Clone button. */
 const BLOCKED = new Set(['target_occupied', 'path_outside_root']);
@@ -16,7 +28,13 @@ const BUTTON_MOD: Record<RepoAction, string> = {
   reclone: 'jp-mod-warn',
   cancel: 'jp-mod-reject',
   open: 'jp-mod-reject',
-  'copy-link': 'jp-mod-reject'
+  'copy-link': 'jp-mod-reject',
+  'confirm-sync': 'jp-mod-accept',
+  merge: 'jp-mod-accept',
+  rebase: 'jp-mod-accept',
+  branch: 'jp-mod-accept',
+  'dismiss-preview': 'jp-mod-reject',
+  undo: 'jp-mod-warn'
 };
 
 /** One catalog repo: source badge, state, status, actions, progress, last error and last sync report. */
@@ -25,6 +43,7 @@ export function RepoItem(props: {
   job: IJob | null;
   error: { code: string; message: string } | null;
   report: ISyncResult | null;
+  preview: ISyncResult | null;
   trans: TranslationBundle;
   onAction: (action: RepoAction) => void;
   onDismissReport: () => void;
@@ -74,7 +93,7 @@ export function RepoItem(props: {
           button('clone', trans.__('Clone'), trans.__('Clone into %1', repo.target))}
         {!running && repo.state === 'cloned' && (
           <>
-            {button('sync', trans.__('Sync'), trans.__('Get upstream changes; your edits are kept'))}
+            {button('sync', trans.__('Sync…'), trans.__('See what upstream changes would do; nothing changes yet'))}
             {button('open', trans.__('Open'), trans.__('Show %1 in the file browser', repo.target))}
             {button('copy-link', trans.__('Copy open link'),
               trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)'))}
@@ -85,12 +104,73 @@ export function RepoItem(props: {
             trans.__('Rename your folder (never deleted) and clone a fresh copy'))}
       </div>
       {error && !running && <ErrorLine code={error.code} message={error.message} />}
-      {props.report && <SyncReport report={props.report} trans={trans} onDismiss={props.onDismissReport} />}
+      {props.preview && !running && (
+        <div className="jp-StudioCollab-syncPreview" role="status">
+          <p className="jp-StudioCollab-syncReportTitle">
+            {props.preview.files.length === 0
+              ? trans.__('Nothing to bring in: you are up to date.')
+              : trans._n('Sync would change %1 file:', 'Sync would change %1 files:', props.preview.files.length)}
+          </p>
+          <FileList files={props.preview.files} trans={trans} />
+          {(props.preview.notes ?? []).map(note => (
+            <p key={note}>{note}</p>
+          ))}
+          <div className="jp-StudioCollab-actions">
+            {props.preview.choice_needed ? (
+              <>
+                {button('merge', trans.__('Merge'), trans.__('One merge commit, made with your git identity'))}
+                {button('rebase', trans.__('Rebase'), trans.__('Replay your commits on top of upstream'))}
+                {button('branch', trans.__('Keep mine on a branch'),
+                  trans.__('Your commits stay on a branch of their own; this branch follows upstream'))}
+              </>
+            ) : (
+              props.preview.files.length > 0 &&
+              button('confirm-sync', trans.__('Sync now'), trans.__('Apply exactly this; it can be undone'))
+            )}
+            {button('dismiss-preview', trans.__('Cancel'), trans.__('Change nothing'))}
+          </div>
+        </div>
+      )}
+      {props.report && (
+        <SyncReport
+          report={props.report}
+          trans={trans}
+          onDismiss={props.onDismissReport}
+          undo={props.report.undo && !running ?
+            button('undo', trans.__('Undo sync'), trans.__('Put everything back as it was before this sync')) : null}
+        />
+      )}
     </li>
   );
 }
 
-function SyncReport(props: { report: ISyncResult; trans: TranslationBundle; onDismiss: () => void }): JSX.Element {
+function FileList(props: { files: ISyncFile[]; trans: TranslationBundle }): JSX.Element {
+  const { trans } = props;
+  return (
+    <ul>
+      {props.files.map(file => (
+        <li key={file.path} data-outcome={file.outcome}>
+          <span className="jp-StudioCollab-badge">{outcomeLabel(file.outcome, trans)}</span>{' '}
+          <code>{file.path}</code>
+          {file.from && file.from !== file.path && <> {trans.__('(from %1)', file.from)}</>} {file.detail}
+          {file.cells && file.cells.length > 0 && (
+            <span className="jp-StudioCollab-syncCells">
+              {' '}
+              {trans._n('%1 cell', '%1 cells', file.cells.length)}
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function SyncReport(props: {
+  report: ISyncResult;
+  trans: TranslationBundle;
+  onDismiss: () => void;
+  undo: JSX.Element | null;
+}): JSX.Element {
   const { report, trans } = props;
   return (
     <div className="jp-StudioCollab-syncReport" role="status">
@@ -104,17 +184,11 @@ function SyncReport(props: { report: ISyncResult; trans: TranslationBundle; onDi
           {trans.__('Dismiss')}
         </button>
       </div>
-      <ul>
-        {report.files.map(file => (
-          <li key={file.path} data-outcome={file.outcome}>
-            <span className="jp-StudioCollab-badge">{outcomeLabel(file.outcome, trans)}</span>{' '}
-            <code>{file.path}</code> {file.detail}
-          </li>
-        ))}
-      </ul>
+      <FileList files={report.files} trans={trans} />
       {(report.notes ?? []).map(note => (
         <p key={note}>{note}</p>
       ))}
+      {props.undo && <div className="jp-StudioCollab-actions">{props.undo}</div>}
     </div>
   );
 }
@@ -154,10 +228,11 @@ function statusLine(repo: IRepo, trans: TranslationBundle): string {
 
 function outcomeLabel(outcome: string, trans: TranslationBundle): string {
   const labels: Record<string, string> = {
-    kept_local: trans.__('kept yours'),
     merged: trans.__('merged'),
+    kept_both: trans.__('kept both'),
     renamed: trans.__('renamed'),
     restored: trans.__('restored'),
+    skipped: trans.__('skipped'),
     updated: trans.__('updated')
   };
   return labels[outcome] ?? outcome;

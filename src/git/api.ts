@@ -7,7 +7,8 @@ import { apiUrl, jsonInit, requestAPI } from '../request';
 
 export type RepoSource = 'config' | 'domain' | 'space' | 'user_profile';
 export type RepoState = 'not_cloned' | 'cloning' | 'cloned' | 'error';
-export type FileOutcome = 'kept_local' | 'merged' | 'renamed' | 'restored' | 'updated';
+export type FileOutcome = 'updated' | 'merged' | 'kept_both' | 'renamed' | 'restored' | 'skipped';
+export type SyncChoice = 'merge' | 'rebase' | 'branch';
 
 export interface IRepoStatus {
   branch: string | null;
@@ -38,18 +39,38 @@ export interface IRepoList {
   warnings?: string[];
 }
 
+export interface ISyncCell {
+  id?: string | null;
+  index?: number;
+  change: 'merged' | 'kept_both' | 'added' | 'removed';
+}
+
 export interface ISyncFile {
   path: string;
   outcome: FileOutcome;
   detail: string;
+  from?: string;
+  beside?: string;
+  cells?: ISyncCell[];
 }
 
 export interface ISyncResult {
   files: ISyncFile[];
   notes?: string[];
+  preview?: boolean;
+  choice_needed?: SyncChoice[] | null;
+  local_commits?: number;
+  undo?: string | null;
   branch?: string | null;
   head?: string;
   backup?: string;
+}
+
+export interface ISyncRecord {
+  id: string;
+  time: number;
+  files: { path: string; outcome: string }[];
+  undoable: boolean;
 }
 
 export function listRepos(): Promise<IRepoList> {
@@ -60,13 +81,34 @@ export async function cloneRepo(id: string): Promise<IJob> {
   return (await requestAPI<{ job: IJob }>(`repos/${encodeURIComponent(id)}/clone`, jsonInit('POST', {}))).job;
 }
 
-export async function syncRepo(id: string, backupAndReclone = false): Promise<IJob<ISyncResult>> {
-  const body = backupAndReclone ? { backup_and_reclone: true } : {};
+export async function syncRepo(
+  id: string,
+  options: { backupAndReclone?: boolean; preview?: boolean; choice?: SyncChoice } = {}
+): Promise<IJob<ISyncResult>> {
+  const body: Record<string, unknown> = {};
+  if (options.backupAndReclone) {
+    body.backup_and_reclone = true;
+  }
+  if (options.preview) {
+    body.preview = true;
+  }
+  if (options.choice) {
+    body.choice = options.choice;
+  }
   const answer = await requestAPI<{ job: IJob<ISyncResult> }>(
     `repos/${encodeURIComponent(id)}/sync`,
     jsonInit('POST', body)
   );
   return answer.job;
+}
+
+export async function listSyncs(id: string): Promise<ISyncRecord[]> {
+  return (await requestAPI<{ syncs: ISyncRecord[] }>(`repos/${encodeURIComponent(id)}/syncs`)).syncs;
+}
+
+export async function undoSync(id: string, syncId: string): Promise<IJob> {
+  const path = `repos/${encodeURIComponent(id)}/syncs/${encodeURIComponent(syncId)}/undo`;
+  return (await requestAPI<{ job: IJob }>(path, jsonInit('POST', {}))).job;
 }
 
 /** The absolute "open in Studio" link for a file of a catalog repo ('' = the repo folder). */

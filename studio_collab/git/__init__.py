@@ -31,4 +31,10 @@ def build_service(app, services: dict):
                          fetch_interval=app.git_fetch_interval_seconds, auto_clone=app.auto_clone,
                          config_error=config_error)
     service.recover_interrupted_clones()
+    event_logger = getattr(getattr(app, "serverapp", None), "event_logger", None)
+    if event_logger is not None:  # a save makes the repo's status fresh at once, not at the next poll
+        event_logger.add_listener(schema_id=CONTENTS_EVENTS, listener=service.contents_event)
     return service
+
+
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"

@@ -111,14 +111,16 @@ class GitRunner:
     def run(self, args: Sequence[str], cwd: str | os.PathLike | None = None, *, timeout: float,
             env: dict[str, str] | None = None, config: Sequence[str] = (), cancel: threading.Event | None = None,
             on_stderr_line: ProgressLine | None = None, redact: Redactor | None = None,
-            check: bool = True, stdout_bytes: bool = False, background: bool = False) -> GitResult:
+            check: bool = True, stdout_bytes: bool = False, background: bool = False,
+            input: bytes | None = None) -> GitResult:
         """Run one git command to completion. Raises :class:`GitTimedOut`, :class:`JobCancelled`
         (the cancel event was set) or, with ``check``, :class:`GitCommandFailed`. ``background``: a transfer,
         run at :data:`BACKGROUND_NICENESS` (its helpers, started later, inherit it)."""
         redact = redact or Redactor()
         verb = next((a for a in args if not a.startswith("-")), "git")
         argv = self.argv(args, config)
-        process = subprocess.Popen(argv, cwd=cwd, env=self.environment(env), stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(argv, cwd=cwd, env=self.environment(env),
+                                   stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         if background:
             with contextlib.suppress(OSError):  # a container may forbid it; the transfer then runs as is
@@ -141,7 +143,15 @@ class GitRunner:
             if pending:
                 _stderr_line(pending, on_stderr_line, stderr_tail, redact)
 
+        def pump_stdin() -> None:
+            with contextlib.suppress(OSError):  # git may exit before reading everything (e.g. killed)
+                process.stdin.write(input)
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+
         readers = [threading.Thread(target=pump_stdout, daemon=True), threading.Thread(target=pump_stderr, daemon=True)]
+        if input is not None:
+            readers.append(threading.Thread(target=pump_stdin, daemon=True))
         for reader in readers:
             reader.start()
         deadline = time.monotonic() + timeout

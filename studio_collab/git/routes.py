@@ -17,8 +17,10 @@ from tornado import web
 from ..errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
 from ..handler import QuietClientErrors, StudioCollabHandler
 from .service import GitService
+from .sync import CHOICES
 
 REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"
+SYNC_ID = r"(?P<sync_id>[0-9A-Za-z-]+)"
 
 
 class _GitHandler(StudioCollabHandler):
@@ -49,7 +51,31 @@ class SyncHandler(_GitHandler):
         backup = body.get("backup_and_reclone", False)
         if not isinstance(backup, bool):
             raise StudioCollabError("invalid_request", "backup_and_reclone must be true or false.", 400)
-        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user())
+        preview = body.get("preview", False)
+        if not isinstance(preview, bool):
+            raise StudioCollabError("invalid_request", "preview must be true or false.", 400)
+        choice = body.get("choice")
+        if choice is not None and choice not in CHOICES:
+            raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
+        if preview and backup:
+            raise StudioCollabError("invalid_request", "backup_and_reclone cannot be previewed.", 400)
+        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user(), preview=preview,
+                                        choice=choice)
+        self.reply({"job": job.to_json()}, 202)
+
+
+class SyncsHandler(_GitHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, repo_id: str) -> None:
+        self.reply(await self.git.list_syncs(repo_id))
+
+
+class UndoSyncHandler(_GitHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, repo_id: str, sync_id: str) -> None:
+        job = await self.git.start_undo(repo_id, sync_id, owner=await self.acting_user())
         self.reply({"job": job.to_json()}, 202)
 
 
@@ -158,5 +184,7 @@ def route_handlers(services: dict) -> list[tuple]:
         ("repos", ReposHandler, kwargs),
         (rf"repos/{REPO_ID}/clone", CloneHandler, kwargs),
         (rf"repos/{REPO_ID}/sync", SyncHandler, kwargs),
+        (rf"repos/{REPO_ID}/syncs", SyncsHandler, kwargs),
+        (rf"repos/{REPO_ID}/syncs/{SYNC_ID}/undo", UndoSyncHandler, kwargs),
         ("open", OpenPageHandler, kwargs),
     ]

@@ -25,11 +25,13 @@ from ..jobs import JobRegistry, JobReporter
 from .catalog import RepoCatalog
 from .clone import Leftover, backup_name, clone_repo, find_leftovers, occupied_error, remove_leftover, target_state
 from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
+from .credential_helper import configure_helper
 from .credentials import CREDENTIAL_CONFIG, GitCredentials
 from .failures import explain
 from .repo_spec import RepoSpec, check_repo_path, refuse_symlinks, resolve_inside
 from .status import fetch_upstream, incoming_files, read_status
-from .sync import RepoSync
+from .sync import RepoSync, repo_lock
+from .undo import SyncRecorder
 from .worktree import Worktree
 
 log = logging.getLogger(__name__)
@@ -151,14 +153,55 @@ class GitService:
                                     "to update it.", 409)
         return self.jobs.start("git_clone", _key(repo_id), functools.partial(self._clone_job, spec), owner)
 
-    async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None):
+    async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None,
+                         preview: bool = False, choice: str | None = None):
         spec, running, seen = await self._begin(repo_id)
         if running is not None:
             return running
         if seen != "cloned":
             raise StudioCollabError("not_cloned", f"{spec.name} is not cloned yet. Clone it first.", 409)
-        work = functools.partial(self._sync_job, spec, backup_and_reclone)
-        return self.jobs.start("git_sync", _key(repo_id), work, owner)
+        work = functools.partial(self._sync_job, spec, backup_and_reclone, preview, choice)
+        return self.jobs.start("git_sync_preview" if preview else "git_sync", _key(repo_id), work, owner)
+
+    async def list_syncs(self, repo_id: str) -> dict:
+        """Read-only: the sync records under the repo's private refs (no fetch, no lock)."""
+        spec = await self._cloned(repo_id)
+        worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+        loop = asyncio.get_running_loop()
+        try:
+            syncs = await loop.run_in_executor(self._status_pool, SyncRecorder(worktree).list)
+        except _GIT_ERRORS as err:
+            raise explain(err, "read the sync history", bool(spec.credentials_secret)) from err
+        return {"syncs": syncs}
+
+    async def start_undo(self, repo_id: str, sync_id: str, owner: str | None = None):
+        spec, running, seen = await self._begin(repo_id)
+        if running is not None:
+            raise StudioCollabError("repo_busy", f"{spec.name} is busy with another job; undo once it is done.", 409)
+        if seen != "cloned":
+            raise StudioCollabError("not_cloned", f"{spec.name} is not cloned.", 409)
+        return self.jobs.start("git_undo", _key(repo_id), functools.partial(self._undo_job, spec, sync_id), owner)
+
+    async def _cloned(self, repo_id: str) -> RepoSpec:
+        self._require_usable()
+        spec = await self.catalog.get(repo_id)
+        if (await self._read_status(spec))["state"] != "cloned":
+            raise StudioCollabError("not_cloned", f"{spec.name} is not cloned.", 409)
+        return spec
+
+    async def _undo_job(self, spec: RepoSpec, sync_id: str, reporter: JobReporter) -> dict:
+        async with self._locks[spec.id]:
+            worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+
+            def undo() -> dict:
+                with repo_lock(worktree):
+                    return SyncRecorder(worktree).undo(sync_id)
+            try:
+                return await self._in_thread(undo)
+            except _GIT_ERRORS as err:
+                raise explain(err, "undo the sync", bool(spec.credentials_secret)) from err
+            finally:
+                self.forget_status(spec.id)
 
     async def open_target(self, repo_id: str, path: object) -> dict:
         """What the open page shows before anything happens: the repo, the file's path under the server root,
@@ -189,6 +232,21 @@ class GitService:
         self.forget_status(spec.id)
         return await self._read_status(spec)
 
+    async def contents_event(self, logger, schema_id: str, data: dict) -> None:
+        """jupyter_server's contents events (a save, rename, delete…): the repo holding the path forgets its
+        remembered status, so the next read, within the panel's refresh, is fresh."""
+        path = str(data.get("path") or "").strip("/")
+        if not path or self.config_error:
+            return
+        try:
+            specs, _ = await self.catalog.load()
+        except StudioCollabError:
+            return
+        for spec in specs:
+            target = spec.target.strip("/")
+            if path == target or path.startswith(target + "/"):
+                self.forget_status(spec.id)
+
     def forget_status(self, repo_id: str | None = None) -> None:
         """Drop the remembered status (of one repo, or all): the next read asks git again."""
         if repo_id is None:
@@ -200,23 +258,29 @@ class GitService:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
-                return await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env,
-                                             config=config, redact=redact, cancel=reporter.cancel_event,
-                                             report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
+                result = await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout,
+                                               env=env, config=config, redact=redact, cancel=reporter.cancel_event,
+                                               report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
+                await self._in_thread(self._configure_credential_helper, spec)
+                return result
             except _GIT_ERRORS as err:
                 raise explain(err, "clone the repository", bool(spec.credentials_secret)) from err
             finally:
                 self.forget_status(spec.id)
 
-    async def _sync_job(self, spec: RepoSpec, backup_and_reclone: bool, reporter: JobReporter) -> dict:
+    async def _sync_job(self, spec: RepoSpec, backup_and_reclone: bool, preview: bool, choice: str | None,
+                        reporter: JobReporter) -> dict:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
                 if backup_and_reclone:
                     return await self._in_thread(self._backup_and_reclone, spec, env, config, redact, reporter)
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+                if not preview:
+                    await self._in_thread(self._configure_credential_helper, spec)
                 sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
-                                cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t))
+                                cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
+                                preview=preview, choice=choice)
                 result = await self._in_thread(sync.run)
                 self._last_fetch[spec.id] = time.monotonic()
                 return result
@@ -224,6 +288,13 @@ class GitService:
                 raise explain(err, "sync the repository", bool(spec.credentials_secret)) from err
             finally:
                 self.forget_status(spec.id)
+
+    def _configure_credential_helper(self, spec: RepoSpec) -> None:
+        """So that a terminal or jupyterlab-git can fetch a private repo too (see :mod:`.credential_helper`)."""
+        if spec.credentials_secret:
+            settings = self.credentials.aws.settings
+            configure_helper(Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout),
+                             spec.credentials_secret, settings.region, settings.endpoint_url)
 
     def _backup_and_reclone(self, spec: RepoSpec, env, config, redact, reporter: JobReporter) -> dict:
         """The user's folder is renamed (never deleted) and a fresh copy cloned; a failed clone puts the
@@ -239,6 +310,7 @@ class GitService:
             if not target.exists():
                 os.rename(backup, target)
             raise
+        self._configure_credential_helper(spec)
         kept = str(backup.relative_to(self.root))
         return {"files": [{"path": spec.target, "outcome": "kept_local",
                            "detail": f"Your previous folder, edits included, was renamed to '{kept}'."}],

@@ -51,5 +51,5 @@ def fetch_upstream(worktree: Worktree, branch: str | None, **run_options) -> Non
     branch = branch or worktree.default_remote_branch()
     if not branch:
         return
-    worktree.run("fetch", "--no-tags", "--quiet", "--", "origin",
+    worktree.run("fetch", "--no-tags", "--no-recurse-submodules", "--quiet", "--", "origin",
                  f"+refs/heads/{branch}:refs/remotes/origin/{branch}", background=True, **run_options)

@@ -23,6 +23,8 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
                 "merge.conflictStyle=merge", "core.quotePath=false")
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
+CHECKPOINTS = ".ipynb_checkpoints"
+_ARGS_PER_CALL = 500  # paths per git call, well under the argv limit
 # .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
 _ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
 
@@ -36,10 +38,12 @@ class Worktree:
     # --- running git -----------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, env: dict | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, on_stderr_line=None, redact: Redactor | None = None,
-            config: tuple[str, ...] = (), stdout_bytes: bool = False, background: bool = False) -> GitResult:
+            config: tuple[str, ...] = (), stdout_bytes: bool = False, background: bool = False,
+            input: bytes | None = None) -> GitResult:
         return self.runner.run(args, cwd=self.path, timeout=timeout or self.timeout, env=env,
                                config=LOCAL_CONFIG + tuple(config), cancel=cancel, on_stderr_line=on_stderr_line,
-                               redact=redact, check=check, stdout_bytes=stdout_bytes, background=background)
+                               redact=redact, check=check, stdout_bytes=stdout_bytes, background=background,
+                               input=input)
 
     def out(self, *args: str) -> str:
         return self.run(*args).stdout
@@ -154,13 +158,90 @@ class Worktree:
             elif line.startswith("# branch.ab "):
                 ahead, behind = line.split()[2:4]
                 info["ahead"], info["behind"] = int(ahead.lstrip("+")), int(behind.lstrip("-"))
-            elif line and not line.startswith("#"):
+            elif line and not line.startswith("#") and not self._only_jupyter_bookkeeping(line):
                 info["dirty"] += 1
         return info
 
-    def write_file(self, relative: str, data: bytes) -> None:
+    def _only_jupyter_bookkeeping(self, line: str) -> bool:
+        """Jupyter's own files are no change of the user's: ``.ipynb_checkpoints/`` (also inside an untracked
+        folder that holds nothing else), and a notebook that was opened and saved without a change as a
+        notebook (re-serialised bytes only)."""
+        from .notebooks import is_notebook, same_notebook
+
+        if line.startswith("? "):
+            path = line[2:]
+            if CHECKPOINTS in path.rstrip("/").split("/"):
+                return True
+            if path.endswith("/"):
+                files = [os.path.relpath(os.path.join(folder, name), self.path / path)
+                         for folder, _, names in os.walk(self.path / path) for name in names]
+                return all(CHECKPOINTS in f.split(os.sep) for f in files)
+            return False
+        if line.startswith("1 .M "):
+            fields = line.split(" ", 8)
+            path, index_oid = fields[8], fields[7]
+            if is_notebook(path) and (self.path / path).is_file() and not (self.path / path).is_symlink():
+                committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
+                return same_notebook((self.path / path).read_bytes(), committed)
+        return False
+
+    def is_shallow(self) -> bool:
+        return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def _per_chunk(self, args: tuple[str, ...], paths: list[str]) -> str:
+        return "".join(self.out(*args, "--", *paths[i:i + _ARGS_PER_CALL]) for i in range(0, len(paths),
+                                                                                            _ARGS_PER_CALL))
+
+    def index_entries(self, paths: list[str]) -> dict:
+        """``{path: Entry}`` for those of ``paths`` in the index (stage 0)."""
+        from .sync import Entry
+
+        wanted, entries = set(paths), {}
+        for record in self._per_chunk(("ls-files", "-s", "-z"), paths).split("\0"):
+            if record:
+                meta, path = record.split("\t", 1)
+                mode, oid, stage = meta.split()
+                if path in wanted and stage == "0":
+                    entries[path] = Entry(mode, oid)
+        return entries
+
+    def index_flags(self, paths: list[str]) -> dict[str, str]:
+        """``{path: "skip-worktree"|"assume-unchanged"}`` for the flagged ones among ``paths``."""
+        wanted, flags = set(paths), {}
+        for record in self._per_chunk(("ls-files", "-v", "-z"), paths).split("\0"):
+            if len(record) > 2 and record[2:] in wanted:
+                tag = record[0]
+                if tag == "S" or tag == "s":
+                    flags[record[2:]] = "skip-worktree"
+                elif tag.islower():
+                    flags[record[2:]] = "assume-unchanged"
+        return flags
+
+    def modified_in_worktree(self, paths: list[str], assumed: list[str], index: dict) -> set[str]:
+        """Paths whose work-tree file differs from the index; assume-unchanged ones are hashed, since git
+        would answer "unchanged" for them without looking."""
+        wanted = set(paths)
+        modified = {p for p in self._per_chunk(("diff-files", "-z", "--name-only"), paths).split("\0")
+                    if p in wanted}
+        for path in assumed:
+            full = self.path / path
+            if not full.is_file() or full.is_symlink() or path not in index:
+                modified.add(path)
+                continue
+            oid = self.out("hash-object", "--path", path, "--", str(full)).strip()
+            if oid != index[path].oid:
+                modified.add(path)
+        return modified
+
+    def write_file(self, relative: str, data: bytes, executable: bool = False) -> None:
         target = self.path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        parent = target.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        if parent.resolve() != Path(os.path.realpath(self.path)) / os.path.relpath(parent, self.path):
+            raise StudioCollabError("symlink_in_path", f"A folder on the way to '{relative}' is a symbolic link; "
+                                    "nothing is written through it.", 409)
         tmp = target.with_name(f".{target.name}.studio-collab-tmp")
         tmp.write_bytes(data)
+        if executable:
+            tmp.chmod(tmp.stat().st_mode | 0o111)
         os.replace(tmp, target)  # a reader never sees half a notebook

@@ -12,14 +12,14 @@ ENV_IDENTITY = {"GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "m@example.
                 "GIT_COMMITTER_NAME": "Maintainer", "GIT_COMMITTER_EMAIL": "m@example.com"}
 
 
-def git(cwd: Path, *args: str, env: dict | None = None) -> str:
+def git(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> str:
     import os
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     full_env.update(ENV_IDENTITY, GIT_LITERAL_PATHSPECS="1")
     full_env.update(env or {})
     result = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True)
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
     return result.stdout
 

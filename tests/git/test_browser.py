@@ -39,11 +39,22 @@ def test_clone_sync_and_open_link_in_the_browser(page, git_lab, world_env):
     (git_lab.root_dir / "team-notebooks" / "README.md").write_text("my local notes\n")
     world_env.repos.commit("team-notebooks", {"SCHEDULE.md": "Week 1\n"}, "Add schedule")
     repo.locator('button[data-action="sync"]').click()
+    preview = repo.locator(".jp-StudioCollab-syncPreview")  # preview first: nothing changes yet
+    preview.locator('li[data-outcome="updated"]', has_text="SCHEDULE.md").wait_for(timeout=60_000)
+    assert not (git_lab.root_dir / "team-notebooks" / "SCHEDULE.md").exists()
+    screenshot(page, "git-section-sync-preview.png")
+    preview.locator('button[data-action="confirm-sync"]').click()
     report = repo.locator(".jp-StudioCollab-syncReport")
     report.wait_for(timeout=60_000)
     report.locator('li[data-outcome="updated"]', has_text="SCHEDULE.md").wait_for()
     assert (git_lab.root_dir / "team-notebooks" / "README.md").read_text() == "my local notes\n"
+    assert (git_lab.root_dir / "team-notebooks" / "SCHEDULE.md").read_text() == "Week 1\n"
     screenshot(page, "git-section-after-sync.png")
+    report.locator('button[data-action="undo"]').click()  # "Undo sync", confirmed in a dialog
+    page.locator(".jp-Dialog").get_by_role("button", name="Undo sync").click()
+    report.wait_for(state="detached", timeout=60_000)
+    assert not (git_lab.root_dir / "team-notebooks" / "SCHEDULE.md").exists()
+    assert (git_lab.root_dir / "team-notebooks" / "README.md").read_text() == "my local notes\n"
 
     repo_id = repo.get_attribute("data-repo-id")
     world_env.repos.commit("team-notebooks", {"LATER.md": "more\n"}, "Later change")
