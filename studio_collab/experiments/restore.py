@@ -189,13 +189,14 @@ class RunRestorer:
         from ..git.clone import target_state
         from ..git.repo_spec import check_repo_path, normalize_url, resolve_inside
 
+        recorded_diff = getattr(source, "recorded_diff", None)
+        if recorded_diff is None:
+            raise StudioCollabError("not_restorable", "Only MLflow runs record the git commit they ran; a training "
+                                    "job's code is where its source_uri says.", 409)
         code = run.get("code")
         if code is None or not code.get("commit"):
             raise StudioCollabError("no_code_recorded", "This run recorded no git commit: it was not started inside a "
                                     "git clone, or studio-collab was not installed in its kernel.", 409)
-        recorded_diff = getattr(source, "recorded_diff", None)
-        if recorded_diff is None:
-            raise StudioCollabError("not_restorable", "Only MLflow runs record the code they ran.", 409)
         if self.git is None:
             raise StudioCollabError("git_unavailable", "The git feature is not part of this installation, so code "
                                     "cannot be restored.", 503)
