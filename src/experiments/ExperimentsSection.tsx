@@ -14,8 +14,11 @@ import {
   getOverview,
   getRuns,
   openMlflowUi,
-  orderClause
+  IRestoreResult,
+  orderClause,
+  restoreRun
 } from './api';
+import { followJob } from '../api';
 import { VegaLiteChart } from '../panel/VegaLiteChart';
 import { acrossRunsSpec } from './MetricChart';
 import { RunComparison } from './RunComparison';
@@ -68,6 +71,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
   const [expanded, setExpanded] = React.useState<string | null>(null);
   const [comparison, setComparison] = React.useState<IComparison | null>(null);
   const [chartMetric, setChartMetric] = React.useState<string>('');
+  const [restoring, setRestoring] = React.useState<string | null>(null);
 
   React.useEffect(() => {
     if (!feature.available) {
@@ -190,6 +194,28 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
     } catch (err) {
       const e = asApiError(err);
       Notification.error(trans.__('Cannot compare: %1', e.message));
+    }
+  };
+
+  const restore = async (run: IRun) => {
+    setRestoring(run.id);
+    try {
+      const started = await restoreRun(source, run.id);
+      const job = await followJob<IRestoreResult>(started.id, () => undefined);
+      if (job.state === 'succeeded' && job.result) {
+        const result = job.result;
+        Notification.success(trans.__('Restored %1 in %2', run.name, result.path), { autoClose: 8000 });
+        await props.app.commands.execute('filebrowser:go-to-path', { path: result.path });
+        if (result.opened) {
+          await props.app.commands.execute('docmanager:open', { path: result.opened });
+        }
+      } else if (job.error) {
+        Notification.error(trans.__('Cannot restore %1: %2', run.name, job.error.message));
+      }
+    } catch (err) {
+      Notification.error(trans.__('Cannot restore %1: %2', run.name, asApiError(err).message));
+    } finally {
+      setRestoring(null);
     }
   };
 
@@ -387,6 +413,8 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
               onSort={onSort}
               onToggleSelect={toggleSelect}
               onToggleExpand={id => setExpanded(expanded === id ? null : id)}
+              restoring={restoring}
+              onRestore={source === 'mlflow' ? (run: IRun) => void restore(run) : undefined}
               renderDetails={(run: IRun) => (
                 <RunDetails
                   run={run}

@@ -67,6 +67,28 @@ export function RunComparison(props: {
     }
     return value === 0 ? '=' : `${value > 0 ? '▲ +' : '▼ '}${formatValue(value)}`;
   };
+  const code = comparison.code;
+  const data = comparison.data;
+  const changes: string[] = [];
+  if (code?.commit_range && !code.commit_range.same) {
+    changes.push(trans.__('Code: commit %1 → %2', code.commit_range.from.slice(0, 7), code.commit_range.to.slice(0, 7)));
+  }
+  code?.diffs.forEach((entry, i) => {
+    const summary = entry.summary;
+    if (summary && summary.file_count > 0) {
+      changes.push(
+        trans.__('%1: uncommitted changes in %2 files (+%3 −%4): %5', comparison.runs[i]?.name ?? entry.run_id,
+          summary.file_count, summary.added, summary.removed, summary.files.map(f => f.path).slice(0, 8).join(', '))
+      );
+    }
+  });
+  if (code && code.differing.includes('path')) {
+    changes.push(trans.__('Code: different notebook or script'));
+  }
+  data?.differing.forEach(name => {
+    const uris = (data.datasets[name] ?? []).map(d => (d ? `${d.uri ?? d.source ?? ''}${d.digest ? ` #${d.digest}` : ''}` : '—'));
+    changes.push(trans.__('Data %1: %2', name, uris.join(' → ')));
+  });
   return (
     <div className="jp-StudioCollab-compare" aria-label={trans.__('Run comparison')}>
       <div className="jp-StudioCollab-compareTitle">
@@ -75,6 +97,13 @@ export function RunComparison(props: {
           {trans.__('Close')}
         </button>
       </div>
+      {changes.length > 0 && (
+        <ul className="jp-StudioCollab-whatChanged" aria-label={trans.__('What changed in code and data')}>
+          {changes.map(line => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
       <div className="jp-StudioCollab-runsWrap">
         <table className="jp-StudioCollab-runs jp-StudioCollab-compareTable">
           <thead>

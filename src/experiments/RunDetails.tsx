@@ -30,6 +30,34 @@ export function RunDetails(props: {
   add(trans.__('Failure'), details.failure_reason ?? details.status_message);
   add(trans.__('Trials'), details.trials && details.trials.length ? details.trials.join(', ') : null);
   const mlflow = details.mlflow;
+  const code = run.code;
+  const codeFacts: [string, string][] = [];
+  if (code) {
+    const addCode = (label: string, value: string | null | undefined) => {
+      if (value) {
+        codeFacts.push([label, value]);
+      }
+    };
+    addCode(trans.__('Repository'), code.repo_url);
+    addCode(trans.__('Commit'), code.commit);
+    addCode(trans.__('Branch'), code.branch);
+    addCode(trans.__('File'), code.path);
+    addCode(trans.__('Uploaded source'), code.source_uri);
+    if (code.commit) {
+      codeFacts.push([
+        trans.__('Uncommitted changes'),
+        code.dirty ? trans.__('%1 bytes in artifact %2', code.diff_bytes ?? 0, code.diff_artifact ?? '—') : trans.__('none')
+      ]);
+    }
+    addCode(trans.__('Changes cut'), code.diff_capped);
+    addCode(trans.__('Files left out'), code.untracked_skipped);
+  }
+  const dataFacts: [string, string][] = (run.data ?? []).map(d => [
+    d.name || trans.__('(unnamed)'),
+    [d.uri ?? d.source, d.digest ? trans.__('digest %1', d.digest) : null, d.schema?.length ? d.schema.join(', ') : null]
+      .filter(Boolean)
+      .join(' · ')
+  ]);
   const table = (title: string, entries: [string, string][]) =>
     entries.length > 0 && (
       <>
@@ -54,6 +82,8 @@ export function RunDetails(props: {
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([k, v]) => [k, formatValue(v)])
       )}
+      {table(trans.__('Code'), codeFacts)}
+      {table(trans.__('Data'), dataFacts)}
       {table(trans.__('Details'), facts)}
       {table(trans.__('Tags'), Object.entries(run.tags))}
       {mlflow && (

@@ -3,6 +3,41 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from './api';
 
+/** "a1b2c3d*": the short commit, starred when the run had uncommitted changes. */
+function CodeCell(props: { run: IRun; trans: TranslationBundle }): JSX.Element {
+  const { run, trans } = props;
+  const code = run.code;
+  if (!code) {
+    return <span title={trans.__('No code recorded')}>—</span>;
+  }
+  if (!code.commit) {
+    return <span title={code.source_uri ?? ''}>{code.path ?? trans.__('uploaded')}</span>;
+  }
+  const title = [
+    code.repo_url,
+    code.branch ? trans.__('branch %1', code.branch) : trans.__('detached HEAD'),
+    code.path,
+    code.dirty ? trans.__('uncommitted changes: %1 bytes', code.diff_bytes ?? 0) : trans.__('clean')
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return (
+    <code className="jp-StudioCollab-commit" title={title}>
+      {code.commit.slice(0, 7)}
+      {code.dirty && <span aria-label={trans.__('uncommitted changes')}>*</span>}
+    </code>
+  );
+}
+
+function DataCell(props: { run: IRun; trans: TranslationBundle }): JSX.Element {
+  const data = props.run.data ?? [];
+  if (data.length === 0) {
+    return <span>—</span>;
+  }
+  const title = data.map(d => `${d.name}: ${d.uri ?? d.source ?? ''}${d.digest ? ` (${d.digest})` : ''}`).join('\n');
+  return <span title={title}>{data.map(d => d.name).join(', ')}</span>;
+}
+
 export interface ISortState {
   kind: 'metrics' | 'params' | 'attributes';
   key: string;
@@ -54,6 +89,9 @@ export function RunsTable(props: {
   onToggleSelect: (runId: string) => void;
   onToggleExpand: (runId: string) => void;
   renderDetails: (run: IRun) => React.ReactNode;
+  /** The run whose Restore job is running, if any. */
+  restoring?: string | null;
+  onRestore?: (run: IRun) => void;
 }): JSX.Element {
   const { trans, sort } = props;
   const ariaSort = (kind: ISortState['kind'], key: string): 'ascending' | 'descending' | 'none' =>
@@ -72,7 +110,7 @@ export function RunsTable(props: {
       </button>
     </th>
   );
-  const columns = 5 + props.metricKeys.length + (props.isTrainingJobs ? 2 : 0);
+  const columns = 7 + props.metricKeys.length + (props.isTrainingJobs ? 2 : 0);
   return (
     <div className="jp-StudioCollab-runsWrap">
       <table className="jp-StudioCollab-runs">
@@ -86,6 +124,8 @@ export function RunsTable(props: {
             {header('attributes', 'run_name', trans.__('Run'))}
             {props.metricKeys.map(key => header('metrics', key, key))}
             {header('attributes', 'start_time', trans.__('Started'))}
+            <th>{trans.__('Code')}</th>
+            <th>{trans.__('Data')}</th>
             {props.isTrainingJobs && <th>{trans.__('Instances')}</th>}
             {props.isTrainingJobs && <th>{trans.__('Billable s')}</th>}
           </tr>
@@ -128,6 +168,22 @@ export function RunsTable(props: {
                     </td>
                   ))}
                   <td>{formatTime(run.start_time)}</td>
+                  <td>
+                    <CodeCell run={run} trans={trans} />
+                    {run.code?.restorable && props.onRestore && (
+                      <button
+                        className="jp-StudioCollab-restore"
+                        disabled={props.restoring === run.id}
+                        title={trans.__("Restore this run's code (commit and changes) in a new folder")}
+                        onClick={() => props.onRestore && props.onRestore(run)}
+                      >
+                        {props.restoring === run.id ? trans.__('Restoring…') : trans.__('Restore')}
+                      </button>
+                    )}
+                  </td>
+                  <td>
+                    <DataCell run={run} trans={trans} />
+                  </td>
                   {props.isTrainingJobs && (
                     <td>
                       {details.instance_type ?? '—'}

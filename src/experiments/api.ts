@@ -1,5 +1,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
+import { IJob } from '../api';
 import { jsonInit, requestAPI } from '../request';
 
 /** Typed client of the experiments routes (field names exactly as the server answers them). */
@@ -54,6 +55,62 @@ export interface IRunDetails {
   created_by?: string | null;
 }
 
+/** The code a run ran: its commit and uncommitted changes (MLflow), or where a training job's code was uploaded. */
+export interface IRunCode {
+  repo_url: string | null;
+  commit: string | null;
+  branch: string | null;
+  dirty: boolean;
+  path: string | null;
+  diff_artifact: string | null;
+  diff_bytes?: number;
+  diff_sha256?: string | null;
+  diff_capped?: string | null;
+  untracked_skipped?: string | null;
+  notebook_artifact?: string | null;
+  source_uri?: string | null;
+  restorable?: boolean;
+}
+
+/** A dataset input of an MLflow run, or an input channel of a training job. */
+export interface IRunDataset {
+  name: string;
+  digest: string | null;
+  source: string | null;
+  uri: string | null;
+  schema?: string[] | null;
+  context?: string | null;
+}
+
+export interface IRestoreResult {
+  path: string;
+  opened: string | null;
+  commit?: string;
+  diff_applied?: boolean;
+  from?: 'worktree' | 'clone';
+}
+
+export interface IDiffSummary {
+  files: { path: string; status: string; added: number; removed: number; binary?: boolean }[];
+  file_count: number;
+  added: number;
+  removed: number;
+  unavailable?: string;
+}
+
+export interface ICodeComparison {
+  values: Record<string, (string | boolean | null)[]>;
+  differing: string[];
+  commit_range: { repo_url: string | null; from: string; to: string; same: boolean } | null;
+  diffs: { run_id: string; summary: IDiffSummary | null }[];
+  files_differing?: string[];
+}
+
+export interface IDataComparison {
+  datasets: Record<string, ({ digest: string | null; uri: string | null; source: string | null } | null)[]>;
+  differing: string[];
+}
+
 export interface IRun {
   id: string;
   name: string;
@@ -66,6 +123,8 @@ export interface IRun {
   experiment_id?: string | null;
   source?: string;
   details?: IRunDetails;
+  code?: IRunCode | null;
+  data?: IRunDataset[];
 }
 
 export interface IRunPage {
@@ -85,6 +144,8 @@ export interface IComparison {
   differing: string[];
   differing_metrics?: string[];
   metric_deltas?: Record<string, number | null>;
+  code?: ICodeComparison;
+  data?: IDataComparison;
 }
 
 export interface IMetricHistory {
@@ -151,6 +212,12 @@ export function openMlflowUi(
     body.run_id = runId;
   }
   return requestAPI('experiments/mlflow-ui', jsonInit('POST', body));
+}
+
+/** Starts the job that puts the run's commit and recorded changes into a new folder under the server root. */
+export async function restoreRun(source: string, runId: string): Promise<IJob<IRestoreResult>> {
+  const path = `experiments/${encodeURIComponent(source)}/runs/${encodeURIComponent(runId)}/restore`;
+  return (await requestAPI<{ job: IJob<IRestoreResult> }>(path, jsonInit('POST', {}))).job;
 }
 
 /** An order clause in the server's (MLflow's) syntax; keys are always quoted so spaces and colons are safe. */

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .legacy import LegacyExperimentSource
 from .mlflow import MlflowSource, settings_from
+from .restore import RunRestorer
 from .service import ExperimentsService
 from .training_jobs import TrainingJobSource
 
@@ -17,4 +18,6 @@ def build_service(app, services: dict) -> ExperimentsService:
         TrainingJobSource(aws, cache, ttl, region),
         LegacyExperimentSource(aws, cache, ttl, region),
     ]
-    return ExperimentsService(sources, cache, ttl)
+    # Restore works through the git feature (catalog, credentials, clone); built before this one (app.FEATURES).
+    restorer = RunRestorer(services["features"].get("git"), services["jobs"], services["root_dir"])
+    return ExperimentsService(sources, cache, ttl, restorer)

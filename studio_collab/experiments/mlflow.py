@@ -20,6 +20,8 @@ from ..errors import StudioCollabError, bad_request, not_found
 from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
 from ..studio.context import StudioContext
+from ..provenance.tags import DIFF_ARTIFACT, DIFF_ARTIFACT_PATH
+from .lineage import code_from_tags, datasets_from_inputs, inline_diff, is_provenance_tag
 from .run_order import RunOrder, unknown_key_error
 from .tracking import RequestSigner, TrackingTarget, active_tracking_server, target_from_uri
 
@@ -85,10 +87,14 @@ class MlflowSource:
 
     # --- the REST calls -------------------------------------------------------------------------
     async def request(self, method: str, endpoint: str, query: dict | None = None, body: dict | None = None) -> dict:
+        target = await self.target()
+        response = await self._fetch(target, method, target.base_url + API + endpoint, query, body, endpoint)
+        return _answer(target, endpoint, response)
+
+    async def _fetch(self, target: TrackingTarget, method: str, url: str, query: dict | None, body: dict | None,
+                     what: str):
         from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-        target = await self.target()
-        url = target.base_url + API + endpoint
         if query:
             url += "?" + urlencode(query)
         data = json.dumps(body).encode() if body is not None else None
@@ -103,15 +109,40 @@ class MlflowSource:
         request = HTTPRequest(url, method=method, headers=headers, body=data, connect_timeout=min(timeout, 5.0),
                               request_timeout=timeout, follow_redirects=False, decompress_response=True)
         try:
-            response = await self._http.fetch(request, raise_error=False)
+            return await self._http.fetch(request, raise_error=False)
         except Exception as err:  # noqa: BLE001 - timeouts, refused connections, DNS and TLS failures alike
             # raise_error=False covers HTTP statuses only; a timeout or a refused connection still raises.
-            log.info("MLflow %s %s: %s", method, endpoint, err)
+            log.info("MLflow %s %s: %s", method, what, err)
             reason = "did not answer in time" if "timeout" in str(err).lower() else "is not reachable"
             raise StudioCollabError("mlflow_unreachable", f"MLflow at {target.uri} {reason} (waited up to "
                                     f"{timeout:g} s). Check that the tracking server is running, then retry.",
                                     503) from None
-        return _answer(target, endpoint, response)
+
+    async def artifact(self, run_id: str, path: str, max_bytes: int) -> bytes:
+        """One artifact file of a run, through the tracking server (``artifacts/list`` for its size first, so a
+        file over ``max_bytes`` is refused before any of it is read)."""
+        folder, _, _name = path.rpartition("/")
+        listing = await self.request("GET", "artifacts/list", {"run_id": run_id, "path": folder})
+        entry = next((f for f in listing.get("files") or [] if f.get("path") == path and not f.get("is_dir")), None)
+        if entry is None:
+            raise StudioCollabError("artifact_missing", f"The run has no artifact '{path[:200]}' (its upload may have "
+                                    "failed when the run started). Its tags still name the commit.", 404)
+        size = int(entry.get("file_size") or 0)
+        if size > max_bytes:
+            raise StudioCollabError("artifact_too_large", f"The artifact '{path[:200]}' is {size:,} bytes; at most "
+                                    f"{max_bytes:,} are read.", 413)
+        target = await self.target()
+        response = await self._fetch(target, "GET", target.base_url + "/get-artifact",
+                                     {"path": path, "run_uuid": run_id}, None, "get-artifact")
+        if response.code != 200:
+            _answer(target, "get-artifact", response)  # raises the matching error
+            raise StudioCollabError("mlflow_error", f"MLflow at {target.uri} answered HTTP {response.code} to "
+                                    "get-artifact.", 503)
+        body = response.body or b""
+        if len(body) > max_bytes:
+            raise StudioCollabError("artifact_too_large", f"The artifact '{path[:200]}' is over {max_bytes:,} bytes.",
+                                    413)
+        return body
 
     # --- what the service asks -----------------------------------------------------------------
     async def experiments(self) -> list[dict]:
@@ -172,6 +203,16 @@ class MlflowSource:
             raise not_found(f"MLflow run '{run_id[:80]}'")
         return run_from_mlflow(raw)
 
+    async def recorded_diff(self, run_id: str, max_bytes: int) -> bytes:
+        """The uncommitted changes the run recorded: the inline tag when the diff was small, else the artifact."""
+        answer = await self.request("GET", "runs/get", {"run_id": run_id})
+        data = (answer.get("run") or {}).get("data") or {}
+        tags = {t["key"]: t.get("value", "") for t in data.get("tags", []) if "key" in t}
+        inline = inline_diff(tags)
+        if inline is not None:
+            return inline
+        return await self.artifact(run_id, tags.get(DIFF_ARTIFACT) or DIFF_ARTIFACT_PATH, max_bytes)
+
     async def metric_history(self, run_id: str, key: str) -> dict:
         answer = await self.request("GET", "metrics/get-history", {"run_id": run_id, "metric_key": key,
                                                                    "max_results": MAX_HISTORY_POINTS})
@@ -225,7 +266,9 @@ def run_from_mlflow(raw: dict) -> dict:
         "params": {p["key"]: p.get("value", "") for p in data.get("params", []) if "key" in p},
         "metrics": {m["key"]: _number(m.get("value")) for m in data.get("metrics", []) if "key" in m},
         "tags": {k: v[:_MAX_TAG_CHARS] for k, v in tags.items()
-                 if not k.startswith("mlflow.") or k in _SYSTEM_TAGS_SHOWN},
+                 if (not k.startswith("mlflow.") or k in _SYSTEM_TAGS_SHOWN) and not is_provenance_tag(k)},
+        "code": code_from_tags(tags),
+        "data": datasets_from_inputs(raw.get("inputs")),
         "experiment_id": str(info.get("experiment_id", "")),
         "source": "mlflow",
         "details": {"user": info.get("user_id") or None},

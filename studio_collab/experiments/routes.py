@@ -58,6 +58,15 @@ class CompareHandler(ExperimentsHandler):
         self.reply(await self.experiments.compare(self.query("source"), self.query("runs")))
 
 
+class RestoreHandler(ExperimentsHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, source: str, run_id: str) -> None:
+        user = self.current_user
+        owner = getattr(user, "username", None) or (user if isinstance(user, str) else None)
+        self.reply(await self.experiments.restore(source, run_id, owner), 202)
+
+
 class MlflowUiHandler(ExperimentsHandler):
     @web.authenticated
     @authorized
@@ -74,6 +83,7 @@ def route_handlers(services: dict) -> list[tuple]:
         (r"experiments", OverviewHandler, kwargs),
         (r"experiments/compare", CompareHandler, kwargs),
         (r"experiments/mlflow-ui", MlflowUiHandler, kwargs),
+        (rf"experiments/{SOURCE}/runs/{RUN}/restore", RestoreHandler, kwargs),
         (rf"experiments/{SOURCE}/{EXPERIMENT}/runs", RunsHandler, kwargs),
         (rf"experiments/{SOURCE}/{EXPERIMENT}/runs/{RUN}", RunHandler, kwargs),
         (rf"experiments/{SOURCE}/{EXPERIMENT}/runs/{RUN}/metric-history", MetricHistoryHandler, kwargs),

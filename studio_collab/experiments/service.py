@@ -15,7 +15,9 @@ from typing import Protocol
 
 from ..errors import StudioCollabError, bad_request, not_found
 from ..studio.cache import TtlCache
+from .lineage import compare_code, compare_data, diff_summary
 from .mlflow import MlflowSource
+from .restore import RunRestorer
 from .run_order import RunOrder
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_COMPARE = 10
+MAX_COMPARED_DIFF_BYTES = 2 << 20  # a diff is read for its summary only up to this size
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _METRIC_KEY = re.compile(r"^[\w\-. /:]{1,250}$")
 # Codes meaning "this source cannot serve right now", as opposed to "this request is wrong".
@@ -45,10 +48,11 @@ class RunSource(Protocol):
 
 
 class ExperimentsService:
-    def __init__(self, sources: list[RunSource], cache: TtlCache, ttl: float):
+    def __init__(self, sources: list[RunSource], cache: TtlCache, ttl: float, restorer: RunRestorer | None = None):
         self.sources = {s.name: s for s in sources}
         self.cache = cache
         self.ttl = ttl
+        self.restorer = restorer
 
     # --- feature status --------------------------------------------------------------------------
     async def availability(self) -> dict:
@@ -107,7 +111,8 @@ class ExperimentsService:
                 raise
             return {"available": False, "reason": err.message, "runs": [], "next_page_token": None,
                     "order_by": order.text(), "best_run_id": None, "note": None}
-        return {"available": True, "reason": None, "runs": page["runs"], "next_page_token": page["next_page_token"],
+        return {"available": True, "reason": None, "runs": [_with_lineage(r) for r in page["runs"]],
+                "next_page_token": page["next_page_token"],
                 "order_by": order.text(), "best_run_id": best_run_id, "note": page.get("note")}
 
     async def run(self, source_name: str, experiment_id: str, run_id: str) -> dict:
@@ -116,7 +121,7 @@ class ExperimentsService:
         _check_id(run_id, "Run")
         run = await self._cached((source.name, "run-in", experiment_id, run_id),
                                  lambda: self._run_in(source, experiment_id, run_id))
-        return {"run": run}
+        return {"run": _with_lineage(run)}
 
     async def metric_history(self, source_name: str, experiment_id: str, run_id: str, key: str | None) -> dict:
         if not key or not _METRIC_KEY.match(key):
@@ -138,7 +143,31 @@ class ExperimentsService:
         for run_id in ids:
             _check_id(run_id, "Run")
         runs = await asyncio.gather(*(self._cached((source.name, "run", r), lambda r=r: source.run(r)) for r in ids))
-        return comparison(runs)
+        summaries = await asyncio.gather(*(self._diff_summary(source, run) for run in runs))
+        return {**comparison(runs), "code": compare_code(runs, list(summaries)), "data": compare_data(runs)}
+
+    async def restore(self, source_name: str, run_id: str, owner: str | None) -> dict:
+        """Starts the job that puts the run's code (commit + recorded diff) into a new folder."""
+        source = self._source(source_name)
+        _check_id(run_id, "Run")
+        if self.restorer is None:
+            raise StudioCollabError("git_unavailable", "The git feature is not part of this installation, so code "
+                                    "cannot be restored.", 503)
+        run = await source.run(run_id)
+        job = await self.restorer.start(source, run, owner)
+        return {"job": job.to_json()}
+
+    async def _diff_summary(self, source: RunSource, run: dict) -> dict | None:
+        code = run.get("code") or {}
+        recorded_diff = getattr(source, "recorded_diff", None)
+        if not code.get("dirty") or recorded_diff is None:
+            return None
+        try:
+            diff = await self._cached((source.name, "diff", run["id"]),
+                                      lambda: recorded_diff(run["id"], MAX_COMPARED_DIFF_BYTES))
+        except StudioCollabError as err:
+            return {"files": [], "file_count": 0, "added": 0, "removed": 0, "unavailable": err.message}
+        return diff_summary(diff)
 
     async def mlflow_ui(self, experiment_id: str | None, run_id: str | None) -> dict:
         mlflow = self.sources.get(MlflowSource.name)
@@ -236,10 +265,18 @@ def comparison(runs: list[dict]) -> dict:
     for name, values in metrics.items():
         first, last = values[0], values[-1]
         deltas[name] = (last - first) if first is not None and last is not None else None
-    slim = [{k: r.get(k) for k in ("id", "name", "status", "start_time", "end_time", "experiment_id", "source")}
+    slim = [{k: r.get(k) for k in ("id", "name", "status", "start_time", "end_time", "experiment_id", "source", "code",
+                                  "data")}
             for r in runs]
     return {"runs": slim, "params": params, "metrics": metrics, "differing": differing,
             "differing_metrics": [k for k in metric_names if len(set(metrics[k])) > 1], "metric_deltas": deltas}
+
+
+def _with_lineage(run: dict) -> dict:
+    """Every run answers ``code`` and ``data``; a source that records neither (legacy Experiments) says so."""
+    if "code" in run and "data" in run:
+        return run
+    return {**run, "code": run.get("code"), "data": run.get("data") or []}
 
 
 def _check_id(value: str, what: str) -> None:

@@ -17,6 +17,7 @@ from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
 from .run_order import RunOrder, unknown_key_error
 from .aws_source import AwsRunSource
+from .lineage import code_from_hyperparameters, datasets_from_channels
 from .window import epoch_ms, fan_out, page_of, require_region
 
 ALL_JOBS = "all"
@@ -108,22 +109,29 @@ def run_from_summary(summary: dict) -> dict:
     return {"id": summary["TrainingJobName"], "name": summary["TrainingJobName"],
             "status": summary.get("TrainingJobStatus") or "Unknown",
             "start_time": epoch_ms(summary.get("CreationTime")),
-            "end_time": epoch_ms(summary.get("TrainingEndTime")), "params": {}, "metrics": {}, "tags": {}}
+            "end_time": epoch_ms(summary.get("TrainingEndTime")), "params": {}, "metrics": {}, "tags": {},
+            "code": None, "data": []}
 
 
 def run_from_description(job: dict) -> dict:
     resources = job.get("ResourceConfig") or {}
     mlflow = job.get("MlflowConfig") or {}
     mlflow_details = job.get("MlflowDetails") or {}
+    hyperparameters = {k: _hyperparameter(v) for k, v in (job.get("HyperParameters") or {}).items()}
+    # The SageMaker SDK's own entries (sagemaker_program, sagemaker_submit_directory, ...) say where the code is,
+    # not how it trained: they are the run's code, not its params.
+    params = {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
     return {
         "id": job["TrainingJobName"],
         "name": job["TrainingJobName"],
         "status": job.get("TrainingJobStatus") or "Unknown",
         "start_time": epoch_ms(job.get("TrainingStartTime") or job.get("CreationTime")),
         "end_time": epoch_ms(job.get("TrainingEndTime")),
-        "params": {k: _hyperparameter(v) for k, v in (job.get("HyperParameters") or {}).items()},
+        "params": params,
         "metrics": {m["MetricName"]: m.get("Value") for m in job.get("FinalMetricDataList") or [] if "MetricName" in m},
         "tags": {},
+        "code": code_from_hyperparameters(hyperparameters),
+        "data": datasets_from_channels(job.get("InputDataConfig") or []),
         "experiment_id": ALL_JOBS,
         "source": TrainingJobSource.name,
         "details": {

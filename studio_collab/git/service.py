@@ -333,6 +333,17 @@ class GitService:
                 await future
             raise
 
+    # --- for other features (experiments' Restore): the same auth, pool and per-repo lock -------------
+    def repo_lock(self, repo_id: str) -> asyncio.Lock:
+        return self._locks[repo_id]
+
+    async def transfer_auth(self, spec: RepoSpec) -> tuple[dict | None, tuple[str, ...], Redactor | None]:
+        self._require_usable()
+        return await self._auth(spec)
+
+    async def in_worker(self, fn, *args, **kwargs):
+        return await self._in_thread(fn, *args, **kwargs)
+
     def _require_usable(self) -> None:
         if self.config_error:
             raise StudioCollabError("catalog_config_invalid", f"The repository catalog config is refused: "

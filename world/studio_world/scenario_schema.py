@@ -102,6 +102,8 @@ SCENARIO_SCHEMA = {
                 "metrics": {"type": "object", "additionalProperties": {"type": "number"}},
                 "started_hours_ago": _HOURS, "duration_minutes": {"type": "number", "minimum": 0},
                 "failure_reason": {"type": "string"}, "experiment": {"type": "string"}, "trial": {"type": "string"},
+                "channels": {"type": "object", "description": "input channels: {name: s3 uri}",
+                             "additionalProperties": {"type": "string", "pattern": "^s3://"}},
             }}},
         "experiments": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name"],

@@ -263,6 +263,10 @@ class Seeder:
                                "InstanceCount": j.get("instance_count", 1), "VolumeSizeInGB": 30},
             "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
         }
+        if j.get("channels"):  # {name: s3 uri}: the job's input data
+            params["InputDataConfig"] = [
+                {"ChannelName": name, "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}}}
+                for name, uri in j["channels"].items()]
         if j.get("experiment"):
             params["ExperimentConfig"] = {"ExperimentName": j["experiment"], "TrialName": j.get("trial", j["name"])}
         self.client("sagemaker").create_training_job(**params)
