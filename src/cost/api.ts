@@ -2,7 +2,7 @@ import { jsonInit, requestAPI } from '../request';
 
 /**
  * Typed client of the cost feature's routes: GET cost, POST cost/stop, GET cost/spend, GET idle,
- * POST idle/keep-alive, GET domain.
+ * POST idle/keep-alive, POST idle/blockers/{kind}/{id}/shutdown, POST idle/timeout, GET domain.
  */
 
 export type CostScope = 'domain' | 'mine';
@@ -105,6 +105,20 @@ export interface ICostAnswer {
 export interface IIdlePolicy {
   source: 'space' | 'user_profile' | 'domain' | 'studio_collab' | 'none';
   timeout_minutes: number | null;
+  range?: { min: number; max: number; source: string } | null;
+}
+
+export type IdleBlockerKind = 'kernel' | 'terminal';
+
+/** An open kernel or terminal: Studio's idle shutdown waits until none is open. */
+export interface IIdleBlocker {
+  kind: IdleBlockerKind;
+  id: string;
+  name: string | null;
+  kernel_name: string | null;
+  path: string | null;
+  state: string | null;
+  last_activity: string | null;
 }
 
 export interface IIdleAnswer {
@@ -119,6 +133,7 @@ export interface IIdleAnswer {
     connections: number;
   }[];
   terminals: { name: string; last_activity: string | null }[];
+  blockers: IIdleBlocker[];
   policy: IIdlePolicy;
   policies: IIdlePolicy[];
   shutdown_at: string | null;
@@ -187,6 +202,20 @@ export function getIdle(): Promise<IIdleAnswer> {
 
 export function keepAlive(): Promise<IIdleAnswer> {
   return requestAPI<IIdleAnswer>('idle/keep-alive', jsonInit('POST', {}));
+}
+
+export function shutdownBlocker(
+  kind: IdleBlockerKind,
+  id: string
+): Promise<{ kind: IdleBlockerKind; id: string; idle: IIdleAnswer }> {
+  return requestAPI(
+    `idle/blockers/${kind}/${encodeURIComponent(id)}/shutdown`,
+    jsonInit('POST', {})
+  );
+}
+
+export function setSpaceIdleTimeout(minutes: number): Promise<IIdleAnswer> {
+  return requestAPI<IIdleAnswer>('idle/timeout', jsonInit('POST', { minutes }));
 }
 
 export function getDomainPosture(): Promise<IDomainPosture> {

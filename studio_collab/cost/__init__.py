@@ -22,6 +22,7 @@ def build_service(app, services: dict):
         # Looked up on each read: the terminals extension may register its manager after this one loads.
         kernel_manager=lambda: getattr(serverapp, "kernel_manager", None),
         terminal_manager=terminal_manager,
+        session_manager=lambda: getattr(serverapp, "session_manager", None),
         context=context, studio=studio, aws=aws,
         shutdown_minutes=app.idle_shutdown_minutes, warning_minutes=app.idle_warning_minutes)
     return CostService(

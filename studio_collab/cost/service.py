@@ -21,6 +21,7 @@ from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import Price, PriceTable
+from .space_timeout import SpaceIdleTimeout
 from .report import CostReports, RenderedAnswer, price_rows, render
 from .stop import ResourceStopper
 
@@ -48,6 +49,7 @@ class CostService:
         self.cost_explorer = cost_explorer
         self.reports = CostReports()
         self.stopper = ResourceStopper(aws, studio, context)
+        self.space_timeout = SpaceIdleTimeout(idle, studio, aws, context, cache)
         self._last_good: Inventory | None = None
         self._last_failure: tuple[float, StudioCollabError] | None = None
         self._refresh_task = None
@@ -216,6 +218,13 @@ class CostService:
     async def keep_alive(self, viewer: str | None) -> dict:
         self.idle.keep_alive(viewer)
         return await self.idle.status()
+
+    async def shutdown_blocker(self, kind: str, blocker_id: str, viewer: str | None) -> dict:
+        answer = await self.idle.blockers.shutdown(kind, blocker_id, viewer)
+        return {**answer, "idle": await self.idle.status()}
+
+    async def set_space_idle_timeout(self, minutes, viewer: str | None) -> dict:
+        return await self.space_timeout.set(minutes, viewer)
 
     async def domain(self) -> dict:
         return await self.posture.read()
