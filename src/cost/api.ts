@@ -14,7 +14,12 @@ export type ResourceKind =
   | 'training_job'
   | 'processing_job'
   | 'transform_job'
-  | 'mlflow_tracking_server';
+  | 'mlflow_tracking_server'
+  | 'space_storage'
+  | 'warm_pool'
+  | 'inference_component'
+  | 'scheduled_notebook_job'
+  | 'mlflow_app';
 
 export type StoppableKind = 'notebook_instance' | 'app' | 'mlflow_tracking_server';
 
@@ -25,6 +30,8 @@ export type PriceBasis =
   | 'studio_classic_table'
   | 'us_east_1_single_rate'
   | 'not_billed'
+  | 'included'
+  | 'no_hourly_charge'
   | 'none';
 
 export interface ICostResource {
@@ -51,6 +58,14 @@ export interface ICostResource {
   this_app?: boolean;
   app_type?: string;
   variant?: string;
+  /** space_storage: the volume's size and its USD per GB-month. */
+  storage_gb?: number;
+  gb_month_price?: number | null;
+  /** scheduled_notebook_job: bills only while a run executes, at this rate. */
+  billing?: 'per_run';
+  run_hourly_price?: number | null;
+  notebook?: string | null;
+  endpoint?: string | null;
 }
 
 export interface IKindError {

@@ -20,7 +20,7 @@ from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
-from .prices import Price, PriceTable
+from .prices import UNMETERED, Price, PriceTable
 from .space_timeout import SpaceIdleTimeout
 from .report import CostReports, RenderedAnswer, price_rows, render
 from .stop import ResourceStopper
@@ -43,7 +43,7 @@ class CostService:
         self.idle = idle
         self.posture = posture
         self.ttl = ttl
-        self.inventory = ResourceInventory(aws, context, concurrency)
+        self.inventory = ResourceInventory(aws, context, concurrency, describe_domain=studio.describe_domain)
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
@@ -119,6 +119,10 @@ class CostService:
         return {"refreshed": True, "prices": count, "fetched_at": snapshot.fetched_at}
 
     def price_of(self, component: str | None, instance_type: str | None) -> Price:
+        if component in UNMETERED:
+            return UNMETERED[component]
+        if component == "space_storage":
+            return self.prices.storage(self.region)
         if instance_type == "system":
             return Price(0.0, False, "not_billed", "Studio's 'system' instance is not billed.", None)
         if component is None:

@@ -24,15 +24,16 @@ import threading
 from datetime import datetime
 
 from . import moto_bridge
-from .awsproto import AwsError, AwsRequest, error_response, identify, json_response
+from .awsproto import AwsError, AwsRequest, error_response, identify, json_response, page
 from .faults import FaultBoard
+from .inference_ops import InferenceComponentOperations
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
 from .records import Clock
 from .serving import ServerRunner
 from .search import search
 from .studio_ops import StudioOperations
-from .training_jobs import list_training_jobs
+from .training_jobs import describe_training_job, list_training_jobs
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,11 @@ class EmulatorApp:
         self.faults = FaultBoard()
         self.studio = StudioOperations(self.clock)
         self.mlflow = MlflowOperations(self.clock)
+        self.inference = InferenceComponentOperations(self.clock)
         self.pricing = PriceCatalog()
-        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations,
-                              "ListTrainingJobs": list_training_jobs, "Search": search}
+        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations, **self.inference.operations,
+                              "ListTrainingJobs": list_training_jobs, "DescribeTrainingJob": describe_training_job,
+                              "ListTags": self._list_tags, "Search": search}
         self._reset_lock = threading.Lock()
 
     # --- WSGI -----------------------------------------------------------------------------------------
@@ -125,6 +128,7 @@ class EmulatorApp:
             moto_bridge.reset_moto()
             self.studio.reset()
             self.mlflow.reset()
+            self.inference.reset()
             self.faults.clear()
             self.faults.clear_calls()
 
@@ -182,8 +186,26 @@ class EmulatorApp:
             self.studio.override(region, kind, ident, fields)
         elif kind == "tracking_server":
             self.mlflow.override(region, ident["TrackingServerName"], fields)
+        elif kind == "mlflow_app":
+            self.mlflow.override_app(region, ident["Name"], fields)
+        elif kind == "inference_component":
+            self.inference.override(region, ident["Name"], fields)
         else:
             moto_bridge.override(region, kind, ident["Name"], fields)
+
+
+    def _list_tags(self, region: str, p: dict) -> dict:
+        """ListTags of our own resources (MLflow, inference components); moto's for everything else."""
+        arn = p["ResourceArn"]
+        for own in (self.mlflow, self.inference):
+            tags = own.tags_of(region, arn)
+            if tags is not None:
+                return page(tags, p, "Tags", default_max=50)
+        try:
+            tags = moto_bridge.sagemaker_backend(region)._get_resource_from_arn(arn).tags
+        except Exception as err:  # noqa: BLE001 - moto's own "not found", whatever its class
+            raise AwsError("ValidationException", f"Resource {arn} does not exist.") from err
+        return page(list(tags or []), p, "Tags", default_max=50)
 
 
 def _moto_implements(operation: str) -> bool:
