@@ -116,6 +116,10 @@ class StudioCollabApp(ExtensionApp):
     idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
     cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
         config=True)
+    cost_aws_rates = Dict(
+        help="Pace of the inventory's AWS calls, under the account's rate limits: {operation pattern: [requests "
+             "per second, burst]}, e.g. {\"List*\": [8, 16]}; unlisted patterns keep the defaults "
+             "(docs/aws-rates.md).").tag(config=True)
 
     @default("resource_metadata_path")
     def _default_metadata_path(self) -> str:

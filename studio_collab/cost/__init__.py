@@ -32,4 +32,4 @@ def build_service(app, services: dict):
         ttl=app.cost_cache_ttl_seconds, concurrency=app.cost_describe_concurrency,
         price_refresh=app.price_refresh,
         price_cache=PriceListCache(default_price_cache_path(app.price_cache_path)),
-        cost_explorer=app.cost_explorer_enabled)
+        cost_explorer=app.cost_explorer_enabled, aws_rates=app.cost_aws_rates)

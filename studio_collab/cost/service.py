@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import StudioCollabError
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
+from .pacing import PacedAws
 from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import UNMETERED, Price, PriceTable
@@ -34,7 +35,7 @@ PRICE_RETRY_SECONDS = 3600
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
-                 price_cache: PriceListCache | None = None, cost_explorer: bool = False):
+                 price_cache: PriceListCache | None = None, cost_explorer: bool = False, aws_rates: dict | None = None):
         self.context = context
         self.aws = aws
         self.cache = cache
@@ -43,7 +44,9 @@ class CostService:
         self.idle = idle
         self.posture = posture
         self.ttl = ttl
-        self.inventory = ResourceInventory(aws, context, concurrency, describe_domain=studio.describe_domain)
+        # The inventory's many List*/Describe* calls are paced under the account's rate limits (row C8).
+        self.paced_aws = PacedAws(aws, aws_rates)
+        self.inventory = ResourceInventory(self.paced_aws, context, concurrency, describe_domain=studio.describe_domain)
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer

@@ -6,7 +6,7 @@ SageMaker and Price List operations moto lacks itself, and turns whatever moto c
 
 Control endpoints (plain JSON, for tests and the seeder):
 ``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` · ``GET /_emulator/calls/journal`` ·
-``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
+``POST /_emulator/settings`` ``{transition_seconds}`` · ``GET|POST /_emulator/rate_limits`` ``{enabled, rates}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
 ``GET /_emulator/health``.
 
 Run alone: ``python -m studio_world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
@@ -29,6 +29,7 @@ from .faults import FaultBoard
 from .inference_ops import InferenceComponentOperations
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
+from .rate_limits import RateLimits
 from .records import Clock
 from .serving import ServerRunner
 from .search import search
@@ -57,6 +58,7 @@ class EmulatorApp:
         self.moto = DomainDispatcherApplication(create_app)
         self.clock = Clock(transition_seconds)
         self.faults = FaultBoard()
+        self.rate_limits = RateLimits()
         self.studio = StudioOperations(self.clock)
         self.mlflow = MlflowOperations(self.clock)
         self.inference = InferenceComponentOperations(self.clock)
@@ -78,6 +80,7 @@ class EmulatorApp:
         try:
             params = _json_params(request)  # parsed once: for the journal, and for our own operations
             self.faults.on_call(request.name, params)
+            self.rate_limits.check(request.name, environ)
             handler = self._own_handler(request)
             if handler is not None:
                 params = request.json() if params is None else params  # a body that is not JSON: its AWS error
@@ -131,6 +134,7 @@ class EmulatorApp:
             self.inference.reset()
             self.faults.clear()
             self.faults.clear_calls()
+            self.rate_limits.reset()
 
     def _control(self, environ, route: str) -> tuple[int, list, bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -168,7 +172,13 @@ class EmulatorApp:
                 return {"calls": self.faults.counts()}
             if method == "DELETE":
                 self.faults.clear_calls()
+                self.rate_limits.clear_counts()
                 return {"calls": {}}
+        if route == "rate_limits":
+            if method == "POST":
+                return self.rate_limits.configure(payload.get("enabled"), payload.get("rates"))
+            if method == "GET":
+                return self.rate_limits.describe()
         if route == "settings" and method == "POST":
             if "transition_seconds" in payload:
                 self.clock.transition_seconds = float(payload["transition_seconds"])
