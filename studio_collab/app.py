@@ -116,6 +116,9 @@ class StudioCollabApp(ExtensionApp):
     idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
     cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
         config=True)
+    cost_shared_inventory = Bool(
+        True, help="Share one domain inventory between every space through the share store (share_store: the S3 "
+                   "bucket or the shared folder): one AWS refresh per TTL for the whole domain.").tag(config=True)
     cost_aws_rates = Dict(
         help="Pace of the inventory's AWS calls, under the account's rate limits: {operation pattern: [requests "
              "per second, burst]}, e.g. {\"List*\": [8, 16]}; unlisted patterns keep the defaults "

@@ -53,6 +53,8 @@ RUNNING_MLFLOW_STATUSES = {"Created", "Creating", "Starting", "Started", "Updati
 class Inventory:
     collected_at: float
     results: dict[str, KindResult]
+    # whose round it is: {shared, refreshed_by, reason} (set by the service from the shared inventory)
+    source: dict | None = None
 
     def rows(self) -> list[dict]:
         return [row for kind in KINDS for row in self.results[kind].resources]

@@ -118,7 +118,14 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
         "viewer": viewer,
         "prices": prices,
         "price_sources": {key: price.to_json() for price, key in sources.items()},
+        "inventory": _inventory_json(inventory, inventory.source or {}, now),
     }
+
+
+def _inventory_json(inventory: Inventory, meta: dict, now: float) -> dict:
+    """Whose AWS round these rows come from: the domain's shared snapshot, or this space's own."""
+    return {"shared": bool(meta.get("shared")), "age_seconds": round(max(0.0, now - inventory.collected_at), 1),
+            "refreshed_by": meta.get("refreshed_by"), "reason": meta.get("reason")}
 
 
 class RenderedAnswer:

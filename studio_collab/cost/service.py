@@ -23,6 +23,7 @@ from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import UNMETERED, Price, PriceTable
 from .space_timeout import SpaceIdleTimeout
+from .shared_inventory import SharedInventory
 from .report import CostReports, RenderedAnswer, price_rows, render
 from .stop import ResourceStopper
 
@@ -34,6 +35,7 @@ PRICE_RETRY_SECONDS = 3600
 
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
+                 shared: SharedInventory | None = None,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
                  price_cache: PriceListCache | None = None, cost_explorer: bool = False, aws_rates: dict | None = None):
         self.context = context
@@ -47,6 +49,8 @@ class CostService:
         # The inventory's many List*/Describe* calls are paced under the account's rate limits (row C8).
         self.paced_aws = PacedAws(aws, aws_rates)
         self.inventory = ResourceInventory(self.paced_aws, context, concurrency, describe_domain=studio.describe_domain)
+        self.shared = shared or SharedInventory(None, ttl, context.space_name or "local", context,
+                                                "The shared inventory is off (StudioCollabApp.cost_shared_inventory).")
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
@@ -159,7 +163,8 @@ class CostService:
         if self._last_failure and time.monotonic() - self._last_failure[0] < self.ttl \
                 and self._last_good is not None:
             raise self._last_failure[1]
-        inventory = await self.inventory.collect()
+        inventory, source = await self.shared.load(self.inventory.collect)
+        inventory.source = source
         failed = [r for r in inventory.results.values() if r.transient]
         if failed and len(failed) == len(KINDS):
             self._last_failure = (time.monotonic(), failed[0].error)
