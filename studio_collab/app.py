@@ -123,6 +123,13 @@ class StudioCollabApp(ExtensionApp):
              "they work in), 'notebook_instance' (only one tagged sagemaker:user-profile-arn with their profile), "
              "'mlflow_tracking_server' and 'mlflow_app' (account-wide; not one another user profile created). "
              "Default: Studio apps only.").tag(config=True)
+    cost_shared_inventory = Bool(
+        True, help="Share one domain inventory between every space through the share store (share_store: the S3 "
+                   "bucket or the shared folder): one AWS refresh per TTL for the whole domain.").tag(config=True)
+    cost_aws_rates = Dict(
+        help="Pace of the inventory's AWS calls, under the account's rate limits: {operation pattern: [requests "
+             "per second, burst]}, e.g. {\"List*\": [8, 16]}; unlisted patterns keep the defaults "
+             "(docs/aws-rates.md).").tag(config=True)
 
     @default("resource_metadata_path")
     def _default_metadata_path(self) -> str:

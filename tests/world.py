@@ -76,6 +76,10 @@ class WorldHandle:
     def clear_faults(self) -> None:
         self.control.clear_faults()
 
+    def rate_limits(self, enabled: bool | None = True, rates: list[dict] | None = None) -> dict:
+        """AWS's per-account, per-operation rate limits (off unless turned on; reset with the world)."""
+        return self.control.rate_limits(enabled, rates)
+
     def override(self, kind: str, ident: dict, fields: dict) -> None:
         self.control.override(kind, ident, fields, self.region)
 

@@ -1,11 +1,19 @@
 import * as React from 'react';
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { ErrorLine } from '../panel/Section';
-import { getIdle, IIdleAnswer, IIdlePolicy, keepAlive } from './api';
+import {
+  getIdle,
+  IIdleAnswer,
+  IIdleBlocker,
+  IIdlePolicy,
+  keepAlive,
+  setSpaceIdleTimeout,
+  shutdownBlocker
+} from './api';
 import { countdown, duration } from './format';
 
 function policyLabel(policy: IIdlePolicy, trans: TranslationBundle): string {
@@ -21,6 +29,94 @@ function policyLabel(policy: IIdlePolicy, trans: TranslationBundle): string {
     case 'none':
       return trans.__('no idle shutdown');
   }
+}
+
+/**
+ * Why Studio's idle shutdown does not count (C11): every open kernel and terminal, each with a Shut down
+ * button (confirmed first).
+ */
+function Blockers(props: {
+  blockers: IIdleBlocker[];
+  trans: TranslationBundle;
+  onShutDown: (blocker: IIdleBlocker) => void;
+}): JSX.Element | null {
+  const { trans } = props;
+  if (props.blockers.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-StudioCollab-idleBlockers">
+      <p>
+        {trans._n(
+          'Studio counts this app as active while this stays open:',
+          'Studio counts this app as active while these %1 stay open:',
+          props.blockers.length
+        )}
+      </p>
+      <ul>
+        {props.blockers.map(b => (
+          <li key={`${b.kind}-${b.id}`} data-kind={b.kind}>
+            <span title={b.path ?? undefined}>
+              {b.kind === 'kernel'
+                ? trans.__('Kernel %1 (%2)', b.path ?? b.name ?? b.id, b.state ?? '?')
+                : trans.__('Terminal %1', b.id)}
+            </span>{' '}
+            <button
+              className="jp-mod-styled jp-mod-warn"
+              disabled={b.state === 'busy'}
+              aria-label={trans.__('Shut down %1', b.path ?? b.name ?? b.id)}
+              onClick={() => props.onShutDown(b)}
+            >
+              {trans.__('Shut down')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** This space's own idle timeout, within the range the admin allows (owner only; the server checks). */
+function TimeoutForm(props: {
+  policy: IIdlePolicy;
+  trans: TranslationBundle;
+  onSet: (minutes: number) => void;
+}): JSX.Element | null {
+  const { trans, policy } = props;
+  const range = policy.range;
+  const [minutes, setMinutes] = React.useState<string>('');
+  if (!range) {
+    return null;
+  }
+  const value = Number(minutes);
+  const valid = Number.isInteger(value) && value >= range.min && value <= range.max;
+  return (
+    <form
+      className="jp-StudioCollab-idleTimeout"
+      onSubmit={event => {
+        event.preventDefault();
+        if (valid) {
+          props.onSet(value);
+        }
+      }}
+    >
+      <label>
+        {trans.__('Idle timeout of this space (%1–%2 min):', range.min, range.max)}{' '}
+        <input
+          type="number"
+          min={range.min}
+          max={range.max}
+          step={1}
+          value={minutes}
+          placeholder={String(policy.timeout_minutes ?? '')}
+          onChange={event => setMinutes(event.target.value)}
+        />
+      </label>{' '}
+      <button type="submit" className="jp-mod-styled" disabled={!valid}>
+        {trans.__('Set')}
+      </button>
+    </form>
+  );
 }
 
 /**
@@ -47,6 +143,37 @@ export function IdleCard(props: {
     try {
       apply(await keepAlive());
       Notification.success(trans.__('Kept alive: the idle countdown starts again.'), {
+        autoClose: 3000
+      });
+    } catch (err) {
+      Notification.error(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+
+  const onShutDown = async (blocker: IIdleBlocker) => {
+    const what = blocker.kind === 'kernel' ? blocker.path ?? blocker.name ?? blocker.id : blocker.name;
+    const answer = await showDialog({
+      title: trans.__('Shut down %1?', what ?? blocker.id),
+      body:
+        blocker.kind === 'kernel'
+          ? trans.__('The kernel and its variables go; the notebook file stays.')
+          : trans.__('The terminal and whatever runs in it end.'),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Shut down') })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      apply((await shutdownBlocker(blocker.kind, blocker.id)).idle);
+    } catch (err) {
+      Notification.error(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+
+  const onSetTimeout = async (minutes: number) => {
+    try {
+      apply(await setSpaceIdleTimeout(minutes));
+      Notification.success(trans.__('This space now stops after %1 idle minutes.', minutes), {
         autoClose: 3000
       });
     } catch (err) {
@@ -111,6 +238,8 @@ export function IdleCard(props: {
           trans.__('Not idle, so %1 is not counting down.', policyLabel(idle.policy, trans))
         )}
       </p>
+      <Blockers blockers={idle.blockers} trans={trans} onShutDown={b => void onShutDown(b)} />
+      <TimeoutForm policy={idle.policy} trans={trans} onSet={m => void onSetTimeout(m)} />
       {idle.own_shutdown.error && (
         <ErrorLine code="idle_shutdown_failed" message={idle.own_shutdown.error} />
       )}

@@ -143,9 +143,16 @@ export function ResourceTable(props: {
                 : source.source
               : '';
             const kind = r.app_type ?? kindLabel(r.kind, trans);
-            const size = r.instance_type
-              ? `${r.instance_type}${r.count !== null && r.count > 1 ? ` × ${r.count}` : ''}`
-              : trans.__('instance type unknown');
+            const size =
+              r.storage_gb !== undefined
+                ? trans.__('%1 GB', r.storage_gb)
+                : r.kind === 'mlflow_app'
+                  ? null
+                  : r.instance_type
+                    ? `${r.instance_type}${r.count !== null && r.count > 1 ? ` × ${r.count}` : ''}`
+                    : r.kind === 'inference_component' && r.endpoint
+                      ? trans.__('on %1', r.endpoint)
+                      : trans.__('instance type unknown');
             return (
               <tr
                 key={key}
@@ -174,7 +181,21 @@ export function ResourceTable(props: {
                 <td title={cited}>
                   {money(r.hourly_price, currency, 3)}
                   {r.price_estimate && <abbr title={trans.__('Estimate: %1', cited)}> ≈</abbr>}
-                  {r.hourly_price === null && <abbr title={cited}> ?</abbr>}
+                  {r.hourly_price === null && r.price_basis === 'none' && (
+                    <abbr title={cited}> ?</abbr>
+                  )}
+                  {r.price_basis === 'no_hourly_charge' && (
+                    <abbr title={cited}> {trans.__('no hourly charge')}</abbr>
+                  )}
+                  {r.price_basis === 'included' && (
+                    <abbr title={cited}> {trans.__('billed with endpoint')}</abbr>
+                  )}
+                  {r.billing === 'per_run' && r.run_hourly_price !== undefined && (
+                    <abbr title={cited}>
+                      {' '}
+                      {trans.__('%1 per run-hour', money(r.run_hourly_price ?? null, currency, 3))}
+                    </abbr>
+                  )}
                 </td>
                 <td>{money(r.accrued, currency)}</td>
                 <td>

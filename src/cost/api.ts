@@ -2,7 +2,7 @@ import { jsonInit, requestAPI } from '../request';
 
 /**
  * Typed client of the cost feature's routes: GET cost, POST cost/stop, GET cost/spend, GET idle,
- * POST idle/keep-alive, GET domain.
+ * POST idle/keep-alive, POST idle/blockers/{kind}/{id}/shutdown, POST idle/timeout, GET domain.
  */
 
 export type CostScope = 'domain' | 'mine';
@@ -14,7 +14,12 @@ export type ResourceKind =
   | 'training_job'
   | 'processing_job'
   | 'transform_job'
-  | 'mlflow_tracking_server';
+  | 'mlflow_tracking_server'
+  | 'space_storage'
+  | 'warm_pool'
+  | 'inference_component'
+  | 'scheduled_notebook_job'
+  | 'mlflow_app';
 
 export type StoppableKind = 'notebook_instance' | 'app' | 'mlflow_tracking_server';
 
@@ -25,6 +30,8 @@ export type PriceBasis =
   | 'studio_classic_table'
   | 'us_east_1_single_rate'
   | 'not_billed'
+  | 'included'
+  | 'no_hourly_charge'
   | 'none';
 
 export interface ICostResource {
@@ -51,6 +58,14 @@ export interface ICostResource {
   this_app?: boolean;
   app_type?: string;
   variant?: string;
+  /** space_storage: the volume's size and its USD per GB-month. */
+  storage_gb?: number;
+  gb_month_price?: number | null;
+  /** scheduled_notebook_job: bills only while a run executes, at this rate. */
+  billing?: 'per_run';
+  run_hourly_price?: number | null;
+  notebook?: string | null;
+  endpoint?: string | null;
 }
 
 export interface IKindError {
@@ -105,6 +120,20 @@ export interface ICostAnswer {
 export interface IIdlePolicy {
   source: 'space' | 'user_profile' | 'domain' | 'studio_collab' | 'none';
   timeout_minutes: number | null;
+  range?: { min: number; max: number; source: string } | null;
+}
+
+export type IdleBlockerKind = 'kernel' | 'terminal';
+
+/** An open kernel or terminal: Studio's idle shutdown waits until none is open. */
+export interface IIdleBlocker {
+  kind: IdleBlockerKind;
+  id: string;
+  name: string | null;
+  kernel_name: string | null;
+  path: string | null;
+  state: string | null;
+  last_activity: string | null;
 }
 
 export interface IIdleAnswer {
@@ -119,6 +148,7 @@ export interface IIdleAnswer {
     connections: number;
   }[];
   terminals: { name: string; last_activity: string | null }[];
+  blockers: IIdleBlocker[];
   policy: IIdlePolicy;
   policies: IIdlePolicy[];
   shutdown_at: string | null;
@@ -205,6 +235,20 @@ export function getIdle(): Promise<IIdleAnswer> {
 
 export function keepAlive(): Promise<IIdleAnswer> {
   return requestAPI<IIdleAnswer>('idle/keep-alive', jsonInit('POST', {}));
+}
+
+export function shutdownBlocker(
+  kind: IdleBlockerKind,
+  id: string
+): Promise<{ kind: IdleBlockerKind; id: string; idle: IIdleAnswer }> {
+  return requestAPI(
+    `idle/blockers/${kind}/${encodeURIComponent(id)}/shutdown`,
+    jsonInit('POST', {})
+  );
+}
+
+export function setSpaceIdleTimeout(minutes: number): Promise<IIdleAnswer> {
+  return requestAPI<IIdleAnswer>('idle/timeout', jsonInit('POST', { minutes }));
 }
 
 export function getDomainPosture(): Promise<IDomainPosture> {

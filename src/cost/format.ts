@@ -20,6 +20,16 @@ export function kindLabel(kind: ResourceKind, trans: TranslationBundle): string 
       return trans.__('Transform job');
     case 'mlflow_tracking_server':
       return trans.__('MLflow tracking server');
+    case 'space_storage':
+      return trans.__('Stopped space storage');
+    case 'warm_pool':
+      return trans.__('Training warm pool');
+    case 'inference_component':
+      return trans.__('Inference component');
+    case 'scheduled_notebook_job':
+      return trans.__('Scheduled notebook job');
+    case 'mlflow_app':
+      return trans.__('MLflow App');
   }
 }
 

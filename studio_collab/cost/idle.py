@@ -14,12 +14,20 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from ..errors import StudioCollabError
+from .blockers import IdleBlockers
 
 log = logging.getLogger(__name__)
 
 # AppType → the settings block of DescribeSpace / UserSettings that holds its idle policy.
 _APP_SETTINGS = {"JupyterLab": "JupyterLabAppSettings", "CodeEditor": "CodeEditorAppSettings"}
 _RETRY_AFTER_FAILED_SHUTDOWN = timedelta(minutes=5)
+# IdleSettings accept 60..525,600 minutes (botocore's model); a bound the admin did not set is the API's.
+API_MIN_IDLE_MINUTES = 60
+API_MAX_IDLE_MINUTES = 525600
+
+
+def app_settings_key(app_type: str | None) -> str:
+    return _APP_SETTINGS.get(app_type or "JupyterLab", "JupyterLabAppSettings")
 
 
 def utcnow() -> datetime:
@@ -29,7 +37,7 @@ def utcnow() -> datetime:
 class IdleWatch:
     def __init__(self, kernel_manager: Callable[[], Any], terminal_manager: Callable[[], Any], context, studio,
                  aws, shutdown_minutes: float = 0, warning_minutes: float = 10,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, session_manager: Callable[[], Any] = lambda: None):
         self._kernel_manager = kernel_manager
         self._terminal_manager = terminal_manager
         self.context = context
@@ -38,6 +46,7 @@ class IdleWatch:
         self.shutdown_minutes = max(0.0, float(shutdown_minutes or 0))
         self.warning_minutes = max(0.0, min(float(warning_minutes or 0), self.shutdown_minutes))
         self.clock = clock
+        self.blockers = IdleBlockers(kernel_manager, terminal_manager, session_manager, lambda v: _iso(_parse(v)))
         self.started_at = clock()
         self._kept_alive_at: datetime | None = None
         self._shutdown_requested_at: datetime | None = None
@@ -69,26 +78,30 @@ class IdleWatch:
                 "idle_seconds": max(0.0, (now - last).total_seconds()), "now": now}
 
     # --- which policy stops this app ----------------------------------------------------------------------
-    async def policies(self) -> tuple[list[dict], list[str]]:
-        """Every idle policy that applies, and notes on those that could not be read."""
+    async def policies(self) -> tuple[list[dict], list[str], dict | None]:
+        """Every idle policy that applies, notes on those that could not be read, and the range of
+        timeouts the user may choose for this space (None when Studio's lifecycle management is off)."""
         found: list[dict] = []
         notes: list[str] = []
+        allowed = None
         if self.shutdown_minutes > 0:
             found.append({"source": "studio_collab", "timeout_minutes": self.shutdown_minutes})
         if self.context.in_studio and self.context.space_name:
             try:
-                aws_policy = await self._aws_policy()
+                aws_policy, allowed = await self.aws_policy()
             except StudioCollabError as err:
                 notes.append(f"Studio's idle policy is unknown: {err.message}")
             else:
                 if aws_policy:
                     found.append(aws_policy)
-        return found, notes
+        return found, notes, allowed
 
-    async def _aws_policy(self) -> dict | None:
+    async def aws_policy(self) -> tuple[dict | None, dict | None]:
         """Space, then user profile, then domain: AWS's order. Lifecycle management must be ENABLED at the
-        profile or domain level for any timeout to apply; shared spaces take the domain's space defaults."""
-        key = _APP_SETTINGS.get(self.context.app_type or "JupyterLab", "JupyterLabAppSettings")
+        profile or domain level for any timeout to apply; shared spaces take the domain's space defaults.
+        The range a user may choose comes from the same levels' Min/MaxIdleTimeoutInMinutes; where the admin
+        set no bound, the API's own limits (60 and 525,600 minutes) are the bound."""
+        key = app_settings_key(self.context.app_type)
         space = await self.studio.describe_space()
         domain = await self.studio.describe_domain()
         shared = (space.get("SpaceSharingSettings") or {}).get("SharingType") == "Shared"
@@ -100,19 +113,29 @@ class IdleWatch:
                 levels.append(("user_profile", _idle_settings(profile.get("UserSettings"), key)))
         defaults = domain.get("DefaultSpaceSettings") if shared else domain.get("DefaultUserSettings")
         levels.append(("domain", _idle_settings(defaults, key)))
-        switch = next((s.get("LifecycleManagement") for _, s in levels[1:] if s.get("LifecycleManagement")), None)
+        admin_levels = levels[1:]
+        switch = next((s.get("LifecycleManagement") for _, s in admin_levels if s.get("LifecycleManagement")), None)
         if switch != "ENABLED":
-            return None
+            return None, None
+        bounds = {}
+        for bound, field, limit in (("min", "MinIdleTimeoutInMinutes", API_MIN_IDLE_MINUTES),
+                                    ("max", "MaxIdleTimeoutInMinutes", API_MAX_IDLE_MINUTES)):
+            bounds[bound] = next((s[field] for _, s in admin_levels if isinstance(s.get(field), int)), limit)
+        bounds["source"] = next((source for source, s in admin_levels
+                                 if isinstance(s.get("MinIdleTimeoutInMinutes"), int)
+                                 or isinstance(s.get("MaxIdleTimeoutInMinutes"), int)), "api_limits")
         for source, settings in levels:
             minutes = settings.get("IdleTimeoutInMinutes")
             if isinstance(minutes, int) and minutes > 0:
-                return {"source": source, "timeout_minutes": minutes}
-        return None
+                return {"source": source, "timeout_minutes": minutes}, bounds
+        return None, bounds
 
     async def status(self) -> dict:
         local = self.activity()
-        policies, notes = await self.policies()
+        policies, notes, allowed = await self.policies()
         effective = min(policies, key=lambda p: p["timeout_minutes"]) if policies else None
+        allowed_range = {"min": allowed["min"], "max": allowed["max"], "source": allowed["source"]} \
+            if allowed else None
         shutdown_at = None
         if effective and not local["busy"]:
             shutdown_at = local["last_activity"] + timedelta(minutes=effective["timeout_minutes"])
@@ -127,8 +150,11 @@ class IdleWatch:
             "busy": local["busy"],
             "kernels": local["kernels"],
             "terminals": local["terminals"],
-            "policy": ({"source": effective["source"], "timeout_minutes": effective["timeout_minutes"]}
-                       if effective else {"source": "none", "timeout_minutes": None}),
+            # What keeps Studio's own idle shutdown from counting: any open kernel or terminal.
+            "blockers": await self.blockers.list(),
+            "policy": ({"source": effective["source"], "timeout_minutes": effective["timeout_minutes"],
+                        "range": allowed_range}
+                       if effective else {"source": "none", "timeout_minutes": None, "range": allowed_range}),
             "policies": policies,
             "shutdown_at": _iso(shutdown_at),
             "server_time": _iso(local["now"]),

@@ -15,13 +15,16 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..errors import StudioCollabError
+from .forgotten import ForgottenResources
 from .rows import PAGE, DescribeFanOut, KindResult, resource_row
 from .workloads import WorkloadLister
 
 log = logging.getLogger(__name__)
 
 KINDS = ("app", "notebook_instance", "endpoint", "training_job", "processing_job", "transform_job",
-         "mlflow_tracking_server")
+         "mlflow_tracking_server",
+         # what people forget (row C9)
+         "space_storage", "warm_pool", "inference_component", "scheduled_notebook_job", "mlflow_app")
 # What a person calls each kind, and the list action its permission names.
 KIND_LABELS = {
     "app": ("Studio apps", "sagemaker:ListApps"),
@@ -31,6 +34,11 @@ KIND_LABELS = {
     "processing_job": ("processing jobs", "sagemaker:ListProcessingJobs"),
     "transform_job": ("transform jobs", "sagemaker:ListTransformJobs"),
     "mlflow_tracking_server": ("MLflow tracking servers", "sagemaker:ListMlflowTrackingServers"),
+    "space_storage": ("spaces", "sagemaker:ListSpaces"),
+    "warm_pool": ("training warm pools", "sagemaker:ListTrainingJobs"),
+    "inference_component": ("inference components", "sagemaker:ListInferenceComponents"),
+    "scheduled_notebook_job": ("scheduled notebook jobs", "sagemaker:Search"),
+    "mlflow_app": ("MLflow Apps", "sagemaker:ListMlflowApps"),
 }
 # Studio AppType → price component. JupyterServer apps run on the unbilled "system" instance.
 APP_COMPONENTS = {"JupyterLab": "studio_jupyterlab", "CodeEditor": "studio_codeeditor",
@@ -45,18 +53,22 @@ RUNNING_MLFLOW_STATUSES = {"Created", "Creating", "Starting", "Started", "Updati
 class Inventory:
     collected_at: float
     results: dict[str, KindResult]
+    # whose round it is: {shared, refreshed_by, reason} (set by the service from the shared inventory)
+    source: dict | None = None
 
     def rows(self) -> list[dict]:
         return [row for kind in KINDS for row in self.results[kind].resources]
 
 
 class ResourceInventory:
-    def __init__(self, aws, context, concurrency: int = 8, clock: Callable[[], float] = time.time):
+    def __init__(self, aws, context, concurrency: int = 8, clock: Callable[[], float] = time.time,
+                 describe_domain=None):
         self.aws = aws
         self.context = context
         self.concurrency = max(1, concurrency)
         self.clock = clock
         self.workloads = WorkloadLister(aws, clock)
+        self.forgotten = ForgottenResources(aws, context, self, describe_domain)
 
     async def collect(self) -> Inventory:
         fan_out = DescribeFanOut(self.aws, self.concurrency)
@@ -65,6 +77,12 @@ class ResourceInventory:
             "endpoint": self.workloads.endpoints, "training_job": self.workloads.training_jobs,
             "processing_job": self.workloads.processing_jobs, "transform_job": self.workloads.transform_jobs,
             "mlflow_tracking_server": self._mlflow_servers,
+            "space_storage": self.forgotten.space_storage,
+            "warm_pool": lambda result, fan_out: self.workloads.warm_pools(
+                result, fan_out, self.forgotten.owner_lookup(fan_out)),
+            "inference_component": self.forgotten.inference_components,
+            "scheduled_notebook_job": self.forgotten.scheduled_notebook_jobs,
+            "mlflow_app": self.forgotten.mlflow_apps,
         }
         results = await asyncio.gather(*(self._run(kind, collectors[kind], fan_out) for kind in KINDS))
         return Inventory(self.clock(), {result.kind: result for result in results})
@@ -85,8 +103,9 @@ class ResourceInventory:
     async def _apps(self, result: KindResult, fan_out: DescribeFanOut) -> None:
         domain_id = self.context.domain_id
         params = {"DomainIdEquals": domain_id} if domain_id else {}
-        apps, owners = await asyncio.gather(self.aws.paginate("sagemaker", "ListApps", "Apps", **params, **PAGE),
-                                            self._space_owners(result, domain_id))
+        apps, owners = await asyncio.gather(
+            fan_out.once("ListApps", lambda: self.aws.paginate("sagemaker", "ListApps", "Apps", **params, **PAGE)),
+            self._space_owners(result, fan_out))
         for app in apps:
             if app.get("Status") not in RUNNING_APP_STATUSES:
                 continue
@@ -102,12 +121,10 @@ class ResourceInventory:
                 owner=owners.get(space) if space else profile, space=space,
                 component=APP_COMPONENTS.get(app_type or ""), app_type=app_type, this_app=this_app))
 
-    async def _space_owners(self, result: KindResult, domain_id: str | None) -> dict:
+    async def _space_owners(self, result: KindResult, fan_out: DescribeFanOut) -> dict:
         """Space → owning user profile; without ListSpaces the apps still show, ownerless."""
-        if not domain_id:
-            return {}
         try:
-            spaces = await self.aws.paginate("sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id, **PAGE)
+            spaces = await self.spaces(fan_out)
         except StudioCollabError as err:
             if err.code != "aws_access_denied":
                 raise
@@ -115,6 +132,21 @@ class ResourceInventory:
             return {}
         return {s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
                 for s in spaces}
+
+    async def spaces(self, fan_out: DescribeFanOut) -> list[dict]:
+        """The domain's spaces, listed once per round for every kind that needs them."""
+        domain_id = self.context.domain_id
+        if not domain_id:
+            return []
+        return await fan_out.once("ListSpaces", lambda: self.aws.paginate(
+            "sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id, **PAGE))
+
+    async def running_apps(self, fan_out: DescribeFanOut) -> list[dict]:
+        domain_id = self.context.domain_id
+        params = {"DomainIdEquals": domain_id} if domain_id else {}
+        apps = await fan_out.once("ListApps", lambda: self.aws.paginate("sagemaker", "ListApps", "Apps", **params,
+                                                                         **PAGE))
+        return [a for a in apps if a.get("Status") in RUNNING_APP_STATUSES]
 
     def _app_arn(self, app: dict) -> str | None:
         account, region = self.context.account_id, self.context.region

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 COMPONENTS = (
     "studio_jupyterlab", "studio_codeeditor", "studio_classic", "notebook_instance", "training", "hosting",
     "processing", "batch_transform", "mlflow_tracking_server",
+    # USD per GB-month of a space's EBS volume (instance type "gb_month"); no public figure is bundled
+    "space_storage",
 )
+STORAGE_UNIT = "gb_month"
 # The single-rate table names no component; its own notes confine it to Studio apps (hosting and training
 # figures for the same types are known to differ), so only those may fall back to it.
 _SINGLE_RATE_COMPONENTS = {"studio_jupyterlab", "studio_codeeditor", "studio_classic"}
@@ -41,6 +44,15 @@ class Price:
     def to_json(self) -> dict:
         return {"usd_per_hour": self.usd_per_hour, "estimate": self.estimate, "basis": self.basis,
                 "source": self.source, "as_of": self.as_of}
+
+
+# Kinds that have no hourly meter of their own: said so, with why, instead of a price.
+UNMETERED = {
+    "inference_component": Price(None, False, "included", "Runs on its endpoint's instances, which the endpoint's "
+                                 "row bills; no separate hourly charge.", None),
+    "mlflow_app": Price(None, False, "no_hourly_charge", "No hourly charge: a serverless MLflow App bills for its "
+                        "storage and requests, not for a running server (AWS, MLflow Apps launch, 2025).", None),
+}
 
 
 def load_bundled_table() -> dict:
@@ -102,6 +114,21 @@ class PriceTable:
                     self._single.get("retrieved"))
         return Price(None, False, "none", f"No known price for {instance_type} ({component}) in {region}; "
                      "an admin can set one with StudioCollabApp.price_overrides.", None)
+
+    def storage(self, region: str | None) -> Price:
+        """USD per GB-month of a space's EBS volume: only an admin's figure (none is bundled, none is guessed)."""
+        figure = _dig(self._overrides, region or "", "space_storage", STORAGE_UNIT)
+        if figure is not None:
+            return Price(figure, False, "override", "Set by your admin (StudioCollabApp.price_overrides), USD per "
+                         "GB-month.", None)
+        if self._price_list is not None and self._price_list.region == region:
+            figure = _dig(self._price_list.prices, "space_storage", STORAGE_UNIT)
+            if figure is not None:
+                return Price(figure, False, "price_list", "AWS Price List API, USD per GB-month.",
+                             self._price_list.fetched_at)
+        return Price(None, False, "none", "No storage price is bundled: an admin can set one with StudioCollabApp."
+                     f"price_overrides[\"{region}\"][\"space_storage\"][\"{STORAGE_UNIT}\"] (USD per GB-month).",
+                     None)
 
     def describe(self) -> dict:
         """What the panel shows under the table: currency, dates, and whether the Price List was used."""

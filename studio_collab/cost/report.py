@@ -41,6 +41,14 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
         row["price"] = price
         row["unit_price"] = price.usd_per_hour
         row["hourly_price"] = None if price.usd_per_hour is None else round(price.usd_per_hour * count, 6)
+        if row.get("storage_gb") is not None:  # priced per GB-month
+            row["unit_price"] = None
+            row["gb_month_price"] = price.usd_per_hour
+            row["hourly_price"] = None if price.usd_per_hour is None else \
+                round(price.usd_per_hour * row["storage_gb"] / HOURS_PER_MONTH, 6)
+        elif row.get("billing") == "per_run":  # bills only while a run executes: no burn between runs
+            row["hourly_price"] = None
+            row["run_hourly_price"] = None if price.usd_per_hour is None else round(price.usd_per_hour * count, 6)
         row["price_estimate"] = price.estimate
         row["price_basis"] = price.basis
 
@@ -80,7 +88,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
                                                 "accrued": 0.0, "unpriced": 0})
             summary["count"] += 1
             if hourly is None:
-                summary["unpriced"] += 1
+                summary["unpriced"] += row["price"].basis == "none"
             else:
                 summary["burn_rate_per_hour"] += hourly
                 summary["accrued"] += out["accrued"] or 0.0
@@ -106,11 +114,18 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
         "accrued_as_of": _iso(now),
         "errors": errors,
         "by_kind": [by_kind[k] for k in KINDS if k in by_kind],
-        "unpriced": sum(1 for r in rows if r["hourly_price"] is None),
+        "unpriced": sum(1 for r in rows if r["hourly_price"] is None and r["price_basis"] == "none"),
         "viewer": viewer,
         "prices": prices,
         "price_sources": {key: price.to_json() for price, key in sources.items()},
+        "inventory": _inventory_json(inventory, inventory.source or {}, now),
     }
+
+
+def _inventory_json(inventory: Inventory, meta: dict, now: float) -> dict:
+    """Whose AWS round these rows come from: the domain's shared snapshot, or this space's own."""
+    return {"shared": bool(meta.get("shared")), "age_seconds": round(max(0.0, now - inventory.collected_at), 1),
+            "refreshed_by": meta.get("refreshed_by"), "reason": meta.get("reason")}
 
 
 class RenderedAnswer:

@@ -1,4 +1,5 @@
 """Routes of the cost feature: GET cost, POST cost/stop, GET cost/spend, GET idle, POST idle/keep-alive,
+POST idle/blockers/{kind}/{id}/shutdown, POST idle/timeout,
 GET domain. Thin: parse, ask the service, answer."""
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ class KeepAliveHandler(_CostHandler):
         self.reply(await self.cost.keep_alive(await self.acting_user()))
 
 
+class BlockerShutdownHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, kind: str, blocker_id: str) -> None:
+        self.reply(await self.cost.shutdown_blocker(kind, blocker_id, await self.viewer()))
+
+
+class IdleTimeoutHandler(_CostHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        self.reply(await self.cost.set_space_idle_timeout(body.get("minutes"), await self.viewer()))
+
+
 class DomainHandler(_CostHandler):
     @web.authenticated
     @authorized
@@ -82,5 +98,7 @@ def route_handlers(services: dict) -> list[tuple]:
         ("cost/spend", SpendHandler, kwargs),
         ("idle", IdleHandler, kwargs),
         ("idle/keep-alive", KeepAliveHandler, kwargs),
+        (r"idle/blockers/(?P<kind>[a-z]+)/(?P<blocker_id>[A-Za-z0-9_.-]{1,128})/shutdown", BlockerShutdownHandler, kwargs),
+        ("idle/timeout", IdleTimeoutHandler, kwargs),
         ("domain", DomainHandler, kwargs),
     ]

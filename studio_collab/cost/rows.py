@@ -46,6 +46,13 @@ class DescribeFanOut:
     def __init__(self, aws, concurrency: int):
         self.aws = aws
         self.limiter = asyncio.Semaphore(max(1, concurrency))
+        self._lists: dict[str, asyncio.Future] = {}
+
+    async def once(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """One answer per round for a list several kinds need (ListSpaces feeds apps, storage and owners)."""
+        if key not in self._lists:
+            self._lists[key] = asyncio.ensure_future(load())
+        return await asyncio.shield(self._lists[key])
 
     async def describe(self, operation: str, **params) -> dict:
         async with self.limiter:

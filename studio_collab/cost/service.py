@@ -17,9 +17,12 @@ from pathlib import Path
 from ..errors import StudioCollabError
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
+from .pacing import PacedAws
 from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
-from .prices import Price, PriceTable
+from .prices import UNMETERED, Price, PriceTable
+from .space_timeout import SpaceIdleTimeout
+from .shared_inventory import SharedInventory
 from .report import CostReports, RenderedAnswer, price_rows, render
 from .spend import BilledSpend
 from .stop import DEFAULT_STOP_KINDS, ResourceStopper
@@ -32,9 +35,10 @@ PRICE_RETRY_SECONDS = 3600
 
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
+                 shared: SharedInventory | None = None,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
                  price_cache: PriceListCache | None = None, cost_explorer: bool = False,
-                 stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS):
+                 stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS, aws_rates: dict | None = None):
         self.context = context
         self.aws = aws
         self.cache = cache
@@ -43,13 +47,18 @@ class CostService:
         self.idle = idle
         self.posture = posture
         self.ttl = ttl
-        self.inventory = ResourceInventory(aws, context, concurrency)
+        # The inventory's many List*/Describe* calls are paced under the account's rate limits (row C8).
+        self.paced_aws = PacedAws(aws, aws_rates)
+        self.inventory = ResourceInventory(self.paced_aws, context, concurrency, describe_domain=studio.describe_domain)
+        self.shared = shared or SharedInventory(None, ttl, context.space_name or "local", context,
+                                                "The shared inventory is off (StudioCollabApp.cost_shared_inventory).")
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
         self.billed_spend = BilledSpend(aws=aws, context=context, cache=cache, enabled=cost_explorer)
         self.reports = CostReports()
         self.stopper = ResourceStopper(aws, studio, context, stop_kinds)
+        self.space_timeout = SpaceIdleTimeout(idle, studio, aws, context, cache)
         self._last_good: Inventory | None = None
         self._last_failure: tuple[float, StudioCollabError] | None = None
         self._refresh_task = None
@@ -119,6 +128,10 @@ class CostService:
         return {"refreshed": True, "prices": count, "fetched_at": snapshot.fetched_at}
 
     def price_of(self, component: str | None, instance_type: str | None) -> Price:
+        if component in UNMETERED:
+            return UNMETERED[component]
+        if component == "space_storage":
+            return self.prices.storage(self.region)
         if instance_type == "system":
             return Price(0.0, False, "not_billed", "Studio's 'system' instance is not billed.", None)
         if component is None:
@@ -152,7 +165,8 @@ class CostService:
         if self._last_failure and time.monotonic() - self._last_failure[0] < self.ttl \
                 and self._last_good is not None:
             raise self._last_failure[1]
-        inventory = await self.inventory.collect()
+        inventory, source = await self.shared.load(self.inventory.collect)
+        inventory.source = source
         failed = [r for r in inventory.results.values() if r.transient]
         if failed and len(failed) == len(KINDS):
             self._last_failure = (time.monotonic(), failed[0].error)
@@ -191,6 +205,13 @@ class CostService:
     async def keep_alive(self, viewer: str | None) -> dict:
         self.idle.keep_alive(viewer)
         return await self.idle.status()
+
+    async def shutdown_blocker(self, kind: str, blocker_id: str, viewer: str | None) -> dict:
+        answer = await self.idle.blockers.shutdown(kind, blocker_id, viewer)
+        return {**answer, "idle": await self.idle.status()}
+
+    async def set_space_idle_timeout(self, minutes, viewer: str | None) -> dict:
+        return await self.space_timeout.set(minutes, viewer)
 
     async def domain(self) -> dict:
         return await self.posture.read()

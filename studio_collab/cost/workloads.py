@@ -89,16 +89,26 @@ class WorkloadLister:
         else:
             for job in found:
                 result.resources.extend(_training_rows(job))
-        running = {row["name"] for row in result.resources}
-        # A warm pool keeps its instances (and their bill) after the job ends, until its keep-alive lapses.
-        # The summary's own WarmPoolStatus is checked too, in case a list ignored the filter.
+
+    async def warm_pools(self, result: KindResult, fan_out: DescribeFanOut, owner_of=None) -> None:
+        """Training warm pools: a pool keeps its instances (and their bill) after the job ends, until its
+        keep-alive lapses. The summary's own WarmPoolStatus is checked too, in case a list ignored the filter."""
         horizon = datetime.fromtimestamp(self.clock() - WARM_POOL_HORIZON_SECONDS, timezone.utc)
         warm = await self.aws.paginate("sagemaker", "ListTrainingJobs", "TrainingJobSummaries",
                                        WarmPoolStatusEquals="Available", LastModifiedTimeAfter=horizon, **PAGE)
-        warm = [job for job in warm if job["TrainingJobName"] not in running
+        warm = [job for job in warm if job.get("TrainingJobStatus") != "InProgress"
                 and (job.get("WarmPoolStatus") or {}).get("Status") == "Available"]
-        await fan_out.each(result, warm, lambda item: self._described_training(item, fan_out),
-                           "DescribeTrainingJob", _bare_training)
+
+        async def described(item: dict) -> list[dict]:
+            rows = await self._described_training(item, fan_out)
+            if rows and owner_of is not None:
+                owner, space = await owner_of(rows[0]["arn"])
+                for row in rows:
+                    row.update(owner=owner, space=space)
+            return rows
+
+        await fan_out.each(result, warm, described, "DescribeTrainingJob", lambda item: [
+            {**row, "kind": "warm_pool"} for row in _bare_training(item)])
 
     async def _described_training(self, item: dict, fan_out: DescribeFanOut) -> list[dict]:
         return _training_rows(await fan_out.describe("DescribeTrainingJob", TrainingJobName=item["TrainingJobName"]))
@@ -149,9 +159,10 @@ def _training_rows(job: dict) -> list[dict]:
     groups = config.get("InstanceGroups") or [
         {"InstanceType": config.get("InstanceType"), "InstanceCount": config.get("InstanceCount")}]
     return [resource_row(
-        "training_job", job["TrainingJobName"], arn=job.get("TrainingJobArn"),
+        "warm_pool" if in_warm_pool else "training_job", job["TrainingJobName"], arn=job.get("TrainingJobArn"),
         instance_type=group.get("InstanceType"), count=group.get("InstanceCount"),
         status="WarmPool" if in_warm_pool else job.get("TrainingJobStatus"),
+        keep_alive_seconds=config.get("KeepAlivePeriodInSeconds"),
         started=(job.get("TrainingEndTime") if in_warm_pool
                  else job.get("TrainingStartTime") or job.get("CreationTime")),
         component="training", spot=bool(job.get("EnableManagedSpotTraining")), idle=in_warm_pool or None)

@@ -47,10 +47,12 @@ async def test_demo_inventory_prices_and_burn(world_env, jp_fetch, openapi_valid
     openapi_validator.validate("get", "/cost?scope=domain", 200, answer)
     assert answer["available"] is True and answer["stale"] is False and answer["errors"] == []
     rows = rows_by_name(answer)
-    # Deleted apps, the stopped notebook instance and finished jobs (no warm pool) are not running.
+    # Deleted apps, the stopped notebook instance and finished jobs (no warm pool) are not running; the
+    # forgotten kinds (an inference component, an MLflow App, a scheduled notebook job) are listed too.
     assert set(rows) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default",
                          "bob-space/JupyterLab/default", "legacy-analysis", "churn-model-prod",
-                         "churn-xgb-2026-11-26", "team-mlflow"}
+                         "churn-xgb-2026-11-26", "team-mlflow", "churn-model-canary", "bob-sandbox",
+                         "nightly-churn-report"}
     mine = rows["alice-space/JupyterLab/default"]
     assert mine["this_app"] is True and mine["mine"] is True and mine["owner"] == "alice"
     assert (mine["instance_type"], mine["hourly_price"], mine["price_basis"], mine["price_estimate"]) == (
@@ -79,7 +81,7 @@ async def test_mine_is_what_the_viewer_owns(world_env, jp_fetch, openapi_validat
     openapi_validator.validate("get", "/cost?scope=mine", 200, answer)
     assert answer["viewer"] == "alice"
     assert {r["name"] for r in answer["resources"]} == {"alice-space/JupyterLab/default",
-                                                        "team-space/JupyterLab/default"}
+                                                        "team-space/JupyterLab/default", "nightly-churn-report"}
     assert answer["burn_rate_per_hour"] == pytest.approx(0.28)
 
 

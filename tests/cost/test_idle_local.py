@@ -51,7 +51,7 @@ async def test_idle_follows_real_kernels(no_region, jp_fetch, jp_ws_fetch, opena
     first = await idle(jp_fetch)
     openapi_validator.validate("get", "/idle", 200, first)
     assert first["kernels"] == [] and first["busy"] is False
-    assert first["policy"] == {"source": "studio_collab", "timeout_minutes": 0.02}
+    assert first["policy"] == {"source": "studio_collab", "timeout_minutes": 0.02, "range": None}
     assert first["own_shutdown"]["enabled"] is True and first["own_shutdown"]["acts"] is False
     assert any("outside SageMaker Studio" in note for note in first["notes"])
 

@@ -92,7 +92,7 @@ def test_fault_on_moto_backed_operations_and_latency(world):
 
 def test_unknown_operations_answer_like_aws(world):
     with pytest.raises(ClientError) as err:  # moto lacks it: never an HTML 500 that botocore would retry
-        world.client("sagemaker").list_mlflow_apps()
+        world.client("sagemaker").list_hub_contents(HubName="public", HubContentType="Model")
     assert _code(err) == "UnknownOperationException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(ClientError) as err:

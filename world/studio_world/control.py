@@ -52,6 +52,16 @@ class EmulatorControl:
     def clear_calls(self) -> None:
         self._send("DELETE", "/_emulator/calls")
 
+    def rate_limits(self, enabled: bool | None = None, rates: list[dict] | None = None) -> dict:
+        """Turn AWS's per-account, per-operation rate limits on or off; ``rates`` ``[{operation, rate, burst}]``
+        take precedence over the defaults (docs/aws-rates.md). The answer counts throttled calls per operation."""
+        payload: dict = {}
+        if enabled is not None:
+            payload["enabled"] = enabled
+        if rates is not None:
+            payload["rates"] = rates
+        return self._send("POST", "/_emulator/rate_limits", payload)
+
     def settings(self, transition_seconds: float | None = None) -> dict:
         payload = {} if transition_seconds is None else {"transition_seconds": transition_seconds}
         return self._send("POST", "/_emulator/settings", payload)

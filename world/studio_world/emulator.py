@@ -6,7 +6,8 @@ SageMaker and Price List operations moto lacks itself, and turns whatever moto c
 
 Control endpoints (plain JSON, for tests and the seeder):
 ``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` · ``GET /_emulator/calls/journal`` ·
-``POST /_emulator/settings`` ``{transition_seconds}`` · ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
+``POST /_emulator/settings`` ``{transition_seconds}`` · ``GET|POST /_emulator/rate_limits`` ``{enabled, rates}`` ·
+``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
 ``POST /_emulator/cost/line-items`` ``{items}`` (Cost Explorer's ledger) · ``GET /_emulator/health``.
 
 Run alone: ``python -m studio_world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
@@ -24,16 +25,18 @@ import threading
 from datetime import datetime
 
 from . import codeartifact, moto_bridge
-from .awsproto import AwsError, AwsRequest, error_response, identify, json_response
+from .awsproto import AwsError, AwsRequest, error_response, identify, json_response, page
 from .cost_explorer import CostExplorer
 from .faults import FaultBoard
+from .inference_ops import InferenceComponentOperations
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
+from .rate_limits import RateLimits
 from .records import Clock
 from .serving import ServerRunner
 from .search import search
 from .studio_ops import StudioOperations
-from .training_jobs import list_training_jobs
+from .training_jobs import describe_training_job, list_training_jobs
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
@@ -57,12 +60,15 @@ class EmulatorApp:
         self.moto = DomainDispatcherApplication(create_app)
         self.clock = Clock(transition_seconds)
         self.faults = FaultBoard()
+        self.rate_limits = RateLimits()
         self.studio = StudioOperations(self.clock)
         self.mlflow = MlflowOperations(self.clock)
+        self.inference = InferenceComponentOperations(self.clock)
         self.pricing = PriceCatalog()
         self.cost_explorer = CostExplorer()
-        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations,
-                              "ListTrainingJobs": list_training_jobs, "Search": search}
+        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations, **self.inference.operations,
+                              "ListTrainingJobs": list_training_jobs, "DescribeTrainingJob": describe_training_job,
+                              "ListTags": self._list_tags, "Search": search}
         self._reset_lock = threading.Lock()
 
     # --- WSGI -----------------------------------------------------------------------------------------
@@ -85,6 +91,7 @@ class EmulatorApp:
         try:
             params = _json_params(request)  # parsed once: for the journal, and for our own operations
             self.faults.on_call(request.name, params)
+            self.rate_limits.check(request.name, environ)
             handler = self._own_handler(request)
             if handler is not None:
                 params = request.json() if params is None else params  # a body that is not JSON: its AWS error
@@ -138,8 +145,10 @@ class EmulatorApp:
             self.studio.reset()
             self.mlflow.reset()
             self.cost_explorer.reset()
+            self.inference.reset()
             self.faults.clear()
             self.faults.clear_calls()
+            self.rate_limits.reset()
 
     def _control(self, environ, route: str) -> tuple[int, list, bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -177,7 +186,13 @@ class EmulatorApp:
                 return {"calls": self.faults.counts()}
             if method == "DELETE":
                 self.faults.clear_calls()
+                self.rate_limits.clear_counts()
                 return {"calls": {}}
+        if route == "rate_limits":
+            if method == "POST":
+                return self.rate_limits.configure(payload.get("enabled"), payload.get("rates"))
+            if method == "GET":
+                return self.rate_limits.describe()
         if route == "settings" and method == "POST":
             if "transition_seconds" in payload:
                 self.clock.transition_seconds = float(payload["transition_seconds"])
@@ -197,8 +212,26 @@ class EmulatorApp:
             self.studio.override(region, kind, ident, fields)
         elif kind == "tracking_server":
             self.mlflow.override(region, ident["TrackingServerName"], fields)
+        elif kind == "mlflow_app":
+            self.mlflow.override_app(region, ident["Name"], fields)
+        elif kind == "inference_component":
+            self.inference.override(region, ident["Name"], fields)
         else:
             moto_bridge.override(region, kind, ident["Name"], fields)
+
+
+    def _list_tags(self, region: str, p: dict) -> dict:
+        """ListTags of our own resources (MLflow, inference components); moto's for everything else."""
+        arn = p["ResourceArn"]
+        for own in (self.mlflow, self.inference):
+            tags = own.tags_of(region, arn)
+            if tags is not None:
+                return page(tags, p, "Tags", default_max=50)
+        try:
+            tags = moto_bridge.sagemaker_backend(region)._get_resource_from_arn(arn).tags
+        except Exception as err:  # noqa: BLE001 - moto's own "not found", whatever its class
+            raise AwsError("ValidationException", f"Resource {arn} does not exist.") from err
+        return page(list(tags or []), p, "Tags", default_max=50)
 
 
 def _moto_implements(operation: str) -> bool:

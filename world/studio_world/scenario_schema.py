@@ -10,6 +10,9 @@ _NAME = {"type": "string", "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"}
 _REPO_REFS = {"type": "array", "items": {"type": "string"}, "maxItems": 10}
 _HOURS = {"type": "number", "minimum": 0}
 _INSTANCE = {"type": "string", "pattern": r"^(ml\.[a-z0-9]+\.[a-z0-9]+|system)$"}
+# Who created a resource from Studio: the seeder tags it as Studio does (sagemaker:user-profile-arn /
+# sagemaker:space-arn), which is where the product reads its owner.
+_CREATOR = {"owner": {"type": "string"}, "space": {"type": "string"}}
 _IDLE = {
     "type": "object", "additionalProperties": False,
     "properties": {
@@ -104,7 +107,27 @@ SCENARIO_SCHEMA = {
                 "failure_reason": {"type": "string"}, "experiment": {"type": "string"}, "trial": {"type": "string"},
                 "channels": {"type": "object", "description": "input channels: {name: s3 uri}",
                              "additionalProperties": {"type": "string", "pattern": "^s3://"}},
+                "warm_pool_minutes": {"type": "number", "minimum": 1, "maximum": 360,
+                                      "description": "KeepAlivePeriodInSeconds / 60: its instances stay (and bill)"},
+                **_CREATOR,
             }}},
+        "inference_components": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "endpoint"],
+            "properties": {"name": _NAME, "endpoint": {"type": "string"}, "copies": {"type": "integer", "minimum": 0},
+                           "accelerators": {"type": "integer", "minimum": 0}, "memory_mb": {"type": "integer"},
+                           "started_hours_ago": _HOURS, **_CREATOR}}},
+        "mlflow_apps": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name"],
+            "properties": {"name": _NAME, "account_default": {"type": "boolean"},
+                           "domain_default": {"type": "boolean", "description": "default App of this domain"},
+                           "local": {"type": "boolean", "description": "resolves to the world's MLflow server"},
+                           "started_hours_ago": _HOURS, **_CREATOR}}},
+        "notebook_jobs": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "notebook"],
+            "description": "Scheduled notebook jobs as jupyter-scheduler makes them: a SageMaker pipeline tagged "
+                           "sagemaker:is-scheduling-notebook-job whose one training step runs the notebook",
+            "properties": {"name": _NAME, "notebook": {"type": "string"}, "instance_type": _INSTANCE,
+                           "schedule": {"type": "string"}, **_CREATOR}}},
         "experiments": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name"],
             "properties": {"name": _NAME, "description": {"type": "string"},

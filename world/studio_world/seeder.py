@@ -77,6 +77,7 @@ class Seeder:
         vpc_id, subnets = self.network(sc.data["domain"].get("vpc", "default"))
         kms = self.kms_key() if sc.data["domain"].get("kms_key") else None
         domain_id = self.domain(role_arn, vpc_id, subnets, kms)
+        self._domain_id = domain_id
         self._parallel(lambda p: self.user_profile(domain_id, p), sc.section("user_profiles"))
         self._parallel(lambda s: self.space(domain_id, s), sc.section("spaces"))
         self._parallel(lambda a: self.app(domain_id, a), sc.section("apps"))
@@ -86,6 +87,12 @@ class Seeder:
             self.experiment(experiment)
         self._parallel(lambda j: self.training_job(role_arn, j), sc.section("training_jobs"))
         servers = {t["name"]: self.tracking_server(role_arn, t) for t in sc.section("mlflow_tracking_servers")}
+        for component in sc.section("inference_components"):
+            self.inference_component(domain_id, component)
+        for app in sc.section("mlflow_apps"):
+            self.mlflow_app(domain_id, role_arn, app)
+        for job in sc.section("notebook_jobs"):
+            self.notebook_job(domain_id, role_arn, job)
         if sc.data.get("cost_explorer"):
             self.cost_explorer(sc.data["cost_explorer"], domain_id)
         for bucket in sc.section("s3_buckets"):
@@ -267,6 +274,10 @@ class Seeder:
             params["InputDataConfig"] = [
                 {"ChannelName": name, "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}}}
                 for name, uri in j["channels"].items()]
+        if j.get("warm_pool_minutes"):
+            params["ResourceConfig"]["KeepAlivePeriodInSeconds"] = int(j["warm_pool_minutes"] * 60)
+        if self.creator_tags(self._domain_id, j):
+            params["Tags"] = self.creator_tags(self._domain_id, j)
         if j.get("experiment"):
             params["ExperimentConfig"] = {"ExperimentName": j["experiment"], "TrialName": j.get("trial", j["name"])}
         self.client("sagemaker").create_training_job(**params)
@@ -323,6 +334,67 @@ class Seeder:
             fields["TrackingServerUrl"] = self.links.mlflow_url
         self.control.override("tracking_server", {"TrackingServerName": t["name"]}, fields, self.region)
         return arn
+
+    def creator_tags(self, domain_id: str, item: dict) -> list[dict]:
+        """The tags Studio puts on what a user creates from a space (whitepaper "Cost attribution")."""
+        tags = []
+        if item.get("owner") or item.get("space"):
+            tags.append({"Key": "sagemaker:domain-arn",
+                         "Value": f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:domain/{domain_id}"})
+        if item.get("owner"):
+            tags.append({"Key": "sagemaker:user-profile-arn", "Value":
+                         f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:user-profile/{domain_id}/{item['owner']}"})
+        if item.get("space"):
+            tags.append({"Key": "sagemaker:space-arn",
+                         "Value": f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:space/{domain_id}/{item['space']}"})
+        return tags
+
+    def inference_component(self, domain_id: str, c: dict) -> None:
+        requirements = {"MinMemoryRequiredInMb": c.get("memory_mb", 1024)}
+        if c.get("accelerators"):
+            requirements["NumberOfAcceleratorDevicesRequired"] = c["accelerators"]
+        else:
+            requirements["NumberOfCpuCoresRequired"] = 1
+        self.client("sagemaker").create_inference_component(
+            InferenceComponentName=c["name"], EndpointName=c["endpoint"], VariantName="AllTraffic",
+            Specification={"ModelName": f"{c['endpoint']}-model", "ComputeResourceRequirements": requirements},
+            RuntimeConfig={"CopyCount": c.get("copies", 1)}, Tags=self.creator_tags(domain_id, c))
+        self.control.override("inference_component", {"Name": c["name"]}, {
+            "CreationTime": self.ago(c.get("started_hours_ago")), "InferenceComponentStatus": "InService"},
+            self.region)
+
+    def mlflow_app(self, domain_id: str, role_arn: str, a: dict) -> str:
+        params = {"Name": a["name"], "RoleArn": role_arn,
+                  "ArtifactStoreUri": f"s3://sagemaker-{self.region}-{ACCOUNT_ID}/mlflow-apps/{a['name']}",
+                  "AccountDefaultStatus": "ENABLED" if a.get("account_default") else "DISABLED",
+                  "Tags": self.creator_tags(domain_id, a)}
+        if a.get("domain_default"):
+            params["DefaultDomainIdList"] = [domain_id]
+        arn = self.client("sagemaker").create_mlflow_app(**params)["Arn"]
+        fields = {"CreationTime": self.ago(a.get("started_hours_ago")), "Status": "Created"}
+        if a.get("local") and self.links.mlflow_url:
+            fields["_url"] = self.links.mlflow_url
+        self.control.override("mlflow_app", {"Name": a["name"]}, fields, self.region)
+        return arn
+
+    def notebook_job(self, domain_id: str, role_arn: str, j: dict) -> None:
+        """A scheduled notebook job as amazon-sagemaker-jupyter-scheduler makes it: a pipeline with one training
+        step that runs the notebook, tagged so that the scheduler (and its IAM conditions) recognise it."""
+        instance_type = j.get("instance_type", "ml.m5.large")
+        definition = {"Version": "2020-12-01", "Steps": [{
+            "Name": "notebook-job", "Type": "Training", "Arguments": {
+                "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE.format(region=self.region),
+                                           "TrainingInputMode": "File"},
+                "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": 1, "VolumeSizeInGB": 30},
+                "Environment": {"SM_INPUT_NOTEBOOK_NAME": j["notebook"]}}}]}
+        tags = [{"Key": "sagemaker:name", "Value": j["name"]},
+                {"Key": "sagemaker:notebook-name", "Value": j["notebook"]},
+                {"Key": "sagemaker:is-scheduling-notebook-job", "Value": "true"},
+                {"Key": "sagemaker:is-studio-archived", "Value": "false"}]
+        self.client("sagemaker").create_pipeline(
+            PipelineName=j["name"], PipelineDefinition=json.dumps(definition), RoleArn=role_arn,
+            PipelineDescription=f"Scheduled notebook job {j['notebook']} ({j.get('schedule', 'cron(0 6 * * ? *)')})",
+            Tags=tags + self.creator_tags(domain_id, j))
 
     def cost_explorer(self, ce: dict, domain_id: str) -> None:
         """The account's last ``days`` days of billing, as Cost Explorer holds them: each space that has an app
