@@ -58,6 +58,20 @@ class LabServer:
                 self.process.wait(timeout=5)
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def own_labextension(parent: Path) -> Path:
+    """A labextensions folder holding this checkout's built panel, searched before the environment's: the lab
+    then runs the panel of the code under test, not whatever build the venv's share/jupyter links to."""
+    folder = parent / "labextensions"
+    link = folder / "studio-collab"
+    if not link.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(REPO / "studio_collab" / "labextension", target_is_directory=True)
+    return folder
+
+
 def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None = None,
               base_url: str = "/", command: str = "lab", token: str | None = None,
               timeout: float = 90.0, python: str | None = None, poll_interval: float = 0.3) -> LabServer:
@@ -74,6 +88,8 @@ def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None
             f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
             f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
+    if command == "lab" and python is None:
+        argv.append(f"--LabApp.extra_labextensions_path={own_labextension(root_dir.parent)}")
     process_env = {**os.environ, **(env or {})}
     process_env.setdefault("JUPYTER_CONFIG_DIR", str(root_dir.parent / f"jupyter-config-{port}"))
     with open(log_path, "wb") as log:

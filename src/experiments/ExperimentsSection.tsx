@@ -41,7 +41,7 @@ function asApiError(err: unknown): ApiError {
 }
 
 /** A first guess at "best": a metric that reads as a score (higher) or an error (lower); the user can change it. */
-function guessBest(keys: string[]): IBest | null {
+export function guessBest(keys: string[]): IBest | null {
   const score = keys.find(k => HIGHER_IS_BETTER.test(k) && !LOWER_IS_BETTER.test(k));
   if (score) {
     return { key: score, descending: true };

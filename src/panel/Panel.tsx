@@ -1,112 +1,238 @@
 import * as React from 'react';
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import { TranslationBundle } from '@jupyterlab/translation';
-import { ISignal, Signal } from '@lumino/signaling';
+import { IStateDB } from '@jupyterlab/statedb';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  launchIcon,
+  LabIcon,
+  PanelWithToolbar,
+  ReactWidget,
+  refreshIcon,
+  SidePanel,
+  ToolbarButton,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import { ReadonlyJSONObject } from '@lumino/coreutils';
+import { AccordionPanel, Widget } from '@lumino/widgets';
 
-import { getStatus, IStatus } from '../api';
-import { politePoll } from '../polling';
-import { ApiError } from '../request';
 import { CostSection } from '../cost/CostSection';
 import { DomainCard } from '../cost/DomainCard';
-import { ExperimentsSection } from '../experiments/ExperimentsSection';
+import { ExperimentsSummary } from '../experiments/ExperimentsSummary';
 import { GitSection } from '../git/GitSection';
 import { ShareSection } from '../share/ShareSection';
+import { ISectionProps } from './context';
 import { Header } from './Header';
-import { Section } from './Section';
+import { listKeyNavigation } from './keys';
+import { PanelModel } from './model';
+import { ErrorLine } from './Section';
 
-function PanelView(props: {
-  app: JupyterFrontEnd;
-  trans: TranslationBundle;
-  pollIntervalSeconds: number;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element {
-  const { trans } = props;
-  const [status, setStatus] = React.useState<IStatus | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
+/** The key under which the panel keeps which sections are collapsed (JupyterLab's state DB, per workspace). */
+const STATE_KEY = 'studio-collab:panel';
 
-  React.useEffect(() => {
-    const poll = politePoll('status', props.pollIntervalSeconds * 6, async () => {
-      try {
-        setStatus(await getStatus());
-        setError(null);
-      } catch (err) {
-        setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
-        throw err; // lets the poll back off
-      }
-    });
-    return () => poll.dispose();
-  }, [props.pollIntervalSeconds]);
-
-  const sectionProps = status && {
-    app: props.app,
-    status,
-    trans,
-    pollIntervalSeconds: props.pollIntervalSeconds,
-    rendermime: props.rendermime
-  };
-  return (
-    <div className="jp-StudioCollab-panelBody">
-      <Header status={status} error={error} trans={trans}>
-        {status && <DomainCard status={status} trans={trans} />}
-      </Header>
-      {sectionProps && (
-        <>
-          <Section id="git" title={trans.__('Repositories')}>
-            <GitSection {...sectionProps} />
-          </Section>
-          <Section id="share" title={trans.__('Share')}>
-            <ShareSection {...sectionProps} />
-          </Section>
-          <Section id="experiments" title={trans.__('Experiments')}>
-            <ExperimentsSection {...sectionProps} />
-          </Section>
-          <Section id="cost" title={trans.__('Cost')}>
-            <CostSection {...sectionProps} />
-          </Section>
-        </>
-      )}
-    </div>
-  );
+/** One action in a section's title bar: an icon button with a tooltip, as in the Running and Debugger panels. */
+export interface ISectionAction {
+  id: string;
+  icon: LabIcon;
+  tooltip: string;
+  onClick: () => void;
 }
 
-/** The left-sidebar panel: a header with the Studio context and one section per feature. */
-export class StudioCollabPanel extends ReactWidget {
+export interface ISectionSpec {
+  id: string;
+  label: string;
+  render: (props: ISectionProps) => JSX.Element;
+  actions?: ISectionAction[];
+}
+
+/**
+ * One accordion section: the title (small uppercase, from JupyterLab's AccordionPanel) carries the section's
+ * icon buttons; the body renders once the status is known and is re-made on every Refresh.
+ */
+class SectionWidget extends PanelWithToolbar {
   constructor(
-    private readonly _app: JupyterFrontEnd,
-    private readonly _trans: TranslationBundle,
-    private readonly _rendermime: IRenderMimeRegistry | null = null
+    readonly spec: ISectionSpec,
+    model: PanelModel,
+    app: JupyterFrontEnd,
+    trans: TranslationBundle,
+    rendermime: IRenderMimeRegistry | null
   ) {
     super();
-    this.addClass('jp-StudioCollab-panel');
-  }
-
-  get pollIntervalSeconds(): number {
-    return this._pollIntervalSeconds;
-  }
-
-  set pollIntervalSeconds(value: number) {
-    this._pollIntervalSeconds = value;
-    this._changed.emit();
-    this.update();
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  render(): JSX.Element {
-    return (
-      <PanelView
-        app={this._app}
-        trans={this._trans}
-        pollIntervalSeconds={this._pollIntervalSeconds}
-        rendermime={this._rendermime}
-      />
+    this.id = `jp-StudioCollab-section-${spec.id}`;
+    this.title.label = spec.label;
+    this.title.caption = spec.label;
+    this.addClass('jp-StudioCollab-sectionPanel');
+    this.node.dataset.sectionPanel = spec.id;
+    for (const action of spec.actions ?? []) {
+      this.toolbar.addItem(
+        action.id,
+        new ToolbarButton({ icon: action.icon, tooltip: action.tooltip, onClick: action.onClick })
+      );
+    }
+    const body = ReactWidget.create(
+      <UseSignal signal={model.changed}>
+        {() => {
+          const status = model.status;
+          if (!status) {
+            return model.error ? (
+              <ErrorLine code={model.error.code} message={model.error.message} />
+            ) : (
+              <p className="jp-StudioCollab-loading">{trans.__('Loading…')}</p>
+            );
+          }
+          return (
+            <div
+              className="jp-StudioCollab-sectionBody"
+              data-section={spec.id}
+              key={model.generation}
+              onKeyDown={listKeyNavigation}
+            >
+              {spec.render({
+                app,
+                status,
+                trans,
+                pollIntervalSeconds: model.pollIntervalSeconds,
+                rendermime
+              })}
+            </div>
+          );
+        }}
+      </UseSignal>
     );
+    body.addClass('jp-StudioCollab-sectionScroll');
+    this.addWidget(body);
+  }
+}
+
+/**
+ * The left-sidebar panel, built like JupyterLab's Running and Debugger panels: a SidePanel with a title,
+ * a toolbar (Refresh) and collapsible sections whose open state survives a reload (state DB).
+ */
+export class StudioCollabPanel extends SidePanel {
+  constructor(options: {
+    app: JupyterFrontEnd;
+    trans: TranslationBundle;
+    translator: ITranslator;
+    model: PanelModel;
+    rendermime: IRenderMimeRegistry | null;
+    stateDB: IStateDB | null;
+    openExperiments: () => void;
+  }) {
+    super({ translator: options.translator });
+    const { app, trans, model, rendermime } = options;
+    this._model = model;
+    this._stateDB = options.stateDB;
+    this.addClass('jp-StudioCollab-panel');
+
+    const heading = document.createElement('h2');
+    heading.textContent = trans.__('Studio Collab');
+    heading.className = 'jp-StudioCollab-title';
+    this.header.addWidget(new Widget({ node: heading }));
+
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Refresh every section'),
+        onClick: () => void model.refresh()
+      })
+    );
+
+    const sections: ISectionSpec[] = [
+      {
+        id: 'context',
+        label: trans.__('This space'),
+        render: props => (
+          <Header status={props.status} error={null} trans={trans}>
+            <DomainCard status={props.status} trans={trans} />
+          </Header>
+        )
+      },
+      { id: 'git', label: trans.__('Repositories'), render: props => <GitSection {...props} /> },
+      { id: 'share', label: trans.__('Shares'), render: props => <ShareSection {...props} /> },
+      {
+        id: 'experiments-summary',
+        label: trans.__('Experiments'),
+        render: props => <ExperimentsSummary {...props} onOpen={options.openExperiments} />,
+        actions: [
+          {
+            id: 'open-experiments',
+            icon: launchIcon,
+            tooltip: trans.__('Open Experiments in the main area'),
+            onClick: options.openExperiments
+          }
+        ]
+      },
+      { id: 'cost', label: trans.__('Cost'), render: props => <CostSection {...props} /> }
+    ];
+    for (const spec of sections) {
+      this.addWidget(new SectionWidget(spec, model, app, trans, rendermime));
+    }
+    this._accordion.expansionToggled.connect(() => void this._saveState());
+    model.start();
   }
 
-  private _pollIntervalSeconds = 10;
-  private _changed = new Signal<this, void>(this);
+  get model(): PanelModel {
+    return this._model;
+  }
+
+  /** Opens one section (expanding it if it was collapsed) and scrolls it into view; e.g. from the status bar. */
+  openSection(id: string): void {
+    const index = this._sectionIds().indexOf(id);
+    if (index < 0) {
+      return;
+    }
+    const title = this._accordion.titles[index];
+    if (!title.classList.contains('lm-mod-expanded')) {
+      this._accordion.expand(index);
+    }
+    title.scrollIntoView({ block: 'nearest' });
+    title.focus();
+  }
+
+  /** Collapses the sections that were collapsed when the workspace was last saved. */
+  async restoreState(): Promise<void> {
+    if (!this._stateDB) {
+      return;
+    }
+    const saved = (await this._stateDB.fetch(STATE_KEY)) as ReadonlyJSONObject | undefined;
+    const collapsed = (saved?.collapsed as string[] | undefined) ?? [];
+    this._restoring = true;
+    this._sectionIds().forEach((id, index) => {
+      const isExpanded = this._accordion.titles[index].classList.contains('lm-mod-expanded');
+      if (collapsed.includes(id) && isExpanded) {
+        this._accordion.collapse(index);
+      } else if (!collapsed.includes(id) && !isExpanded) {
+        this._accordion.expand(index);
+      }
+    });
+    this._restoring = false;
+  }
+
+  dispose(): void {
+    this._model.dispose();
+    super.dispose();
+  }
+
+  private get _accordion(): AccordionPanel {
+    return this.content as AccordionPanel;
+  }
+
+  private _sectionIds(): string[] {
+    return this.widgets.map(w => (w as SectionWidget).spec.id);
+  }
+
+  private async _saveState(): Promise<void> {
+    if (!this._stateDB || this._restoring) {
+      return;
+    }
+    const collapsed = this._sectionIds().filter(
+      (_, index) => !this._accordion.titles[index].classList.contains('lm-mod-expanded')
+    );
+    await this._stateDB.save(STATE_KEY, { collapsed });
+  }
+
+  private _model: PanelModel;
+  private _stateDB: IStateDB | null;
+  private _restoring = false;
 }

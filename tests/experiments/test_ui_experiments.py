@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_panel, page, screenshot  # noqa: F401 - fixtures
+from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.ui
 
@@ -21,7 +21,7 @@ def test_sort_by_metric_compare_two_runs_and_chart(page, world_lab, mlflow_world
                                                      html_run):
     _, oracle = mlflow_runs("churn-prediction", ["metrics.val_accuracy DESC"])
     open_panel(page, world_lab)
-    section = page.locator('[data-section="experiments"]')
+    section = open_experiments(page)  # a main-area tab
     picker = section.get_by_label("Experiment", exact=True)
     picker.locator("option", has_text="churn-prediction").wait_for(state="attached", timeout=30_000)
     picker.select_option(label="churn-prediction")

@@ -17,7 +17,7 @@ import requests
 
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import browser, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
+from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
 
 pytestmark = [pytest.mark.ui, pytest.mark.world]
 
@@ -174,7 +174,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     assert_clean(page, "the share notification and list")
 
     # --- Experiments: MLflow experiment and run names, params, tags; compare; the charts ----------------
-    experiments = page.locator("[data-section='experiments']")
+    experiments = open_experiments(page)  # a main-area tab
     picker = experiments.get_by_label("Experiment", exact=True)
     picker.locator("option", has_text=EXPERIMENT).wait_for(state="attached", timeout=30_000)
     picker.select_option(label=EXPERIMENT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -59,29 +60,44 @@ def lab(tmp_path):
 
 
 def open_panel(page, server) -> None:
-    """Load JupyterLab and open the Studio Collab panel from its sidebar icon."""
+    """Load JupyterLab and open the Studio Collab panel by its command once the lab is ready."""
     page.goto(f"{server.url}lab?token={server.token}")
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     show_panel(page)
 
 
-def show_panel(page, timeout_ms: int = 30_000) -> None:
-    """Click the sidebar icon until the panel shows. The icon toggles: when the layout restorer opens the panel
-    just before the click (a slow start beside other extensions), that click closes it, and the next one
-    opens it again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
+    """Run a command by its label from JupyterLab's command palette (the keyboard way, never a toggling icon).
+    The palette answers once the lab has restored its layout, so this also waits for app.restored."""
+    palette = page.locator("#modal-command-palette")
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not palette.is_visible():  # the shortcut toggles: press again only while the palette is closed
+        if time.monotonic() > deadline:
+            raise TimeoutError("the command palette did not open")
+        page.locator("body").press("Control+Shift+c")
+        page.wait_for_timeout(1_000)
+    palette.locator("input").fill(label)
+    item = palette.locator(".lm-CommandPalette-item", has_text=label).first
+    item.wait_for(timeout=timeout_ms)
+    item.click()
+    palette.wait_for(state="hidden", timeout=timeout_ms)
 
-    header = page.locator(".jp-StudioCollab-header")
-    for _ in range(3):
-        if header.is_visible():
-            return
-        page.locator('[data-id="studio-collab-panel"]').click()
-        try:
-            header.wait_for(state="visible", timeout=timeout_ms // 3)
-            return
-        except PlaywrightTimeout:
-            continue
-    header.wait_for(state="visible", timeout=timeout_ms // 3)
+
+def show_panel(page, timeout_ms: int = 30_000) -> None:
+    """Open the panel with its command (activating is idempotent, unlike clicking the sidebar icon)."""
+    header = page.locator(".jp-StudioCollab-panel .jp-StudioCollab-header")
+    if header.is_visible():
+        return
+    run_command(page, "Open Studio Collab panel", timeout_ms)
+    header.wait_for(state="visible", timeout=timeout_ms)
+
+
+def open_experiments(page, timeout_ms: int = 30_000):
+    """Open the Experiments tab from the palette; returns its body (the experiments views)."""
+    run_command(page, "Open Experiments", timeout_ms)
+    body = page.locator("#studio-collab-experiments [data-section='experiments']")
+    body.wait_for(timeout=timeout_ms)
+    return body
 
 
 def screenshot(page, name: str) -> Path:
