@@ -51,7 +51,7 @@ class SpendHandler(_CostHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await self.cost.spend(await self.viewer()))
+        self.reply(await self.cost.spend((await self.viewer()).name))
 
 
 class IdleHandler(_CostHandler):
@@ -72,7 +72,7 @@ class BlockerShutdownHandler(_CostHandler):
     @web.authenticated
     @authorized
     async def post(self, kind: str, blocker_id: str) -> None:
-        self.reply(await self.cost.shutdown_blocker(kind, blocker_id, await self.viewer()))
+        self.reply(await self.cost.shutdown_blocker(kind, blocker_id, await self.acting_user()))
 
 
 class IdleTimeoutHandler(_CostHandler):
@@ -80,7 +80,7 @@ class IdleTimeoutHandler(_CostHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        self.reply(await self.cost.set_space_idle_timeout(body.get("minutes"), await self.viewer()))
+        self.reply(await self.cost.set_space_idle_timeout(body.get("minutes"), await self.acting_user()))
 
 
 class DomainHandler(_CostHandler):

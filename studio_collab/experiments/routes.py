@@ -62,9 +62,7 @@ class RestoreHandler(ExperimentsHandler):
     @web.authenticated
     @authorized
     async def post(self, source: str, run_id: str) -> None:
-        user = self.current_user
-        owner = getattr(user, "username", None) or (user if isinstance(user, str) else None)
-        self.reply(await self.experiments.restore(source, run_id, owner), 202)
+        self.reply(await self.experiments.restore(source, run_id, await self.acting_user()), 202)
 
 
 class MlflowUiHandler(ExperimentsHandler):
