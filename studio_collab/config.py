@@ -24,8 +24,9 @@ import difflib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from traitlets import Container, Dict, Enum, List, TraitError
