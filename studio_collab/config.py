@@ -24,8 +24,9 @@ import difflib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from traitlets import Container, Dict, Enum, List, TraitError
@@ -248,6 +249,7 @@ def _between(low: float, high: float) -> Callable:
 
 
 def _http_url(app, value: str) -> None:
+    # aws_endpoint_url defaults to $AWS_ENDPOINT_URL, mlflow_endpoint_url is read as given
     if not value:
         return
     parts = urlsplit(value)
@@ -263,7 +265,7 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 def _region(app, value: str) -> None:
     if value and not _REGION.match(value):
-        raise OptionError("must be an AWS region name such as us-east-1")
+        raise OptionError("must be an AWS region name such as us-east-1 (its default comes from $AWS_REGION)")
 
 
 def _repositories(app, value) -> None:

@@ -156,7 +156,7 @@ class RefusedFeatureHandler(StudioCollabHandler):
 
     @web.authenticated
     @authorized
-    def get(self, *args: Any) -> None:
+    def get(self, *args: Any, **kwargs: Any) -> None:  # the feature's own path parameters, unused
         raise StudioCollabError("feature_config_refused", self.reason, 503)
 
     post = put = delete = patch = get

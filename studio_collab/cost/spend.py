@@ -10,9 +10,12 @@ up to a day). Each viewer is then shown their own spaces (ListSpaces names the o
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 from ..errors import StudioCollabError
+
+log = logging.getLogger(__name__)
 
 SPACE_TAG = "sagemaker:space-arn"
 SERVICE = "Amazon SageMaker"
@@ -104,9 +107,9 @@ class BilledSpend:
             spaces = await self.cache.get(("ListSpaces", domain_id), lambda: self.aws.paginate(
                 "sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id), self.spaces_ttl)
         except StudioCollabError as err:
-            if err.code != "aws_access_denied":
-                raise
-            return {}  # spend by space still shows, without owners: nothing is "mine"
+            # Spend by space still shows, without owners (nothing is "mine"): the billed figures are the point.
+            log.info("studio-collab spend: space owners unknown (%s)", err.message)
+            return {}
         return {s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
                 for s in spaces}
 

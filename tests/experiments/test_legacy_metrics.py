@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+
 import pytest
 
 from tests.experiments.conftest import get_json

@@ -119,9 +119,10 @@ async def test_a_bad_scheme_is_refused_at_config_load_naming_the_entry(world_env
     status = json.loads((await jp_fetch("studio-collab", "status")).body)
     git = status["features"]["git"]
     assert git["available"] is False
-    assert "repositories[0] (http://git.example.com/plain.git)" in git["reason"]
+    assert "StudioCollabApp.repositories is refused: repositories[0] (http://git.example.com/plain.git)" in git["reason"]
+    assert [p["option"] for p in status["config_problems"]] == ["repositories"]
     code, body = await error_of(jp_fetch("studio-collab", "repos"))
-    assert code == 503 and body["code"] == "catalog_config_invalid"
+    assert code == 503 and body["code"] == "feature_config_refused" and body["message"] == git["reason"]
 
 
 async def test_unknown_ids_are_404(world_env, jp_fetch):

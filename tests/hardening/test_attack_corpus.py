@@ -37,6 +37,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -673,10 +674,10 @@ async def _config_case(jp_fetch, root: Path, caplog, capfd, expect: str, url: st
     _, openapi_text = await fetch("openapi.json")
     seen = [status_text, repos_text, openapi_text]
     if expect == "refused":
-        assert git["available"] is False and "catalog config is refused" in git["reason"], git
-        assert code == 503 and json.loads(repos_text)["code"] == "catalog_config_invalid", repos_text
+        assert git["available"] is False and "configuration is refused" in git["reason"], git
+        assert code == 503 and json.loads(repos_text)["code"] == "feature_config_refused", repos_text
         code, text = await fetch("repos", _would_be_id(url, name), "clone", method="POST", body="{}")
-        assert code == 503 and json.loads(text)["code"] == "catalog_config_invalid", text
+        assert code == 503 and json.loads(text)["code"] == "feature_config_refused", text
         seen.append(text)
         assert tree(root) == before, "a refused catalog wrote something"
     else:
@@ -699,7 +700,8 @@ async def _config_case(jp_fetch, root: Path, caplog, capfd, expect: str, url: st
             assert (root / repo["target"] / ".git").is_dir()
     log = _captured(caplog, capfd)
     if expect == "refused":
-        assert "repository catalog refused" in log  # the log is captured: the secret check below can fail
+        assert re.search(r"StudioCollabApp\.(repositories|git_credentials) is refused", log)  # the secret check
+        # below can fail: the log is captured
     for text in [*seen, log]:
         assert not secret or secret not in text, [line for line in text.splitlines() if secret in line]
     for text in seen:

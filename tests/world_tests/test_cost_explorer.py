@@ -10,7 +10,6 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from studio_world.pricing import PRICES_FILE
 
 SPACE_TAG = "sagemaker:space-arn"
@@ -63,7 +62,10 @@ def test_spend_grouped_by_space_tag_agrees_with_the_scenario(world):
     # they started (the endpoint started 400 hours ago: 16 of the 30 days)
     notebook = next(n for n in world.scenario.section("notebook_instances") if n.get("status") != "Stopped")
     endpoint = world.scenario.section("endpoints")[0]
-    days = lambda hours_ago: min(30, int(hours_ago // 24))  # noqa: E731
+
+    def days(hours_ago: float) -> int:
+        return min(30, int(hours_ago // 24))
+
     untagged = (days(notebook["started_hours_ago"]) * 24 * _price(world, "notebook_instance", notebook["instance_type"])
                 + days(endpoint["started_hours_ago"]) * 24 * endpoint["count"]
                 * _price(world, "hosting", endpoint["instance_type"]))
