@@ -225,3 +225,15 @@ def test_attach_without_permission_names_the_action(world_env, capsys):
     assert main(["lcc", "--attach", "--domain", world_env.domain_id, *SOURCE]) == 2
     assert "sagemaker:CreateStudioLifecycleConfig" in capsys.readouterr().err
     assert os.environ["AWS_ENDPOINT_URL"] == world_env.emulator_url
+
+
+def test_without_a_codeartifact_token_nothing_is_installed(world_env, image_venv, project_wheel, tmp_path):
+    uri = upload_wheel(world_env, project_wheel)
+    script = render_script(LccSpec(wheel=uri, wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(),
+                                   index_url="https://team-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/"))
+    world_env.fault("codeartifact:GetAuthorizationToken", "access_denied")
+    env, restarts = script_env(world_env, image_venv, tmp_path)
+    result, _ = run_script(script, env, tmp_path)
+    assert result.returncode != 0
+    assert "ERROR: could not get a CodeArtifact token for team" in result.stdout
+    assert not image_venv.has("studio_collab") and not restarts.exists()
