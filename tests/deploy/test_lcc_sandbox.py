@@ -182,6 +182,7 @@ def test_attach_to_domain_keeps_existing_lccs(world_env, capsys):
 
     result = attach("--domain", world_env.domain_id, *SOURCE, "--make-default", capsys=capsys)
     assert result["created"] and result["updated"]
+    assert result["iam_policy_command"].endswith(f"--domain {world_env.domain_id}")  # the policy for this domain
     after = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
     assert after["LifecycleConfigArns"] == [other, result["lifecycle_config_arn"]]
     assert after["DefaultResourceSpec"]["LifecycleConfigArn"] == result["lifecycle_config_arn"]
