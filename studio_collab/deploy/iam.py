@@ -159,7 +159,7 @@ _ANY_RESOURCE_SERVICES = ("ce", "pricing", "ec2")
 _ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
                   r"(?P<kind>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]+)$")
 _DOMAIN_ID = re.compile(r"^d-[a-z0-9]{1,63}$")
-_TAG = re.compile(r"^(?P<key>[\w.:/=+@-]{1,128})=(?P<value>[\w.:/=+@ -]{0,256})$")
+_TAG = re.compile(r"^(?P<key>[\w.:/+@-]{1,128})=(?P<value>[\w.:/=+@ -]{0,256})$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:")
 
 
@@ -320,11 +320,6 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
             statement["Condition"] = json.loads(condition)
         statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}
-
-
-def policy_for_config(options: dict, features=None, scope: PolicyScope | None = None) -> dict:
-    """The policy for an admin configuration (the same options ``studio-collab lcc`` writes)."""
-    return policy(options, scope, features)
 
 
 def render(document: dict) -> str:

@@ -34,7 +34,8 @@ STUDIO_IMAGE = (f"jupyterlab=={STUDIO_JUPYTERLAB}", "notebook==7.5.7", "jupyterl
                 "jupyter-collaboration==4.4.2", "jupyter-activity-monitor-extension==0.3.2",
                 "sagemaker-jupyterlab-extension==0.6.1", "sagemaker-jupyterlab-extension-common==0.5.3",
                 "jupyterlab-chat")
-# The other end of the supported range: the newest JupyterLab 4.x with the newest of the same extensions.
+# The other end of the supported range: the newest JupyterLab 4.x with the newest of the same extensions that pip
+# installs beside it (sagemaker-jupyterlab-extension then resolves to 0.5.x, not the image's 0.6.1).
 NEWEST_IMAGE = ("jupyterlab>=4.6,<5", "jupyterlab-git", "jupyter-collaboration", "jupyter-activity-monitor-extension",
                 "sagemaker-jupyterlab-extension", "jupyterlab-chat")
 IMAGES = {"studio-image": STUDIO_IMAGE, "newest-image": NEWEST_IMAGE}

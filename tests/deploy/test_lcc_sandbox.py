@@ -182,6 +182,7 @@ def test_attach_to_domain_keeps_existing_lccs(world_env, capsys):
 
     result = attach("--domain", world_env.domain_id, *SOURCE, "--make-default", capsys=capsys)
     assert result["created"] and result["updated"]
+    assert result["iam_policy_command"].endswith(f"--domain {world_env.domain_id}")  # the policy for this domain
     after = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
     assert after["LifecycleConfigArns"] == [other, result["lifecycle_config_arn"]]
     assert after["DefaultResourceSpec"]["LifecycleConfigArn"] == result["lifecycle_config_arn"]
@@ -225,3 +226,15 @@ def test_attach_without_permission_names_the_action(world_env, capsys):
     assert main(["lcc", "--attach", "--domain", world_env.domain_id, *SOURCE]) == 2
     assert "sagemaker:CreateStudioLifecycleConfig" in capsys.readouterr().err
     assert os.environ["AWS_ENDPOINT_URL"] == world_env.emulator_url
+
+
+def test_without_a_codeartifact_token_nothing_is_installed(world_env, image_venv, project_wheel, tmp_path):
+    uri = upload_wheel(world_env, project_wheel)
+    script = render_script(LccSpec(wheel=uri, wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(),
+                                   index_url="https://team-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/"))
+    world_env.fault("codeartifact:GetAuthorizationToken", "access_denied")
+    env, restarts = script_env(world_env, image_venv, tmp_path)
+    result, _ = run_script(script, env, tmp_path)
+    assert result.returncode != 0
+    assert "ERROR: could not get a CodeArtifact token for team" in result.stdout
+    assert not image_venv.has("studio_collab") and not restarts.exists()
