@@ -109,8 +109,10 @@ async def test_owner_sets_the_space_timeout_within_range(world_env, jp_fetch, op
 
 @pytest.mark.world_space("team-space")
 async def test_timeout_is_refused_to_a_non_owner(world_env, jp_fetch):
-    # team-space is alice's shared space; the viewer here is the server's own user, not alice.
+    # team-space is alice's shared space; the request names no user profile of the domain, so nobody is acting
+    # (the identity rules: an unknown viewer never acts, and is never taken for the owner).
     world_env.clear_calls()
-    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": 120}) == (403, "not_owner")
+    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": 120}) == \
+        (403, "identity_unknown")
     assert world_env.calls().get("sagemaker:UpdateSpace", 0) == 0
     assert space_timeout(world_env, "team-space") is None
