@@ -32,7 +32,7 @@ class ReposHandler(_GitHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await self.git.list_repos())
+        self.reply(await self.git.list_repos((await self.viewer()).name))
 
 
 class CloneHandler(_GitHandler):

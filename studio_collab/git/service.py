@@ -92,20 +92,23 @@ class GitService:
         self.credentials.close()
 
     # --- GET repos -------------------------------------------------------------------------------
-    async def list_repos(self) -> dict:
+    async def list_repos(self, viewer: str | None = None) -> dict:
+        """Every repo's state for every member; a running job's id only for whoever may follow it (its owner,
+        or anyone for the space's own jobs): another member sees "cloning" without the job."""
         self._require_usable()
         specs, warnings = await self.catalog.load()
-        entries = await asyncio.gather(*(self._entry(spec) for spec in specs))
+        entries = await asyncio.gather(*(self._entry(spec, viewer) for spec in specs))
         return {"repos": list(entries), "warnings": warnings}
 
-    async def _entry(self, spec: RepoSpec) -> dict:
+    async def _entry(self, spec: RepoSpec, viewer: str | None = None) -> dict:
         entry = spec.display()
         job = self.jobs.active_for(_key(spec.id))
+        shown = job if job is not None and job.owner in (None, viewer) else None
         latest = self.jobs.latest_for(_key(spec.id))
         try:
             seen = await self._read_status(spec)
         except StudioCollabError as err:
-            return {**entry, "state": "error", "status": None, "error": err.to_json(), "job": _job(job)}
+            return {**entry, "state": "error", "status": None, "error": err.to_json(), "job": _job(shown)}
         state = {"free": "not_cloned", "cloned": "cloned", "occupied": "error"}[seen["state"]]
         error = occupied_error(spec).to_json() if seen["state"] == "occupied" else None
         if job is not None and job.kind == "git_clone":
@@ -114,7 +117,7 @@ class GitService:
             # every tab sees the last failure and its next step (e.g. history_diverged → backup-and-reclone)
             error = latest.error
             state = "error" if state == "not_cloned" else state
-        return {**entry, "state": state, "status": seen["status"], "error": error, "job": _job(job)}
+        return {**entry, "state": state, "status": seen["status"], "error": error, "job": _job(shown)}
 
     async def _read_status(self, spec: RepoSpec) -> dict:
         remembered = self._status.get(spec.id)

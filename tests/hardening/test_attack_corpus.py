@@ -1114,5 +1114,6 @@ def test_another_member_does_not_act_on_what_is_alices(arena, case):
         answer = refused_and_unchanged(arena, lambda: arena.call(method, path, user="bob"), status, code,
                                        extra=True, skip=".churn-model.studio-collab-clone-" if job else None)
         assert "Task" not in answer.text
-    listed = arena.call("GET", "shares", user="bob")
-    assert listed.status == 200 and arena.ids["share"] not in listed.text, listed.text
+    listed = arena.call("GET", "shares", user="bob")  # bob's list: his own (the forged one), never alice's
+    assert listed.status == 200 and {s["author"] for s in listed.json()["shares"]} == {"bob"}, listed.text
+    assert arena.ids["share"] not in {s["id"] for s in listed.json()["shares"]}

@@ -11,6 +11,9 @@ tests/deploy/test_beside_studio_extensions.py (its own venv).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from jupyter_server.auth.identity import IdentityProvider, User
 
 COOKIE = "studioUserProfileName"
@@ -24,3 +27,11 @@ class StudioCookieIdentityProvider(IdentityProvider):
 
 
 IDENTITY_PROVIDER = f"{__name__}.StudioCookieIdentityProvider"
+
+
+def shared_space_login() -> tuple[list[str], dict]:
+    """Server arguments and environment for a `jupyter` process started as Studio starts a shared space: this
+    identity provider (importable by the child process from this repository)."""
+    repo_root = str(Path(__file__).resolve().parents[2])
+    pythonpath = os.pathsep.join(filter(None, [repo_root, os.environ.get("PYTHONPATH")]))
+    return [f"--ServerApp.identity_provider_class={IDENTITY_PROVIDER}"], {"PYTHONPATH": pythonpath}

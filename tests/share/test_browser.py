@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
+from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
 from tests.ui.conftest import CHROMIUM_ARGS, browser, screenshot, show_panel  # noqa: F401 - `browser` is a fixture
@@ -28,9 +29,10 @@ def two_labs(world_env, tmp_path):
              # jupyter-collaboration keeps its document history next to the server's cwd unless told otherwise
              f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"]
     team_metadata = world_env.write_resource_metadata(tmp_path / "team-space-metadata.json", "team-space")
-    team = start_lab(tmp_path / "team-root", base_url="/jupyterlab/default/", args=store,
+    login_args, login_env = shared_space_login()  # as Studio runs a shared space: its cookie names the member
+    team = start_lab(tmp_path / "team-root", base_url="/jupyterlab/default/", args=[*login_args, *store],
                      env={"STUDIO_COLLAB_RESOURCE_METADATA": str(team_metadata),
-                          "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared"})
+                          "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared", **login_env})
     world_env.override("space", {"DomainId": world_env.domain_id, "SpaceName": "team-space"},
                        {"Url": f"http://127.0.0.1:{team.port}"})
     try:
@@ -56,6 +58,8 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
     os.replace(notebook, alice.root_dir / NAME)
     context = browser.new_context(viewport={"width": 1400, "height": 900},
                                   permissions=["clipboard-read", "clipboard-write"])
+    # bob opened the shared space from Studio: its identity provider names him from this cookie
+    context.add_cookies([{"name": COOKIE, "value": "bob", "url": f"http://127.0.0.1:{team.port}/"}])
     page = context.new_page()
     alerts: list[str] = []
     errors: list[str] = []

@@ -9,6 +9,7 @@ import urllib.parse
 import pytest
 import requests
 
+from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import fetch_json, make_notebook
 
@@ -19,10 +20,11 @@ def team_space_lab(world_env, tmp_path):
     points at it, so the link the private space makes really opens here."""
     metadata = world_env.write_resource_metadata(tmp_path / "team-space-metadata.json", "team-space")
     bucket = world_env.scenario.section("s3_buckets")[0]
+    login_args, login_env = shared_space_login()  # as Studio runs a shared space: its cookie names the member
     server = start_lab(tmp_path / "team-root", command="server", base_url="/jupyterlab/default/",
                        env={"STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-                            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared"},
-                       args=["--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={bucket}",
+                            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared", **login_env},
+                       args=[*login_args, "--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={bucket}",
                              "--StudioCollabApp.share_s3_prefix=two-servers/",
                              f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"])
     world_env.override("space", {"DomainId": world_env.domain_id, "SpaceName": "team-space"},
@@ -47,7 +49,8 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
 
     def follow_link() -> tuple[requests.Response, requests.Response]:
         session = requests.Session()
-        page = session.get(share["url"] + f"&token={team_space_lab.token}", timeout=30)
+        session.cookies.set(COOKIE, "bob")  # bob, a member, opened the space from Studio
+        page = session.get(share["url"], timeout=30)
         answer = session.post(team_space_lab.api(f"shares/{share['id']}/import"),
                               headers={"X-XSRFToken": session.cookies.get("_xsrf")}, timeout=30)
         return page, answer
@@ -59,8 +62,10 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
     assert (team_space_lab.root_dir / "shared" / "alice" / "train.ipynb").read_bytes() == notebook.read_bytes()
 
     # Someone in the shared space is not the author: they cannot revoke. Alice can, and the link then says so.
-    denied = await asyncio.to_thread(requests.delete, team_space_lab.api(f"shares/{share['id']}"),
-                                     headers=team_space_lab.headers, timeout=30)
+    bob = requests.Session()
+    bob.cookies.update({COOKIE: "bob", "_xsrf": "0123456789abcdef"})
+    denied = await asyncio.to_thread(bob.delete, team_space_lab.api(f"shares/{share['id']}"),
+                                     headers={"X-XSRFToken": "0123456789abcdef"}, timeout=30)
     assert (denied.status_code, denied.json()["code"]) == (403, "not_share_author")
     await fetch_json(jp_fetch, "shares", share["id"], method="DELETE")
     gone = await asyncio.to_thread(requests.get, share["url"], headers=team_space_lab.headers, timeout=30)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import urllib.parse
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.identity.studio_identity import COOKIE, IDENTITY_PROVIDER
+from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import fetch_json, make_notebook
 
 pytestmark = pytest.mark.world
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -28,11 +25,11 @@ def shared_space_server(tmp_path, share_folder, world):
     env = {"STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared",
            "AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
-           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    server = start_lab(tmp_path / "team-root", env=env, command="server",
-                       args=[f"--StudioCollabApp.share_folder={share_folder}", "--StudioCollabApp.aws_max_attempts=1",
-                             f"--ServerApp.identity_provider_class={IDENTITY_PROVIDER}",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    login_args, login_env = shared_space_login()
+    server = start_lab(tmp_path / "team-root", env={**env, **login_env}, command="server",
+                       args=[*login_args, f"--StudioCollabApp.share_folder={share_folder}",
+                             "--StudioCollabApp.aws_max_attempts=1",
                              f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"])
     yield server
     server.stop()
