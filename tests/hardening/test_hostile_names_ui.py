@@ -170,6 +170,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     assert_clean(page, "the share dialog")
     dialog.get_by_role("button", name="Share", exact=True).click()
     visible_text(page, f"Link to {SVG_NOTEBOOK} for team-space copied", timeout=60_000)
+    page.locator(".jp-Dialog").get_by_role("button", name="Done").click()  # the link, shown in a dialog
     share.locator(".jp-StudioCollab-shareName", has_text=SVG_NOTEBOOK).wait_for(timeout=30_000)
     assert_clean(page, "the share notification and list")
 

@@ -91,6 +91,9 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         assert NAME in toast.inner_text()  # the name shows as text, not as an image
         link = page.evaluate("navigator.clipboard.readText()")
         assert link.startswith(f"{team.url}studio-collab/import?share=")
+        shown = page.locator(".jp-Dialog .jp-StudioCollab-shareLinkField").first  # the link is shown, not only copied
+        assert shown.input_value() == link and shown.get_attribute("readonly") is not None
+        page.locator(".jp-Dialog").get_by_role("button", name="Done").click()
 
         # The colleague opens the link in their own tab (their token stands for their Studio login).
         alice_page, page = page, context.new_page()
@@ -123,6 +126,8 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         assert row.locator(".jp-StudioCollab-shareName").text_content() == NAME
         row.get_by_role("button", name="Revoke").click()
         alice_page.locator(".jp-Dialog").get_by_role("button", name="Revoke").click()
+        row.wait_for(state="detached", timeout=30_000)  # revoked shares leave the list, behind a filter
+        alice_page.get_by_label("Show 1 revoked or expired share").check()
         row.locator(".jp-StudioCollab-shareState", has_text="revoked").wait_for(timeout=30_000)
         screenshot(alice_page, "share-panel.png")
         late = context.new_page()  # someone opening the link now
