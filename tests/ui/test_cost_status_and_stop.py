@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_panel, page, run_command, screenshot  # noqa: F401 - fixtures
+from tests.ui.conftest import browser, open_experiments, open_panel, page, run_command, screenshot  # noqa: F401
 from tests.ui.test_panel import DOCS, own_warnings
 
 pytestmark = pytest.mark.ui
@@ -91,6 +91,16 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     dark = section.locator(".jp-StudioCollab-costChart svg").first.evaluate(CONTRAST)
     assert dark["count"] > 0 and dark["worst"] >= 4.5, dark
     screenshot(page, "cost-dark.png").replace(DOCS / "screenshots" / "cost-dark.png")
+
+    # The Experiments tab in the dark theme: the runs table at full width beside the panel.
+    body = open_experiments(page)
+    body.locator("tbody tr[data-run-id]").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    screenshot(page, "experiments-dark.png").replace(DOCS / "screenshots" / "experiments-dark.png")
+    run_command(page, "Use Theme: JupyterLab Light")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+    page.wait_for_timeout(1_500)
+    screenshot(page, "experiments-light.png").replace(DOCS / "screenshots" / "experiments-light.png")
 
     assert page.console_errors == []
     assert own_warnings(page) == []
