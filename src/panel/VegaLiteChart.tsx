@@ -73,6 +73,13 @@ export function withPixelHeight(spec: JSONObject): JSONObject {
   return { ...spec, height: Math.max(1, rows) * (height.step as number) };
 }
 
+/** A fixed width no wider than the host (fit-x then keeps axes and labels inside it): a narrow sidebar. */
+function fitWidth(spec: JSONObject, available: number): JSONObject {
+  return typeof spec.width === 'number' && available > 0 && spec.width > available
+    ? { ...spec, width: Math.floor(available) }
+    : spec;
+}
+
 /** Re-renders when JupyterLab switches theme (light ↔ dark): the body's data-jp-theme-* attributes change. */
 function useThemeName(): string {
   const [name, setName] = React.useState(document.body.dataset.jpThemeName ?? '');
@@ -101,6 +108,16 @@ export function VegaLiteChart(props: {
   const canRender =
     !!rendermime && rendermime.preferredMimeType({ [VEGALITE_MIME]: {} }, 'any') === VEGALITE_MIME;
   const themeName = useThemeName();
+  // The host's width, followed as the sidebar is resized: a fixed-width chart never gets wider than it.
+  const [hostWidth, setHostWidth] = React.useState(0);
+  React.useEffect(() => {
+    if (!host.current) {
+      return;
+    }
+    const observer = new ResizeObserver(entries => setHostWidth(Math.floor(entries[0].contentRect.width)));
+    observer.observe(host.current);
+    return () => observer.disconnect();
+  }, [canRender]);
   const specText = JSON.stringify(spec);
 
   React.useEffect(() => {
@@ -115,7 +132,7 @@ export function VegaLiteChart(props: {
     const model = rendermime.createModel({
       data: {
         [VEGALITE_MIME]: {
-          ...withPixelHeight(spec),
+          ...withPixelHeight(fitWidth(spec, hostWidth)),
           config: { ...themeConfig(), ...((spec.config as JSONObject) ?? {}) }
         }
       },
@@ -123,7 +140,7 @@ export function VegaLiteChart(props: {
       trusted: true
     });
     void renderer.current.renderModel(model);
-  }, [specText, canRender, themeName]);
+  }, [specText, canRender, themeName, hostWidth]);
 
   // A layout effect: its cleanup runs while the host is still in the page. Lumino refuses to detach a
   // widget whose node React already removed ("Widget is not attached"), and that error would unmount the panel.

@@ -9,7 +9,7 @@ import pytest
 
 from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page, run_command, screenshot  # noqa: F401
-from tests.ui.test_panel import DOCS, own_warnings
+from tests.ui.test_panel import DOCS, OVERFLOWING, own_warnings
 
 pytestmark = pytest.mark.ui
 
@@ -53,6 +53,10 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
                            ".classList.contains('lm-mod-expanded')")
     section = page.locator("[data-section='cost']")
     section.locator(".jp-StudioCollab-burnRate").wait_for(timeout=30_000)
+    # with the demo world's repos, resources and runs, nothing in the panel overflows its default width
+    page.locator("[data-section='git'] .jp-StudioCollab-repo").first.wait_for(timeout=30_000)
+    overflowing = page.locator(".jp-StudioCollab-panel").evaluate(OVERFLOWING)
+    assert overflowing == [], "\n".join(overflowing)
 
     # Stop: a standard warn button; the confirmation names the app, the space and the price.
     team = section.locator("tr[data-name='team-space/JupyterLab/default']")
