@@ -82,6 +82,18 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     dialog.get_by_role("button", name="Cancel").click()
     dialog.wait_for(state="detached")
     assert world_env.calls().get("sagemaker:DeleteApp", 0) == 0  # cancelled: nothing was stopped
+
+    # Keyboard: ↑/↓ move between the rows of a list, to the same action of the next row, scrolled into view.
+    stops = section.locator("tbody tr button.jp-StudioCollab-stopButton")
+    assert stops.count() >= 2
+    stops.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    focused = "() => document.activeElement.closest('tr')?.dataset.name"
+    second = stops.nth(1).evaluate("b => b.closest('tr').dataset.name")
+    assert page.evaluate(focused) == second
+    assert page.evaluate("() => document.activeElement.classList.contains('jp-StudioCollab-stopButton')")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate(focused) == stops.nth(0).evaluate("b => b.closest('tr').dataset.name")
     screenshot(page, "cost-light.png").replace(DOCS / "screenshots" / "cost-light.png")
 
     # Dark theme: the chart's text follows the theme (contrast ≥ 4.5:1 against what it is drawn on).
