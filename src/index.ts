@@ -17,6 +17,7 @@ import { createExperimentsDocument } from './experiments/ExperimentsDocument';
 import { studioCollabIcon } from './icons';
 import { PanelModel } from './panel/model';
 import { StudioCollabPanel } from './panel/Panel';
+import { importPlugin } from './share/importPlugin';
 import { sharePlugin } from './share/plugin';
 import { gitPlugin } from './git/commands';
 
@@ -122,4 +123,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, sharePlugin, gitPlugin];
+export default [plugin, sharePlugin, gitPlugin, importPlugin];

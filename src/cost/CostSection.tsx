@@ -20,6 +20,7 @@ import { kindLabel, money } from './format';
 import { IdleCard } from './IdleCard';
 import { ResourceTable, rowKey } from './ResourceTable';
 import { SpendCard } from './SpendCard';
+import { stopConfirmation } from './stopConfirm';
 
 /** The Cost section (C1-C5): burn rate, a chart by kind, what runs, this app's idleness. */
 export function CostSection(props: ISectionProps): JSX.Element {
@@ -64,15 +65,11 @@ export function CostSection(props: ISectionProps): JSX.Element {
       return;
     }
     const kind = kindLabel(resource.kind, trans);
-    const body = resource.this_app
-      ? trans.__('This is the app you are using now: JupyterLab closes and unsaved work is lost.')
-      : resource.kind === 'app'
-        ? trans.__('The app is deleted; the space and its storage stay, and it starts again when opened.')
-        : trans.__('It stops billing for compute; its storage stays and it can be started again.');
+    const confirm = stopConfirmation(resource, cost?.currency ?? 'USD', trans);
     const answer = await showDialog({
-      title: trans.__('Stop %1 %2?', kind, resource.name),
-      body,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Stop') })]
+      title: confirm.title,
+      body: confirm.body,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: confirm.label })]
     });
     if (!answer.button.accept) {
       return;

@@ -201,7 +201,7 @@ export function ResourceTable(props: {
                 <td>
                   {r.can_stop && (
                     <button
-                      className="jp-StudioCollab-stopButton"
+                      className="jp-Button jp-mod-styled jp-mod-warn jp-StudioCollab-stopButton"
                       disabled={props.stopping === key}
                       aria-label={trans.__('Stop %1', r.name)}
                       onClick={() => props.onStop(r)}

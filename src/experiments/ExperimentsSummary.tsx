@@ -1,5 +1,4 @@
 import * as React from 'react';
-import { launchIcon } from '@jupyterlab/ui-components';
 
 import { ErrorLine, Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
@@ -73,7 +72,6 @@ export function ExperimentsSummary(props: ISectionProps & { onOpen: () => void }
 
   const open = (
     <button className="jp-Button jp-mod-styled jp-mod-accept jp-StudioCollab-openExperiments" onClick={props.onOpen}>
-      <launchIcon.react tag="span" className="jp-StudioCollab-buttonIcon" />
       {trans.__('Open Experiments')}
     </button>
   );

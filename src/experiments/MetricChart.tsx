@@ -14,6 +14,8 @@ export function acrossRunsSpec(runs: IRun[], metric: string, trans: TranslationB
     data: {
       values: ordered.map((r, index) => ({
         order: index + 1,
+        // The axis shows run names; a name seen before gets its position, so two runs never merge.
+        label: ordered.findIndex(o => o.name === r.name) === index ? r.name : `${r.name} (${index + 1})`,
         run: r.name,
         value: r.metrics[metric],
         started: r.start_time === null ? '' : new Date(r.start_time).toLocaleString()
@@ -21,7 +23,13 @@ export function acrossRunsSpec(runs: IRun[], metric: string, trans: TranslationB
     },
     mark: { type: 'line', point: true, tooltip: true },
     encoding: {
-      x: { field: 'order', type: 'ordinal', title: trans.__('Run (oldest → newest)') },
+      x: {
+        field: 'label',
+        type: 'ordinal',
+        sort: { field: 'order' },
+        title: trans.__('Run (oldest → newest)'),
+        axis: { labelAngle: -30, labelLimit: 140 }
+      },
       y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
       tooltip: [
         { field: 'run', title: trans.__('Run') },

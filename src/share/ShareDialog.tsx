@@ -1,11 +1,11 @@
 import * as React from 'react';
 import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { copyIcon, HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
 
 import { ApiError } from '../request';
 import { ErrorLine } from '../panel/Section';
-import { createShare, getSpaces, ISpace, ISpaces, shareTargets } from './api';
+import { createShare, getSpaces, IShare, ISpace, ISpaces, shareTargets } from './api';
 
 const EXPIRY_DAYS = [1, 7, 30, 90];
 
@@ -65,8 +65,7 @@ function ShareForm(props: {
       {targets.length > 0 && (
         <label>
           {trans.__('Shared space')}
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
             value={choice.target_space ?? ''}
             onChange={event => update({ target_space: event.target.value })}
           >
@@ -77,7 +76,7 @@ function ShareForm(props: {
                   : trans.__('%1 (%2)', space.display_name, space.name)}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
       )}
       <label className="jp-StudioCollab-shareCheck">
@@ -90,8 +89,7 @@ function ShareForm(props: {
       </label>
       <label>
         {trans.__('Link expires after')}
-        <select
-          className="jp-mod-styled"
+        <HTMLSelect
           value={choice.expires_in_days}
           onChange={event => update({ expires_in_days: Number(event.target.value) })}
         >
@@ -100,7 +98,7 @@ function ShareForm(props: {
               {trans._n('%1 day', '%1 days', days)}
             </option>
           ))}
-        </select>
+        </HTMLSelect>
       </label>
     </div>
   );
@@ -129,6 +127,61 @@ class ShareFormWidget extends ReactWidget implements Dialog.IBodyWidget<IChoice>
   }
 
   private _choice: IChoice = { target_space: null, include_outputs: false, expires_in_days: 7 };
+}
+
+/** The created link, shown (not only copied): a read-only field, selected on focus, and a Copy button. */
+export function ShareLink(props: { url: string; label: string; trans: TranslationBundle }): JSX.Element {
+  const { trans } = props;
+  const [copied, setCopied] = React.useState(false);
+  return (
+    <div className="jp-StudioCollab-shareLink">
+      <label>
+        {props.label}
+        <span className="jp-StudioCollab-shareLinkRow">
+          <input
+            className="jp-mod-styled jp-StudioCollab-shareLinkField"
+            readOnly
+            value={props.url}
+            onFocus={event => event.currentTarget.select()}
+          />
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept jp-StudioCollab-copyLink"
+            title={trans.__('Copy the link to the clipboard')}
+            onClick={() => {
+              Clipboard.copyToSystem(props.url);
+              setCopied(true);
+            }}
+          >
+            <copyIcon.react tag="span" className="jp-StudioCollab-buttonIcon" />
+            {copied ? trans.__('Copied') : trans.__('Copy')}
+          </button>
+        </span>
+      </label>
+    </div>
+  );
+}
+
+/** After sharing: the link in a field with Copy (the clipboard may be refused), and when it expires. */
+function showShareResult(share: IShare, trans: TranslationBundle): void {
+  const expires = new Date(share.expires).toLocaleString();
+  const body = ReactWidget.create(
+    <div className="jp-StudioCollab-shareResult">
+      <p>
+        {share.target_space
+          ? trans.__('Anyone in %1 can open this link until %2.', share.target_space, expires)
+          : trans.__('Anyone on this server can open this link until %1.', expires)}
+      </p>
+      <ShareLink url={share.url} label={trans.__('Link')} trans={trans} />
+      {share.live_url && (
+        <ShareLink url={share.live_url} label={trans.__('Live link (real-time collaboration)')} trans={trans} />
+      )}
+    </div>
+  );
+  void showDialog({
+    title: trans.__('Shared %1', share.title),
+    body,
+    buttons: [Dialog.okButton({ label: trans.__('Done') })]
+  });
 }
 
 /**
@@ -176,6 +229,7 @@ export async function shareFile(
           : [])
       ]
     });
+    showShareResult(share, trans);
     return true;
   } catch (err) {
     const error = err instanceof ApiError ? err : new ApiError('error', String(err), 0);

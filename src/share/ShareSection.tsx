@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { closeIcon, copyIcon, LabIcon } from '@jupyterlab/ui-components';
 
 import { politePoll } from '../polling';
 import { ApiError } from '../request';
@@ -24,39 +25,62 @@ function ShareRow(props: {
     Clipboard.copyToSystem(share.url);
     Notification.success(trans.__('Link to %1 copied to the clipboard.', share.title), { autoClose: 4000 });
   };
+  const meta = [
+    share.target_space ? trans.__('for %1', share.target_space) : trans.__('for this server'),
+    share.state === 'active'
+      ? trans.__('expires %1', new Date(share.expires).toLocaleDateString())
+      : trans.__('shared %1', new Date(share.created).toLocaleDateString()),
+    share.include_outputs ? trans.__('with outputs') : trans.__('without outputs')
+  ].join(' · ');
+  const details = trans.__(
+    '%1 — shared %2, expires %3',
+    share.source_path,
+    new Date(share.created).toLocaleString(),
+    new Date(share.expires).toLocaleString()
+  );
   return (
-    <li className="jp-StudioCollab-share" data-share-id={share.id}>
+    <li className="jp-StudioCollab-share" data-share-id={share.id} title={details}>
       <div className="jp-StudioCollab-shareTitle">
-        <span className="jp-StudioCollab-shareName" title={share.source_path}>
-          {share.title}
-        </span>
-        <span className={`jp-StudioCollab-badge jp-StudioCollab-shareState jp-mod-${share.state}`}>
-          {stateLabel(share.state, trans)}
-        </span>
+        <span className="jp-StudioCollab-shareName">{share.title}</span>
+        {share.state !== 'active' && (
+          <span className={`jp-StudioCollab-badge jp-StudioCollab-shareState jp-mod-${share.state}`}>
+            {stateLabel(share.state, trans)}
+          </span>
+        )}
+        {share.state === 'active' && (
+          <span className="jp-StudioCollab-rowActions">
+            <IconButton icon={copyIcon} label={trans.__('Copy link')} onClick={copy} />
+            <IconButton
+              icon={closeIcon}
+              label={trans.__('Revoke')}
+              disabled={props.busy}
+              onClick={() => props.onRevoke(share)}
+            />
+          </span>
+        )}
       </div>
-      <div className="jp-StudioCollab-shareMeta">
-        {share.target_space ? trans.__('for %1', share.target_space) : trans.__('for this server')}
-        {' · '}
-        {trans.__('shared %1', new Date(share.created).toLocaleString())}
-        {share.state === 'active' && ` · ${trans.__('expires %1', new Date(share.expires).toLocaleString())}`}
-        {' · '}
-        {share.include_outputs ? trans.__('with outputs') : trans.__('without outputs')}
-      </div>
-      {share.state === 'active' && (
-        <div className="jp-StudioCollab-shareActions">
-          <button className="jp-Button jp-mod-styled jp-mod-reject" onClick={copy}>
-            {trans.__('Copy link')}
-          </button>
-          <button
-            className="jp-Button jp-mod-styled jp-mod-warn"
-            disabled={props.busy}
-            onClick={() => props.onRevoke(share)}
-          >
-            {trans.__('Revoke')}
-          </button>
-        </div>
-      )}
+      <div className="jp-StudioCollab-shareMeta">{meta}</div>
     </li>
+  );
+}
+
+/** A small icon button with its name as tooltip and accessible name, like the file browser's row actions. */
+export function IconButton(props: {
+  icon: LabIcon;
+  label: string;
+  onClick: () => void;
+  disabled?: boolean;
+}): JSX.Element {
+  return (
+    <button
+      className="jp-Button jp-mod-minimal jp-StudioCollab-iconButton"
+      title={props.label}
+      aria-label={props.label}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      <props.icon.react tag="span" elementSize="small" />
+    </button>
   );
 }
 
@@ -67,6 +91,7 @@ export function ShareSection(props: ISectionProps): JSX.Element {
   const [shares, setShares] = React.useState<IShare[] | null>(null);
   const [error, setError] = React.useState<ApiError | null>(null);
   const [revoking, setRevoking] = React.useState<string | null>(null);
+  const [showEnded, setShowEnded] = React.useState(false);
   const [canShare, setCanShare] = React.useState(app.commands.isEnabled(ShareCommandIDs.shareNotebook));
   const poll = React.useRef<ReturnType<typeof politePoll> | null>(null);
 
@@ -124,6 +149,9 @@ export function ShareSection(props: ISectionProps): JSX.Element {
   if (!feature.available) {
     return <Unavailable reason={feature.reason} fallback={trans.__('Sharing is not available here.')} />;
   }
+  // Revoked and expired shares stay on record but out of the way, behind a filter.
+  const ended = (shares ?? []).filter(share => share.state !== 'active');
+  const shown = (shares ?? []).filter(share => showEnded || share.state === 'active');
   return (
     <div className="jp-StudioCollab-shares">
       <button
@@ -140,9 +168,15 @@ export function ShareSection(props: ISectionProps): JSX.Element {
       {shares !== null && shares.length === 0 && (
         <p className="jp-StudioCollab-unavailable">{trans.__('You have not shared anything yet.')}</p>
       )}
-      {shares !== null && shares.length > 0 && (
+      {shares !== null && ended.length > 0 && (
+        <label className="jp-StudioCollab-shareFilter">
+          <input type="checkbox" checked={showEnded} onChange={event => setShowEnded(event.target.checked)} />
+          {trans._n('Show %1 revoked or expired share', 'Show %1 revoked or expired shares', ended.length)}
+        </label>
+      )}
+      {shares !== null && shown.length > 0 && (
         <ul className="jp-StudioCollab-shareList">
-          {shares.map(share => (
+          {shown.map(share => (
             <ShareRow
               key={share.id}
               share={share}

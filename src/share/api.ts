@@ -110,3 +110,29 @@ async function finished<R>(job: IJob<R> | undefined, onProgress: (job: IJob) => 
   }
   return done.result;
 }
+
+/** What a share link offers, as the recipient sees it (GET shares/<id>): for the import dialog in the lab. */
+export interface ISharePreview {
+  id: string;
+  title: string;
+  author: string;
+  created: string;
+  expires: string;
+  size: number;
+  include_outputs: boolean;
+  target_space: string | null;
+  state: ShareState;
+}
+
+export async function previewShare(id: string): Promise<ISharePreview> {
+  return (await requestAPI<{ share: ISharePreview }>(`shares/${encodeURIComponent(id)}`)).share;
+}
+
+/** Copies a share into this space (shared/<author>/, never overwriting); returns where the copy landed. */
+export async function importShare(id: string, onProgress: (job: IJob) => void): Promise<string> {
+  const answer = await requestAPI<{ path?: string; job?: IJob<{ path: string }> }>(
+    `shares/${encodeURIComponent(id)}/import`,
+    jsonInit('POST')
+  );
+  return answer.path ?? (await finished(answer.job, onProgress)).path;
+}

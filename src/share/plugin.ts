@@ -31,8 +31,9 @@ export const sharePlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('studio_collab');
     app.commands.addCommand(ShareCommandIDs.shareNotebook, {
-      label: trans.__('Share'),
-      caption: trans.__('Share a snapshot of this notebook with a shared space'),
+      // "Share to space": distinct from the collaboration extension's live-session "Share" in the same lab.
+      label: trans.__('Share to space'),
+      caption: trans.__('Share a snapshot of this notebook with a shared space of the domain'),
       icon: shareIcon,
       isEnabled: () => tracker.currentWidget !== null,
       execute: async () => {

@@ -6,6 +6,7 @@ so it is a page handler that redirects to the login like JupyterLab itself; its 
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 from importlib import resources
@@ -52,12 +53,17 @@ class SharesHandler(_ShareHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        local_import_url = f"{self.request.protocol}://{self.request.host}" + url_path_join(
-            self.base_url, "studio-collab", "import")
+        # Outside Studio the link opens this JupyterLab, which asks about the import in a dialog.
+        local_import_url = f"{self.request.protocol}://{self.request.host}" + url_path_join(self.base_url, "lab")
         self.answer(await self.share.create(await self.acting_user(), self.json_body(), local_import_url), 201)
 
 
 class ShareHandler(_ShareHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, share_id: str) -> None:
+        self.reply({"share": await self.share.preview(share_id)})
+
     @web.authenticated
     @authorized
     async def delete(self, share_id: str) -> None:
@@ -100,9 +106,10 @@ class ImportPageHandler(ExtensionHandlerMixin, JupyterHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Security-Policy", "; ".join([
-            "default-src 'none'", f"script-src 'nonce-{nonce}'", f"style-src 'nonce-{nonce}'", "connect-src 'self'",
-            "img-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'"]))
-        self.finish(_page_template().substitute(nonce=nonce, data=_script_json(data)))
+            "default-src 'none'", f"script-src 'nonce-{nonce}'", f"style-src 'self' 'nonce-{nonce}'", "connect-src 'self'",
+            "img-src 'self'", "font-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'"]))
+        self.finish(_page_template().substitute(nonce=nonce, data=_script_json(data),
+                                                base_url=html.escape(self.base_url, quote=True)))
 
 
 def _page_template() -> Template:

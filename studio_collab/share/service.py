@@ -25,7 +25,7 @@ from ..studio.service import StudioService
 from . import workspace
 from .manifest import (AUTHOR_RE, ShareManifest, check_share_id, iso, new_share_id, parse_iso, safe_title,
                        utc_now)
-from .spaces import SpaceDirectory, import_link, live_link
+from .spaces import LAB_IMPORT_PARAM, SpaceDirectory, import_link, live_link
 from .store import ShareStore
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class ShareService:
                      local_import_url: str) -> tuple[str, str | None, str | None]:
         if not self.spaces.in_studio:
             # Outside Studio there are no spaces: the link is this server's own import page.
-            return f"{local_import_url}?share={share_id}", None, None
+            return f"{local_import_url}?{LAB_IMPORT_PARAM}={share_id}", None, None
         space, sso, own_url, own_type = await asyncio.gather(
             self.spaces.shared_target(target), self.spaces.sso(), self.spaces.own_url(), self.studio.space_type())
         live = live_link(own_url, relative, sso) if own_type == "shared" and own_url else None

@@ -39,8 +39,13 @@ def space_link(space_url: str, route: str, query: list[tuple[str, str]], sso: bo
     return urlunsplit((parts.scheme, parts.netloc, f"{path}/{route}", urlencode(params), ""))
 
 
+# A share link opens the recipient's JupyterLab itself (…/lab?studio-collab-import=<id>): the lab asks in a
+# dialog and opens the copy in the recipient's workspace. IMPORT_ROUTE's page stays as the no-JavaScript fallback.
+LAB_IMPORT_PARAM = "studio-collab-import"
+
+
 def import_link(space_url: str, share_id: str, sso: bool) -> str:
-    return space_link(space_url, IMPORT_ROUTE, [("share", share_id)], sso)
+    return space_link(space_url, "lab", [(LAB_IMPORT_PARAM, share_id)], sso)
 
 
 def live_link(space_url: str, relative_path: str, sso: bool) -> str:

@@ -24,7 +24,7 @@ import requests
 
 from tests.hardening.test_faults import TcpRelay
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
+from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
 
 pytestmark = [pytest.mark.ui, pytest.mark.world]
 
@@ -83,7 +83,7 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     header_renders(page)
     git = page.locator("[data-section='git']")
     cost = page.locator("[data-section='cost']")
-    experiments = page.locator("[data-section='experiments']")
+    experiments = page.locator("#studio-collab-experiments [data-section='experiments']")  # the Experiments tab
     repo = git.locator(".jp-StudioCollab-repo", has_text=REPO)
     repo.get_by_text("not cloned").wait_for(timeout=30_000)
     cost.locator(".jp-StudioCollab-burnRate").wait_for(timeout=30_000)
@@ -105,7 +105,9 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     assert row["state"] == "error" and row["error"]["code"] == "git_network", row
     message = row["error"]["message"]
     assert "could not be reached or dropped the connection" in message  # a sentence, not git's stderr
-    assert error.inner_text() == f"git_network {message}"
+    # the sentence and its next step first; the code only on the details line under it
+    assert error.locator(".jp-StudioCollab-errorMessage").inner_text() == message
+    assert error.locator(".jp-StudioCollab-errorCode").inner_text() == "git_network"
     assert repo.get_attribute("data-state") == "error"
     assert not (lab.root_dir / REPO).exists(), "nothing half-written"
     assert sorted(p.name for p in lab.root_dir.iterdir() if ".studio-collab-clone-" in p.name) == []
@@ -146,6 +148,7 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     assert cost.locator(".jp-StudioCollab-incomplete").inner_text() == \
         f"Not in the total: {len(unlisted)} kinds of resource could not be listed (below)."
     # Experiments names its own denied sources, and its MLflow source (not SageMaker's API) still lists
+    open_experiments(page)
     experiments.locator(".jp-StudioCollab-sourceDown", has_text="sagemaker:ListTrainingJobs").wait_for()
     mlflow_group = experiments.get_by_label("Experiment", exact=True).locator(f"optgroup[label='{mlflow_title}']")
     assert mlflow_group.locator("option").count() >= 1
@@ -175,6 +178,7 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     mlflow_relay.kill()
     time.sleep(1.2)  # past the experiments cache's TTL
     reopen(page, lab)
+    open_experiments(page)  # restored with the layout; activating it again is harmless
     down = mlflow_down.first
     down.wait_for(timeout=30_000)
     assert "is not reachable" in down.inner_text() and "Check that the tracking server is running" in \

@@ -170,6 +170,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     assert_clean(page, "the share dialog")
     dialog.get_by_role("button", name="Share", exact=True).click()
     visible_text(page, f"Link to {SVG_NOTEBOOK} for team-space copied", timeout=60_000)
+    page.locator(".jp-Dialog").get_by_role("button", name="Done").click()  # the link, shown in a dialog
     share.locator(".jp-StudioCollab-shareName", has_text=SVG_NOTEBOOK).wait_for(timeout=30_000)
     assert_clean(page, "the share notification and list")
 
@@ -236,7 +237,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
 
 
 def hover_for_tooltip(page, chart) -> str | None:
-    """Moves the pointer over the chart's canvas until Vega shows a tooltip; returns its text (None if none)."""
+    """Moves the pointer over the chart until Vega shows a tooltip; returns its text (None if none)."""
     chart.scroll_into_view_if_needed()
     return chart.evaluate("""async canvas => {
         const box = canvas.getBoundingClientRect();
@@ -244,8 +245,10 @@ def hover_for_tooltip(page, chart) -> str | None:
         for (let y = 2; y < box.height; y += 2) {
             for (let x = 2; x < box.width; x += 2) {
                 const at = {clientX: box.left + x, clientY: box.top + y, bubbles: true};
-                canvas.dispatchEvent(new PointerEvent('pointermove', at));
-                canvas.dispatchEvent(new MouseEvent('mousemove', at));
+                // What a real pointer would hit there: the canvas, or an SVG chart's mark (charts draw as SVG).
+                const target = document.elementFromPoint(at.clientX, at.clientY) || canvas;
+                target.dispatchEvent(new PointerEvent('pointermove', at));
+                target.dispatchEvent(new MouseEvent('mousemove', at));
                 if (shown()) { return shown().innerText; }
             }
             await new Promise(resolve => setTimeout(resolve, 0));

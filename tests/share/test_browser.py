@@ -94,30 +94,54 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         toast.wait_for(timeout=60_000)
         assert NAME in toast.inner_text()  # the name shows as text, not as an image
         link = page.evaluate("navigator.clipboard.readText()")
-        assert link.startswith(f"{team.url}studio-collab/import?share=")
+        # The link opens the shared space's JupyterLab itself, which asks about the import in a dialog.
+        assert link.startswith(f"{team.url}lab?studio-collab-import=")
+        share_id = link.split("studio-collab-import=", 1)[1]
+        shown = page.locator(".jp-Dialog .jp-StudioCollab-shareLinkField").first  # the link is shown, not only copied
+        assert shown.input_value() == link and shown.get_attribute("readonly") is not None
+        page.locator(".jp-Dialog").get_by_role("button", name="Done").click()
 
-        # The colleague opens the link in their own tab (their token stands for their Studio login).
+        # The colleague's JupyterLab, with a layout of their own: a file open in the default workspace.
         alice_page, page = page, context.new_page()
         watch(page)
+        (team.root_dir / "mine.txt").write_text("the recipient's own file\n")
+        page.goto(f"{team.url}lab/tree/mine.txt?token={team.token}")
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="mine.txt").wait_for(timeout=60_000)
+        page.wait_for_timeout(2_000)  # the workspace is saved a moment after the layout changes
+        # They open the link (their token stands for their Studio login).
         page.goto(f"{link}&token={team.token}")
-        heading = page.locator("#heading")
-        heading.wait_for(timeout=30_000)
-        assert heading.text_content() == f"alice shared {NAME}"
-        assert page.locator("#details").inner_text().count("included") == 1
-        assert list((team.root_dir).rglob("*.ipynb")) == [], "showing the page imports nothing"
-        screenshot(page, "share-import-page.png")
+        dialog = page.locator(".jp-Dialog")
+        dialog.locator(".jp-Dialog-header", has_text=f"alice shared {NAME}").wait_for(timeout=60_000)
+        assert dialog.locator(".jp-Dialog-header").inner_text() == f"alice shared {NAME}"
+        assert "outputs included" in dialog.inner_text()
+        assert "studio-collab-import" not in page.url  # cleaned before asking: a reload does not ask again
+        assert list((team.root_dir).rglob("*.ipynb")) == [], "asking imports nothing"
+        screenshot(page, "share-import-dialog.png")
         with page.expect_response(lambda r: urlsplit(r.url).path.endswith("/import") and r.request.method == "POST") as started:
-            page.get_by_role("button", name="Import into this space").click()
-        assert started.value.status == 202  # the page follows the import job, then opens the copy
-
-        page.wait_for_url("**/lab/tree/shared/alice/**", timeout=60_000, wait_until="commit")
+            dialog.get_by_role("button", name="Import").click()
+        assert started.value.status == 202  # a job, followed in a notification, then the copy opens
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=NAME).wait_for(timeout=60_000)
         # Read the copy now, before the shared space's collaborative JupyterLab opens (and re-saves) it.
         imported = nbformat.read(team.root_dir / "shared" / "alice" / NAME, as_version=4)
         assert [(c.source, c.get("outputs")) for c in imported.cells] == [(c.source, c.get("outputs"))
                                                                            for c in content.cells]
         assert sum(len(c.get("outputs", [])) for c in imported.cells) == 4
+        # Same workspace: the recipient's own tab is still there and the address is the plain lab.
+        assert page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="mine.txt").count() == 1
+        assert urlsplit(page.url).path == "/jupyterlab/default/lab" and "studio-collab-import" not in page.url
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
         screenshot(page, "share-imported.png")
+
+        # Without JavaScript the server's page still imports: it is themed and speaks in sentences.
+        fallback = context.new_page()
+        watch(fallback)
+        fallback.goto(f"{team.url}studio-collab/import?share={share_id}&token={team.token}")
+        heading = fallback.locator("#heading")
+        heading.wait_for(timeout=30_000)
+        assert heading.text_content() == f"alice shared {NAME}"
+        assert fallback.locator("#details").inner_text().count("included") == 1
+        screenshot(fallback, "share-import-page.png")
+        fallback.close()
 
         # Back in alice's JupyterLab: her share is listed by name (as text) and she revokes it.
         alice_page.bring_to_front()
@@ -127,13 +151,22 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         assert row.locator(".jp-StudioCollab-shareName").text_content() == NAME
         row.get_by_role("button", name="Revoke").click()
         alice_page.locator(".jp-Dialog").get_by_role("button", name="Revoke").click()
+        row.wait_for(state="detached", timeout=30_000)  # revoked shares leave the list, behind a filter
+        alice_page.get_by_label("Show 1 revoked or expired share").check()
         row.locator(".jp-StudioCollab-shareState", has_text="revoked").wait_for(timeout=30_000)
         screenshot(alice_page, "share-panel.png")
         late = context.new_page()  # someone opening the link now
         watch(late)
-        gone = late.goto(f"{link}&token={team.token}")
+        gone = late.goto(f"{team.url}studio-collab/import?share={share_id}&token={team.token}")
         assert gone.status == 410
         assert late.locator("#heading").text_content() == "This share is no longer available"
+        assert "share_revoked" not in late.locator("main, body").first.inner_text().split("Details:")[0]
+        # In the lab, the revoked link says so in a sentence; the code only on the details line.
+        late.goto(f"{link}&token={team.token}")
+        message = late.locator(".jp-Dialog .jp-StudioCollab-errorMessage")
+        message.wait_for(timeout=60_000)
+        assert "revoked this share" in message.inner_text() and "share_revoked" not in message.inner_text()
+        assert late.locator(".jp-Dialog .jp-StudioCollab-errorCode").inner_text() == "share_revoked"
     except Exception:
         for index, tab in enumerate(context.pages):
             screenshot(tab, f"share-failure-{index}.png")  # what the browser showed, for the CI artifacts

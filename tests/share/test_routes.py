@@ -51,8 +51,8 @@ async def test_share_list_import_round_trip(jp_fetch, jp_root_dir, jp_base_url, 
     assert created["title"] == "train.ipynb" and created["author"] == getpass.getuser()
     assert created["size"] == (jp_root_dir / "work" / "train.ipynb").stat().st_size
     assert created["sha256"] == hashlib.sha256((jp_root_dir / "work" / "train.ipynb").read_bytes()).hexdigest()
-    # Outside Studio the link is this server's own import page, and it carries no credential.
-    assert created["url"].endswith(f"{jp_base_url}studio-collab/import?share={created['id']}")
+    # Outside Studio the link opens this server's own JupyterLab (which asks), and it carries no credential.
+    assert created["url"].endswith(f"{jp_base_url}lab?studio-collab-import={created['id']}")
     assert "token" not in created["url"]
     expires = datetime.fromisoformat(created["expires"].replace("Z", "+00:00"))
     assert timedelta(days=2, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=3)

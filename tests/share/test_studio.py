@@ -52,7 +52,7 @@ async def test_iam_domain_link_from_describe_space(world_env, jp_fetch, jp_root_
     assert share["author"] == "alice"  # the owner of the private space, from DescribeSpace
     assert (share["target_space"], share["source_space"]) == ("team-space", "alice-space")
     base = space_url(world_env, "team-space").rstrip("/")
-    assert share["url"] == f"{base}/jupyterlab/default/studio-collab/import?share={share['id']}"
+    assert share["url"] == f"{base}/jupyterlab/default/lab?studio-collab-import={share['id']}"
     assert share["live_url"] is None, "a private space has no live link to offer"
     # The snapshot and its manifest are in the bucket, under the configured prefix.
     bucket = world_env.scenario.section("s3_buckets")[0]
@@ -73,8 +73,8 @@ async def test_sso_domain_link_carries_the_redirect(world_env, jp_fetch, jp_root
     parts = urllib.parse.urlsplit(share["url"])
     base = urllib.parse.urlsplit(space_url(world_env, "risk-team"))
     assert (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
-    assert parts.path == base.path.rstrip("/") + "/jupyterlab/default/studio-collab/import"
-    assert urllib.parse.parse_qsl(parts.query) == [("share", share["id"]), ("redirect", "JupyterLab")]
+    assert parts.path == base.path.rstrip("/") + "/jupyterlab/default/lab"
+    assert urllib.parse.parse_qsl(parts.query) == [("studio-collab-import", share["id"]), ("redirect", "JupyterLab")]
 
 
 @pytest.mark.parametrize("target,code,error", [

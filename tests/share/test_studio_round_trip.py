@@ -45,12 +45,14 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
                                   body={"path": "train.ipynb", "target_space": "team-space", "include_outputs": True})
     share = body["share"]
     link = urllib.parse.urlsplit(share["url"])
-    assert f"{link.scheme}://{link.netloc}{link.path}" == f"{team_space_lab.url}studio-collab/import"
+    assert f"{link.scheme}://{link.netloc}{link.path}" == f"{team_space_lab.url}lab"  # the space's JupyterLab
 
     def follow_link() -> tuple[requests.Response, requests.Response]:
         session = requests.Session()
         session.cookies.set(COOKIE, "bob")  # bob, a member, opened the space from Studio
-        page = session.get(share["url"], timeout=30)
+        assert session.get(share["url"], timeout=30).status_code == 200  # the link opens the lab itself
+        page = session.get(team_space_lab.url + "studio-collab/import", timeout=30,  # the no-JavaScript page
+                           params={"share": share["id"]})
         answer = session.post(team_space_lab.api(f"shares/{share['id']}/import"),
                               headers={"X-XSRFToken": session.cookies.get("_xsrf")}, timeout=30)
         return page, answer
@@ -68,5 +70,5 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
                                      headers={"X-XSRFToken": "0123456789abcdef"}, timeout=30)
     assert (denied.status_code, denied.json()["code"]) == (403, "not_share_author")
     await fetch_json(jp_fetch, "shares", share["id"], method="DELETE")
-    gone = await asyncio.to_thread(requests.get, share["url"], headers=team_space_lab.headers, timeout=30)
-    assert gone.status_code == 410 and "share_revoked" in gone.text
+    gone = await asyncio.to_thread(bob.get, team_space_lab.api(f"shares/{share['id']}"), timeout=30)  # what the lab asks
+    assert gone.status_code == 410 and gone.json()["code"] == "share_revoked"

@@ -103,5 +103,5 @@ async def test_the_other_server_cannot_revoke_what_it_did_not_share(outside_stud
     assert (answer.status_code, answer.json()["code"]) == (403, "identity_unknown")
     manifest = json.loads((share_folder / "shares" / share_id / "manifest.json").read_text())
     assert manifest["revoked"] is False
-    assert urllib.parse.urlsplit(body["share"]["url"]).query == f"share={share_id}"
+    assert urllib.parse.urlsplit(body["share"]["url"]).query == f"studio-collab-import={share_id}"  # the link opens the lab, which asks
 

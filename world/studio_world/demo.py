@@ -103,8 +103,13 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
         settings.update(share_store="s3", share_s3_bucket=buckets[0])
     private = [{"url": world.repo_url(s["git_token_for"]), "name": s["git_token_for"], "credentials_secret": s["name"]}
                for s in scenario.section("secrets")]
+    # Slow repos (a bandwidth limit in the scenario) are in the admin catalog of `make lab` only.
+    slow = [{"url": world.repo_url(r["name"]), "name": r["name"],
+             "description": "A data-heavy repo served slowly: watch the clone's progress"}
+            for r in scenario.repos if r.get("rate_limit_kbps")]
+    if private or slow:
+        settings["repositories"] = private + slow
     if private:
-        settings["repositories"] = private
         # Studio's own repo lists carry no credentials: map the private repo's URL to its secret too.
         settings["git_credentials"] = {entry["url"]: entry["credentials_secret"] for entry in private}
     config = state / "jupyter_server_config.json"

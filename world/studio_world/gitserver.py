@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .repo_factory import RATE_LIMIT_FILE
 from .serving import ServerRunner
 from .tls import make_tls_files
 
@@ -156,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             fetching = path.endswith("/git-upload-pack")
             cut, rate = self.server.faults.current() if fetching else (None, None)
+            if fetching and rate is None:
+                rate = _repo_rate_limit(self.server.root, path)
             self._stream(process, cut, rate)
             feeder.join(timeout=5)
 
@@ -211,6 +214,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _repo_rate_limit(root: Path, path: str) -> int | None:
+    """The bytes per second a repo is served at, when its bare repo says so (the demo's slow repo)."""
+    name = path.strip("/").split("/", 1)[0]
+    try:
+        return int((root / name / RATE_LIMIT_FILE).read_text().strip()) or None
+    except (OSError, ValueError):
+        return None
 
 
 def _feed(process: subprocess.Popen, body: bytes) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .control import EmulatorControl
 from .processes import ChildProcess
-from .repo_factory import RepoFactory
+from .repo_factory import RATE_LIMIT_FILE, RepoFactory
 from .scenario import Scenario, load_scenario
 from .seeder import SeedLinks, Seeder, SeedResult
 
@@ -112,6 +112,8 @@ class LocalWorld:
                                   repo.get("branches"))
             if repo.get("private"):
                 self._private.add(repo["name"])  # the in-process server shares this set
+            if repo.get("rate_limit_kbps"):
+                (self.repos.bare_path(repo["name"]) / RATE_LIMIT_FILE).write_text(str(repo["rate_limit_kbps"] * 1000))
 
     def repo_url(self, name: str) -> str:
         return f"{self.git_base_url}/{name}.git"

@@ -161,10 +161,28 @@ def big_template(work: Path, index: int, rng: random.Random) -> str:
     return "Add generated data"
 
 
+def dataset_template(work: Path, index: int, rng: random.Random) -> str:
+    """~6 MB of poorly compressible sample data: with the demo's bandwidth limit a clone takes ~20 s, long enough
+    to watch its progress (percent and phase) and to reload the page in the middle of it."""
+    if index > 0:
+        (work / "CHANGELOG.md").write_text(f"Revision {index}\n")
+        return f"Revision {index}"
+    for i in range(250):
+        folder = work / "samples" / f"batch-{i // 50:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"sample-{i:03d}.txt").write_text(_noise(rng, 17_500))
+    (work / "README.md").write_text("# Sample images (encoded)\n\nA data-heavy repo served slowly in the demo.\n")
+    return "Add sample data"
+
+
 def _noise(rng: random.Random, size: int) -> str:
     import base64
 
     return base64.b64encode(rng.randbytes(size)).decode() + "\n"
 
 
-TEMPLATES = {"notebooks": notebooks_template, "library": library_template, "big": big_template}
+TEMPLATES = {"notebooks": notebooks_template, "library": library_template, "big": big_template,
+             "dataset": dataset_template}
+
+# A bare repo holding this file is served at most this many bytes per second (the demo's slow repo).
+RATE_LIMIT_FILE = "studio-world-rate-limit"

@@ -58,7 +58,10 @@ SCENARIO_SCHEMA = {
                 "type": "object", "additionalProperties": False, "required": ["name"],
                 "properties": {
                     "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"},
-                    "template": {"enum": ["notebooks", "library", "big"]},
+                    "template": {"enum": ["notebooks", "library", "big", "dataset"]},
+                    # Served at most this fast (kB/s), so a clone's progress can be watched; only `make lab`'s
+                    # catalog lists such a repo (tests clone at full speed).
+                    "rate_limit_kbps": {"type": "integer", "minimum": 1, "maximum": 1000000},
                     "private": {"type": "boolean"},
                     "branches": {"type": "array", "items": {"type": "string"}},
                     "commits": {"type": "integer", "minimum": 1, "maximum": 500},
