@@ -7,9 +7,11 @@ endpoint would receive and can check each signature with botocore.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from tests.experiments.conftest import get_json, post_json
 from tests.experiments.mlflow_proxy import RecordingProxy
@@ -114,6 +116,12 @@ async def test_no_active_tracking_server_makes_mlflow_unavailable_with_the_reaso
 
 @pytest.mark.parametrize("studio_collab_config", [{"mlflow_tracking_uri": "file:///home/sagemaker-user/mlruns"}])
 async def test_a_file_store_uri_is_explained(jp_fetch, studio_collab_config):
-    body = await get_json(jp_fetch, "experiments")
-    mlflow = next(s for s in body["sources"] if s["name"] == "mlflow")
-    assert mlflow["available"] is False and "mlflow server" in mlflow["reason"]
+    # A file store cannot be read from the server: the option is refused at load (nothing starts half-configured),
+    # and the answer names the option and what to use instead.
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("studio-collab", "experiments")
+    body = json.loads(refused.value.response.body)
+    assert refused.value.code == 503 and body["code"] == "feature_config_refused"
+    assert "StudioCollabApp.mlflow_tracking_uri" in body["message"] and "mlflow server" in body["message"]
+    status = json.loads((await jp_fetch("studio-collab", "status")).body)
+    assert "StudioCollabApp.mlflow_tracking_uri" in status["features"]["experiments"]["reason"]
