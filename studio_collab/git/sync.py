@@ -289,6 +289,10 @@ class RepoSync:
                                            index)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         label = f"upstream {plan.target[:7]}"
+        # the blobs a merge may need (paths the user changed too), read in one call
+        self._blobs.update(wt.blobs({e.oid for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)
+                                     for e in (c.base, c.theirs, index.get(c.old))
+                                     if e is not None and e.mode != _GITLINK}))
         for change in changes:
             self.plan_change(plan, change, index, flags, modified, label)
         self.plan_clashes(plan, stamp, index)

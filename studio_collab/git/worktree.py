@@ -221,8 +221,10 @@ class Worktree:
         """Paths whose work-tree file differs from the index; assume-unchanged ones are hashed, since git
         would answer "unchanged" for them without looking."""
         wanted = set(paths)
-        modified = {p for p in self._per_chunk(("diff-files", "-z", "--name-only"), paths).split("\0")
-                    if p in wanted}
+        # `git diff` (not diff-files): it re-checks stat-dirty entries' contents, so a copied or touched but
+        # unchanged file is not "modified"; it never writes the index
+        modified = {p for p in self._per_chunk(("diff", "-z", "--name-only", "--no-renames", "--no-ext-diff"),
+                                               paths).split("\0") if p in wanted}
         for path in assumed:
             full = self.path / path
             if not full.is_file() or full.is_symlink() or path not in index:
@@ -232,6 +234,25 @@ class Worktree:
             if oid != index[path].oid:
                 modified.add(path)
         return modified
+
+    def blobs(self, oids: set[str]) -> dict[str, bytes]:
+        """Many blobs in one ``git cat-file --batch`` call."""
+        wanted = sorted(oids)
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", input="".join(o + "\n" for o in wanted).encode(),
+                       stdout_bytes=True).stdout
+        found, at = {}, 0
+        for oid in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) < 3 or header[1] != b"blob":
+                at = end + 1
+                continue
+            size = int(header[2])
+            found[oid] = out[end + 1:end + 1 + size]
+            at = end + 1 + size + 1
+        return found
 
     def write_file(self, relative: str, data: bytes, executable: bool = False) -> None:
         target = self.path / relative
