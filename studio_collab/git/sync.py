@@ -265,8 +265,10 @@ class RepoSync:
 
     def _commit_tree(self, tree: str, parents: list[str], message: bytes | str, env: dict | None = None) -> str:
         """A commit the user chose, under their own git identity (never the studio-collab one)."""
-        identity = self.wt.run("var", "GIT_COMMITTER_IDENT", check=False)
-        if identity.returncode != 0:
+        # only an identity the user configured: git would otherwise invent one from the host name
+        configured = [self.wt.run("config", "--get", key, check=False).stdout.strip()
+                      for key in ("user.name", "user.email")]
+        if not all(configured):
             raise StudioCollabError("identity_missing", "Your git name and email are not set, and the commit you "
                                     "chose is yours. In a terminal: git config --global user.name \"Your Name\"; "
                                     "git config --global user.email you@example.com. Then sync again.", 409)

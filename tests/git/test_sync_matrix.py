@@ -416,6 +416,17 @@ def test_choice_merge_makes_one_merge_commit_with_the_users_identity(case):
     assert status(case) == {" M README.md"} and case.read("theirs.py") == "print('theirs')\n"
 
 
+def test_choice_merge_without_a_git_identity_is_refused_with_a_next_step(case, tmp_path):
+    commit_locally(case)
+    case.upstream.commit({"theirs.py": "x\n"})
+    (tmp_path / "home" / ".gitconfig").write_text("")
+    before = case.state()
+    with pytest.raises(StudioCollabError) as err:
+        case.sync(choice="merge")
+    assert err.value.code == "identity_missing" and "git config --global user.email" in err.value.message
+    assert case.state() == before
+
+
 def test_choice_rebase_replays_the_users_commits_on_upstream(case):
     commit_locally(case)
     case.upstream.commit({"theirs.py": "print('theirs')\n"})
