@@ -73,7 +73,10 @@ def _prepare(base: Path, files: int) -> Path:
 
 
 def _copy(user: Path, target: Path) -> Path:
+    """A copy of the prepared clone whose index stat data is fresh, as in a working copy that git status has
+    looked at (a copy changes every file's ctime and inode; neither side should pay to re-hash them all)."""
     subprocess.run(["cp", "-a", str(user), str(target)], check=True)
+    _git(target, "update-index", "-q", "--refresh")
     return target
 
 

@@ -121,6 +121,7 @@ class RepoSync:
         self.preview = preview
         self.choice = choice
         self._blobs: dict[str, bytes] = {}
+        self._text_merges: dict[tuple[bytes, bytes, bytes], tuple[bytes, int]] = {}
 
     # --- the whole sync -------------------------------------------------------------------------
     def run(self) -> dict:
@@ -285,8 +286,7 @@ class RepoSync:
         wt = self.wt
         changes = self.changes(plan.head, plan.target)
         paths = sorted({p for c in changes for p in (c.old, c.new) if p})
-        index = wt.index_entries(paths)
-        flags = wt.index_flags(paths)
+        index, flags = wt.index_entries(paths)
         modified = wt.modified_in_worktree(paths, [p for p, f in flags.items() if f == "assume-unchanged"],
                                            index)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -295,9 +295,36 @@ class RepoSync:
         self._blobs.update(wt.blobs({e.oid for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)
                                      for e in (c.base, c.theirs, index.get(c.old))
                                      if e is not None and e.mode != _GITLINK}))
+        self._prepare_text_merges(changes, index, modified, label)
         for change in changes:
             self.plan_change(plan, change, index, flags, modified, label)
         self.plan_clashes(plan, stamp, index)
+
+    def _prepare_text_merges(self, changes: list[Change], index: dict[str, Entry], modified: set[str],
+                             label: str) -> None:
+        """The text merges the plan will ask for, run a few at a time (each is a git process): the plan then
+        reads their results. Anything unusual (notebook, binary, symlink, flag) is left to the plan itself."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        jobs = {}
+        for change in changes:
+            old, base, theirs = change.old, change.base, change.theirs
+            if not (old and change.new and base and theirs) or is_notebook(change.new) or \
+                    _SYMLINK in (base.mode, theirs.mode) or _GITLINK in (base.mode, theirs.mode) or \
+                    not (old in modified or index.get(old) != base):
+                continue
+            seen = _lstat(self.wt.path / old)
+            if seen is None or not stat.S_ISREG(seen.st_mode):
+                continue
+            mine, base_data, theirs_data = (self.wt.path / old).read_bytes(), self._blob(base.oid), self._blob(theirs.oid)
+            if any(b"\0" in d[:8000] or d.startswith(_LFS_POINTER) for d in (mine, base_data, theirs_data)):
+                continue
+            jobs[(base_data, mine, theirs_data)] = None
+        if len(jobs) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-merge") as pool:
+            futures = {key: pool.submit(self._merge_text_now, *key, label) for key in jobs}
+            self._text_merges.update({key: future.result() for key, future in futures.items()})
 
     def changes(self, head: str, target: str) -> list[Change]:
         fields = self.wt.out("diff-tree", "-r", "-z", "-M", "--no-commit-id", head, target, "--").split("\0")
@@ -544,6 +571,10 @@ class RepoSync:
         return self._blobs[oid]
 
     def merge_text(self, base: bytes, mine: bytes, theirs: bytes, label: str) -> tuple[bytes, int]:
+        ready = self._text_merges.get((base, mine, theirs))
+        return ready if ready is not None else self._merge_text_now(base, mine, theirs, label)
+
+    def _merge_text_now(self, base: bytes, mine: bytes, theirs: bytes, label: str) -> tuple[bytes, int]:
         with tempfile.TemporaryDirectory(prefix="studio-collab-merge-") as folder:
             files = []
             for name, data in (("mine", mine), ("base", base), ("theirs", theirs)):
@@ -598,7 +629,6 @@ class RepoSync:
         for path, flag in plan.flags.items():
             if plan.index.get(path) is not None:
                 wt.run("update-index", f"--{flag}", "--", path, check=False)
-        wt.run("update-index", "-q", "--refresh", check=False)
         files = [{"path": f["path"], "outcome": f["outcome"]} for f in plan.files]
         return recorder.finish(record, touched, files, created_branch)
 

@@ -192,30 +192,25 @@ class Worktree:
         return "".join(self.out(*args, "--", *paths[i:i + _ARGS_PER_CALL]) for i in range(0, len(paths),
                                                                                             _ARGS_PER_CALL))
 
-    def index_entries(self, paths: list[str]) -> dict:
-        """``{path: Entry}`` for those of ``paths`` in the index (stage 0)."""
+    def index_entries(self, paths: list[str]) -> tuple[dict, dict[str, str]]:
+        """``({path: Entry}, {path: "skip-worktree"|"assume-unchanged"})`` for those of ``paths`` in the index
+        (stage 0), from one ``ls-files -s -v`` call."""
         from .sync import Entry
 
-        wanted, entries = set(paths), {}
-        for record in self._per_chunk(("ls-files", "-s", "-z"), paths).split("\0"):
-            if record:
-                meta, path = record.split("\t", 1)
-                mode, oid, stage = meta.split()
-                if path in wanted and stage == "0":
-                    entries[path] = Entry(mode, oid)
-        return entries
-
-    def index_flags(self, paths: list[str]) -> dict[str, str]:
-        """``{path: "skip-worktree"|"assume-unchanged"}`` for the flagged ones among ``paths``."""
-        wanted, flags = set(paths), {}
-        for record in self._per_chunk(("ls-files", "-v", "-z"), paths).split("\0"):
-            if len(record) > 2 and record[2:] in wanted:
-                tag = record[0]
-                if tag == "S" or tag == "s":
-                    flags[record[2:]] = "skip-worktree"
-                elif tag.islower():
-                    flags[record[2:]] = "assume-unchanged"
-        return flags
+        wanted, entries, flags = set(paths), {}, {}
+        for record in self._per_chunk(("ls-files", "-s", "-v", "-z"), paths).split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            tag, mode, oid, stage = meta.split()
+            if path not in wanted or stage != "0":
+                continue
+            entries[path] = Entry(mode, oid)
+            if tag in ("S", "s"):
+                flags[path] = "skip-worktree"
+            elif tag.islower():
+                flags[path] = "assume-unchanged"
+        return entries, flags
 
     def modified_in_worktree(self, paths: list[str], assumed: list[str], index: dict) -> set[str]:
         """Paths whose work-tree file differs from the index; assume-unchanged ones are hashed, since git
