@@ -46,9 +46,11 @@ Report = Callable[[float, str], None]
 CHOICES = ("merge", "rebase", "branch")
 OUTCOMES = ("updated", "merged", "kept_both", "renamed", "restored", "skipped")
 ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _GITLINK, _SYMLINK = "160000", "120000"
 _CHUNK = 500  # paths per git call, well under the argv limit
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+_HUGE = 64 * 1024 * 1024  # larger files are never merged line by line: both are kept whole
 
 
 @dataclass(frozen=True)
@@ -193,12 +195,12 @@ class RepoSync:
                                     f"{branch}` (or `git switch -c my-work` to keep where you are), then sync.",
                                     409)
         plan = Plan(head=head, target=upstream, branch=branch)
-        if head is None or wt.is_ancestor(upstream, head):
-            plan.target = head or upstream
+        if head is not None and wt.is_ancestor(upstream, head):
+            plan.target = head
             if detached:
                 plan.notes.append(f"Your checkout is detached from '{branch}'; it was left as it is.")
             return plan  # nothing new upstream (the user's own commits, if any, are simply ahead)
-        if not wt.is_ancestor(head, upstream):
+        if head is not None and not wt.is_ancestor(head, upstream):
             plan.local_commits = int(wt.out("rev-list", "--count", f"{upstream}..{head}").strip() or 0)
             if self.choice is None:
                 plan.choice_needed = list(CHOICES)
@@ -284,7 +286,7 @@ class RepoSync:
     # --- per path -----------------------------------------------------------------------------------
     def plan_paths(self, plan: Plan) -> None:
         wt = self.wt
-        changes = self.changes(plan.head, plan.target)
+        changes = self.changes(plan.head or EMPTY_TREE, plan.target)  # an unborn HEAD: everything is new
         paths = sorted({p for c in changes for p in (c.old, c.new) if p})
         index, flags = wt.index_entries(paths)
         modified = wt.modified_in_worktree(paths, [p for p, f in flags.items() if f == "assume-unchanged"],
@@ -314,7 +316,7 @@ class RepoSync:
                     not (old in modified or index.get(old) != base):
                 continue
             seen = _lstat(self.wt.path / old)
-            if seen is None or not stat.S_ISREG(seen.st_mode):
+            if seen is None or not stat.S_ISREG(seen.st_mode) or seen.st_size > _HUGE:
                 continue
             mine, base_data, theirs_data = (self.wt.path / old).read_bytes(), self._blob(base.oid), self._blob(theirs.oid)
             if any(b"\0" in d[:8000] or d.startswith(_LFS_POINTER) for d in (mine, base_data, theirs_data)):
@@ -441,7 +443,7 @@ class RepoSync:
                             **extra)
             return
         symlinks = _SYMLINK in (theirs.mode, _mode_of(on_disk), getattr(base, "mode", None))
-        binary = any(d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER))
+        binary = any(d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER) or len(d) > _HUGE)
                      for d in (mine, theirs_data, base_data))
         if is_notebook(new) and not symlinks:
             try:

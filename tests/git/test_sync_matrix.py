@@ -153,6 +153,18 @@ def test_binary_conflict_keeps_the_users_file_and_saves_upstreams_beside(case):
     assert case.outcomes(result) == {"image.bin": "kept_both"}
 
 
+def test_lfs_pointer_changed_on_both_sides_is_never_line_merged(case):
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 12345\n"
+    case.upstream.commit({"model.bin": pointer.format("a" * 64)})
+    case.sync()
+    case.write("model.bin", pointer.format("b" * 64))
+    case.upstream.commit({"model.bin": pointer.format("c" * 64)})
+    result = case.sync()
+    assert case.read("model.bin") == pointer.format("b" * 64)
+    assert case.read(result["files"][0]["beside"]) == pointer.format("c" * 64)
+    assert case.outcomes(result) == {"model.bin": "kept_both"}
+
+
 def test_both_sides_made_the_same_edit(case):
     case.write("lesson.py", "same\n")
     case.upstream.commit({"lesson.py": "same\n"})
@@ -503,6 +515,22 @@ def test_shallow_clone_syncs(case, tmp_path):
     case.repo = shallow
     result = case.sync()
     assert case.read("lesson.py") == "v2\n" and case.outcomes(result) == {"lesson.py": "updated"}
+
+
+def test_an_unborn_branch_gets_upstreams_files_and_undo_empties_it_again(case):
+    fresh = case.root / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q", "-b", "main")
+    git(fresh, "remote", "add", "origin", str(case.upstream.bare))
+    case.repo = fresh
+    case.write("notes.txt", "mine, untracked\n")
+    result = case.sync()
+    assert case.read("lesson.py") == LESSON and case.read("notes.txt") == "mine, untracked\n"
+    assert status(case) == {"?? notes.txt"}
+    on_upstream(case)
+    SyncRecorder(Worktree(case.runner, fresh, 60)).undo(result["undo"])
+    assert git(fresh, "rev-parse", "-q", "--verify", "HEAD", check=False) == ""
+    assert sorted(p.name for p in fresh.iterdir()) == [".git", "notes.txt"]
 
 
 def test_a_stash_the_user_keeps_is_untouched(case):
