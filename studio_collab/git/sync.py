@@ -109,7 +109,8 @@ class RepoSync:
     def __init__(self, worktree: Worktree, branch: str | None, *, fetch_env: dict | None = None,
                  fetch_config: tuple[str, ...] = (), redact: Redactor | None = None,
                  cancel: threading.Event | None = None, report: Report | None = None,
-                 fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None):
+                 fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None,
+                 expect_upstream: str | None = None):
         if choice is not None and choice not in CHOICES:
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
         self.wt = worktree
@@ -122,6 +123,7 @@ class RepoSync:
         self.fetch_timeout = fetch_timeout
         self.preview = preview
         self.choice = choice
+        self.expect_upstream = expect_upstream
         self._blobs: dict[str, bytes] = {}
         self._text_merges: dict[tuple[bytes, bytes, bytes], tuple[bytes, int]] = {}
 
@@ -147,6 +149,9 @@ class RepoSync:
                                     f"'{branch}'. Switch with `git switch {branch}` in a terminal (your "
                                     "uncommitted changes come along), then sync again.", 409)
         upstream = self.fetch(branch)
+        if self.expect_upstream and not upstream.startswith(self.expect_upstream):
+            raise StudioCollabError("upstream_moved", "Upstream changed since the preview you confirmed, so "
+                                    "nothing was changed. Preview again to see the new plan.", 409)
         self.check_history(upstream)
         self.report(0.65, "Planning")
         plan = self.plan(branch, upstream)

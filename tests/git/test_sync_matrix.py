@@ -827,6 +827,17 @@ def test_preview_changes_nothing_and_matches_the_sync(case):
     assert summary(preview) == summary(real) and len(real["files"]) == 6
 
 
+def test_a_confirmed_preview_is_applied_only_if_upstream_has_not_moved_since(case):
+    case.upstream.commit({"lesson.py": "v2\n"})
+    plan = case.sync(preview=True)
+    case.upstream.commit({"lesson.py": "v3, pushed after the preview\n"})
+    before = case.state()
+    with pytest.raises(StudioCollabError) as err:
+        RepoSync(Worktree(case.runner, case.repo, 60), "main", expect_upstream=plan["upstream"]).run()
+    assert err.value.code == "upstream_moved"
+    assert {k: v for k, v in case.state().items()} == before
+
+
 def test_undo_restores_head_index_and_files_byte_for_byte(case):
     busy_state(case)
     before = case.state()
