@@ -77,7 +77,7 @@ class Plan:
     head: str | None
     target: str
     branch: str
-    files: list[dict] = field(default_factory=list)
+    entries: dict[str, dict] = field(default_factory=dict)  # path -> its report line, once per path
     notes: list[str] = field(default_factory=list)
     # what applying does, in order
     aside: list[tuple[str, str]] = field(default_factory=list)  # (user's path, new name beside it)
@@ -91,9 +91,13 @@ class Plan:
     local_commits: int = 0
 
     def report(self, path: str, outcome: str, detail: str, **extra) -> None:
-        self.files = [f for f in self.files if f["path"] != path]
-        self.files.append({"path": path, "outcome": outcome, "detail": detail,
-                           **{k: v for k, v in extra.items() if v is not None}})
+        self.entries.pop(path, None)
+        self.entries[path] = {"path": path, "outcome": outcome, "detail": detail,
+                              **{k: v for k, v in extra.items() if v is not None}}
+
+    @property
+    def files(self) -> list[dict]:
+        return list(self.entries.values())
 
     def touched(self, root: Path) -> set[str]:
         """Every file whose bytes may change on disk: what undo must be able to put back."""
@@ -169,7 +173,8 @@ class RepoSync:
     def fetch(self, branch: str) -> str:
         remote_ref = f"refs/remotes/origin/{branch}"
         self.report(0.01, "Fetching")
-        self.wt.run("fetch", "--progress", "--no-tags", "--no-recurse-submodules", "--", "origin", f"+refs/heads/{branch}:{remote_ref}",
+        self.wt.run("fetch", "--progress", "--no-tags", "--no-recurse-submodules", "--", "origin",
+                    f"+refs/heads/{branch}:{remote_ref}",
                     env=self.fetch_env, config=self.fetch_config, cancel=self.cancel, redact=self.redact,
                     timeout=self.fetch_timeout, on_stderr_line=progress_parser(self.report, 0.01, 0.6), background=True)
         upstream = self.wt.rev(remote_ref)
@@ -299,8 +304,8 @@ class RepoSync:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         label = f"upstream {plan.target[:7]}"
         # the blobs a merge may need (paths the user changed too), read in one call
-        self._blobs.update(wt.blobs({e.oid for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)
-                                     for e in (c.base, c.theirs, index.get(c.old))
+        mine = [c for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)]
+        self._blobs.update(wt.blobs({e.oid for c in mine for e in (c.base, c.theirs, index.get(c.old))
                                      if e is not None and e.mode != _GITLINK}))
         self._prepare_text_merges(changes, index, modified, label)
         for change in changes:
@@ -323,7 +328,8 @@ class RepoSync:
             seen = _lstat(self.wt.path / old)
             if seen is None or not stat.S_ISREG(seen.st_mode) or seen.st_size > _HUGE:
                 continue
-            mine, base_data, theirs_data = (self.wt.path / old).read_bytes(), self._blob(base.oid), self._blob(theirs.oid)
+            mine = (self.wt.path / old).read_bytes()
+            base_data, theirs_data = self._blob(base.oid), self._blob(theirs.oid)
             if any(b"\0" in d[:8000] or d.startswith(_LFS_POINTER) for d in (mine, base_data, theirs_data)):
                 continue
             jobs[(base_data, mine, theirs_data)] = None
@@ -544,7 +550,7 @@ class RepoSync:
                 elif prefix in index:
                     break  # a tracked file updated in place
                 elif self._same_as_planned(plan, prefix, seen):
-                    plan.files = [f for f in plan.files if f["path"] != prefix]  # already identical: no change
+                    plan.entries.pop(prefix, None)  # already identical: no change on disk
                     break
                 self._move_aside(plan, prefix, stamp, moved)
                 break
@@ -561,14 +567,15 @@ class RepoSync:
         destination = beside_name(self.wt.path, prefix, f"local-{stamp}", taken)
         plan.aside.append((prefix, destination))
         moved.add(prefix)
-        earlier = next((f for f in plan.files if f["path"] == prefix), None)
+        earlier = plan.entries.get(prefix)
         why = {"skipped": "Upstream deleted it and now has something else under this name"}.get(
             earlier["outcome"] if earlier else "", "Upstream now has a file or folder under this name")
-        plan.files = [f for f in plan.files if f["path"] != prefix or f["outcome"] != "skipped"]
-        plan.files.append({"path": destination, "from": prefix, "outcome": "renamed",
-                           "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing in it "
-                                     "changed)."})
-        if prefix not in {f["path"] for f in plan.files}:
+        if earlier and earlier["outcome"] == "skipped":
+            del plan.entries[prefix]
+        plan.entries[destination] = {"path": destination, "from": prefix, "outcome": "renamed",
+                                     "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing "
+                                               "in it changed)."}
+        if prefix not in plan.entries:
             plan.report(prefix, "updated", "Now upstream's version (yours was moved aside).")
 
     # --- contents -----------------------------------------------------------------------------------

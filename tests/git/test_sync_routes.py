@@ -58,7 +58,8 @@ async def test_preview_then_sync_then_undo_through_the_api(world_env, jp_fetch, 
     job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync"))["id"])
     assert job["state"] == "succeeded", job
     result = job["result"]
-    assert (folder / "SYNCED.md").read_text() == "from upstream\n" and (folder / "README.md").read_text() == "my notes\n"
+    assert (folder / "SYNCED.md").read_text() == "from upstream\n"
+    assert (folder / "README.md").read_text() == "my notes\n"
     aside = next(f for f in result["files"] if f["outcome"] == "renamed")
     assert (folder / aside["path"]).read_text() == "my own SYNCED.md\n"
     assert "studio-collab" not in snapshot(folder)["log"]
