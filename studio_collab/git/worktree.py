@@ -24,6 +24,7 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
 CHECKPOINTS = ".ipynb_checkpoints"
+_UNCHANGED_NOTEBOOKS: dict[tuple, bool] = {}  # (file, mtime, size, index blob) -> saved unchanged as a notebook?
 _ARGS_PER_CALL = 500  # paths per git call, well under the argv limit
 # .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
 _ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
@@ -180,9 +181,16 @@ class Worktree:
         if line.startswith("1 .M "):
             fields = line.split(" ", 8)
             path, index_oid = fields[8], fields[7]
-            if is_notebook(path) and (self.path / path).is_file() and not (self.path / path).is_symlink():
-                committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
-                return same_notebook((self.path / path).read_bytes(), committed)
+            full = self.path / path
+            if is_notebook(path) and full.is_file() and not full.is_symlink():
+                seen = full.stat()
+                key = (str(full), seen.st_mtime_ns, seen.st_size, index_oid)
+                if key not in _UNCHANGED_NOTEBOOKS:  # GET repos asks every few seconds: parse once per version
+                    committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
+                    if len(_UNCHANGED_NOTEBOOKS) > 256:
+                        _UNCHANGED_NOTEBOOKS.clear()
+                    _UNCHANGED_NOTEBOOKS[key] = same_notebook(full.read_bytes(), committed)
+                return _UNCHANGED_NOTEBOOKS[key]
         return False
 
     def is_shallow(self) -> bool:

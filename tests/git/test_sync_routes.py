@@ -145,6 +145,14 @@ async def test_status_is_fresh_after_a_save_and_jupyters_own_files_never_count(w
     while await dirty_of(jp_fetch, repo["id"]) != 1:
         assert time.monotonic() - saved < 2.0, "the status did not follow the save within 2 s"
         await asyncio.sleep(0.1)
+    # a real change to the notebook counts
+    model["content"]["cells"][0]["source"] = "# changed in Jupyter"
+    await jp_fetch("api", "contents", "status-check", "explore.ipynb", method="PUT",
+                   body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}))
+    saved = time.monotonic()
+    while await dirty_of(jp_fetch, repo["id"]) != 2:
+        assert time.monotonic() - saved < 2.0, "a changed notebook must count"
+        await asyncio.sleep(0.1)
 
 
 @pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("cancel-sync"), "branch": "main"}])
