@@ -366,6 +366,8 @@ class RepoSync:
 
     def plan_change(self, plan: Plan, change: Change, index: dict[str, Entry], flags: dict[str, str],
                     modified: set[str], label: str) -> None:
+        if change.old is None and change.new in index:  # both added it: the user's staged file is their work
+            change = Change(change.new, change.new, None, change.theirs)
         old, new, base, theirs = change.old, change.new, change.base, change.theirs
         path = new or old
         for p in (old, new):
@@ -414,6 +416,14 @@ class RepoSync:
                                 f"'{old}'.")
                 return
             self._take_theirs(plan, change, index)
+            if staged:  # staged content whose file was then deleted: that content is kept beside
+                taken = set(plan.writes) | {d for _, d in plan.aside}
+                beside = beside_name(self.wt.path, new, f"staged-{time.strftime('%Y%m%d-%H%M%S')}", taken)
+                plan.writes[beside] = (self._blob(index[old].oid), index[old].mode)
+                plan.report(new, "kept_both", f"You had staged a change to this file, then deleted it; upstream "
+                            f"changed it too. Upstream's version is here and what you had staged is saved as "
+                            f"'{beside}'.", beside=beside)
+                return
             plan.report(new, "restored", "You had deleted this file and upstream changed it, so upstream's "
                         "version is back.", **({"from": old} if change.renamed else {}))
             return

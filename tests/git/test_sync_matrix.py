@@ -131,6 +131,25 @@ def test_staged_edit_of_a_file_upstream_changed_stays_staged_merged(case):
     assert status(case) == {"M  lesson.py"}
 
 
+def test_staged_new_file_that_upstream_also_adds_keeps_both_versions(case):
+    case.write("config.yaml", "mine: true\n")
+    case.git("add", "config.yaml")
+    case.upstream.commit({"config.yaml": "theirs: true\n"})
+    result = case.sync()
+    text = case.read("config.yaml")
+    assert "mine: true" in text and "theirs: true" in text and "<<<<<<< yours" in text
+    assert case.outcomes(result) == {"config.yaml": "kept_both"}
+    on_upstream(case)
+
+
+def test_staged_new_file_identical_to_upstreams(case):
+    case.write("config.yaml", "same: true\n")
+    case.git("add", "config.yaml")
+    case.upstream.commit({"config.yaml": "same: true\n"})
+    result = case.sync()
+    assert result["files"] == [] and status(case) == set()
+
+
 def test_same_line_conflict_keeps_both_versions_in_conflict_regions(case):
     case.write("lesson.py", LESSON.replace("line 5\n", "line 5 USER\n"))
     case.upstream.commit({"lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n")
@@ -195,6 +214,17 @@ def test_deleted_locally_changed_upstream_comes_back_with_upstream_version(case)
     result = case.sync()
     assert case.read("lesson.py") == "revised\n"
     assert case.outcomes(result) == {"lesson.py": "restored"} and status(case) == set()
+
+
+def test_staged_change_then_deleted_file_keeps_the_staged_content_beside(case):
+    case.write("lesson.py", "staged work\n")
+    case.git("add", "lesson.py")
+    (case.repo / "lesson.py").unlink()
+    case.upstream.commit({"lesson.py": "revised upstream\n"})
+    result = case.sync()
+    assert case.read("lesson.py") == "revised upstream\n"
+    assert case.read(result["files"][0]["beside"]) == "staged work\n"
+    assert case.outcomes(result) == {"lesson.py": "kept_both"}
 
 
 def test_staged_deletion_stays_staged_when_upstream_changes_the_file(case):
