@@ -13,7 +13,7 @@ The event loop runs a 5 ms ticker while a sync runs in the executor, as the serv
 Notebook: a 500-cell, ~10 MB notebook (outputs included); "mine" edits 20 cells' sources, "upstream" edits 20
 others and re-runs 50 cells' outputs. Ours: ``studio_collab.git.notebooks.merge_notebooks`` on the three files'
 bytes (parse, merge, conflict pass, validate, write). Baseline: nbformat ``reads`` x3 + nbdime
-``merge_notebooks`` + nbformat ``writes``. Budget 1.2x.
+``merge_notebooks`` with the same strategies (use-local, transients ignored) + nbformat ``writes``. Budget 1.2x.
 """
 
 from __future__ import annotations
@@ -151,9 +151,11 @@ def _merge_nbdime(base: bytes, mine: bytes, theirs: bytes) -> float:
     import nbformat
     from nbdime.merging import merge_notebooks
 
+    from studio_collab.git.notebooks import _MERGE_ARGS
+
     began = time.perf_counter()
     books = [nbformat.reads(b.decode(), as_version=4) for b in (base, mine, theirs)]
-    merged, _ = merge_notebooks(*books)
+    merged, _ = merge_notebooks(*books, _MERGE_ARGS)  # the same conflict strategy as ours
     nbformat.writes(merged)
     return time.perf_counter() - began
 
