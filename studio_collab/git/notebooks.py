@@ -164,7 +164,7 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
                              conflicts, upstream_label, "You and upstream both added cells here.")
     _unique_ids(merged)
     nbformat.validate(merged)  # the promise: never an invalid notebook (raises, so the caller keeps both whole)
-    data = nbformat.v4.writes(merged).encode("utf-8") + b"\n"  # as nbformat.writes, minus a second validation
+    data = nbformat.writes(merged).encode("utf-8") + b"\n"
     return NotebookMerge(data, conflicts, _upstream_cells(original, remote, remote_map, dropped_cells))
 
 
