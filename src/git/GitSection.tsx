@@ -134,12 +134,13 @@ function RepoList(props: ISectionProps): JSX.Element {
   }, [props.pollIntervalSeconds]);
 
   const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone', choice?: SyncChoice) => {
+    const confirmed = action === 'sync' ? previews[repo.id]?.upstream : undefined;
     setErrors(all => ({ ...all, [repo.id]: null }));
     setReports(all => ({ ...all, [repo.id]: null }));
     setPreviews(all => ({ ...all, [repo.id]: null }));
     try {
       const job = action === 'clone' ? await cloneRepo(repo.id) :
-        await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice });
+        await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice, expectUpstream: confirmed });
       followed.current.add(job.id);
       setJob(repo.id, job);
       const title = action === 'clone' ? trans.__('Cloning %1', repo.name) : trans.__('Syncing %1', repo.name);

@@ -61,6 +61,7 @@ export interface ISyncResult {
   choice_needed?: SyncChoice[] | null;
   local_commits?: number;
   undo?: string | null;
+  upstream?: string;
   branch?: string | null;
   head?: string;
   backup?: string;
@@ -83,7 +84,7 @@ export async function cloneRepo(id: string): Promise<IJob> {
 
 export async function syncRepo(
   id: string,
-  options: { backupAndReclone?: boolean; preview?: boolean; choice?: SyncChoice } = {}
+  options: { backupAndReclone?: boolean; preview?: boolean; choice?: SyncChoice; expectUpstream?: string } = {}
 ): Promise<IJob<ISyncResult>> {
   const body: Record<string, unknown> = {};
   if (options.backupAndReclone) {
@@ -94,6 +95,9 @@ export async function syncRepo(
   }
   if (options.choice) {
     body.choice = options.choice;
+  }
+  if (options.expectUpstream) {
+    body.expect_upstream = options.expectUpstream;
   }
   const answer = await requestAPI<{ job: IJob<ISyncResult> }>(
     `repos/${encodeURIComponent(id)}/sync`,

@@ -165,6 +165,11 @@ class GitRunner:
                 if stopped:
                     _kill_group(process)
                     break
+                if readers[0].is_alive():
+                    # a blocking wait that ends the moment git closes its stdout (it is exiting): Popen.wait's
+                    # own polling would add up to half a git call's run time to every short call
+                    readers[0].join(_POLL_SECONDS)
+                    continue
                 try:
                     process.wait(_POLL_SECONDS)
                 except subprocess.TimeoutExpired:

@@ -47,13 +47,17 @@ def _parse(data: bytes | None):
         raise NotebookInvalid("missing")
     import nbformat  # lazy: nbformat pulls in jsonschema
 
-    try:
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-        nbformat.validate(notebook)
+    captured: dict = {}
+    try:  # reads validates once; the error is captured instead of only logged
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT,
+                                  capture_validation_error=captured)
     except UnicodeDecodeError as err:
         raise NotebookInvalid("not UTF-8 text") from err
     except Exception as err:  # noqa: BLE001 - NotJSONError, ValidationError, version errors: all "invalid"
         raise NotebookInvalid(type(err).__name__) from err
+    if captured:
+        raise NotebookInvalid(type(captured.get("ValidationError")).__name__ if captured.get("ValidationError")
+                              else "ValidationError")
     if notebook.get("nbformat") != 4:
         raise NotebookInvalid(f"nbformat {notebook.get('nbformat')} (only 4 is merged)")
     return notebook
@@ -96,7 +100,9 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
     both files whole). ``base`` None: both sides added the notebook (merged against an empty one)."""
     import nbformat
     from nbdime.diffing.notebooks import diff_notebooks
-    from nbdime.merging import merge_notebooks as nbdime_merge
+    from nbdime.merging.decisions import apply_decisions
+    from nbdime.merging.generic import decide_merge_with_diff
+    from nbdime.merging.notebooks import notebook_merge_strategies
 
     local, remote = _parse(mine), _parse(upstream)
     if base is None:
@@ -104,9 +110,13 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
         original.nbformat_minor = min(local.nbformat_minor, remote.nbformat_minor)
     else:
         original = _parse(base)
-    merged, decisions = nbdime_merge(original, local, remote, _MERGE_ARGS)
-    local_map = _cell_map(diff_notebooks(original, local), len(original.cells))
-    remote_map = _cell_map(diff_notebooks(original, remote), len(original.cells))
+    # nbdime's merge_notebooks, step by step, so its two diffs also give the cell maps below
+    local_diff, remote_diff = diff_notebooks(original, local), diff_notebooks(original, remote)
+    decisions = decide_merge_with_diff(original, local, remote, local_diff, remote_diff,
+                                       notebook_merge_strategies(_MERGE_ARGS))
+    merged = apply_decisions(original, decisions)
+    local_map = _cell_map(local_diff, len(original.cells))
+    remote_map = _cell_map(remote_diff, len(original.cells))
 
     dropped_cells: set[int] = set()  # base cells whose upstream change the use-local strategy dropped
     dropped_inserts: list[tuple[int, list]] = []  # (base position, upstream's new cells) dropped likewise
@@ -153,7 +163,7 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
             _insert_conflict(merged, _insert_after(merged, local, local_map, key), None, missing, ids_in_use,
                              conflicts, upstream_label, "You and upstream both added cells here.")
     _unique_ids(merged)
-    nbformat.validate(merged)
+    nbformat.validate(merged)  # the promise: never an invalid notebook (raises, so the caller keeps both whole)
     data = nbformat.writes(merged).encode("utf-8") + b"\n"
     return NotebookMerge(data, conflicts, _upstream_cells(original, remote, remote_map, dropped_cells))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from importlib import resources
 from typing import Any
@@ -57,10 +58,14 @@ class SyncHandler(_GitHandler):
         choice = body.get("choice")
         if choice is not None and choice not in CHOICES:
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
+        expect = body.get("expect_upstream")
+        if expect is not None and not (isinstance(expect, str) and re.fullmatch(r"[0-9a-f]{7,40}", expect)):
+            raise StudioCollabError("invalid_request", "expect_upstream must be a commit id (7 to 40 hex "
+                                    "characters).", 400)
         if preview and backup:
             raise StudioCollabError("invalid_request", "backup_and_reclone cannot be previewed.", 400)
-        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user(), preview=preview,
-                                        choice=choice)
+        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user(),
+                                        preview=preview, choice=choice, expect_upstream=expect)
         self.reply({"job": job.to_json()}, 202)
 
 

@@ -157,13 +157,13 @@ class GitService:
         return self.jobs.start("git_clone", _key(repo_id), functools.partial(self._clone_job, spec), owner)
 
     async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None,
-                         preview: bool = False, choice: str | None = None):
+                         preview: bool = False, choice: str | None = None, expect_upstream: str | None = None):
         spec, running, seen = await self._begin(repo_id)
         if running is not None:
             return running
         if seen != "cloned":
             raise StudioCollabError("not_cloned", f"{spec.name} is not cloned yet. Clone it first.", 409)
-        work = functools.partial(self._sync_job, spec, backup_and_reclone, preview, choice)
+        work = functools.partial(self._sync_job, spec, backup_and_reclone, preview, choice, expect_upstream)
         return self.jobs.start("git_sync_preview" if preview else "git_sync", _key(repo_id), work, owner)
 
     async def list_syncs(self, repo_id: str) -> dict:
@@ -272,7 +272,7 @@ class GitService:
                 self.forget_status(spec.id)
 
     async def _sync_job(self, spec: RepoSpec, backup_and_reclone: bool, preview: bool, choice: str | None,
-                        reporter: JobReporter) -> dict:
+                        expect_upstream: str | None, reporter: JobReporter) -> dict:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
@@ -283,7 +283,7 @@ class GitService:
                     await self._in_thread(self._configure_credential_helper, spec)
                 sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
                                 cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
-                                preview=preview, choice=choice)
+                                preview=preview, choice=choice, expect_upstream=expect_upstream)
                 result = await self._in_thread(sync.run)
                 self._last_fetch[spec.id] = time.monotonic()
                 return result

@@ -46,9 +46,11 @@ Report = Callable[[float, str], None]
 CHOICES = ("merge", "rebase", "branch")
 OUTCOMES = ("updated", "merged", "kept_both", "renamed", "restored", "skipped")
 ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _GITLINK, _SYMLINK = "160000", "120000"
 _CHUNK = 500  # paths per git call, well under the argv limit
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+_HUGE = 64 * 1024 * 1024  # larger files are never merged line by line: both are kept whole
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Plan:
     head: str | None
     target: str
     branch: str
-    files: list[dict] = field(default_factory=list)
+    entries: dict[str, dict] = field(default_factory=dict)  # path -> its report line, once per path
     notes: list[str] = field(default_factory=list)
     # what applying does, in order
     aside: list[tuple[str, str]] = field(default_factory=list)  # (user's path, new name beside it)
@@ -89,9 +91,13 @@ class Plan:
     local_commits: int = 0
 
     def report(self, path: str, outcome: str, detail: str, **extra) -> None:
-        self.files = [f for f in self.files if f["path"] != path]
-        self.files.append({"path": path, "outcome": outcome, "detail": detail,
-                           **{k: v for k, v in extra.items() if v is not None}})
+        self.entries.pop(path, None)
+        self.entries[path] = {"path": path, "outcome": outcome, "detail": detail,
+                              **{k: v for k, v in extra.items() if v is not None}}
+
+    @property
+    def files(self) -> list[dict]:
+        return list(self.entries.values())
 
     def touched(self, root: Path) -> set[str]:
         """Every file whose bytes may change on disk: what undo must be able to put back."""
@@ -107,7 +113,8 @@ class RepoSync:
     def __init__(self, worktree: Worktree, branch: str | None, *, fetch_env: dict | None = None,
                  fetch_config: tuple[str, ...] = (), redact: Redactor | None = None,
                  cancel: threading.Event | None = None, report: Report | None = None,
-                 fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None):
+                 fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None,
+                 expect_upstream: str | None = None):
         if choice is not None and choice not in CHOICES:
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
         self.wt = worktree
@@ -120,7 +127,9 @@ class RepoSync:
         self.fetch_timeout = fetch_timeout
         self.preview = preview
         self.choice = choice
+        self.expect_upstream = expect_upstream
         self._blobs: dict[str, bytes] = {}
+        self._text_merges: dict[tuple[bytes, bytes, bytes], tuple[bytes, int]] = {}
 
     # --- the whole sync -------------------------------------------------------------------------
     def run(self) -> dict:
@@ -144,6 +153,9 @@ class RepoSync:
                                     f"'{branch}'. Switch with `git switch {branch}` in a terminal (your "
                                     "uncommitted changes come along), then sync again.", 409)
         upstream = self.fetch(branch)
+        if self.expect_upstream and not upstream.startswith(self.expect_upstream):
+            raise StudioCollabError("upstream_moved", "Upstream changed since the preview you confirmed, so "
+                                    "nothing was changed. Preview again to see the new plan.", 409)
         self.check_history(upstream)
         self.report(0.65, "Planning")
         plan = self.plan(branch, upstream)
@@ -161,7 +173,8 @@ class RepoSync:
     def fetch(self, branch: str) -> str:
         remote_ref = f"refs/remotes/origin/{branch}"
         self.report(0.01, "Fetching")
-        self.wt.run("fetch", "--progress", "--no-tags", "--no-recurse-submodules", "--", "origin", f"+refs/heads/{branch}:{remote_ref}",
+        self.wt.run("fetch", "--progress", "--no-tags", "--no-recurse-submodules", "--", "origin",
+                    f"+refs/heads/{branch}:{remote_ref}",
                     env=self.fetch_env, config=self.fetch_config, cancel=self.cancel, redact=self.redact,
                     timeout=self.fetch_timeout, on_stderr_line=progress_parser(self.report, 0.01, 0.6), background=True)
         upstream = self.wt.rev(remote_ref)
@@ -192,12 +205,12 @@ class RepoSync:
                                     f"{branch}` (or `git switch -c my-work` to keep where you are), then sync.",
                                     409)
         plan = Plan(head=head, target=upstream, branch=branch)
-        if head is None or wt.is_ancestor(upstream, head):
-            plan.target = head or upstream
+        if head is not None and wt.is_ancestor(upstream, head):
+            plan.target = head
             if detached:
                 plan.notes.append(f"Your checkout is detached from '{branch}'; it was left as it is.")
             return plan  # nothing new upstream (the user's own commits, if any, are simply ahead)
-        if not wt.is_ancestor(head, upstream):
+        if head is not None and not wt.is_ancestor(head, upstream):
             plan.local_commits = int(wt.out("rev-list", "--count", f"{upstream}..{head}").strip() or 0)
             if self.choice is None:
                 plan.choice_needed = list(CHOICES)
@@ -265,8 +278,10 @@ class RepoSync:
 
     def _commit_tree(self, tree: str, parents: list[str], message: bytes | str, env: dict | None = None) -> str:
         """A commit the user chose, under their own git identity (never the studio-collab one)."""
-        identity = self.wt.run("var", "GIT_COMMITTER_IDENT", check=False)
-        if identity.returncode != 0:
+        # only an identity the user configured: git would otherwise invent one from the host name
+        configured = [self.wt.run("config", "--get", key, check=False).stdout.strip()
+                      for key in ("user.name", "user.email")]
+        if not all(configured):
             raise StudioCollabError("identity_missing", "Your git name and email are not set, and the commit you "
                                     "chose is yours. In a terminal: git config --global user.name \"Your Name\"; "
                                     "git config --global user.email you@example.com. Then sync again.", 409)
@@ -281,17 +296,48 @@ class RepoSync:
     # --- per path -----------------------------------------------------------------------------------
     def plan_paths(self, plan: Plan) -> None:
         wt = self.wt
-        changes = self.changes(plan.head, plan.target)
+        changes = self.changes(plan.head or EMPTY_TREE, plan.target)  # an unborn HEAD: everything is new
         paths = sorted({p for c in changes for p in (c.old, c.new) if p})
-        index = wt.index_entries(paths)
-        flags = wt.index_flags(paths)
+        index, flags = wt.index_entries(paths)
         modified = wt.modified_in_worktree(paths, [p for p, f in flags.items() if f == "assume-unchanged"],
                                            index)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         label = f"upstream {plan.target[:7]}"
+        # the blobs a merge may need (paths the user changed too), read in one call
+        mine = [c for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)]
+        self._blobs.update(wt.blobs({e.oid for c in mine for e in (c.base, c.theirs, index.get(c.old))
+                                     if e is not None and e.mode != _GITLINK}))
+        self._prepare_text_merges(changes, index, modified, label)
         for change in changes:
             self.plan_change(plan, change, index, flags, modified, label)
         self.plan_clashes(plan, stamp, index)
+
+    def _prepare_text_merges(self, changes: list[Change], index: dict[str, Entry], modified: set[str],
+                             label: str) -> None:
+        """The text merges the plan will ask for, run a few at a time (each is a git process): the plan then
+        reads their results. Anything unusual (notebook, binary, symlink, flag) is left to the plan itself."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        jobs = {}
+        for change in changes:
+            old, base, theirs = change.old, change.base, change.theirs
+            if not (old and change.new and base and theirs) or is_notebook(change.new) or \
+                    _SYMLINK in (base.mode, theirs.mode) or _GITLINK in (base.mode, theirs.mode) or \
+                    not (old in modified or index.get(old) != base):
+                continue
+            seen = _lstat(self.wt.path / old)
+            if seen is None or not stat.S_ISREG(seen.st_mode) or seen.st_size > _HUGE:
+                continue
+            mine = (self.wt.path / old).read_bytes()
+            base_data, theirs_data = self._blob(base.oid), self._blob(theirs.oid)
+            if any(b"\0" in d[:8000] or d.startswith(_LFS_POINTER) for d in (mine, base_data, theirs_data)):
+                continue
+            jobs[(base_data, mine, theirs_data)] = None
+        if len(jobs) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-merge") as pool:
+            futures = {key: pool.submit(self._merge_text_now, *key, label) for key in jobs}
+            self._text_merges.update({key: future.result() for key, future in futures.items()})
 
     def changes(self, head: str, target: str) -> list[Change]:
         fields = self.wt.out("diff-tree", "-r", "-z", "-M", "--no-commit-id", head, target, "--").split("\0")
@@ -320,6 +366,8 @@ class RepoSync:
 
     def plan_change(self, plan: Plan, change: Change, index: dict[str, Entry], flags: dict[str, str],
                     modified: set[str], label: str) -> None:
+        if change.old is None and change.new in index:  # both added it: the user's staged file is their work
+            change = Change(change.new, change.new, None, change.theirs)
         old, new, base, theirs = change.old, change.new, change.base, change.theirs
         path = new or old
         for p in (old, new):
@@ -368,6 +416,14 @@ class RepoSync:
                                 f"'{old}'.")
                 return
             self._take_theirs(plan, change, index)
+            if staged:  # staged content whose file was then deleted: that content is kept beside
+                taken = set(plan.writes) | {d for _, d in plan.aside}
+                beside = beside_name(self.wt.path, new, f"staged-{time.strftime('%Y%m%d-%H%M%S')}", taken)
+                plan.writes[beside] = (self._blob(index[old].oid), index[old].mode)
+                plan.report(new, "kept_both", f"You had staged a change to this file, then deleted it; upstream "
+                            f"changed it too. Upstream's version is here and what you had staged is saved as "
+                            f"'{beside}'.", beside=beside)
+                return
             plan.report(new, "restored", "You had deleted this file and upstream changed it, so upstream's "
                         "version is back.", **({"from": old} if change.renamed else {}))
             return
@@ -408,7 +464,7 @@ class RepoSync:
                             **extra)
             return
         symlinks = _SYMLINK in (theirs.mode, _mode_of(on_disk), getattr(base, "mode", None))
-        binary = any(d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER))
+        binary = any(d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER) or len(d) > _HUGE)
                      for d in (mine, theirs_data, base_data))
         if is_notebook(new) and not symlinks:
             try:
@@ -504,7 +560,7 @@ class RepoSync:
                 elif prefix in index:
                     break  # a tracked file updated in place
                 elif self._same_as_planned(plan, prefix, seen):
-                    plan.files = [f for f in plan.files if f["path"] != prefix]  # already identical: no change
+                    plan.entries.pop(prefix, None)  # already identical: no change on disk
                     break
                 self._move_aside(plan, prefix, stamp, moved)
                 break
@@ -521,14 +577,15 @@ class RepoSync:
         destination = beside_name(self.wt.path, prefix, f"local-{stamp}", taken)
         plan.aside.append((prefix, destination))
         moved.add(prefix)
-        earlier = next((f for f in plan.files if f["path"] == prefix), None)
+        earlier = plan.entries.get(prefix)
         why = {"skipped": "Upstream deleted it and now has something else under this name"}.get(
             earlier["outcome"] if earlier else "", "Upstream now has a file or folder under this name")
-        plan.files = [f for f in plan.files if f["path"] != prefix or f["outcome"] != "skipped"]
-        plan.files.append({"path": destination, "from": prefix, "outcome": "renamed",
-                           "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing in it "
-                                     "changed)."})
-        if prefix not in {f["path"] for f in plan.files}:
+        if earlier and earlier["outcome"] == "skipped":
+            del plan.entries[prefix]
+        plan.entries[destination] = {"path": destination, "from": prefix, "outcome": "renamed",
+                                     "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing "
+                                               "in it changed)."}
+        if prefix not in plan.entries:
             plan.report(prefix, "updated", "Now upstream's version (yours was moved aside).")
 
     # --- contents -----------------------------------------------------------------------------------
@@ -538,6 +595,10 @@ class RepoSync:
         return self._blobs[oid]
 
     def merge_text(self, base: bytes, mine: bytes, theirs: bytes, label: str) -> tuple[bytes, int]:
+        ready = self._text_merges.get((base, mine, theirs))
+        return ready if ready is not None else self._merge_text_now(base, mine, theirs, label)
+
+    def _merge_text_now(self, base: bytes, mine: bytes, theirs: bytes, label: str) -> tuple[bytes, int]:
         with tempfile.TemporaryDirectory(prefix="studio-collab-merge-") as folder:
             files = []
             for name, data in (("mine", mine), ("base", base), ("theirs", theirs)):
@@ -592,7 +653,6 @@ class RepoSync:
         for path, flag in plan.flags.items():
             if plan.index.get(path) is not None:
                 wt.run("update-index", f"--{flag}", "--", path, check=False)
-        wt.run("update-index", "-q", "--refresh", check=False)
         files = [{"path": f["path"], "outcome": f["outcome"]} for f in plan.files]
         return recorder.finish(record, touched, files, created_branch)
 

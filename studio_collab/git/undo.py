@@ -187,7 +187,9 @@ class SyncRecorder:
         if entries:
             wt.run("update-index", "-z", "--index-info", input="".join(e + "\0" for e in entries).encode())
         branch_after, branch_before = meta["branch_after"], meta["branch_before"]
-        if branch_after:
+        if branch_after and meta["head_before"] is None:  # the branch was unborn before the sync
+            wt.run("update-ref", "-d", f"refs/heads/{branch_after}", meta["head_after"])
+        elif branch_after:
             wt.run("update-ref", "-m", "studio-collab undo sync", f"refs/heads/{branch_after}", meta["head_before"],
                    meta["head_after"])
         if branch_before is None:

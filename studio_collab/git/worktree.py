@@ -24,6 +24,7 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
 CHECKPOINTS = ".ipynb_checkpoints"
+_UNCHANGED_NOTEBOOKS: dict[tuple, bool] = {}  # (file, mtime, size, index blob) -> saved unchanged as a notebook?
 _ARGS_PER_CALL = 500  # paths per git call, well under the argv limit
 # .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
 _ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
@@ -180,9 +181,16 @@ class Worktree:
         if line.startswith("1 .M "):
             fields = line.split(" ", 8)
             path, index_oid = fields[8], fields[7]
-            if is_notebook(path) and (self.path / path).is_file() and not (self.path / path).is_symlink():
-                committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
-                return same_notebook((self.path / path).read_bytes(), committed)
+            full = self.path / path
+            if is_notebook(path) and full.is_file() and not full.is_symlink():
+                seen = full.stat()
+                key = (str(full), seen.st_mtime_ns, seen.st_size, index_oid)
+                if key not in _UNCHANGED_NOTEBOOKS:  # GET repos asks every few seconds: parse once per version
+                    committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
+                    if len(_UNCHANGED_NOTEBOOKS) > 256:
+                        _UNCHANGED_NOTEBOOKS.clear()
+                    _UNCHANGED_NOTEBOOKS[key] = same_notebook(full.read_bytes(), committed)
+                return _UNCHANGED_NOTEBOOKS[key]
         return False
 
     def is_shallow(self) -> bool:
@@ -192,37 +200,34 @@ class Worktree:
         return "".join(self.out(*args, "--", *paths[i:i + _ARGS_PER_CALL]) for i in range(0, len(paths),
                                                                                             _ARGS_PER_CALL))
 
-    def index_entries(self, paths: list[str]) -> dict:
-        """``{path: Entry}`` for those of ``paths`` in the index (stage 0)."""
+    def index_entries(self, paths: list[str]) -> tuple[dict, dict[str, str]]:
+        """``({path: Entry}, {path: "skip-worktree"|"assume-unchanged"})`` for those of ``paths`` in the index
+        (stage 0), from one ``ls-files -s -v`` call."""
         from .sync import Entry
 
-        wanted, entries = set(paths), {}
-        for record in self._per_chunk(("ls-files", "-s", "-z"), paths).split("\0"):
-            if record:
-                meta, path = record.split("\t", 1)
-                mode, oid, stage = meta.split()
-                if path in wanted and stage == "0":
-                    entries[path] = Entry(mode, oid)
-        return entries
-
-    def index_flags(self, paths: list[str]) -> dict[str, str]:
-        """``{path: "skip-worktree"|"assume-unchanged"}`` for the flagged ones among ``paths``."""
-        wanted, flags = set(paths), {}
-        for record in self._per_chunk(("ls-files", "-v", "-z"), paths).split("\0"):
-            if len(record) > 2 and record[2:] in wanted:
-                tag = record[0]
-                if tag == "S" or tag == "s":
-                    flags[record[2:]] = "skip-worktree"
-                elif tag.islower():
-                    flags[record[2:]] = "assume-unchanged"
-        return flags
+        wanted, entries, flags = set(paths), {}, {}
+        for record in self._per_chunk(("ls-files", "-s", "-v", "-z"), paths).split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            tag, mode, oid, stage = meta.split()
+            if path not in wanted or stage != "0":
+                continue
+            entries[path] = Entry(mode, oid)
+            if tag in ("S", "s"):
+                flags[path] = "skip-worktree"
+            elif tag.islower():
+                flags[path] = "assume-unchanged"
+        return entries, flags
 
     def modified_in_worktree(self, paths: list[str], assumed: list[str], index: dict) -> set[str]:
         """Paths whose work-tree file differs from the index; assume-unchanged ones are hashed, since git
         would answer "unchanged" for them without looking."""
         wanted = set(paths)
-        modified = {p for p in self._per_chunk(("diff-files", "-z", "--name-only"), paths).split("\0")
-                    if p in wanted}
+        # `git diff` (not diff-files): it re-checks stat-dirty entries' contents, so a copied or touched but
+        # unchanged file is not "modified"; it never writes the index
+        modified = {p for p in self._per_chunk(("diff", "-z", "--name-only", "--no-renames", "--no-ext-diff"),
+                                               paths).split("\0") if p in wanted}
         for path in assumed:
             full = self.path / path
             if not full.is_file() or full.is_symlink() or path not in index:
@@ -232,6 +237,25 @@ class Worktree:
             if oid != index[path].oid:
                 modified.add(path)
         return modified
+
+    def blobs(self, oids: set[str]) -> dict[str, bytes]:
+        """Many blobs in one ``git cat-file --batch`` call."""
+        wanted = sorted(oids)
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", input="".join(o + "\n" for o in wanted).encode(),
+                       stdout_bytes=True).stdout
+        found, at = {}, 0
+        for oid in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) < 3 or header[1] != b"blob":
+                at = end + 1
+                continue
+            size = int(header[2])
+            found[oid] = out[end + 1:end + 1 + size]
+            at = end + 1 + size + 1
+        return found
 
     def write_file(self, relative: str, data: bytes, executable: bool = False) -> None:
         target = self.path / relative

@@ -85,7 +85,7 @@ class SyncCase:
                 files[rel] = ("link", os.readlink(path))
             elif path.is_file():
                 files[rel] = (path.stat().st_mode & 0o111, path.read_bytes())
-        return {"head": self.git("rev-parse", "HEAD").strip(),
+        return {"head": self.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip(),
                 "branch": self.git("symbolic-ref", "-q", "HEAD", check=False).strip(),
                 "index": self.git("ls-files", "-s", "-v"), "files": files}
 

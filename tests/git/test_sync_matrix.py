@@ -131,6 +131,25 @@ def test_staged_edit_of_a_file_upstream_changed_stays_staged_merged(case):
     assert status(case) == {"M  lesson.py"}
 
 
+def test_staged_new_file_that_upstream_also_adds_keeps_both_versions(case):
+    case.write("config.yaml", "mine: true\n")
+    case.git("add", "config.yaml")
+    case.upstream.commit({"config.yaml": "theirs: true\n"})
+    result = case.sync()
+    text = case.read("config.yaml")
+    assert "mine: true" in text and "theirs: true" in text and "<<<<<<< yours" in text
+    assert case.outcomes(result) == {"config.yaml": "kept_both"}
+    on_upstream(case)
+
+
+def test_staged_new_file_identical_to_upstreams(case):
+    case.write("config.yaml", "same: true\n")
+    case.git("add", "config.yaml")
+    case.upstream.commit({"config.yaml": "same: true\n"})
+    result = case.sync()
+    assert result["files"] == [] and status(case) == set()
+
+
 def test_same_line_conflict_keeps_both_versions_in_conflict_regions(case):
     case.write("lesson.py", LESSON.replace("line 5\n", "line 5 USER\n"))
     case.upstream.commit({"lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n")
@@ -151,6 +170,18 @@ def test_binary_conflict_keeps_the_users_file_and_saves_upstreams_beside(case):
     beside = result["files"][0]["beside"]
     assert (case.repo / beside).read_bytes() == b"theirs\0" * 100
     assert case.outcomes(result) == {"image.bin": "kept_both"}
+
+
+def test_lfs_pointer_changed_on_both_sides_is_never_line_merged(case):
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 12345\n"
+    case.upstream.commit({"model.bin": pointer.format("a" * 64)})
+    case.sync()
+    case.write("model.bin", pointer.format("b" * 64))
+    case.upstream.commit({"model.bin": pointer.format("c" * 64)})
+    result = case.sync()
+    assert case.read("model.bin") == pointer.format("b" * 64)
+    assert case.read(result["files"][0]["beside"]) == pointer.format("c" * 64)
+    assert case.outcomes(result) == {"model.bin": "kept_both"}
 
 
 def test_both_sides_made_the_same_edit(case):
@@ -183,6 +214,17 @@ def test_deleted_locally_changed_upstream_comes_back_with_upstream_version(case)
     result = case.sync()
     assert case.read("lesson.py") == "revised\n"
     assert case.outcomes(result) == {"lesson.py": "restored"} and status(case) == set()
+
+
+def test_staged_change_then_deleted_file_keeps_the_staged_content_beside(case):
+    case.write("lesson.py", "staged work\n")
+    case.git("add", "lesson.py")
+    (case.repo / "lesson.py").unlink()
+    case.upstream.commit({"lesson.py": "revised upstream\n"})
+    result = case.sync()
+    assert case.read("lesson.py") == "revised upstream\n"
+    assert case.read(result["files"][0]["beside"]) == "staged work\n"
+    assert case.outcomes(result) == {"lesson.py": "kept_both"}
 
 
 def test_staged_deletion_stays_staged_when_upstream_changes_the_file(case):
@@ -416,6 +458,17 @@ def test_choice_merge_makes_one_merge_commit_with_the_users_identity(case):
     assert status(case) == {" M README.md"} and case.read("theirs.py") == "print('theirs')\n"
 
 
+def test_choice_merge_without_a_git_identity_is_refused_with_a_next_step(case, tmp_path):
+    commit_locally(case)
+    case.upstream.commit({"theirs.py": "x\n"})
+    (tmp_path / "home" / ".gitconfig").write_text("")
+    before = case.state()
+    with pytest.raises(StudioCollabError) as err:
+        case.sync(choice="merge")
+    assert err.value.code == "identity_missing" and "git config --global user.email" in err.value.message
+    assert case.state() == before
+
+
 def test_choice_rebase_replays_the_users_commits_on_upstream(case):
     commit_locally(case)
     case.upstream.commit({"theirs.py": "print('theirs')\n"})
@@ -492,6 +545,22 @@ def test_shallow_clone_syncs(case, tmp_path):
     case.repo = shallow
     result = case.sync()
     assert case.read("lesson.py") == "v2\n" and case.outcomes(result) == {"lesson.py": "updated"}
+
+
+def test_an_unborn_branch_gets_upstreams_files_and_undo_empties_it_again(case):
+    fresh = case.root / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q", "-b", "main")
+    git(fresh, "remote", "add", "origin", str(case.upstream.bare))
+    case.repo = fresh
+    case.write("notes.txt", "mine, untracked\n")
+    result = case.sync()
+    assert case.read("lesson.py") == LESSON and case.read("notes.txt") == "mine, untracked\n"
+    assert status(case) == {"?? notes.txt"}
+    on_upstream(case)
+    SyncRecorder(Worktree(case.runner, fresh, 60)).undo(result["undo"])
+    assert git(fresh, "rev-parse", "-q", "--verify", "HEAD", check=False) == ""
+    assert sorted(p.name for p in fresh.iterdir()) == [".git", "notes.txt"]
 
 
 def test_a_stash_the_user_keeps_is_untouched(case):
@@ -786,6 +855,17 @@ def test_preview_changes_nothing_and_matches_the_sync(case):
         return sorted((f["outcome"], f.get("from") or f["path"]) for f in result["files"])
 
     assert summary(preview) == summary(real) and len(real["files"]) == 6
+
+
+def test_a_confirmed_preview_is_applied_only_if_upstream_has_not_moved_since(case):
+    case.upstream.commit({"lesson.py": "v2\n"})
+    plan = case.sync(preview=True)
+    case.upstream.commit({"lesson.py": "v3, pushed after the preview\n"})
+    before = case.state()
+    with pytest.raises(StudioCollabError) as err:
+        RepoSync(Worktree(case.runner, case.repo, 60), "main", expect_upstream=plan["upstream"]).run()
+    assert err.value.code == "upstream_moved"
+    assert {k: v for k, v in case.state().items()} == before
 
 
 def test_undo_restores_head_index_and_files_byte_for_byte(case):

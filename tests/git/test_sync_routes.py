@@ -58,7 +58,8 @@ async def test_preview_then_sync_then_undo_through_the_api(world_env, jp_fetch, 
     job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync"))["id"])
     assert job["state"] == "succeeded", job
     result = job["result"]
-    assert (folder / "SYNCED.md").read_text() == "from upstream\n" and (folder / "README.md").read_text() == "my notes\n"
+    assert (folder / "SYNCED.md").read_text() == "from upstream\n"
+    assert (folder / "README.md").read_text() == "my notes\n"
     aside = next(f for f in result["files"] if f["outcome"] == "renamed")
     assert (folder / aside["path"]).read_text() == "my own SYNCED.md\n"
     assert "studio-collab" not in snapshot(folder)["log"]
@@ -144,3 +145,38 @@ async def test_status_is_fresh_after_a_save_and_jupyters_own_files_never_count(w
     while await dirty_of(jp_fetch, repo["id"]) != 1:
         assert time.monotonic() - saved < 2.0, "the status did not follow the save within 2 s"
         await asyncio.sleep(0.1)
+    # a real change to the notebook counts
+    model["content"]["cells"][0]["source"] = "# changed in Jupyter"
+    await jp_fetch("api", "contents", "status-check", "explore.ipynb", method="PUT",
+                   body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}))
+    saved = time.monotonic()
+    while await dirty_of(jp_fetch, repo["id"]) != 2:
+        assert time.monotonic() - saved < 2.0, "a changed notebook must count"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("cancel-sync"), "branch": "main"}])
+async def test_cancel_mid_fetch_leaves_the_repository_exactly_as_it_was(world_env, jp_fetch, jp_root_dir):
+    import asyncio
+    import base64
+    import random
+
+    if not world_env.repos.bare_path("cancel-sync").exists():
+        world_env.repos.create("cancel-sync", template="notebooks", commits=1)
+    repo = by_name(await repos(jp_fetch), "cancel-sync")
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
+        "succeeded"
+    folder = jp_root_dir / "cancel-sync"
+    (folder / "mine.txt").write_text("my untracked work\n")
+    rng = random.Random(5)
+    world_env.repos.commit("cancel-sync", {f"big/{i}.txt": base64.b64encode(rng.randbytes(20_000)).decode()
+                                           for i in range(20)}, "a slow fetch")
+    before = snapshot(folder)
+    world_env.git_faults(rate_limit_bps=2000)  # until the test ends (the fixture clears it)
+    job = await post(jp_fetch, "repos", repo["id"], "sync")
+    await asyncio.sleep(1.5)
+    await jp_fetch("studio-collab", "jobs", job["id"], method="DELETE")
+    final = await wait_job(jp_fetch, job["id"])
+    assert final["state"] == "cancelled", final
+    assert snapshot(folder) == before
+    assert not (folder / ".git" / "index.lock").exists()

@@ -857,7 +857,8 @@ ACTING_BODIES = {
     "/experiments/mlflow-ui": {"experiment_id": "{experiment}"},
 }
 # Path parameters that point at something real: the cloneable repo, the cloned one (sync), the active share.
-PATH_VALUES = {"repo_id": "{churn}", "share_id": "{share}", "job_id": "{job}"}
+PATH_VALUES = {"repo_id": "{churn}", "share_id": "{share}", "job_id": "{job}",
+               "sync_id": "20260101T000000Z-abc123"}  # no such sync: a refused request must not reach it
 PATH_OVERRIDES = {"/repos/{repo_id}/sync": {"repo_id": "{team}"}}
 
 
