@@ -10,6 +10,7 @@ apply fails the job, and the new folder is removed: nothing is left behind, and 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import hashlib
@@ -100,13 +101,18 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
     created = False
     try:
         if source_clone is not None:
-            report(0.1, "Looking for the commit in your clone")
-            if source_clone.rev(plan.commit) is None:
+            report(0.1, "Adding a worktree at the run's commit")
+            added = source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
+                                     check=False)
+            if added.returncode != 0:
+                # Most often the clone lacks the commit (a worktree add does not fetch): fetch it, then again.
+                if destination.exists():
+                    raise StudioCollabError("restore_folder_exists", f"'{plan.destination}' appeared meanwhile. "
+                                            "Restore again.", 409)
                 report(0.2, "Fetching the commit from the remote")
                 _fetch_commit(source_clone, plan, env, config, redact, cancel)
-            _raise_if(cancel)
-            report(0.5, "Adding a worktree at the run's commit")
-            source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit)
+                _raise_if(cancel)
+                source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit)
             created = True  # from here on, a failure removes the new folder
             restored = Worktree(runner, destination, timeout)
         else:
@@ -166,6 +172,10 @@ def _remove(destination: Path, source_clone) -> None:
             source_clone.run("worktree", "prune", check=False)
 
 
+async def _nothing() -> None:
+    return None
+
+
 def _raise_if(cancel: threading.Event) -> None:
     if cancel.is_set():
         raise JobCancelled()
@@ -218,11 +228,12 @@ class RunRestorer:
         if spec is None:
             raise StudioCollabError("repo_not_in_catalog", f"The run's repository ({code['repo_url'][:200]}) is not in "
                                     "the repository catalog. Ask your admin to add it, then restore again.", 409)
-        diff = None
-        if code.get("dirty"):
-            diff = check_diff(await recorded_diff(run["id"], self.max_diff_bytes), code.get("diff_sha256"),
-                              self.max_diff_bytes)
-        state = await self.git.in_worker(target_state, self.git.runner, self.root, spec, self.git.timeout)
+        # the diff (maybe a request to MLflow) and whether the repo is cloned (a git process) are read together
+        diff, state = await asyncio.gather(
+            recorded_diff(run["id"], self.max_diff_bytes) if code.get("dirty") else _nothing(),
+            self.git.in_worker(target_state, self.git.runner, self.root, spec, self.git.timeout))
+        if diff is not None:
+            diff = check_diff(diff, code.get("diff_sha256"), self.max_diff_bytes)
         clone = resolve_inside(self.root, spec.target) if state == "cloned" else None
         destination = destination_for(self.root, spec.name, commit, run["id"])
         resolve_inside(self.root, destination)  # a symlinked restore folder leading out is refused here
