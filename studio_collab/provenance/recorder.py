@@ -10,6 +10,7 @@ failure logs one warning and leaves the run as it is: the commit is already tagg
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.005
 MAX_NOTEBOOK_BYTES = 20 << 20
+NICENESS = 10
 _pending: list[threading.Thread] = []
 
 
@@ -73,6 +75,7 @@ def tags_of(found: CodeCapture, files: dict[str, bytes]) -> dict[str, str]:
 def _record(capture_id: str, head: CodeHead, notebook: Path | None, max_diff_bytes: int, tracking_uri: str,
             warn) -> None:
     try:
+        _yield_cpu()
         found = working_state(head, max_diff_bytes)
         files = _artifacts(found, notebook)
         run_id = _find_run(capture_id, tracking_uri)
@@ -93,6 +96,15 @@ def _record(capture_id: str, head: CodeHead, notebook: Path | None, max_diff_byt
                     client.log_artifacts(run_id, str(Path(scratch, folder)), folder)
     except Exception as err:  # noqa: BLE001 - the user's run must go on whatever happens here
         warn(err)
+
+
+def _yield_cpu() -> None:
+    """This thread, and the git processes it starts (they inherit it), run at a lower priority: on a busy machine
+    the user's ``start_run`` and training get the CPU first. Linux gives each thread its own nice value."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except (AttributeError, OSError):
+        pass  # another OS, or a container that forbids it: record at normal priority
 
 
 def _artifacts(found: CodeCapture, notebook: Path | None) -> dict[str, bytes]:
