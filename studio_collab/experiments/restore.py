@@ -25,6 +25,9 @@ from ..jobs import JobCancelled
 
 RESTORE_FOLDER = "restored-runs"  # under the server root; one new folder per Restore
 MAX_RESTORE_DIFF_BYTES = 16 << 20
+# Files are written by as many workers as the machine has cores (git's parallel checkout): a restore is a full
+# checkout of the commit, the bulk of its time in a large repo.
+_CHECKOUT = ("checkout.workers=0",)
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _PATCH_PATH = re.compile(rb"^(?:diff --git a/(.+) b/(.+)|--- a/(.+)|\+\+\+ b/(.+)|rename (?:from|to) (.+)|"
                          rb"copy (?:from|to) (.+))$")
@@ -103,7 +106,7 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
         if source_clone is not None:
             report(0.1, "Adding a worktree at the run's commit")
             added = source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
-                                     check=False)
+                                     check=False, config=_CHECKOUT)
             if added.returncode != 0:
                 # Most often the clone lacks the commit (a worktree add does not fetch): fetch it, then again.
                 if destination.exists():
@@ -112,7 +115,8 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
                 report(0.2, "Fetching the commit from the remote")
                 _fetch_commit(source_clone, plan, env, config, redact, cancel)
                 _raise_if(cancel)
-                source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit)
+                source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
+                                 config=_CHECKOUT)
             created = True  # from here on, a failure removes the new folder
             restored = Worktree(runner, destination, timeout)
         else:
@@ -123,7 +127,7 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
             restored = Worktree(runner, destination, timeout)
             if restored.rev(plan.commit) is None:
                 _fetch_commit(restored, plan, env, config, redact, cancel)
-            restored.run("checkout", "--detach", "-q", plan.commit)
+            restored.run("checkout", "--detach", "-q", plan.commit, config=_CHECKOUT)
         _raise_if(cancel)
         if plan.diff:
             report(0.8, "Applying the run's uncommitted changes")
