@@ -97,6 +97,10 @@ class StudioCollabApp(ExtensionApp):
     mlflow_timeout_seconds = Float(10.0, help="Timeout of each MLflow request.").tag(config=True)
     experiments_cache_ttl_seconds = Float(15.0, help="How long experiment and run lists are cached.").tag(
         config=True)
+    log_notebook_copies = Bool(
+        False, help="Runs started from a notebook also log a copy of it (artifact studio_collab/<name>.ipynb), "
+                    "besides the commit and uncommitted changes every run in a git clone records. Kernels started "
+                    "by this server inherit the choice (STUDIO_COLLAB_LOG_NOTEBOOK).").tag(config=True)
 
     # --- Cost and idleness (rows C1-C7, D2) --------------------------------------------------------
     cost_cache_ttl_seconds = Float(30.0, help="How long one inventory of running resources is served.").tag(

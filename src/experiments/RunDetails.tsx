@@ -1,8 +1,27 @@
 import * as React from 'react';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from './api';
 import { formatTime, formatValue } from './RunsTable';
+
+/** Python that re-runs with this run's parameters (values as logged: MLflow keeps params as text). */
+export function paramsSnippet(run: IRun): string {
+  const entries = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
+  const lines = entries.map(([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
+  const where = run.code?.commit ? ` at commit ${run.code.commit.slice(0, 12)}${run.code.dirty ? ' (with its changes)' : ''}` : '';
+  return [
+    `# the parameters of run ${JSON.stringify(run.name)} (${run.id})${where}`,
+    'params = {',
+    ...lines,
+    '}',
+    'import mlflow',
+    'with mlflow.start_run():',
+    '    mlflow.log_params(params)',
+    '    ...  # train with params[...] here',
+    ''
+  ].join('\n');
+}
 
 /** One run opened in place: its hyperparameters first (the question people ask), then metrics and facts. */
 export function RunDetails(props: {
@@ -91,6 +110,19 @@ export function RunDetails(props: {
           {trans.__('Logged to MLflow experiment %1, run %2', mlflow.experiment_name ?? mlflow.experiment_id ?? '—',
             mlflow.run_name ?? mlflow.run_id ?? '—')}
         </p>
+      )}
+      {Object.keys(run.params).length > 0 && (
+        <button
+          className="jp-mod-styled jp-mod-reject"
+          onClick={() => {
+            Clipboard.copyToSystem(paramsSnippet(run));
+            Notification.success(trans.__('Copied: paste it into a notebook cell to run again with these parameters.'), {
+              autoClose: 5000
+            });
+          }}
+        >
+          {trans.__('Copy parameters')}
+        </button>
       )}
       {props.mlflowRun && (
         <button

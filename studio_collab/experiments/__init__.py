@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .legacy import LegacyExperimentSource
 from .mlflow import MlflowSource, settings_from
 from .restore import RunRestorer
@@ -10,6 +12,11 @@ from .training_jobs import TrainingJobSource
 
 
 def build_service(app, services: dict) -> ExperimentsService:
+    if app.log_notebook_copies:
+        # Kernels get the server's environment (jupyter_server's get_kernel_env): the provider in each reads it.
+        from ..provenance.context import LOG_NOTEBOOK_ENV
+
+        os.environ[LOG_NOTEBOOK_ENV] = "1"
     context, aws, cache = services["context"], services["aws"], services["cache"]
     ttl = float(app.experiments_cache_ttl_seconds)
     region = aws.settings.region or context.region

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,8 @@ MAX_HISTORY_POINTS = 5000
 _SYSTEM_TAGS_SHOWN = {"mlflow.user", "mlflow.source.name", "mlflow.source.git.commit", "mlflow.note.content",
                       "mlflow.parentRunId"}
 _MAX_TAG_CHARS = 2000
+_KEPT_INLINE_DIFFS = 256
+_INLINE_DIFF_SECONDS = 60.0  # a diff read with its run serves a Restore clicked within this time
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class MlflowSource:
         self.cache = cache
         self.signer = RequestSigner(aws)
         self._http = None
+        self._inline_diffs: dict[str, tuple[float, bytes]] = {}  # run id -> (when read, diff) of the last runs read
 
     # --- which server -------------------------------------------------------------------------
     def configured(self) -> bool:
@@ -201,10 +205,20 @@ class MlflowSource:
         raw = answer.get("run") or {}
         if (raw.get("info") or {}).get("lifecycle_stage") == "deleted":
             raise not_found(f"MLflow run '{run_id[:80]}'")
-        return run_from_mlflow(raw)
+        run = run_from_mlflow(raw)
+        tags = {t["key"]: t.get("value", "") for t in (raw.get("data") or {}).get("tags", []) if "key" in t}
+        inline = inline_diff(tags)
+        if inline is not None:  # Restore right after reading the run needs no second request
+            self._inline_diffs[run_id] = (time.monotonic(), inline)
+            while len(self._inline_diffs) > _KEPT_INLINE_DIFFS:
+                self._inline_diffs.pop(next(iter(self._inline_diffs)))
+        return run
 
     async def recorded_diff(self, run_id: str, max_bytes: int) -> bytes:
         """The uncommitted changes the run recorded: the inline tag when the diff was small, else the artifact."""
+        kept = self._inline_diffs.get(run_id)
+        if kept is not None and time.monotonic() - kept[0] < _INLINE_DIFF_SECONDS:
+            return kept[1]
         answer = await self.request("GET", "runs/get", {"run_id": run_id})
         data = (answer.get("run") or {}).get("data") or {}
         tags = {t["key"]: t.get("value", "") for t in data.get("tags", []) if "key" in t}

@@ -10,6 +10,7 @@ apply fails the job, and the new folder is removed: nothing is left behind, and 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import hashlib
@@ -24,6 +25,9 @@ from ..jobs import JobCancelled
 
 RESTORE_FOLDER = "restored-runs"  # under the server root; one new folder per Restore
 MAX_RESTORE_DIFF_BYTES = 16 << 20
+# Files are written by as many workers as the machine has cores (git's parallel checkout): a restore is a full
+# checkout of the commit, the bulk of its time in a large repo.
+_CHECKOUT = ("checkout.workers=0",)
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _PATCH_PATH = re.compile(rb"^(?:diff --git a/(.+) b/(.+)|--- a/(.+)|\+\+\+ b/(.+)|rename (?:from|to) (.+)|"
                          rb"copy (?:from|to) (.+))$")
@@ -100,13 +104,19 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
     created = False
     try:
         if source_clone is not None:
-            report(0.1, "Looking for the commit in your clone")
-            if source_clone.rev(plan.commit) is None:
+            report(0.1, "Adding a worktree at the run's commit")
+            added = source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
+                                     check=False, config=_CHECKOUT)
+            if added.returncode != 0:
+                # Most often the clone lacks the commit (a worktree add does not fetch): fetch it, then again.
+                if destination.exists():
+                    raise StudioCollabError("restore_folder_exists", f"'{plan.destination}' appeared meanwhile. "
+                                            "Restore again.", 409)
                 report(0.2, "Fetching the commit from the remote")
                 _fetch_commit(source_clone, plan, env, config, redact, cancel)
-            _raise_if(cancel)
-            report(0.5, "Adding a worktree at the run's commit")
-            source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit)
+                _raise_if(cancel)
+                source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
+                                 config=_CHECKOUT)
             created = True  # from here on, a failure removes the new folder
             restored = Worktree(runner, destination, timeout)
         else:
@@ -117,7 +127,7 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
             restored = Worktree(runner, destination, timeout)
             if restored.rev(plan.commit) is None:
                 _fetch_commit(restored, plan, env, config, redact, cancel)
-            restored.run("checkout", "--detach", "-q", plan.commit)
+            restored.run("checkout", "--detach", "-q", plan.commit, config=_CHECKOUT)
         _raise_if(cancel)
         if plan.diff:
             report(0.8, "Applying the run's uncommitted changes")
@@ -164,6 +174,10 @@ def _remove(destination: Path, source_clone) -> None:
     if source_clone is not None:
         with contextlib.suppress(Exception):
             source_clone.run("worktree", "prune", check=False)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _raise_if(cancel: threading.Event) -> None:
@@ -218,11 +232,12 @@ class RunRestorer:
         if spec is None:
             raise StudioCollabError("repo_not_in_catalog", f"The run's repository ({code['repo_url'][:200]}) is not in "
                                     "the repository catalog. Ask your admin to add it, then restore again.", 409)
-        diff = None
-        if code.get("dirty"):
-            diff = check_diff(await recorded_diff(run["id"], self.max_diff_bytes), code.get("diff_sha256"),
-                              self.max_diff_bytes)
-        state = await self.git.in_worker(target_state, self.git.runner, self.root, spec, self.git.timeout)
+        # the diff (maybe a request to MLflow) and whether the repo is cloned (a git process) are read together
+        diff, state = await asyncio.gather(
+            recorded_diff(run["id"], self.max_diff_bytes) if code.get("dirty") else _nothing(),
+            self.git.in_worker(target_state, self.git.runner, self.root, spec, self.git.timeout))
+        if diff is not None:
+            diff = check_diff(diff, code.get("diff_sha256"), self.max_diff_bytes)
         clone = resolve_inside(self.root, spec.target) if state == "cloned" else None
         destination = destination_for(self.root, spec.name, commit, run["id"])
         resolve_inside(self.root, destination)  # a symlinked restore folder leading out is refused here

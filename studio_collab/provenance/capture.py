@@ -1,7 +1,8 @@
 """What code a run is started from: the git work tree around the running notebook or script, read with git.
 
 Runs inside the user's kernel or script, on every ``mlflow.start_run``, so it is built to be cheap: the work tree
-is found by walking up to a ``.git`` without starting git, and a clean tree costs three short git processes.
+is found by walking up to a ``.git`` without starting git, ``start_run`` waits for one git process (:func:`head_of`)
+and the rest (:func:`working_state`: remote, status, diff) runs beside MLflow's own request to create the run.
 Uncommitted changes are ``git diff HEAD`` plus small untracked text files, taken through a temporary index (the
 user's own index is never written), so the diff is exactly what ``git apply`` needs to rebuild what ran.
 Nothing here imports MLflow or the server side.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,10 +25,11 @@ MAX_DIFF_BYTES = 2 << 20  # a recorded diff above this is cut, and the cut is st
 MAX_UNTRACKED_FILE_BYTES = 64 << 10
 MAX_UNTRACKED_FILES = 100
 GIT_TIMEOUT_SECONDS = 5.0
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # Never part of what ran, and present in nearly every notebook folder that does not ignore them.
 _NOISE_PARTS = {".ipynb_checkpoints", "__pycache__"}
 # The diff is read with fixed options whatever the user's git config says, so that `git apply` takes it.
-_DIFF_CONFIG = ("diff.noprefix=false", "diff.mnemonicPrefix=false", "diff.relative=false", "diff.external=",
+_DIFF_CONFIG = ("diff.noprefix=false", "diff.mnemonicPrefix=false", "diff.relative=false",
                 "core.quotePath=true", "color.ui=false")
 
 
@@ -92,36 +95,107 @@ def strip_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
 
 
-def capture(start: Path, running: Path | None, max_diff_bytes: int = MAX_DIFF_BYTES) -> CodeCapture | None:
-    """The code state at ``start`` (the running file's folder, or the working directory); None outside a work
-    tree or before the first commit."""
+@dataclass
+class CodeHead:
+    """What ``start_run`` waits for: one git process."""
+
+    top: Path
+    index_path: Path
+    commit: str
+    branch: str | None
+    path: str | None  # the running file, relative to ``top``
+
+
+def head_of(start: Path, running: Path | None) -> CodeHead | None:
+    """The commit and branch at ``start`` (the running file's folder, or the working directory); None outside a
+    work tree or before the first commit."""
     work_tree = find_work_tree(start)
     if work_tree is None or shutil.which("git") is None:
         return None
-    env = _git_env()
-    head = _git(work_tree, env, "rev-parse", "--show-toplevel", "--git-path", "index", "HEAD", "--abbrev-ref",
-                "HEAD", check=False)
-    lines = head.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if head.returncode != 0 or len(lines) < 4:
-        return None  # no commit yet: nothing to pin the run to
-    top, index_path, commit, branch = Path(lines[0]), Path(lines[1]), lines[2].strip(), lines[3].strip()
-    if not index_path.is_absolute():
-        index_path = work_tree / index_path
+    read = read_head(work_tree)
+    if read is not None:
+        top, index_path, commit, branch = read
+    else:  # anything unusual (reftable, a symref chain, no commit yet): git answers
+        head = _git(work_tree, _git_env(), "rev-parse", "--show-toplevel", "--git-path", "index", "HEAD",
+                    "--abbrev-ref", "HEAD", check=False)
+        lines = head.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if head.returncode != 0 or len(lines) < 4:
+            return None  # no commit yet: nothing to pin the run to
+        top, index_path, commit, branch = Path(lines[0]), Path(lines[1]), lines[2].strip(), lines[3].strip()
+        if not index_path.is_absolute():
+            index_path = work_tree / index_path
     relative = None
     if running is not None:
         try:
             relative = running.resolve().relative_to(top.resolve()).as_posix()
         except ValueError:
             relative = None
-    found = CodeCapture(top=top, commit=commit, branch=None if branch == "HEAD" else branch,
-                        repo_url=_remote_url(top, env, found_branch=None if branch == "HEAD" else branch),
-                        path=relative, dirty=False)
+    return CodeHead(top=top, index_path=index_path, commit=commit, branch=None if branch == "HEAD" else branch,
+                    path=relative)
+
+
+def read_head(work_tree: Path) -> tuple[Path, Path, str, str] | None:
+    """``(top, index, commit, branch or "HEAD")`` read from the files git keeps, for the common layouts (a
+    ``.git`` folder, or a ``.git`` file of a linked worktree; loose or packed branch refs). None when anything
+    is unusual: the caller then asks git. ``start_run`` waits for this, and reading three small files costs
+    nothing next to starting a process."""
+    try:
+        dot_git = work_tree / ".git"
+        if dot_git.is_dir():
+            git_dir = dot_git
+        else:
+            text = dot_git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            git_dir = (work_tree / text[len("gitdir:"):].strip()).resolve()
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        branch = "HEAD"
+        if head.startswith("ref: refs/heads/"):
+            ref = head[len("ref: "):]
+            branch = ref[len("refs/heads/"):]
+            loose = common / ref
+            commit = loose.read_text(encoding="utf-8").strip() if loose.is_file() else _packed_ref(common, ref)
+        else:
+            commit = head
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not commit or not _OBJECT_ID.fullmatch(commit):
+        return None
+    return work_tree, git_dir / "index", commit, branch
+
+
+def _packed_ref(common: Path, ref: str) -> str | None:
+    packed = common / "packed-refs"
+    if not packed.is_file():
+        return None
+    for line in packed.read_text(encoding="utf-8").splitlines():
+        sha, _, name = line.partition(" ")
+        if name == ref:
+            return sha
+    return None
+
+
+def capture(start: Path, running: Path | None, max_diff_bytes: int = MAX_DIFF_BYTES) -> CodeCapture | None:
+    """Everything at once (head, remote, working state): for callers that can wait."""
+    head = head_of(start, running)
+    return None if head is None else working_state(head, max_diff_bytes)
+
+
+def working_state(head: CodeHead, max_diff_bytes: int = MAX_DIFF_BYTES) -> CodeCapture:
+    """The remote and the uncommitted changes of the work tree ``head`` was read from."""
+    env = _git_env()
+    top = head.top
+    found = CodeCapture(top=top, commit=head.commit, branch=head.branch, repo_url=_remote_url(top, env, head.branch),
+                        path=head.path, dirty=False)
     tracked, untracked = _status(top, env)
     if not tracked and not untracked:
         return found
     found.dirty = True
     included = _small_text_files(top, untracked, found.untracked_skipped)
-    diff = _diff(top, env, index_path, included)
+    diff = _diff(top, env, head.index_path, included)
     found.diff_sha256 = hashlib.sha256(diff).hexdigest()
     found.diff_bytes = len(diff)
     if len(diff) > max_diff_bytes:

@@ -9,7 +9,6 @@ on disk and the emulator's answers — never the product's own tables.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from pathlib import Path
@@ -18,102 +17,9 @@ import pytest
 
 from studio_collab.provenance import tags as T
 from tests.experiments.conftest import get_json, post_json
-from tests.experiments.provenance_kit import (TRAIN_SCRIPT, declared_entry_point, entry_point_path, files_of, git,
-                                              run_notebook, run_script, user_env)
+from tests.experiments.provenance_kit import REPO, declared_entry_point, files_of, git, lineage  # noqa: F401
 
 pytestmark = pytest.mark.world
-
-REPO = "lineage-demo"
-EXPERIMENT = "provenance-tests"
-NOTEBOOK_CELLS = [
-    "import json\nimport mlflow\nmlflow.set_experiment('provenance-tests')",
-    "with mlflow.start_run() as run:\n    mlflow.log_param('max_depth', '5')\nprint(json.dumps({'run_id': run.info.run_id}))",
-]
-
-
-def _notebook(cells: list[str]) -> str:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    return nbformat.writes(nb)
-
-
-@pytest.fixture(scope="module")
-def lineage(local_world, tmp_path_factory):
-    """Runs made once for the module: two script runs three commits apart with different edits and data, a notebook
-    run, a run whose diff is over the cap, a run outside any repo and a run in a repo git cannot read."""
-    from mlflow.tracking import MlflowClient
-
-    tracking = local_world.start_mlflow()
-    if not local_world.repos.bare_path(REPO).exists():
-        local_world.repos.create(REPO, "notebooks", 3)
-    scratch = tmp_path_factory.mktemp("provenance")
-    clone = scratch / "alice" / REPO
-    git_env = {"GIT_SSL_CAINFO": str(local_world.ca_bundle)}
-    git(scratch, "clone", "-q", local_world.repo_url(REPO), str(clone), env=git_env)
-    env = user_env(tracking, entry_point_path(scratch / "entry-points"))
-
-    # iteration 1: an edited tracked file, a new script, data and notebook not committed yet, a binary left out
-    (clone / "README.md").write_text((clone / "README.md").read_text() + "\nTuning depth 5.\n")
-    (clone / "train.py").write_text(TRAIN_SCRIPT)
-    (clone / "data.csv").write_text("tenure,churned\n1,0\n5,1\n9,0\n")
-    (clone / "weights.bin").write_bytes(bytes(range(256)) * 4)
-    (clone / "notebooks").mkdir(exist_ok=True)
-    (clone / "notebooks" / "explore.ipynb").write_text(_notebook(NOTEBOOK_CELLS))
-    first_commit = git(clone, "rev-parse", "HEAD").strip()
-    first = run_script(clone, env, EXPERIMENT, "s3://churn-data/features/v1/", "5", 0.90)
-    notebook = run_notebook(clone / "notebooks" / "explore.ipynb",
-                            {**env, "JPY_SESSION_NAME": str(clone / "notebooks" / "explore.ipynb"),
-                             "STUDIO_COLLAB_LOG_NOTEBOOK": "1"})
-    snapshot = files_of(clone)
-    notebook_bytes = (clone / "notebooks" / "explore.ipynb").read_bytes()
-
-    # three commits later, other edits and other data
-    for index in range(3):
-        local_world.repos.commit(REPO, {f"src/step_{index}.py": f"STEP = {index}\n"}, f"Iteration {index + 2}")
-    git(clone, "stash", "-q", "-u")
-    git(clone, "pull", "-q", "--ff-only", env=git_env)
-    git(clone, "stash", "pop", "-q")
-    (clone / "README.md").write_text((clone / "README.md").read_text() + "Depth 7 now.\n")
-    (clone / "data.csv").write_text("tenure,churned\n1,0\n5,1\n9,0\n12,1\n")  # new features, new digest
-    second = run_script(clone, env, EXPERIMENT, "s3://churn-data/features/v2/", "7", 0.93)
-    second_commit = git(clone, "rev-parse", "HEAD").strip()
-
-    capped = run_script(clone, {**env, "STUDIO_COLLAB_PROVENANCE_MAX_DIFF_BYTES": "200"}, EXPERIMENT,
-                        "s3://churn-data/features/v2/", "7", 0.93)
-
-    outside = scratch / "not-a-repo"
-    outside.mkdir()
-    (outside / "train.py").write_text(TRAIN_SCRIPT)
-    (outside / "data.csv").write_text("tenure,churned\n1,0\n")
-    no_repo = run_script(outside, env, EXPERIMENT, "s3://churn-data/features/v1/", "3", 0.5)
-
-    broken = scratch / "broken"
-    git(scratch, "clone", "-q", local_world.repo_url(REPO), str(broken), env=git_env)
-    (broken / "train.py").write_text(TRAIN_SCRIPT)
-    (broken / "data.csv").write_text("tenure,churned\n1,0\n")
-    (broken / ".git" / "index").write_bytes(b"not an index")
-    broken_run = subprocess_run(broken, env)
-
-    client = MlflowClient(tracking)
-    return {"client": client, "tracking": tracking, "clone": clone, "first": first, "second": second,
-            "notebook": notebook, "capped": capped, "no_repo": no_repo, "broken": broken_run,
-            "first_commit": first_commit, "second_commit": second_commit, "snapshot": snapshot,
-            "notebook_bytes": notebook_bytes,
-            "experiment_id": client.get_experiment_by_name(EXPERIMENT).experiment_id}
-
-
-def subprocess_run(clone: Path, env: dict) -> dict:
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "train.py", EXPERIMENT, "s3://x/", "1", "0.1"], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=180)
-    return {"returncode": done.returncode, "stderr": done.stderr,
-            "run_id": json.loads(done.stdout.strip().splitlines()[-1])["run_id"] if done.returncode == 0 else None}
-
 
 @pytest.fixture
 def studio_collab_config(world_env, local_world):
@@ -180,7 +86,8 @@ def test_no_repo_records_nothing_and_a_broken_repo_never_breaks_start_run(lineag
     assert not any(k.startswith(T.PREFIX) for k in client.get_run(lineage["no_repo"]).data.tags)
     broken = lineage["broken"]
     assert broken["returncode"] == 0 and broken["run_id"], broken["stderr"][-2000:]
-    assert not any(k.startswith(T.PREFIX) for k in client.get_run(broken["run_id"]).data.tags)
+    tags = client.get_run(broken["run_id"]).data.tags  # git could name the commit, not read the index
+    assert tags[T.COMMIT] and T.DIRTY not in tags and T.DIFF_ARTIFACT not in tags
     warnings = [line for line in broken["stderr"].splitlines() if "studio-collab could not record" in line]
     assert len(warnings) == 1, broken["stderr"][-2000:]
 
@@ -328,6 +235,15 @@ async def test_job_fails_and_removes_its_folder(case, lineage, jp_fetch, jp_root
     after = root_listing(jp_root_dir)
     assert after - before <= {"restored-runs"}, after - before  # the parent folder may stay, empty
     assert not any((jp_root_dir / "restored-runs").iterdir()) if (jp_root_dir / "restored-runs").exists() else True
+
+
+async def test_a_restore_folder_that_leads_outside_the_root_is_refused(lineage, jp_fetch, jp_root_dir, tmp_path):
+    outside = tmp_path / "outside-the-root"
+    outside.mkdir()
+    (jp_root_dir / "restored-runs").symlink_to(outside, target_is_directory=True)
+    error = await restore(jp_fetch, lineage["first"], expect=400)
+    assert error["code"] == "path_outside_root", error
+    assert list(outside.iterdir()) == []
 
 
 # --- SageMaker training jobs --------------------------------------------------------------------------------
