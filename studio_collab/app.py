@@ -116,6 +116,10 @@ class StudioCollabApp(ExtensionApp):
     idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
     cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
         config=True)
+    cost_budget_user_profiles = Dict(
+        help="Monthly budget in USD per user profile, for what they own ('Mine'): {profile: amount}; '*' is every "
+             "other profile's. The panel notifies at 80 % and 100 %.").tag(config=True)
+    cost_budget_domain = Float(0, help="Monthly budget in USD of the whole domain; 0 = none.").tag(config=True)
     cost_shared_inventory = Bool(
         True, help="Share one domain inventory between every space through the share store (share_store: the S3 "
                    "bucket or the shared folder): one AWS refresh per TTL for the whole domain.").tag(config=True)

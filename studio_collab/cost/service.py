@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import StudioCollabError
+from .budget import Budgets
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .pacing import PacedAws
@@ -35,7 +36,7 @@ PRICE_RETRY_SECONDS = 3600
 
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
-                 shared: SharedInventory | None = None,
+                 shared: SharedInventory | None = None, budgets: Budgets | None = None,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
                  price_cache: PriceListCache | None = None, cost_explorer: bool = False, aws_rates: dict | None = None):
         self.context = context
@@ -55,6 +56,7 @@ class CostService:
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
         self.reports = CostReports()
+        self.budgets = budgets or Budgets()
         self.stopper = ResourceStopper(aws, studio, context)
         self.space_timeout = SpaceIdleTimeout(idle, studio, aws, context, cache)
         self._last_good: Inventory | None = None
@@ -149,13 +151,16 @@ class CostService:
             return RenderedAnswer(None, None, json.dumps({
                 **availability, "scope": scope, "currency": "USD", "burn_rate_per_hour": 0.0,
                 "forecast": {"day": 0.0, "month": 0.0}, "resources": [], "stale": False, "errors": [], "by_kind": [],
+                "budget": None, "inventory": {"shared": False, "age_seconds": 0, "refreshed_by": None,
+                                              "reason": availability["reason"]},
                 "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
                 "price_sources": {}}).encode("utf-8"))
         cached = await self.cache.get_or_stale(self._key(), self._load, self.ttl)
         self._refresh_prices_if_old()
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
+        budget = self.budgets.applying(scope, viewer, self.context.domain_id)
         return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
-            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices))
+            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget))
 
     async def _load(self) -> Inventory:
         # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a
