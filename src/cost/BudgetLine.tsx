@@ -22,9 +22,9 @@ export function notifyBudget(budget: IBudget, currency: string, trans: Translati
     }
     notified.push(key);
     const message = trans.__(
-      '%1 of the %2 monthly budget (%3) used: %4 so far this month, %5 forecast.',
+      '%1 of %2 monthly budget (%3) used: %4 so far this month, %5 forecast.',
       `${threshold} %`,
-      budget.scope === 'domain' ? trans.__('domain') : trans.__('your'),
+      budget.scope === 'domain' ? trans.__("the domain's") : trans.__('your'),
       money(budget.amount, currency),
       money(budget.month_to_date, currency),
       money(budget.forecast, currency)

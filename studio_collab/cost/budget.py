@@ -23,12 +23,23 @@ THRESHOLDS = (80, 100)
 def clean_budgets(per_profile: Mapping, domain) -> tuple[dict[str, float], float | None]:
     clean: dict[str, float] = {}
     for profile, amount in (per_profile or {}).items():
-        if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 0:
-            clean[str(profile)] = float(amount)
+        value = _amount(amount)  # a number, or a number's text (--StudioCollabApp.cost_budget_user_profiles=a=50)
+        if value is not None:
+            clean[str(profile)] = value
         else:
             log.warning("cost_budget_user_profiles[%r] = %r is not a positive amount; ignored", profile, amount)
     domain_amount = float(domain) if isinstance(domain, (int, float)) and domain > 0 else None
     return clean, domain_amount
+
+
+def _amount(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return None
+    return amount if 0 < amount < 1e12 else None
 
 
 class Budgets:
