@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # A Price List that could not be read (VPC-only domains often cannot reach it) is tried again this much later.
 PRICE_RETRY_SECONDS = 3600
+SNAPSHOT_RECHECK_SECONDS = 0.5
 
 
 class CostService:
@@ -155,12 +156,17 @@ class CostService:
                                               "reason": availability["reason"]},
                 "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
                 "price_sources": {}}).encode("utf-8"))
-        cached = await self.cache.get_or_stale(self._key(), self._load, self.ttl)
+        cached = await self.cache.get_or_stale(self._key(), self._load, self._good_for)
         self._refresh_prices_if_old()
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
         budget = self.budgets.applying(scope, viewer, self.context.domain_id)
         return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
             cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget))
+
+    def _good_for(self, inventory: Inventory) -> float:
+        """Serve an inventory until it is one TTL old: a shared snapshot may arrive already aging. An aged one
+        (another space is refreshing it) is looked at again shortly, never in a tight loop."""
+        return max(SNAPSHOT_RECHECK_SECONDS, self.ttl - max(0.0, time.time() - inventory.collected_at))
 
     async def _load(self) -> Inventory:
         # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a
