@@ -166,7 +166,8 @@ class CostService:
     def _good_for(self, inventory: Inventory) -> float:
         """Serve an inventory until it is one TTL old: a shared snapshot may arrive already aging. An aged one
         (another space is refreshing it) is looked at again shortly, never in a tight loop."""
-        return max(SNAPSHOT_RECHECK_SECONDS, self.ttl - max(0.0, time.time() - inventory.collected_at))
+        remaining = self.ttl - max(0.0, time.time() - inventory.collected_at)
+        return remaining if remaining > 0 else min(self.ttl, SNAPSHOT_RECHECK_SECONDS)
 
     async def _load(self) -> Inventory:
         # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a
