@@ -12,6 +12,9 @@ with studio-collab points at it from the scenario's first space.
   the baseline.
 - pollers: AWS calls counted at the emulator for 20 concurrent GETs (half `domain`, half `mine`) right after
   the cache expired, against the calls of one round (budget 1.2x).
+- spaces: 20 spaces' servers (3 in smoke mode), one `jupyter server` each on one shared folder, polling GET cost
+  every 2 s for 5 minutes (30 s in smoke mode) with AWS's rate limits on at the emulator; their SageMaker calls
+  against one server polling alone for as long (budget 1.2x), and the errors any poller saw (budget 0).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tests.servers import start_lab
 from .framework import Figure, limit_figure, median, percentile, ratio_figure
 
 TTL = 4.0
+SPACES_TTL = 5.0  # the shipped default is 30 s; shorter, so that a run sees many rounds
 
 
 def _get(server, scope: str = "domain", session=requests) -> dict:
@@ -73,6 +77,79 @@ def _replay_sequentially(world, journal: list[dict]) -> float:
     for method, params in calls:
         method(**params)
     return time.perf_counter() - began
+
+
+def _space_server(world, tmp: Path, space: str, share_folder: Path, sharing: str):
+    metadata = world.write_resource_metadata(tmp / f"{space}-metadata.json", space)
+    env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.scenario.region,
+           "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing.lower()}
+    return start_lab(tmp / f"{space}-root", command="server", env=env, timeout=240, args=[
+        f"--StudioCollabApp.cost_cache_ttl_seconds={SPACES_TTL}", f"--StudioCollabApp.share_folder={share_folder}",
+        f"--SQLiteYStore.db_path={tmp / f'{space}-ystore.db'}"])
+
+
+def _poll(servers: list, seconds: float) -> tuple[int, int]:
+    """Every server polled every 2 s (one `domain`, one `mine` panel each) for ``seconds``: (answers, errors)."""
+    answers = errors = 0
+    deadline = time.monotonic() + seconds
+    with ThreadPoolExecutor(max_workers=min(40, 2 * len(servers))) as pool:
+        while time.monotonic() < deadline:
+            began = time.monotonic()
+            batch = list(pool.map(lambda job: _get(job[0], job[1]),
+                                  [(server, scope) for server in servers for scope in ("domain", "mine")]))
+            answers += len(batch)
+            errors += sum(1 for a in batch if a["errors"] or a["stale"] or not a["available"])
+            time.sleep(max(0.0, 2.0 - (time.monotonic() - began)))
+    return answers, errors
+
+
+def _sagemaker_calls(world) -> int:
+    return sum(n for op, n in world.control.calls().items() if op.startswith("sagemaker:"))
+
+
+def shared_inventory_figures(smoke: bool) -> list[Figure]:
+    """N spaces' servers sharing one inventory vs one server alone, under the account's rate limits."""
+    from studio_world.local_world import LocalWorld
+
+    count, seconds = (3, 30.0) if smoke else (20, 300.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        world = LocalWorld(tmp_path / "world", "demo" if smoke else "large", in_process=False)
+        world.start()
+        servers = []
+        try:
+            share_folder = tmp_path / "efs"
+            share_folder.mkdir()
+            spaces = world.scenario.section("spaces")[:count]
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                servers = list(pool.map(lambda sp: _space_server(world, tmp_path, sp["name"], share_folder,
+                                                                 sp["sharing"]), spaces))
+            world.control.rate_limits(True)
+            for server in servers:
+                _get(server)  # the first round
+            time.sleep(SPACES_TTL)
+            world.control.clear_calls()
+            _, alone_errors = _poll(servers[:1], seconds)
+            alone = _sagemaker_calls(world)
+            # The others' snapshots age meanwhile: start the crowd on a fresh TTL window, as the single one did.
+            time.sleep(SPACES_TTL)
+            world.control.clear_calls()
+            answers, errors = _poll(servers, seconds)
+            crowd = _sagemaker_calls(world)
+            throttled = sum(world.control.rate_limits()["throttled"].values())
+        finally:
+            for server in servers:
+                server.stop()
+            world.stop()
+    note = (f"{count} spaces' servers, {seconds:.0f} s, TTL {SPACES_TTL:.0f} s, rate limits on; {answers} answers; "
+            f"{throttled} calls throttled at the emulator (absorbed by pacing and retries)")
+    return [
+        ratio_figure(f"{count} spaces' servers sharing one inventory: SageMaker calls", crowd, alone, "calls", 1.2,
+                     note=note + "; baseline: one server polling alone as long"),
+        limit_figure(f"{count} spaces' servers: answers with an error or stale rows", errors + alone_errors,
+                     "answers", 0, note="throttling never reaches a user"),
+    ]
 
 
 def run(smoke: bool) -> list[Figure]:
@@ -131,6 +208,7 @@ def run(smoke: bool) -> list[Figure]:
                      note=f"p99 {warm_p99:.1f} ms over {repetitions} GETs; baseline: GET status p50"),
         ratio_figure("GET cost, AWS calls of 20 concurrent pollers", poller_calls, round_calls, "calls", 1.2,
                      note="baseline: the calls of one poller's round"),
+        *shared_inventory_figures(smoke),
     ]
 
 

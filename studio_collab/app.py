@@ -127,6 +127,10 @@ class StudioCollabApp(ExtensionApp):
              "they work in), 'notebook_instance' (only one tagged sagemaker:user-profile-arn with their profile), "
              "'mlflow_tracking_server' and 'mlflow_app' (account-wide; not one another user profile created). "
              "Default: Studio apps only.").tag(config=True)
+    cost_budget_user_profiles = Dict(
+        help="Monthly budget in USD per user profile, for what they own ('Mine'): {profile: amount}; '*' is every "
+             "other profile's. The panel notifies at 80 % and 100 %.").tag(config=True)
+    cost_budget_domain = Float(0, help="Monthly budget in USD of the whole domain; 0 = none.").tag(config=True)
     cost_shared_inventory = Bool(
         True, help="Share one domain inventory between every space through the share store (share_store: the S3 "
                    "bucket or the shared folder): one AWS refresh per TTL for the whole domain.").tag(config=True)

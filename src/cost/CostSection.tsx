@@ -16,6 +16,7 @@ import {
   stopResource
 } from './api';
 import { CostChart } from './CostChart';
+import { BudgetLine } from './BudgetLine';
 import { kindLabel, money } from './format';
 import { IdleCard } from './IdleCard';
 import { ResourceTable, rowKey } from './ResourceTable';
@@ -127,6 +128,12 @@ export function CostSection(props: ISectionProps): JSX.Element {
               money(cost.forecast.month, currency)
             )}
           </p>
+          <BudgetLine
+            budget={cost.budget ?? null}
+            inventory={cost.inventory}
+            currency={currency}
+            trans={trans}
+          />
           {unlisted.length > 0 && (
             <p className="jp-StudioCollab-unavailable jp-StudioCollab-incomplete">
               {trans._n(

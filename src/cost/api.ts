@@ -91,6 +91,29 @@ export interface IPriceSource {
   as_of: string | null;
 }
 
+export interface IBudget {
+  scope: 'user_profile' | 'domain';
+  name: string | null;
+  amount: number;
+  month: string;
+  month_to_date: number;
+  forecast: number;
+  source: 'actual' | 'estimate';
+  percent_used: number;
+  percent_forecast: number;
+  thresholds: number[];
+  crossed: number[];
+  forecast_crosses: number[];
+  note?: string;
+}
+
+export interface IInventorySource {
+  shared: boolean;
+  age_seconds: number;
+  refreshed_by: string | null;
+  reason?: string | null;
+}
+
 export interface ICostAnswer {
   available: boolean;
   reason: string | null;
@@ -108,6 +131,8 @@ export interface ICostAnswer {
   by_kind: IKindSummary[];
   unpriced: number;
   viewer: string | null;
+  budget?: IBudget | null;
+  inventory?: IInventorySource;
   prices: {
     currency: string;
     bundled_as_of: string | null;

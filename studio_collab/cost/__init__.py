@@ -31,6 +31,7 @@ def build_shared_inventory(app, services: dict):
 
 
 def build_service(app, services: dict):
+    from .budget import Budgets
     from .idle import IdleWatch
     from .posture import DomainPosture
     from .price_list import PriceListCache
@@ -53,6 +54,7 @@ def build_service(app, services: dict):
         shutdown_minutes=app.idle_shutdown_minutes, warning_minutes=app.idle_warning_minutes)
     return CostService(
         shared=build_shared_inventory(app, services) if app.cost_shared_inventory else None,
+        budgets=Budgets(app.cost_budget_user_profiles, app.cost_budget_domain),
         context=context, aws=aws, cache=cache, studio=studio,
         prices=PriceTable.bundled(app.price_overrides), idle=idle,
         posture=DomainPosture(studio, aws, cache, app.cache_ttl_seconds),

@@ -28,10 +28,6 @@ DEFAULT_SPACE_EBS_GB = 5
 SCHEDULED_JOB_TAG = "sagemaker:is-scheduling-notebook-job"
 PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
-# A serverless MLflow App has no instance to bill by the hour (AWS's announcement of MLflow Apps, 2025; see
-# docs/cost-forgotten-resources.md): it is listed with that said, never with an invented figure.
-MLFLOW_APP_PRICE_NOTE = ("No hourly charge: a serverless MLflow App bills for its storage and requests, not for a "
-                         "running server.")
 LIVE_MLFLOW_APP_STATUSES = {"Creating", "Created", "Updating", "Updated", "UpdateFailed", "DeleteFailed"}
 
 

@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from .budget import budget_json
 from .inventory import KINDS, Inventory
 from .rows import KindResult
 from .stop import STOPPABLE
@@ -54,9 +55,10 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
 
 
 def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-           this_app_idle_minutes: float | None, prices: dict) -> dict:
+           this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None) -> dict:
     now = time.time()
     rows, errors, by_kind, stale_kinds = [], [], {}, []
+    kept: list[dict] = []  # the inventory rows in this scope, with their internal fields (for the budget)
     sources: dict[Price, str] = {}
     for kind in KINDS:
         result: KindResult = inventory.results[kind]
@@ -79,6 +81,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
             out["accrued"] = (round(hourly * max(0.0, now - started) / 3600, 4)
                               if hourly is not None and started is not None else None)
             out["mine"] = mine
+            kept.append(row)
             out["can_stop"] = kind in STOPPABLE and (mine or (kind != "app" and row.get("owner") is None))
             if row.get("this_app") and this_app_idle_minutes is not None:
                 out["idle"] = this_app_idle_minutes >= IDLE_FLAG_MINUTES
@@ -119,6 +122,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
         "prices": prices,
         "price_sources": {key: price.to_json() for price, key in sources.items()},
         "inventory": _inventory_json(inventory, inventory.source or {}, now),
+        "budget": budget_json(budget, kept, burn, now),
     }
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import StudioCollabError
+from .budget import Budgets
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .pacing import PacedAws
@@ -31,11 +32,12 @@ log = logging.getLogger(__name__)
 
 # A Price List that could not be read (VPC-only domains often cannot reach it) is tried again this much later.
 PRICE_RETRY_SECONDS = 3600
+SNAPSHOT_RECHECK_SECONDS = 0.5
 
 
 class CostService:
     def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
-                 shared: SharedInventory | None = None,
+                 shared: SharedInventory | None = None, budgets: Budgets | None = None,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
                  price_cache: PriceListCache | None = None, cost_explorer: bool = False,
                  stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS, aws_rates: dict | None = None):
@@ -57,6 +59,7 @@ class CostService:
         self.cost_explorer = cost_explorer
         self.billed_spend = BilledSpend(aws=aws, context=context, cache=cache, enabled=cost_explorer)
         self.reports = CostReports()
+        self.budgets = budgets or Budgets()
         self.stopper = ResourceStopper(aws, studio, context, stop_kinds)
         self.space_timeout = SpaceIdleTimeout(idle, studio, aws, context, cache)
         self._last_good: Inventory | None = None
@@ -151,13 +154,22 @@ class CostService:
             return RenderedAnswer(None, None, json.dumps({
                 **availability, "scope": scope, "currency": "USD", "burn_rate_per_hour": 0.0,
                 "forecast": {"day": 0.0, "month": 0.0}, "resources": [], "stale": False, "errors": [], "by_kind": [],
+                "budget": None, "inventory": {"shared": False, "age_seconds": 0, "refreshed_by": None,
+                                              "reason": availability["reason"]},
                 "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
                 "price_sources": {}}).encode("utf-8"))
-        cached = await self.cache.get_or_stale(self._key(), self._load, self.ttl)
+        cached = await self.cache.get_or_stale(self._key(), self._load, self._good_for)
         self._refresh_prices_if_old()
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
+        budget = self.budgets.applying(scope, viewer, self.context.domain_id)
         return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
-            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices))
+            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget))
+
+    def _good_for(self, inventory: Inventory) -> float:
+        """Serve an inventory until it is one TTL old: a shared snapshot may arrive already aging. An aged one
+        (another space is refreshing it) is looked at again shortly, never in a tight loop."""
+        remaining = self.ttl - max(0.0, time.time() - inventory.collected_at)
+        return remaining if remaining > 0 else min(self.ttl, SNAPSHOT_RECHECK_SECONDS)
 
     async def _load(self) -> Inventory:
         # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a

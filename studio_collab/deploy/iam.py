@@ -35,6 +35,7 @@ FEATURE_ACTIONS: dict[str, list[str]] = {
     # Experiments (experiments/).
     "experiments": [
         "sagemaker:ListMlflowTrackingServers",
+        "sagemaker:ListMlflowApps",  # serverless MLflow Apps first: the domain's default, then the account's
         "sagemaker:CreatePresignedMlflowTrackingServerUrl",
         "sagemaker:CreatePresignedMlflowAppUrl",
         "sagemaker:ListTrainingJobs",
@@ -74,6 +75,14 @@ FEATURE_ACTIONS: dict[str, list[str]] = {
         "sagemaker:StopMlflowTrackingServer",
         "ec2:DescribeVpcs",
         "iam:ListAttachedRolePolicies",
+        # The forgotten resources (row C9): inference components, scheduled notebook jobs (jupyter-scheduler's
+        # pipelines), MLflow Apps, and the owner tags Studio puts on them.
+        "sagemaker:ListInferenceComponents",
+        "sagemaker:DescribeInferenceComponent",
+        "sagemaker:DescribePipeline",
+        "sagemaker:ListMlflowApps",
+        "sagemaker:ListTags",
+        "sagemaker:UpdateSpace",  # the space owner sets its own idle timeout (row C11)
     ],
     # Optional parts, off unless the admin enables them.
     "share_s3": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],  # share_store = "s3"

@@ -80,6 +80,24 @@ class MlflowSource:
         if not self.context.in_studio:
             raise StudioCollabError("mlflow_not_configured", "No MLflow tracking server is set: configure "
                                     "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.", 409)
+        # Serverless MLflow Apps first, as AWS now recommends them: the domain's default App, then the account's
+        # default, then the active tracking server. A role without ListMlflowApps (or a region without Apps)
+        # goes straight to the tracking servers.
+        for app_filter in ({"DefaultForDomainId": self.context.domain_id}, {"AccountDefaultStatus": "ENABLED"}):
+            if not all(app_filter.values()):
+                continue
+            try:
+                apps = await self.aws.paginate("sagemaker", "ListMlflowApps", "Summaries", region=self.context.region,
+                                               limit=100, **app_filter)
+            except StudioCollabError as err:
+                if err.code in ("aws_access_denied", "aws_validation", "aws_error"):
+                    log.info("MLflow Apps not listed (%s); looking for tracking servers", err.message)
+                    break
+                raise
+            usable = sorted((a for a in apps if a.get("Status") in ("Created", "Updated") and a.get("Arn")),
+                            key=lambda a: str(a.get("CreationTime") or ""), reverse=True)
+            if usable:
+                return target_from_uri(usable[0]["Arn"], "studio", s.endpoint_url, s.env)
         servers = await self.aws.paginate("sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries",
                                           region=self.context.region, limit=500)
         active = active_tracking_server(servers)

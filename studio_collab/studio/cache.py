@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Hashable
 
 Loader = Callable[[], Awaitable[Any]]
+# A fixed number of seconds, or how long this value stays good (e.g. a shared snapshot that is already aging).
+Ttl = float | Callable[[Any], float]
 
 
 @dataclass
@@ -37,14 +39,14 @@ class TtlCache:
         self._entries: dict[Hashable, _Entry] = {}
         self._inflight: dict[Hashable, asyncio.Future] = {}
 
-    async def get(self, key: Hashable, loader: Loader, ttl: float) -> Any:
+    async def get(self, key: Hashable, loader: Loader, ttl: Ttl) -> Any:
         """The cached value for ``key``, loading it (once for all concurrent callers) when expired."""
         entry = self._entries.get(key)
         if entry is not None and entry.expires_at > self._clock():
             return entry.value
         return await self._load(key, loader, ttl)
 
-    async def get_or_stale(self, key: Hashable, loader: Loader, ttl: float) -> CachedValue:
+    async def get_or_stale(self, key: Hashable, loader: Loader, ttl: Ttl) -> CachedValue:
         """Like :meth:`get`, but a failed refresh returns the last good value with the failure as reason."""
         from ..errors import StudioCollabError
 
@@ -65,7 +67,7 @@ class TtlCache:
         else:
             self._entries.pop(key, None)
 
-    async def _load(self, key: Hashable, loader: Loader, ttl: float) -> Any:
+    async def _load(self, key: Hashable, loader: Loader, ttl: Ttl) -> Any:
         inflight = self._inflight.get(key)
         if inflight is not None:
             # shield: one caller giving up must not cancel the load the others wait for
@@ -81,7 +83,7 @@ class TtlCache:
             raise
         else:
             now = self._clock()
-            self._store(key, _Entry(value, now, now + ttl))
+            self._store(key, _Entry(value, now, now + (ttl(value) if callable(ttl) else ttl)))
             future.set_result(value)
             return value
         finally:

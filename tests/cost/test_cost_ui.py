@@ -41,10 +41,12 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     page.wait_for_function("document.querySelector('.jp-StudioCollab-burnRate')?.textContent === '$2.03/hour'",
                            timeout=30_000)
     rows = section.locator("tbody tr")
-    assert rows.count() == 7
+    assert rows.count() == 10  # with the forgotten kinds: an inference component, an MLflow App, a notebook job
     assert section.get_by_text("1 resource has no known price", exact=False).count() == 1
     names = [rows.nth(i).get_attribute("data-name") for i in range(rows.count())]
-    assert set(names[:2]) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default"}  # mine first
+    assert set(names[:3]) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default",
+                              "nightly-churn-report"}  # mine first
+    assert section.locator("tr[data-name='bob-sandbox']").get_by_text("no hourly charge").count() == 1
 
     # The chart is drawn by JupyterLab's own Vega renderer.
     chart = section.locator(".jp-StudioCollab-costChart")
@@ -54,12 +56,13 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     section.locator("th button", has_text="$/hour").click()
     header = section.locator("th[aria-sort='ascending']")
     assert header.count() == 1
-    others = [rows.nth(i).get_attribute("data-name") for i in range(2, rows.count())]
-    assert others[-1] == "team-mlflow"  # no price: last, whichever the direction
-    prices = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(2, rows.count() - 1)]
+    others = [rows.nth(i).get_attribute("data-name") for i in range(3, rows.count())]
+    # no hourly price: last, whichever the direction
+    assert set(others[-3:]) == {"team-mlflow", "churn-model-canary", "bob-sandbox"}
+    prices = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3, rows.count() - 3)]
     assert prices == sorted(prices, key=lambda text: float(text.lstrip("$").split()[0]))
     section.locator(".jp-StudioCollab-costSort select").select_option("uptime")
-    others = [rows.nth(i).get_attribute("data-name") for i in range(2, rows.count())]
+    others = [rows.nth(i).get_attribute("data-name") for i in range(3, rows.count())]
     assert others[0] == "legacy-analysis"  # running for 30 days, the longest
     # Stop is offered on my resources only (and ownerless account resources), never on bob's app.
     bob = section.locator("tr[data-name='bob-space/JupyterLab/default']")
@@ -82,6 +85,36 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     page.get_by_text("Stopping Studio app team-space/JupyterLab/default", exact=False).wait_for(timeout=30_000)
     team.wait_for(state="detached", timeout=30_000)
     assert world_env.calls().get("sagemaker:DeleteApp") == 1
+    assert page.console_errors == []
+
+
+@pytest.fixture
+def lab_with_budget(world_env, tmp_path):
+    # alice's two apps have cost ~1.28 this month: 85 % of 1.5, so the 80 % notification is due.
+    server = start_lab(tmp_path / "root", args=[
+        "--StudioCollabApp.cost_cache_ttl_seconds=1", "--StudioCollabApp.cost_budget_user_profiles=alice=1.5"])
+    yield server
+    server.stop()
+
+
+def test_budget_notifies_once_per_threshold(page, lab_with_budget, world_env):
+    open_panel(page, lab_with_budget)
+    section = page.locator("[data-section='cost']")
+    line = section.locator(".jp-StudioCollab-budget")
+    line.wait_for(timeout=30_000)
+    assert line.get_attribute("data-crossed") == "80" and "of $1.50 this month" in line.inner_text()
+    toast = page.locator(".Toastify__toast", has_text="80 % of your monthly budget ($1.50) used")
+    toast.wait_for(timeout=30_000)
+    assert page.locator(".Toastify__toast", has_text="100 % of your").count() == 0
+    notified = page.evaluate("window.localStorage.getItem('studio-collab:budget-notified')")
+    assert "user_profile:alice:" in notified and notified.endswith(':80"]')
+    # Polling again (and reloading the page) does not notify again this month.
+    open_panel(page, lab_with_budget)
+    section.locator(".jp-StudioCollab-budget").wait_for(timeout=30_000)
+    page.wait_for_timeout(2500)
+    assert page.locator(".Toastify__toast", has_text="of your monthly budget").count() == 0
+    assert "shared" in section.locator(".jp-StudioCollab-inventorySource").inner_text() or \
+        "own inventory" in section.locator(".jp-StudioCollab-inventorySource").inner_text()
     assert page.console_errors == []
 
 

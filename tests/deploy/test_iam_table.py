@@ -162,6 +162,7 @@ async def drive_cost(d: Driver, world) -> None:
     await d.json("GET", "cost", "spend")
     await d.json("GET", "idle")
     await d.json("POST", "idle", "keep-alive", body={})
+    await d.json("POST", "idle", "timeout", body={"minutes": 120})  # alice owns alice-space: UpdateSpace
     await d.json("GET", "domain")
     kinds = {}
     for row in cost["resources"]:

@@ -422,6 +422,7 @@ class SharedServer:
         add("idle", "GET", "idle")
         add("keep alive", "POST", "idle/keep-alive", body={})
         add("domain", "GET", "domain")
+        add("idle timeout", "POST", "idle/timeout", body={"minutes": 120}, mutates=True)  # alice's own space
         add("stop notebook instance", "POST", "cost/stop", body={"kind": "notebook_instance",
                                                                   "name": "legacy-analysis"}, mutates=True)
         add("stop app", "POST", "cost/stop", body={"kind": "app", "name": "alice-space/JupyterLab/default"},
@@ -614,7 +615,9 @@ def store_keys(world, store) -> set[str]:
     listed = s3.list_objects_v2(Bucket=store["bucket"], Prefix=store["prefix"]).get("Contents", [])
     uploads = s3.list_multipart_uploads(Bucket=store["bucket"], Prefix=store["prefix"]).get("Uploads", [])
     assert uploads == [], "an unfinished multipart upload lingers (and bills)"
-    return {o["Key"][len(store["prefix"]):] for o in listed}
+    keys = {o["Key"][len(store["prefix"]):] for o in listed}
+    # The cost feature's shared domain inventory lives beside the shares (inventory/): not a share's part.
+    return {key for key in keys if not key.startswith("inventory/")}
 
 
 async def with_nth_call_failing(world, operation: str, n: int, kind: str, work):

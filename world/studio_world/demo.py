@@ -46,6 +46,7 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
         lab_port = port or free_port()
         lab_origin = f"http://127.0.0.1:{lab_port}"
         world.reseed(lab_url=lab_origin if with_lab else None)
+        world.control.rate_limits(True)  # AWS's per-account rate limits, as a real account has them
         metadata = world.write_resource_metadata(state / "resource-metadata.json")
         root = Path(root_dir).resolve() if root_dir else state / "root"
         root.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,9 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
         env.pop(name, None)
     # The extension is configured the ordinary way: a Jupyter config file, as an admin would write it.
     settings: dict = {"environment_label": "local demo world", "mlflow_endpoint_url": world.mlflow_server.url,
-                      "git_ca_bundle": str(world.ca_bundle)}
+                      "git_ca_bundle": str(world.ca_bundle),
+                      # Monthly budgets, so the panel shows them (the demo domain is past 80 % of its own).
+                      "cost_budget_user_profiles": {"*": 150}, "cost_budget_domain": 250}
     if scenario.data.get("cost_explorer"):
         settings["cost_explorer_enabled"] = True  # the world's Cost Explorer holds the scenario's billing
     buckets = scenario.section("s3_buckets")
