@@ -54,8 +54,18 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
         row["price_basis"] = price.basis
 
 
+def can_stop(kind: str, mine: bool, owner: str | None, stop_kinds: frozenset[str]) -> bool:
+    """Whether the server would stop this row for the viewer (cost/stop.py decides; this only hides buttons it
+    would refuse): the admin enabled the kind, and apps and notebook instances are the viewer's own, while a
+    tracking server may also be one no user profile created."""
+    if kind not in STOPPABLE or kind not in stop_kinds:
+        return False
+    return mine or (kind not in ("app", "notebook_instance") and owner is None)
+
+
 def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-           this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None) -> dict:
+           this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None,
+           stop_kinds: frozenset[str] = frozenset({"app"})) -> dict:
     now = time.time()
     rows, errors, by_kind, stale_kinds = [], [], {}, []
     kept: list[dict] = []  # the inventory rows in this scope, with their internal fields (for the budget)
@@ -82,7 +92,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
                               if hourly is not None and started is not None else None)
             out["mine"] = mine
             kept.append(row)
-            out["can_stop"] = kind in STOPPABLE and (mine or (kind != "app" and row.get("owner") is None))
+            out["can_stop"] = can_stop(kind, mine, row.get("owner"), stop_kinds)
             if row.get("this_app") and this_app_idle_minutes is not None:
                 out["idle"] = this_app_idle_minutes >= IDLE_FLAG_MINUTES
             out.setdefault("idle", None)

@@ -163,7 +163,8 @@ class CostService:
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
         budget = self.budgets.applying(scope, viewer, self.context.domain_id)
         return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
-            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget))
+            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget,
+            frozenset(self.stopper.allowed_kinds)))
 
     def _good_for(self, inventory: Inventory) -> float:
         """Serve an inventory until it is one TTL old: a shared snapshot may arrive already aging. An aged one
