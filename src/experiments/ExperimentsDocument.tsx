@@ -3,12 +3,11 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 
 import { studioCollabIcon } from '../icons';
 import { PanelModel } from '../panel/model';
-import { ErrorLine } from '../panel/Section';
-import { listKeyNavigation } from '../panel/keys';
+import { ModelBody } from '../panel/Section';
 import { ExperimentsSection } from './ExperimentsSection';
 
 /**
@@ -23,34 +22,22 @@ export function createExperimentsDocument(options: {
 }): MainAreaWidget<ReactWidget> {
   const { app, trans, model, rendermime } = options;
   const content = ReactWidget.create(
-    <UseSignal signal={model.changed}>
-      {() => {
-        const status = model.status;
-        if (!status) {
-          return model.error ? (
-            <ErrorLine code={model.error.code} message={model.error.message} />
-          ) : (
-            <p className="jp-StudioCollab-loading">{trans.__('Loading…')}</p>
-          );
-        }
-        return (
-          <div
-            className="jp-StudioCollab-sectionBody jp-StudioCollab-experimentsDocument"
-            data-section="experiments"
-            key={model.generation}
-            onKeyDown={listKeyNavigation}
-          >
-            <ExperimentsSection
-              app={app}
-              status={status}
-              trans={trans}
-              pollIntervalSeconds={model.pollIntervalSeconds}
-              rendermime={rendermime}
-            />
-          </div>
-        );
-      }}
-    </UseSignal>
+    <ModelBody
+      model={model}
+      trans={trans}
+      className="jp-StudioCollab-sectionBody jp-StudioCollab-experimentsDocument"
+      section="experiments"
+    >
+      {status => (
+        <ExperimentsSection
+          app={app}
+          status={status}
+          trans={trans}
+          pollIntervalSeconds={model.pollIntervalSeconds}
+          rendermime={rendermime}
+        />
+      )}
+    </ModelBody>
   );
   content.addClass('jp-StudioCollab-experimentsContent');
   const widget = new MainAreaWidget({ content });

@@ -10,8 +10,7 @@ import {
   ReactWidget,
   refreshIcon,
   SidePanel,
-  ToolbarButton,
-  UseSignal
+  ToolbarButton
 } from '@jupyterlab/ui-components';
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { AccordionPanel, Widget } from '@lumino/widgets';
@@ -23,9 +22,8 @@ import { GitSection } from '../git/GitSection';
 import { ShareSection } from '../share/ShareSection';
 import { ISectionProps } from './context';
 import { Header } from './Header';
-import { listKeyNavigation } from './keys';
 import { PanelModel } from './model';
-import { ErrorLine } from './Section';
+import { ModelBody } from './Section';
 
 /** The key under which the panel keeps which sections are collapsed (JupyterLab's state DB, per workspace). */
 const STATE_KEY = 'studio-collab:panel';
@@ -70,34 +68,11 @@ class SectionWidget extends PanelWithToolbar {
       );
     }
     const body = ReactWidget.create(
-      <UseSignal signal={model.changed}>
-        {() => {
-          const status = model.status;
-          if (!status) {
-            return model.error ? (
-              <ErrorLine code={model.error.code} message={model.error.message} />
-            ) : (
-              <p className="jp-StudioCollab-loading">{trans.__('Loading…')}</p>
-            );
-          }
-          return (
-            <div
-              className="jp-StudioCollab-sectionBody"
-              data-section={spec.id}
-              key={model.generation}
-              onKeyDown={listKeyNavigation}
-            >
-              {spec.render({
-                app,
-                status,
-                trans,
-                pollIntervalSeconds: model.pollIntervalSeconds,
-                rendermime
-              })}
-            </div>
-          );
-        }}
-      </UseSignal>
+      <ModelBody model={model} trans={trans} className="jp-StudioCollab-sectionBody" section={spec.id}>
+        {status =>
+          spec.render({ app, status, trans, pollIntervalSeconds: model.pollIntervalSeconds, rendermime })
+        }
+      </ModelBody>
     );
     body.addClass('jp-StudioCollab-sectionScroll');
     this.addWidget(body);

@@ -37,7 +37,7 @@ from ..errors import StudioCollabError
 from .command import Redactor
 from .notebooks import NotebookInvalid, beside_name, is_notebook, merge_notebooks, same_notebook
 from .progress import progress_parser
-from .undo import SyncRecorder, expand_files
+from .undo import SyncRecorder, clear_dir_for_file, expand_files, prune_empty_parents
 from .worktree import IDENTITY, SYNCED_REF, Worktree
 
 log = logging.getLogger(__name__)
@@ -629,7 +629,7 @@ class RepoSync:
         for path in sorted(plan.removes, reverse=True):
             with contextlib.suppress(FileNotFoundError):
                 (root / path).unlink()
-            _prune_empty_parents(root, path)
+            prune_empty_parents(root, path)
         entries = []
         for path, entry in plan.index.items():
             if path in plan.staged_merges:
@@ -639,7 +639,7 @@ class RepoSync:
             wt.run("update-index", "-z", "--index-info",
                    input="".join(e + "\0" for e in entries[start:start + _CHUNK * 10]).encode())
         for path in plan.checkout:
-            _clear_dir_for_file(root, path)
+            clear_dir_for_file(root, path)
         for path, entry in plan.index.items():
             if entry is not None and entry.mode == _GITLINK and not os.path.lexists(root / path):
                 (root / path).mkdir(parents=True)  # as git checkout does: an empty folder until `submodule update`
@@ -647,7 +647,7 @@ class RepoSync:
             wt.run("checkout-index", "-f", "-u", "-z", "--stdin",
                    input="".join(p + "\0" for p in plan.checkout).encode())
         for path, (data, mode) in plan.writes.items():
-            _clear_dir_for_file(root, path)
+            clear_dir_for_file(root, path)
             wt.write_file(path, data, executable=mode == "100755")
         self._move_branch(plan)
         for path, flag in plan.flags.items():
@@ -741,22 +741,3 @@ def _problem_of(data: bytes) -> str | None:
     from .notebooks import notebook_problem
 
     return notebook_problem(data)
-
-
-def _prune_empty_parents(root: Path, path: str) -> None:
-    parent = Path(path).parent
-    while str(parent) not in ("", "."):
-        try:
-            (root / parent).rmdir()
-        except OSError:
-            return
-        parent = parent.parent
-
-
-def _clear_dir_for_file(root: Path, path: str) -> None:
-    """An empty folder left where a file must go (its files were removed) is removed first."""
-    full = root / path
-    if full.is_dir() and not full.is_symlink():
-        for folder, _, _ in sorted(os.walk(full), key=lambda item: -len(item[0])):
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)

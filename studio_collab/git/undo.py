@@ -167,10 +167,10 @@ class SyncRecorder:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 if os.path.islink(full) or full.is_file():
                     full.unlink()
-            _prune(root, path)
+            prune_empty_parents(root, path)
         for path, (mode, oid) in sorted(before.items()):
             full = root / path
-            _clear_for_file(root, path)
+            clear_dir_for_file(root, path)
             full.parent.mkdir(parents=True, exist_ok=True)
             data = wt.run("cat-file", "blob", oid, stdout_bytes=True).stdout
             if mode == "120000":
@@ -214,7 +214,8 @@ class SyncRecorder:
         return entries
 
 
-def _prune(root: Path, path: str) -> None:
+def prune_empty_parents(root: Path, path: str) -> None:
+    """Folders a removed file leaves empty go too, up to the work tree's root (sync and undo alike)."""
     parent = Path(path).parent
     while str(parent) not in ("", "."):
         try:
@@ -224,7 +225,8 @@ def _prune(root: Path, path: str) -> None:
         parent = parent.parent
 
 
-def _clear_for_file(root: Path, path: str) -> None:
+def clear_dir_for_file(root: Path, path: str) -> None:
+    """An empty folder left where a file must go (its files were removed) is removed first."""
     full = root / path
     if full.is_dir() and not full.is_symlink():
         for folder, _, _ in sorted(os.walk(full), key=lambda item: -len(item[0])):

@@ -9,26 +9,9 @@ import re
 import pytest
 
 from tests.experiments.conftest import get_json, post_json
-from tests.experiments.mlflow_proxy import RecordingProxy
+from tests.experiments.sagemaker_mlflow_kit import _in_studio, proxy, studio_collab_config  # noqa: F401 (fixtures)
 
 ROLE = "arn:aws:iam::123456789012:role/r"
-
-
-@pytest.fixture
-def proxy(mlflow_world):
-    proxy = RecordingProxy(mlflow_world.mlflow_url).start()
-    yield proxy
-    proxy.stop()
-
-
-@pytest.fixture(autouse=True)
-def _in_studio(mlflow_world, world_env):
-    pass
-
-
-@pytest.fixture
-def studio_collab_config(proxy):
-    return {"mlflow_endpoint_url": proxy.url, "mlflow_timeout_seconds": 5.0}
 
 
 def make_app(world, name: str, **defaults) -> str:

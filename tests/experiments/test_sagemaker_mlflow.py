@@ -14,26 +14,9 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from tests.experiments.conftest import get_json, post_json
-from tests.experiments.mlflow_proxy import RecordingProxy
+from tests.experiments.sagemaker_mlflow_kit import _in_studio, proxy, studio_collab_config  # noqa: F401 (fixtures)
 
 ARN = "arn:aws:sagemaker:us-east-1:{account}:mlflow-tracking-server/team-mlflow"
-
-
-@pytest.fixture
-def proxy(mlflow_world):
-    proxy = RecordingProxy(mlflow_world.mlflow_url).start()
-    yield proxy
-    proxy.stop()
-
-
-@pytest.fixture(autouse=True)
-def _in_studio(mlflow_world, world_env):
-    pass
-
-
-@pytest.fixture
-def studio_collab_config(proxy):
-    return {"mlflow_endpoint_url": proxy.url, "mlflow_timeout_seconds": 5.0}
 
 
 def tracking_arn(world) -> str:
