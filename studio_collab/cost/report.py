@@ -55,12 +55,12 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
 
 
 def can_stop(kind: str, mine: bool, owner: str | None, stop_kinds: frozenset[str]) -> bool:
-    """Whether the server would stop this row for the viewer (cost/stop.py decides; this only hides buttons it
-    would refuse): the admin enabled the kind, and apps and notebook instances are the viewer's own, while a
-    tracking server may also be one no user profile created."""
+    """Whether to offer Stop on this row (cost/stop.py decides, reading the resource fresh; this only hides
+    buttons it would surely refuse): the admin enabled the kind, and the row is the viewer's own, or, for an
+    account-level resource whose owner the table does not know, one the server will check when asked."""
     if kind not in STOPPABLE or kind not in stop_kinds:
         return False
-    return mine or (kind not in ("app", "notebook_instance") and owner is None)
+    return mine or (kind != "app" and owner is None)
 
 
 def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,

@@ -17,7 +17,8 @@ ALL = frozenset({"app", "notebook_instance", "mlflow_tracking_server", "mlflow_a
     ("app", False, None, ALL, False),
     ("notebook_instance", True, "alice", DEFAULT, False),  # not enabled by the admin
     ("notebook_instance", True, "alice", ALL, True),
-    ("notebook_instance", False, None, ALL, False),  # untagged: nobody's, so nobody's to stop
+    ("notebook_instance", False, None, ALL, True),  # owner unknown to the table: the server reads its tag
+    ("notebook_instance", False, "bob", ALL, False),
     ("mlflow_tracking_server", False, None, DEFAULT, False),
     ("mlflow_tracking_server", False, None, ALL, True),  # no profile created it
     ("mlflow_tracking_server", False, "bob", ALL, False),

@@ -64,8 +64,9 @@ async def test_demo_inventory_prices_and_burn(world_env, jp_fetch, openapi_valid
     endpoint = rows["churn-model-prod"]
     assert (endpoint["count"], endpoint["instance_type"], endpoint["hourly_price"]) == (2, "ml.m5.large", 0.23)
     assert rows["churn-xgb-2026-11-26"]["hourly_price"] == 0.736
-    # An account-wide notebook instance no tag ties to alice: the server would refuse her stop, so no button.
-    assert rows["legacy-analysis"]["hourly_price"] == 0.05 and rows["legacy-analysis"]["can_stop"] is False
+    # An account-level notebook instance whose owner the table does not know: offered, and the server reads its
+    # tag when asked (tests/identity/test_stop_matrix.py).
+    assert rows["legacy-analysis"]["hourly_price"] == 0.05 and rows["legacy-analysis"]["can_stop"] is True
     mlflow = rows["team-mlflow"]
     assert mlflow["hourly_price"] is None and mlflow["accrued"] is None and mlflow["price_basis"] == "none"
     assert answer["unpriced"] == 1
