@@ -27,7 +27,8 @@ import { stopConfirmation } from './stopConfirm';
 export function CostSection(props: ISectionProps): JSX.Element {
   const { trans } = props;
   const feature = props.status.features.cost;
-  const [scope, setScope] = React.useState<CostScope>('mine');
+  // "Mine" needs a named viewer; a shared space opened without one (no Studio cookie) starts on the domain's table.
+  const [scope, setScope] = React.useState<CostScope>(props.status.studio.user ? 'mine' : 'domain');
   const [cost, setCost] = React.useState<ICostAnswer | null>(null);
   const [error, setError] = React.useState<ApiError | null>(null);
   const [stopping, setStopping] = React.useState<string | null>(null);

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.ui.conftest import open_panel, screenshot
 
@@ -41,8 +42,10 @@ def check_panel_in_shared_space(page, server, world) -> None:
 @pytest.mark.world_space("team-space")
 def test_panel_in_a_studio_like_shared_space(world_env, page, tmp_path):
     assert world_env.scenario.space("team-space")["sharing"] == "Shared"
-    server = start_lab(tmp_path / "root", base_url=STUDIO_BASE_URL, token="",
-                       args=studio_args("--StudioCollabApp.share_store=s3",
+    # As Studio starts a shared space: its identity provider names the member from the studioUserProfileName cookie.
+    login_args, login_env = shared_space_login()
+    server = start_lab(tmp_path / "root", base_url=STUDIO_BASE_URL, token="", env=login_env,
+                       args=studio_args(*login_args, "--StudioCollabApp.share_store=s3",
                                         f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}"))
     try:
         # no token at all, as in Studio (the domain's auth sits in front of the app)
@@ -51,6 +54,8 @@ def test_panel_in_a_studio_like_shared_space(world_env, page, tmp_path):
         studio = status.json()["studio"]
         assert studio["space_type"] == "shared" and studio["space_name"] == "team-space"
         assert "jupyter_server_ydoc | extension was successfully loaded" in server.log()
+        origin = f"http://127.0.0.1:{server.port}"
+        page.context.add_cookies([{"name": COOKIE, "value": "bob", "url": f"{origin}/"}])  # bob, a member
         check_panel_in_shared_space(page, server, world_env)
         screenshot(page, "panel-studio-shared-space.png")
         assert page.console_errors == []
