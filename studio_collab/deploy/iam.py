@@ -161,6 +161,9 @@ _SAGEMAKER_RESOURCE = {  # action → ARN resource path, "{domain}" filled in; p
     "sagemaker:DescribeTrialComponent": "experiment-trial-component/*",
     "sagemaker:DescribeNotebookInstance": "notebook-instance/*",
     "sagemaker:DescribeMlflowTrackingServer": "mlflow-tracking-server/*",
+    "sagemaker:DescribeInferenceComponent": "inference-component/*",
+    "sagemaker:DescribePipeline": "pipeline/*",
+    "sagemaker:UpdateSpace": "space/{domain}/*",
 }
 _MLFLOW_SERVER_ACTIONS = ("sagemaker:CreatePresignedMlflowTrackingServerUrl", *MLFLOW_REST_ACTIONS.values())
 _MLFLOW_APP_ACTIONS = ("sagemaker:CreatePresignedMlflowAppUrl",)
@@ -300,6 +303,10 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
         elif action in _MLFLOW_APP_ACTIONS:
             if mlflow_kind == "app":
                 grant("mlflow app", action, [mlflow_arn])
+        elif action == "sagemaker:UpdateSpace":  # the space owner sets its idle timeout: this domain's spaces only
+            if scope.domain:  # without --domain it is not granted (never on every domain's spaces)
+                grant("update spaces", action,
+                      [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))])
         elif action in _SAGEMAKER_RESOURCE:
             path = _SAGEMAKER_RESOURCE[action]
             if "{domain}" in path:
