@@ -9,7 +9,7 @@ import pytest
 
 from tests.experiments.provenance_kit import REPO, files_of, lineage  # noqa: F401 - fixture
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_panel, page, screenshot  # noqa: F401 - fixtures
+from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.ui
 
@@ -27,7 +27,7 @@ def provenance_lab(lineage, world_env, local_world, tmp_path):  # noqa: F811
 
 def test_a_notebook_run_shows_code_and_data_and_restore_opens_it(page, provenance_lab, lineage):  # noqa: F811
     open_panel(page, provenance_lab)
-    section = page.locator('[data-section="experiments"]')
+    section = open_experiments(page)  # a main-area tab
     picker = section.get_by_label("Experiment", exact=True)
     picker.locator("option", has_text="provenance-tests").wait_for(state="attached", timeout=30_000)
     picker.select_option(label="provenance-tests")
