@@ -225,8 +225,8 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     script_repo = next(r for r in repos if r["name"] == SCRIPT)
     page.route("**/studio-collab/repos/*/clone", lambda route: route.abort())  # stay on the page
     page.goto(f"{server.url}studio-collab/open?repo={script_repo['id']}&path=README.md&token={server.token}")
-    visible_text(page, f"Opening {SCRIPT}")
-    assert page.title() == f"Opening {SCRIPT}"
+    visible_text(page, f"Open {SCRIPT}")  # the page asks first (it acts only on a click)
+    assert page.title() == f"Open {SCRIPT}"
     assert_clean(page, "the open page")
     page.unroute("**/studio-collab/repos/*/clone")
     share_id = shared.json()["share"]["id"]
