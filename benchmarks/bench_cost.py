@@ -84,9 +84,13 @@ def _space_server(world, tmp: Path, space: str, share_folder: Path, sharing: str
     env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.scenario.region,
            "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing.lower()}
-    return start_lab(tmp / f"{space}-root", command="server", env=env, timeout=240, args=[
+    server = start_lab(tmp / f"{space}-root", command="server", env=env, timeout=240, args=[
         f"--StudioCollabApp.cost_cache_ttl_seconds={SPACES_TTL}", f"--StudioCollabApp.share_folder={share_folder}",
         f"--SQLiteYStore.db_path={tmp / f'{space}-ystore.db'}"])
+    # "mine" needs a named viewer: a private space's owner. These requests carry no Studio cookie, so a shared
+    # space's panels read the domain's table (as the panel itself does then).
+    server.scopes = ("domain", "mine") if sharing.lower() == "private" else ("domain", "domain")
+    return server
 
 
 def _poll(servers: list, seconds: float) -> tuple[int, int]:
@@ -97,7 +101,7 @@ def _poll(servers: list, seconds: float) -> tuple[int, int]:
         while time.monotonic() < deadline:
             began = time.monotonic()
             batch = list(pool.map(lambda job: _get(job[0], job[1]),
-                                  [(server, scope) for server in servers for scope in ("domain", "mine")]))
+                                  [(server, scope) for server in servers for scope in server.scopes]))
             answers += len(batch)
             errors += sum(1 for a in batch if a["errors"] or a["stale"] or not a["available"])
             time.sleep(max(0.0, 2.0 - (time.monotonic() - began)))

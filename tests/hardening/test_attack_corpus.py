@@ -858,7 +858,8 @@ ACTING_BODIES = {
 }
 # Path parameters that point at something real: the cloneable repo, the cloned one (sync), the active share.
 PATH_VALUES = {"repo_id": "{churn}", "share_id": "{share}", "job_id": "{job}",
-               "sync_id": "20260101T000000Z-abc123"}  # no such sync: a refused request must not reach it
+               "sync_id": "20260101T000000Z-abc123",  # no such sync: a refused request must not reach it
+               "kind": "kernel", "blocker_id": "no-such-kernel"}  # likewise no such kernel
 PATH_OVERRIDES = {"/repos/{repo_id}/sync": {"repo_id": "{team}"}}
 
 
