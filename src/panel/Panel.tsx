@@ -171,7 +171,12 @@ export class StudioCollabPanel extends SidePanel {
       return;
     }
     const saved = (await this._stateDB.fetch(STATE_KEY)) as ReadonlyJSONObject | undefined;
-    const collapsed = (saved?.collapsed as string[] | undefined) ?? [];
+    let collapsed = (saved?.collapsed as string[] | undefined) ?? [];
+    // A saved state with every section collapsed is what JupyterLab 4.5 records when the accordion toggles
+    // before the panel is first shown; restoring it would open an empty-looking panel, so all open instead.
+    if (this._sectionIds().every(id => collapsed.includes(id))) {
+      collapsed = [];
+    }
     this._restoring = true;
     this._sectionIds().forEach((id, index) => {
       const isExpanded = this._accordion.titles[index].classList.contains('lm-mod-expanded');
