@@ -1,4 +1,5 @@
-"""The studio-collab server extension: every option a traitlet, services built once, routes registered.
+"""The studio-collab server extension: every option a traitlet, the core (studio_collab/core.py) built once, routes
+registered.
 
 Admins configure it like any Jupyter server option, e.g. in ``jupyter_server_config.json`` or the extension's own
 ``jupyter_studio_collab_config.json`` (``jupyter_server_config.d/`` only enables extensions)::
@@ -17,19 +18,16 @@ from tornado.ioloop import IOLoop
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 
 from .config import CORE, OptionProblem, RefusedFeature, check_values, screen_section
+from .core import BASE_PACKAGES, FEATURES, Core, build_core, present_features
 from .handler import NotFoundHandler, RefusedFeatureHandler
-from .jobs import JobRegistry
-from .studio.aws import AwsClients, AwsSettings
-from .studio.cache import TtlCache
-from .studio.context import metadata_path, read_studio_context
-from .studio.service import StudioService
+from .studio.context import metadata_path
 
-# Feature packages, each `studio_collab/<name>/` with `build_service()` and `routes.route_handlers()`.
-FEATURES = ("git", "share", "experiments", "cost")
+__all__ = ["FEATURES", "StudioCollabApp"]
 
 
 class StudioCollabApp(ExtensionApp):
     name = "studio_collab"
+    core: Core  # set in initialize_settings
     description = "Git catalog, share links, experiments and cost for JupyterLab in SageMaker Studio"
 
     # --- Studio context and the AWS seam -------------------------------------------------------
@@ -165,21 +163,19 @@ class StudioCollabApp(ExtensionApp):
         return [*loaded.values(), *(p for p in check_values(self) if p.option not in loaded)]
 
     def initialize_settings(self) -> None:
-        from pathlib import Path
-
         self._route_module_logs()
-        self.services = self.build_services(Path(self.serverapp.root_dir).resolve())
-        for problem in self.services["config_problems"]:
+        self.core = build_core(self, Path(self.serverapp.root_dir).resolve(), self.serverapp)
+        for problem in self.core.config_problems:
             self.log.error("studio-collab: %s; %s", problem.text, "every feature is off" if problem.feature == CORE
                            else f"the {problem.feature} feature is off")
-        context = self.services["context"]
-        self.settings["studio_collab_max_body_bytes"] = self.max_body_bytes
-        self.settings["studio_collab_studio"] = self.services["studio"]  # who is acting: handler.viewer()
+        context = self.core.context
+        self.settings["studio_collab_max_body_bytes"] = self.core.settings.core.max_body_bytes
+        self.settings["studio_collab_studio"] = self.core.studio  # who is acting: handler.viewer()
         # Flags the frontend needs travel in the page config (read with PageConfig.getOption).
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config["studioCollabEnvironmentLabel"] = self.environment_label
         # Background work (auto-clone, idle watch) starts once the loop runs, never delaying readiness.
-        for service in self.services["features"].values():
+        for service in self.core.services():
             start = getattr(service, "start", None)
             if start is not None:
                 IOLoop.current().add_callback(start)
@@ -202,68 +198,28 @@ class StudioCollabApp(ExtensionApp):
             package_log.addHandler(handler)
         package_log.setLevel(self.log.getEffectiveLevel())
 
-    def build_services(self, root_dir) -> dict:
-        """Every service, built from this app's options; also used by `studio-collab doctor` (no server)."""
-        from pathlib import Path
-
-        context = read_studio_context(Path(self.resource_metadata_path))
-        if not self.aws_region and context.region:
-            self.aws_region = context.region
-        aws = AwsClients(AwsSettings(
-            region=self.aws_region or context.region or None, endpoint_url=self.aws_endpoint_url or None,
-            retry_mode=self.aws_retry_mode, max_attempts=self.aws_max_attempts,
-            connect_timeout=self.aws_connect_timeout, read_timeout=self.aws_read_timeout,
-            max_workers=self.aws_max_workers))
-        cache = TtlCache()
-        services = {
-            "context": context,
-            "aws": aws,
-            "cache": cache,
-            "studio": StudioService(context, aws, cache, self.cache_ttl_seconds),
-            "jobs": JobRegistry(),
-            "environment_label": self.environment_label or None,
-            "root_dir": root_dir,
-            "features": {},
-        }
-        problems = self.option_problems()
-        services["config_problems"] = problems
-        for name in self.present_features():
-            refused = [p for p in problems if p.feature in (name, CORE)]
-            if refused:  # nothing of it starts half-configured
-                services["features"][name] = RefusedFeature(name, refused)
-                continue
-            module = importlib.import_module(f"studio_collab.{name}")
-            services["features"][name] = module.build_service(self, services)
-        services["feature_modules"] = tuple(f"studio_collab.{n}" for n in self.present_features())
-        return services
-
     def initialize_handlers(self) -> None:
-        from .jobs import routes as job_routes
-        from .studio import routes as studio_routes
-
-        route_sets = [studio_routes.route_handlers(self.services), job_routes.route_handlers(self.services)]
-        for name in self.present_features():
-            routes = importlib.import_module(f"studio_collab.{name}.routes").route_handlers(self.services)
-            feature = self.services["features"][name]
-            if isinstance(feature, RefusedFeature):  # same paths, each answering why the feature is off
-                routes = [(pattern, RefusedFeatureHandler, {"feature": name, "reason": feature.reason})
-                          for pattern, _, _ in routes]
-            route_sets.append(routes)
-        for routes in route_sets:
+        """Each package's routes, handed exactly the parts of the core they need; a refused feature keeps its
+        paths, each answering why it is off."""
+        for package in (*BASE_PACKAGES, *present_features()):
+            routes = importlib.import_module(f"studio_collab.{package}.routes").route_handlers(self.core)
+            service = getattr(self.core, package, None)
+            if isinstance(service, RefusedFeature):
+                routes = [(pattern, RefusedFeatureHandler, {"feature": package, "reason": service.reason,
+                                                            "resource": handler.auth_resource})
+                          for pattern, handler, _ in routes]
             for pattern, handler, kwargs in routes:
                 self.handlers.append((f"studio-collab/{pattern}", handler, kwargs))
         self.handlers.append((r"studio-collab/.*", NotFoundHandler, {}))
 
     @staticmethod
     def present_features() -> tuple[str, ...]:
-        # A feature is present when its package (with __init__.py, not a bare folder) ships in this build.
-        here = Path(__file__).parent
-        return tuple(n for n in FEATURES if (here / n / "__init__.py").is_file())
+        return present_features()
 
     async def stop_extension(self) -> None:
-        await self.services["jobs"].shutdown()
-        for service in self.services["features"].values():
+        await self.core.jobs.shutdown()
+        for service in self.core.services():
             stop = getattr(service, "stop", None)
             if stop is not None:
                 await stop()
-        self.services["aws"].close()
+        self.core.aws.close()

@@ -42,7 +42,8 @@ class QuietClientErrors:
 
 
 class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
-    """Handlers receive the services they need as ``initialize`` keyword arguments.
+    """Each route's handler declares the services it needs as typed keyword arguments of its ``initialize``, and
+    its package's ``route_handlers(core)`` hands exactly those.
 
     Every mutating verb acts only for a named viewer: an authorized request whose viewer is unknown (a shared
     space opened without Studio's cookie, ``"User"``, a name that is no user profile here) is refused with
@@ -50,11 +51,6 @@ class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
 
     auth_resource = "studio_collab:status"
     requires_named_viewer = True  # for MUTATING_METHODS; only the catch-all 404 route opts out
-
-    def initialize(self, name: str | None = None, **services: Any) -> None:
-        super().initialize(name)
-        for key, value in services.items():
-            setattr(self, key, value)
 
     @property
     def max_body_bytes(self) -> int:
@@ -149,9 +145,10 @@ class NotFoundHandler(StudioCollabHandler):
 class RefusedFeatureHandler(StudioCollabHandler):
     """Every route of a feature whose options were refused at load: 503 with the reason, for every verb."""
 
-    def initialize(self, name: str | None = None, feature: str = "", reason: str = "") -> None:
+    def initialize(self, name: str | None = None, *, feature: str, reason: str, resource: str = "") -> None:
         super().initialize(name)
-        self.auth_resource = f"studio_collab:{feature}"
+        # the resource of the route it stands in for, so a refused feature is authorized as its routes are
+        self.auth_resource = resource or f"studio_collab:{feature}"
         self.reason = reason
 
     @web.authenticated

@@ -1,4 +1,5 @@
-"""The served OpenAPI 3 document: a base plus one fragment per feature (``<feature>/openapi.yaml``).
+"""The served OpenAPI 3 document: a base, the fragments of the packages every build serves (``core.BASE_PACKAGES``)
+and one fragment per feature (``<feature>/openapi.yaml``).
 
 Each feature describes its own routes next to its code; the fragments are merged once, on first request.
 """
@@ -14,8 +15,10 @@ import yaml
 
 @lru_cache(maxsize=8)
 def _load(modules: tuple[str, ...]) -> dict:
+    from .core import BASE_PACKAGES
+
     document = yaml.safe_load(resources.files("studio_collab").joinpath("openapi.yaml").read_text("utf-8"))
-    for module in modules:
+    for module in (*(f"studio_collab.{name}" for name in BASE_PACKAGES), *modules):
         fragment_file = resources.files(module).joinpath("openapi.yaml")
         if not fragment_file.is_file():
             continue

@@ -1,64 +1,69 @@
-"""Cost, idleness and domain posture (rows C1-C7, D2): what runs, what it costs, when it stops, and
-whether the domain is production-ready."""
+"""Cost and idleness (rows C1-C11): what runs, what it costs, when it stops."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def build_shared_inventory(app, services: dict):
+if TYPE_CHECKING:
+    from ..core import Core
+    from .service import CostService
+    from .shared_inventory import SharedInventory
+
+
+def build_shared_inventory(core: Core) -> SharedInventory:
     """The domain inventory every space shares, kept where shares are kept (the share store's bucket or folder)."""
     from pathlib import Path
 
     from .shared_inventory import FolderInventoryStore, S3InventoryStore, SharedInventory
 
-    context = services["context"]
-    name = f"{context.domain_id or 'local'}@{context.region or app.aws_region or 'no-region'}"
+    context, ttl = core.context, core.settings.cost.cache_ttl_seconds
+    name = f"{context.domain_id or 'local'}@{context.region or core.aws.settings.region or 'no-region'}"
     holder = context.space_name or "local"
     reason = None
     try:
         from ..share import build_store
         from ..share.store import FolderShareStore
     except ImportError:  # a build without the share feature
-        return SharedInventory(None, app.cost_cache_ttl_seconds, holder, context,
-                               "This build has no share store to keep a shared inventory in.")
-    share_store, reason = build_store(app, services)
+        return SharedInventory(None, ttl, holder, context, "This build has no share store to keep a shared inventory in.")
+    share_store, reason = build_store(core)
     if reason is not None:
-        return SharedInventory(None, app.cost_cache_ttl_seconds, holder, context, reason)
+        return SharedInventory(None, ttl, holder, context, reason)
     if isinstance(share_store, FolderShareStore):
         store = FolderInventoryStore(Path(share_store.folder) / "inventory", name)
     else:
-        store = S3InventoryStore(services["aws"], app.share_s3_bucket, app.share_s3_prefix, name)
-    return SharedInventory(store, app.cost_cache_ttl_seconds, holder, context)
+        share = core.settings.share
+        store = S3InventoryStore(core.aws, share.s3_bucket, share.s3_prefix, name)
+    return SharedInventory(store, ttl, holder, context)
 
 
-def build_service(app, services: dict):
+def build_service(core: Core) -> CostService:
     from .budget import Budgets
     from .idle import IdleWatch
-    from .posture import DomainPosture
     from .price_list import PriceListCache
     from .prices import PriceTable
     from .service import CostService, default_price_cache_path
 
-    serverapp = getattr(app, "serverapp", None)  # None when `studio-collab doctor` builds the services
+    config = core.settings.cost
+    serverapp = core.serverapp  # None when `studio-collab doctor` builds the core
 
     def terminal_manager():
         web_app = getattr(serverapp, "web_app", None)
         return web_app.settings.get("terminal_manager") if web_app is not None else None
 
-    context, aws, cache, studio = services["context"], services["aws"], services["cache"], services["studio"]
+    context, aws, cache, studio = core.context, core.aws, core.cache, core.studio
     idle = IdleWatch(
         # Looked up on each read: the terminals extension may register its manager after this one loads.
         kernel_manager=lambda: getattr(serverapp, "kernel_manager", None),
         terminal_manager=terminal_manager,
         session_manager=lambda: getattr(serverapp, "session_manager", None),
         context=context, studio=studio, aws=aws,
-        shutdown_minutes=app.idle_shutdown_minutes, warning_minutes=app.idle_warning_minutes)
+        shutdown_minutes=config.idle_shutdown_minutes, warning_minutes=config.idle_warning_minutes)
     return CostService(
-        shared=build_shared_inventory(app, services) if app.cost_shared_inventory else None,
-        budgets=Budgets(app.cost_budget_user_profiles, app.cost_budget_domain),
+        shared=build_shared_inventory(core) if config.shared_inventory else None,
+        budgets=Budgets(config.budget_user_profiles, config.budget_domain),
         context=context, aws=aws, cache=cache, studio=studio,
-        prices=PriceTable.bundled(app.price_overrides), idle=idle,
-        posture=DomainPosture(studio, aws, cache, app.cache_ttl_seconds),
-        ttl=app.cost_cache_ttl_seconds, concurrency=app.cost_describe_concurrency,
-        price_refresh=app.price_refresh,
-        price_cache=PriceListCache(default_price_cache_path(app.price_cache_path)),
-        cost_explorer=app.cost_explorer_enabled, stop_kinds=tuple(app.cost_stop_kinds), aws_rates=app.cost_aws_rates)
+        prices=PriceTable.bundled(config.price_overrides), idle=idle,
+        ttl=config.cache_ttl_seconds, concurrency=config.describe_concurrency,
+        price_refresh=config.price_refresh,
+        price_cache=PriceListCache(default_price_cache_path(config.price_cache_path)),
+        cost_explorer=config.cost_explorer_enabled, stop_kinds=config.stop_kinds, aws_rates=config.aws_rates)

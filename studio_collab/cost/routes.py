@@ -1,8 +1,10 @@
 """Routes of the cost feature: GET cost, POST cost/stop, GET cost/spend, GET idle, POST idle/keep-alive,
-POST idle/blockers/{kind}/{id}/shutdown, POST idle/timeout,
-GET domain. Thin: parse, ask the service, answer."""
+POST idle/blockers/{kind}/{id}/shutdown, POST idle/timeout.
+Thin: parse, ask the service, answer."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -11,10 +13,16 @@ from ..errors import StudioCollabError
 from ..handler import StudioCollabHandler
 from .service import CostService
 
+if TYPE_CHECKING:
+    from ..core import Core
+
 
 class _CostHandler(StudioCollabHandler):
     auth_resource = "studio_collab:cost"
-    cost: CostService
+
+    def initialize(self, name: str | None = None, *, cost: CostService) -> None:
+        super().initialize(name)
+        self.cost = cost
 
 
 class CostHandler(_CostHandler):
@@ -83,15 +91,8 @@ class IdleTimeoutHandler(_CostHandler):
         self.reply(await self.cost.set_space_idle_timeout(body.get("minutes"), await self.acting_user()))
 
 
-class DomainHandler(_CostHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        self.reply(await self.cost.domain())
-
-
-def route_handlers(services: dict) -> list[tuple]:
-    kwargs = {"cost": services["features"]["cost"]}
+def route_handlers(core: Core) -> list[tuple]:
+    kwargs = {"cost": core.cost}
     return [
         ("cost", CostHandler, kwargs),
         ("cost/stop", StopHandler, kwargs),
@@ -100,5 +101,4 @@ def route_handlers(services: dict) -> list[tuple]:
         ("idle/keep-alive", KeepAliveHandler, kwargs),
         (r"idle/blockers/(?P<kind>[a-z]+)/(?P<blocker_id>[A-Za-z0-9_.-]{1,128})/shutdown", BlockerShutdownHandler, kwargs),
         ("idle/timeout", IdleTimeoutHandler, kwargs),
-        ("domain", DomainHandler, kwargs),
     ]

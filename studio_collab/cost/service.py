@@ -19,7 +19,6 @@ from .budget import Budgets
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .pacing import PacedAws
-from .posture import DomainPosture
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import UNMETERED, Price, PriceTable
 from .space_timeout import SpaceIdleTimeout
@@ -36,7 +35,7 @@ SNAPSHOT_RECHECK_SECONDS = 0.5
 
 
 class CostService:
-    def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch, posture: DomainPosture,
+    def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch,
                  shared: SharedInventory | None = None, budgets: Budgets | None = None,
                  ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
                  price_cache: PriceListCache | None = None, cost_explorer: bool = False,
@@ -47,7 +46,6 @@ class CostService:
         self.studio = studio
         self.prices = prices
         self.idle = idle
-        self.posture = posture
         self.ttl = ttl
         # The inventory's many List*/Describe* calls are paced under the account's rate limits (row C8).
         self.paced_aws = PacedAws(aws, aws_rates)
@@ -211,7 +209,7 @@ class CostService:
     async def spend(self, viewer: str | None) -> dict:
         return await self.billed_spend.answer(viewer)
 
-    # --- idle and posture ----------------------------------------------------------------------------------
+    # --- idle ----------------------------------------------------------------------------------------------
     async def idle_status(self) -> dict:
         return await self.idle.status()
 
@@ -225,9 +223,6 @@ class CostService:
 
     async def set_space_idle_timeout(self, minutes, viewer: str | None) -> dict:
         return await self.space_timeout.set(minutes, viewer)
-
-    async def domain(self) -> dict:
-        return await self.posture.read()
 
 
 def default_price_cache_path(configured: str) -> Path:

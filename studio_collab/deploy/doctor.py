@@ -1,7 +1,7 @@
 """`studio-collab doctor`: can studio-collab work here, and if not, what to do next.
 
-It reads the admin's options the way the Jupyter server does, builds the same services the server builds
-(``StudioCollabApp.build_services``), asks every feature its own ``availability()`` (what the panel shows) and
+It reads the admin's options the way the Jupyter server does, builds the same core the server builds
+(``core.build_core``, no server started), asks every feature its own ``availability()`` (what the panel shows) and
 probes the AWS permissions each feature needs with harmless read calls. Every probe's action is in
 ``iam.FEATURE_ACTIONS``, so a ✖ line can name the policy that fixes it.
 """
@@ -60,11 +60,14 @@ class Doctor:
         from traitlets.config import Config
 
         from ..app import StudioCollabApp
+        from ..core import build_core
 
-        self.app = StudioCollabApp(config=Config({"StudioCollabApp": options}))
-        self.services = self.app.build_services(root_dir)
-        self.context = self.services["context"]
-        self.aws = self.services["aws"]
+        # The extension app only as the config loader: it screens and checks the options as the server does.
+        loader = StudioCollabApp(config=Config({"StudioCollabApp": options}))
+        self.core = build_core(loader, root_dir)
+        self.settings = self.core.settings
+        self.context = self.core.context
+        self.aws = self.core.aws
         self.findings: list[Finding] = []
 
     def add(self, check: str, status: str, detail: str, next_step: str | None = None) -> None:
@@ -79,7 +82,7 @@ class Doctor:
             region_ok = self.check_region()
             aws_ok = region_ok and await self.check_credentials()
             await self.check_feature("core", None, aws_ok)
-            for name, service in self.services["features"].items():
+            for name, service in self.core.features().items():
                 await self.check_feature(name, service, aws_ok)
         finally:
             self.aws.close()
@@ -87,7 +90,7 @@ class Doctor:
 
     # --- options (studio_collab/config.py) ------------------------------------------------------------
     def check_config(self) -> None:
-        problems = self.services["config_problems"]
+        problems = self.core.config_problems
         if not problems:
             self.add("config", OK, "every StudioCollabApp option accepted")
             return
@@ -228,7 +231,7 @@ class Doctor:
 
     def probes(self, name: str) -> list[tuple[str, str, str, dict]]:
         """Harmless read calls that need the same permissions as the feature: (table key, service, op, params)."""
-        c, app = self.context, self.app
+        c, git, share, cost = self.context, self.settings.git, self.settings.share, self.settings.cost
         in_domain = c.in_studio and bool(c.domain_id)
         probes: list[tuple[str, str, str, dict]] = []
         if name == "core" and in_domain:
@@ -237,15 +240,15 @@ class Doctor:
                 probes.append(("core", "sagemaker", "DescribeSpace", {"DomainId": c.domain_id,
                                                                      "SpaceName": c.space_name}))
         elif name == "git":
-            for repo in app.repositories:
+            for repo in git.repositories:
                 if isinstance(repo, dict) and repo.get("credentials_secret"):
                     # The value is fetched and dropped at once: only the permission is of interest.
                     probes.append(("git", "secretsmanager", "GetSecretValue", {"SecretId": repo["credentials_secret"]}))
         elif name == "share":
             if in_domain:
                 probes.append(("share", "sagemaker", "ListSpaces", {"DomainIdEquals": c.domain_id, "MaxResults": 1}))
-            if app.share_store == "s3" and app.share_s3_bucket:
-                probes.append(("share_s3", "s3", "HeadBucket", {"Bucket": app.share_s3_bucket}))
+            if share.store == "s3" and share.s3_bucket:
+                probes.append(("share_s3", "s3", "HeadBucket", {"Bucket": share.s3_bucket}))
         elif name == "experiments":
             probes.append(("experiments", "sagemaker", "ListTrainingJobs", {"MaxResults": 1}))
             probes.append(("experiments", "sagemaker", "ListMlflowTrackingServers", {"MaxResults": 1}))
@@ -254,7 +257,7 @@ class Doctor:
                 probes.append(("cost", "sagemaker", "ListApps", {"DomainIdEquals": c.domain_id, "MaxResults": 1}))
             probes.append(("cost", "sagemaker", "ListNotebookInstances", {"MaxResults": 1}))
             probes.append(("cost", "sagemaker", "Search", {"Resource": "Endpoint", "MaxResults": 1}))
-            if app.price_refresh:
+            if cost.price_refresh:
                 probes.append(("price_refresh", "pricing", "GetProducts",
                                {"ServiceCode": "AmazonSageMaker", "MaxResults": 1}))
         return probes
@@ -272,10 +275,10 @@ class Doctor:
             return [(FAIL, "git is not installed", "Install git in the image (SageMaker Distribution has it).")]
         results = []
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-        if self.app.git_ca_bundle:
-            env["GIT_SSL_CAINFO"] = self.app.git_ca_bundle
+        if self.settings.git.ca_bundle:
+            env["GIT_SSL_CAINFO"] = self.settings.git.ca_bundle
         # Repos with a token are covered by the secret probe; ls-remote without it would only be refused.
-        public = [r["url"] for r in self.app.repositories if isinstance(r, dict) and r.get("url")
+        public = [r["url"] for r in self.settings.git.repositories if isinstance(r, dict) and r.get("url")
                   and not r.get("credentials_secret")][:10]
         for url in public:
             process = await asyncio.create_subprocess_exec(
@@ -296,10 +299,11 @@ class Doctor:
         return results
 
     async def _mlflow_health(self) -> list[tuple[str, str, str | None]]:
-        uri = self.app.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+        experiments = self.settings.experiments
+        uri = experiments.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
         base = uri if uri.startswith(("http://", "https://")) else ""
         if uri.startswith("arn:"):
-            base = self.app.mlflow_endpoint_url or os.environ.get("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT", "")
+            base = experiments.mlflow_endpoint_url or os.environ.get("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT", "")
         if not base:
             return []
         url = base.rstrip("/") + "/health"

@@ -50,7 +50,7 @@ FEATURE_ACTIONS: dict[str, list[str]] = {
         "sagemaker-mlflow:GetRun",
         "sagemaker-mlflow:GetMetricHistory",
     ],
-    # What runs and what it costs, idle shutdown, stop buttons, the domain posture card (cost/).
+    # What runs and what it costs, idle shutdown, stop buttons, the domain posture card (domain/).
     "cost": [
         "sagemaker:ListApps",
         "sagemaker:ListSpaces",

@@ -14,7 +14,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..errors import StudioCollabError, bad_request, not_found
@@ -25,6 +25,9 @@ from ..provenance.tags import DIFF_ARTIFACT, DIFF_ARTIFACT_PATH
 from .lineage import code_from_tags, datasets_from_inputs, inline_diff, is_provenance_tag
 from .run_order import RunOrder, unknown_key_error
 from .tracking import RequestSigner, TrackingTarget, active_tracking_server, target_from_uri
+
+if TYPE_CHECKING:
+    from ..core import ExperimentsConfig
 
 log = logging.getLogger(__name__)
 
@@ -272,14 +275,16 @@ class MlflowSource:
             self._http = None
 
 
-def settings_from(app) -> MlflowSettings:
+def settings_from(config: ExperimentsConfig, resolve_ttl: float) -> MlflowSettings:
+    """The MLflow settings from the experiments options and the environment; ``resolve_ttl``: how long the tracking
+    server the domain points at is cached (the Studio descriptions' TTL)."""
     env = dict(os.environ)
     return MlflowSettings(
-        tracking_uri=app.mlflow_tracking_uri or None,
+        tracking_uri=config.mlflow_tracking_uri or None,
         env_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None,
-        endpoint_url=app.mlflow_endpoint_url or env.get("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT") or None,
-        timeout=float(app.mlflow_timeout_seconds),
-        resolve_ttl=float(app.cache_ttl_seconds),
+        endpoint_url=config.mlflow_endpoint_url or env.get("SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT") or None,
+        timeout=config.mlflow_timeout_seconds,
+        resolve_ttl=resolve_ttl,
         env={k: v for k, v in env.items() if k.startswith("MLFLOW_TRACKING_")},
     )
 

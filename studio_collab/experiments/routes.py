@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..handler import StudioCollabHandler
 from .service import ExperimentsService
+
+if TYPE_CHECKING:
+    from ..core import Core
 
 SOURCE = r"(?P<source>[a-z0-9-]+)"
 EXPERIMENT = r"(?P<experiment_id>[^/]+)"
@@ -15,7 +20,10 @@ RUN = r"(?P<run_id>[^/]+)"
 
 class ExperimentsHandler(StudioCollabHandler):
     auth_resource = "studio_collab:experiments"
-    experiments: ExperimentsService
+
+    def initialize(self, name: str | None = None, *, experiments: ExperimentsService) -> None:
+        super().initialize(name)
+        self.experiments = experiments
 
     def query(self, name: str) -> str | None:
         return self.get_query_argument(name, None)
@@ -75,8 +83,8 @@ class MlflowUiHandler(ExperimentsHandler):
             str(experiment_id) if experiment_id is not None else None, str(run_id) if run_id is not None else None))
 
 
-def route_handlers(services: dict) -> list[tuple]:
-    kwargs = {"experiments": services["features"]["experiments"]}
+def route_handlers(core: Core) -> list[tuple]:
+    kwargs = {"experiments": core.experiments}
     return [
         (r"experiments", OverviewHandler, kwargs),
         (r"experiments/compare", CompareHandler, kwargs),

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..core import Core
+    from .service import GitService
+
+log = logging.getLogger(__name__)
 
 
-def build_service(app, services: dict):
+def build_service(core: Core) -> GitService:
     """Checks the admin catalog once; a bad entry turns the feature off with the entry named (never a
     half-trusted catalog), without stopping the server or the other features."""
     from .catalog import RepoCatalog
@@ -14,24 +22,25 @@ def build_service(app, services: dict):
     from .repo_spec import CatalogError, load_config_catalog, load_credential_prefixes
     from .service import GitService
 
-    allow_ssh = bool(app.allow_ssh_repositories)
+    config = core.settings.git
+    allow_ssh = config.allow_ssh_repositories
     config_error = None
     try:
-        specs = load_config_catalog(app.repositories, allow_ssh)
-        prefixes = load_credential_prefixes(app.git_credentials, allow_ssh)
+        specs = load_config_catalog(config.repositories, allow_ssh)
+        prefixes = load_credential_prefixes(config.credentials, allow_ssh)
     except CatalogError as err:
         specs, prefixes, config_error = [], [], str(err)
-        app.log.error("studio-collab: repository catalog refused: %s", err)
-    runner = GitRunner(ca_bundle=app.git_ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
+        log.error("studio-collab: repository catalog refused: %s", err)
+    runner = GitRunner(ca_bundle=config.ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
                        allowed_protocols=("https", "ssh") if allow_ssh else ("https",))
-    catalog = RepoCatalog(specs, services["studio"], services["cache"], app.cache_ttl_seconds, allow_ssh, prefixes)
-    credentials = GitCredentials(services["aws"], services["cache"])
+    catalog = RepoCatalog(specs, core.studio, core.cache, core.settings.core.cache_ttl_seconds, allow_ssh, prefixes)
+    credentials = GitCredentials(core.aws, core.cache)
     service = GitService(catalog=catalog, runner=runner, credentials=credentials,
-                         jobs=services["jobs"], root=services["root_dir"], timeout=app.git_timeout_seconds,
-                         fetch_interval=app.git_fetch_interval_seconds, auto_clone=app.auto_clone,
+                         jobs=core.jobs, root=core.root_dir, timeout=config.timeout_seconds,
+                         fetch_interval=config.fetch_interval_seconds, auto_clone=config.auto_clone,
                          config_error=config_error)
     service.recover_interrupted_clones()
-    event_logger = getattr(getattr(app, "serverapp", None), "event_logger", None)
+    event_logger = getattr(core.serverapp, "event_logger", None)
     if event_logger is not None:  # a save makes the repo's status fresh at once, not at the next poll
         event_logger.add_listener(schema_id=CONTENTS_EVENTS, listener=service.contents_event)
     return service

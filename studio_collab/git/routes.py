@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
@@ -20,13 +20,19 @@ from ..handler import QuietClientErrors, StudioCollabHandler
 from .service import GitService
 from .sync import CHOICES
 
+if TYPE_CHECKING:
+    from ..core import Core
+
 REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"
 SYNC_ID = r"(?P<sync_id>[0-9A-Za-z-]+)"
 
 
 class _GitHandler(StudioCollabHandler):
     auth_resource = "studio_collab:git"
-    git: GitService
+
+    def initialize(self, name: str | None = None, *, git: GitService) -> None:
+        super().initialize(name)
+        self.git = git
 
 
 class ReposHandler(_GitHandler):
@@ -91,12 +97,10 @@ class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
     repo, nothing else."""
 
     auth_resource = "studio_collab:git"
-    git: GitService
 
-    def initialize(self, name: str | None = None, **services: Any) -> None:
+    def initialize(self, name: str | None = None, *, git: GitService) -> None:
         super().initialize(name)
-        for key, value in services.items():
-            setattr(self, key, value)
+        self.git = git
 
     @property
     def nonce(self) -> str:
@@ -183,8 +187,8 @@ def _html_text(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def route_handlers(services: dict) -> list[tuple]:
-    kwargs = {"git": services["features"]["git"]}
+def route_handlers(core: Core) -> list[tuple]:
+    kwargs = {"git": core.git}
     return [
         ("repos", ReposHandler, kwargs),
         (rf"repos/{REPO_ID}/clone", CloneHandler, kwargs),

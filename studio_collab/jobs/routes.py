@@ -4,6 +4,7 @@ job's owner (anyone else: 404, as for an unknown id)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -12,13 +13,21 @@ from tornado.iostream import StreamClosedError
 from ..handler import StudioCollabHandler
 from .registry import JobRegistry
 
+if TYPE_CHECKING:
+    from ..core import Core
+
 JOB_ID = r"(?P<job_id>[0-9a-f]{16})"
 
 
-class JobHandler(StudioCollabHandler):
+class _JobsHandler(StudioCollabHandler):
     auth_resource = "studio_collab:jobs"
-    jobs: JobRegistry
 
+    def initialize(self, name: str | None = None, *, jobs: JobRegistry) -> None:
+        super().initialize(name)
+        self.jobs = jobs
+
+
+class JobHandler(_JobsHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
@@ -30,11 +39,8 @@ class JobHandler(StudioCollabHandler):
         self.reply({"job": self.jobs.cancel_for(job_id, await self.acting_user()).to_json()})
 
 
-class JobEventsHandler(StudioCollabHandler):
+class JobEventsHandler(_JobsHandler):
     """Streams the job as `text/event-stream` until it ends; a reloaded page just reconnects."""
-
-    auth_resource = "studio_collab:jobs"
-    jobs: JobRegistry
 
     @web.authenticated
     @authorized
@@ -59,8 +65,8 @@ class JobEventsHandler(StudioCollabHandler):
         self.finish()
 
 
-def route_handlers(services: dict) -> list[tuple]:
-    kwargs = {"jobs": services["jobs"]}
+def route_handlers(core: Core) -> list[tuple]:
+    kwargs = {"jobs": core.jobs}
     return [
         (rf"jobs/{JOB_ID}", JobHandler, kwargs),
         (rf"jobs/{JOB_ID}/events", JobEventsHandler, kwargs),

@@ -11,6 +11,7 @@ import json
 import secrets
 from importlib import resources
 from string import Template
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import JupyterHandler
@@ -22,13 +23,19 @@ from ..errors import StudioCollabError
 from ..handler import StudioCollabHandler
 from .service import Answer, ShareService
 
+if TYPE_CHECKING:
+    from ..core import Core
+
 # Any single segment reaches the service, which refuses everything but the exact id format with a 400.
 SHARE_ID = r"(?P<share_id>[^/]+)"
 
 
 class _ShareHandler(StudioCollabHandler):
     auth_resource = "studio_collab:share"
-    share: ShareService
+
+    def initialize(self, name: str | None = None, *, share: ShareService) -> None:
+        super().initialize(name)
+        self.share = share
 
     def answer(self, answer: Answer, status: int) -> None:
         if answer.job is not None:
@@ -85,7 +92,7 @@ class ImportPageHandler(ExtensionHandlerMixin, JupyterHandler):
     write_error = StudioCollabHandler.write_error
     log_exception = StudioCollabHandler.log_exception
 
-    def initialize(self, name: str | None = None, share: ShareService | None = None) -> None:
+    def initialize(self, name: str | None = None, *, share: ShareService) -> None:
         super().initialize(name)
         self.share = share
 
@@ -125,8 +132,8 @@ def _script_json(data: dict) -> str:
     return text
 
 
-def route_handlers(services: dict) -> list[tuple]:
-    kwargs = {"share": services["features"]["share"]}
+def route_handlers(core: Core) -> list[tuple]:
+    kwargs = {"share": core.share}
     return [
         ("spaces", SpacesHandler, kwargs),
         ("shares", SharesHandler, kwargs),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
@@ -11,17 +13,24 @@ from tornado import web
 from .. import __version__
 from ..handler import StudioCollabHandler
 from ..openapi import openapi_document
+from ..config import OptionProblem
+from ..core import FEATURES
 from .service import StudioService
 
-FEATURE_NAMES = ("git", "share", "experiments", "cost")
+if TYPE_CHECKING:
+    from ..core import Core
 
 
 class StatusHandler(StudioCollabHandler):
     auth_resource = "studio_collab:status"
-    studio: StudioService
-    features: dict
-    environment_label: str | None
-    config_problems: list
+
+    def initialize(self, name: str | None = None, *, studio: StudioService, features: Mapping[str, Any],
+                   environment_label: str | None, config_problems: list[OptionProblem]) -> None:
+        super().initialize(name)
+        self.studio = studio
+        self.features = features  # each present feature's service (or RefusedFeature), by name
+        self.environment_label = environment_label
+        self.config_problems = config_problems
 
     @web.authenticated
     @authorized
@@ -30,7 +39,7 @@ class StatusHandler(StudioCollabHandler):
         owner, space_type, viewer = await asyncio.gather(
             self.studio.owner(), self.studio.space_type(), self.viewer())
         features = {}
-        for name in FEATURE_NAMES:
+        for name in FEATURES:  # every feature, present or not: the one list the panel reads
             service = self.features.get(name)
             features[name] = (await service.availability() if service is not None else
                               {"available": False, "reason": "This feature is not part of this version yet."})
@@ -60,7 +69,10 @@ class StatusHandler(StudioCollabHandler):
 
 class OpenApiHandler(StudioCollabHandler):
     auth_resource = "studio_collab:status"
-    feature_modules: tuple
+
+    def initialize(self, name: str | None = None, *, feature_modules: tuple[str, ...]) -> None:
+        super().initialize(name)
+        self.feature_modules = feature_modules
 
     @web.authenticated
     @authorized
@@ -69,10 +81,10 @@ class OpenApiHandler(StudioCollabHandler):
         self.reply(openapi_document(self.feature_modules, server_url))
 
 
-def route_handlers(services: dict) -> list[tuple]:
+def route_handlers(core: Core) -> list[tuple]:
     return [
-        ("status", StatusHandler, {"studio": services["studio"], "features": services["features"],
-                                   "environment_label": services["environment_label"],
-                                   "config_problems": services.get("config_problems", [])}),
-        ("openapi.json", OpenApiHandler, {"feature_modules": services["feature_modules"]}),
+        ("status", StatusHandler, {"studio": core.studio, "features": core.features(),
+                                   "environment_label": core.environment_label,
+                                   "config_problems": core.config_problems}),
+        ("openapi.json", OpenApiHandler, {"feature_modules": core.feature_modules}),
     ]

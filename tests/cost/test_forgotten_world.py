@@ -108,7 +108,7 @@ async def test_no_storage_price_is_said_not_guessed(world_env, jp_fetch, jp_serv
                     OwnershipSettings={"OwnerUserProfileName": "carol"}, SpaceSharingSettings={"SharingType": "Private"},
                     SpaceSettings={"AppType": "JupyterLab"})
     cost = jp_serverapp.extension_manager.extension_apps["studio_collab"]
-    service = next(iter(cost)).services["features"]["cost"]
+    service = next(iter(cost)).core.cost
     service.prices = service.prices.__class__.bundled()  # no admin figure at all
     service.cache.invalidate()
     answer = await get_cost(jp_fetch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio_collab.cost.posture import PostureFacts, assess, role_name
+from studio_collab.domain.posture import PostureFacts, assess, role_name
 
 QUICK_DOMAIN = {"DomainId": "d-quick", "AuthMode": "IAM", "AppNetworkAccessType": "PublicInternetOnly",
                 "VpcId": "vpc-default", "SubnetIds": ["subnet-a"]}

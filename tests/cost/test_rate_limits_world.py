@@ -79,5 +79,5 @@ async def test_another_tool_of_the_account_takes_the_tokens(world_env, jp_fetch,
         assert answer["errors"] == [] and answer["reason"] is None and answer["stale"] is False
         assert "Throttl" not in json.dumps(answer)
         assert {r["kind"] for r in answer["resources"]} >= {"app", "endpoint"}
-    service = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"])).services["features"]["cost"]
+    service = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"])).core.cost
     assert service.paced_aws.throttled_retries >= 1  # throttled at the emulator, then got through

@@ -3,7 +3,7 @@ against the policy `studio-collab iam-policy` generates for that configuration: 
 (action, or resource: the secret, the app's domain, the stopped instance) would be denied in a real domain; an
 action of FEATURE_ACTIONS that nothing calls is a privilege too many.
 
-Calls are seen three ways: the AWS seam's own count (``services["aws"].actions_called``), the emulator's count of
+Calls are seen three ways: the AWS seam's own count (``core.aws.actions_called``), the emulator's count of
 what reached it (S3 transfers use boto3's managed transfer on a seam client), and a recording proxy in front of
 MLflow (a SageMaker tracking server authorizes its REST API as ``sagemaker-mlflow:<Action>``).
 """
@@ -191,13 +191,13 @@ async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, j
     d = Driver(jp_fetch)
     await d.json("GET", "status")
     for name in ("git", "share", "experiments", "cost"):
-        assert name in app.services["features"], f"feature {name} is not in this version"
+        assert name in app.core.features(), f"feature {name} is not in this version"
     await drive_git(d)
     await drive_share(d, jp_root_dir)
     await drive_experiments(d)
     await drive_cost(d, world_env)  # last: it stops the tracking server the experiments read
 
-    seam = app.services["aws"].actions_called
+    seam = app.core.aws.actions_called
     deadline = time.monotonic() + 30  # the price refresh runs in the background after start
     while "pricing:GetProducts" not in seam and time.monotonic() < deadline:
         await asyncio.sleep(0.2)

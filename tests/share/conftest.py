@@ -38,7 +38,7 @@ def studio_collab_config(share_folder) -> dict:
 @pytest.fixture
 def share_service(jp_serverapp):
     app = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"]))
-    return app.services["features"]["share"]
+    return app.core.share
 
 
 async def fetch_json(jp_fetch, *parts, method="GET", body=None, **kwargs):
