@@ -29,7 +29,22 @@ def _load(modules: tuple[str, ...]) -> dict:
             document["paths"][path] = spec
         for name, schema in ((fragment.get("components") or {}).get("schemas") or {}).items():
             document["components"]["schemas"][name] = schema
+    _name_features(document["components"]["schemas"]["Status"])
     return document
+
+
+def _name_features(status: dict) -> None:
+    """The feature list is written once (core.FEATURES): the served Status names each feature, so a client
+    generated from this document knows them without a copy of its own."""
+    from .config import CORE
+    from .core import FEATURES
+
+    features = status["properties"]["features"]
+    features["properties"] = {name: {"$ref": "#/components/schemas/Availability"} for name in FEATURES}
+    features["required"] = list(FEATURES)
+    features["additionalProperties"] = False
+    problem = status["properties"]["config_problems"]["items"]["properties"]["feature"]
+    problem["enum"] = [CORE, *FEATURES]
 
 
 def openapi_document(modules: tuple[str, ...], server_url: str = "/") -> dict:
