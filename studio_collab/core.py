@@ -12,7 +12,7 @@ import importlib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .config import CORE, OptionProblem, RefusedFeature
 from .jobs import JobRegistry
@@ -162,11 +162,11 @@ class Core:
     # The Jupyter server this core serves (its kernel, terminal and session managers, its event bus); None when
     # `studio-collab doctor` builds the core.
     serverapp: Any = None
-    domain: Union[DomainPosture, RefusedFeature, None] = None
-    git: Union[GitService, RefusedFeature, None] = None
-    share: Union[ShareService, RefusedFeature, None] = None
-    experiments: Union[ExperimentsService, RefusedFeature, None] = None
-    cost: Union[CostService, RefusedFeature, None] = None
+    domain: DomainPosture | RefusedFeature | None = None
+    git: GitService | RefusedFeature | None = None
+    share: ShareService | RefusedFeature | None = None
+    experiments: ExperimentsService | RefusedFeature | None = None
+    cost: CostService | RefusedFeature | None = None
     feature_modules: tuple[str, ...] = field(default=())
 
     @property
