@@ -173,7 +173,7 @@ class StudioCollabApp(ExtensionApp):
         self.settings["studio_collab_studio"] = self.core.studio  # who is acting: handler.viewer()
         # Flags the frontend needs travel in the page config (read with PageConfig.getOption).
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
-        page_config["studioCollabEnvironmentLabel"] = self.environment_label
+        page_config["studioCollabEnvironmentLabel"] = self.core.settings.core.environment_label
         # Background work (auto-clone, idle watch) starts once the loop runs, never delaying readiness.
         for service in self.core.services():
             start = getattr(service, "start", None)

@@ -123,7 +123,8 @@ def settings_from(app) -> Settings:
             max_body_bytes=int(app.max_body_bytes)),
         git=GitConfig(
             repositories=list(app.repositories), allow_ssh_repositories=bool(app.allow_ssh_repositories),
-            timeout_seconds=float(app.git_timeout_seconds), fetch_interval_seconds=float(app.git_fetch_interval_seconds),
+            timeout_seconds=float(app.git_timeout_seconds),
+            fetch_interval_seconds=float(app.git_fetch_interval_seconds),
             ca_bundle=app.git_ca_bundle, auto_clone=bool(app.auto_clone), credentials=dict(app.git_credentials)),
         share=ShareConfig(
             store=app.share_store, folder=app.share_folder, s3_bucket=app.share_s3_bucket,
@@ -135,7 +136,8 @@ def settings_from(app) -> Settings:
             cache_ttl_seconds=float(app.experiments_cache_ttl_seconds),
             log_notebook_copies=bool(app.log_notebook_copies)),
         cost=CostConfig(
-            cache_ttl_seconds=float(app.cost_cache_ttl_seconds), describe_concurrency=int(app.cost_describe_concurrency),
+            cache_ttl_seconds=float(app.cost_cache_ttl_seconds),
+            describe_concurrency=int(app.cost_describe_concurrency),
             price_overrides=dict(app.price_overrides), price_refresh=bool(app.price_refresh),
             price_cache_path=app.price_cache_path, idle_shutdown_minutes=float(app.idle_shutdown_minutes),
             idle_warning_minutes=float(app.idle_warning_minutes),
@@ -196,17 +198,22 @@ def build_core(app, root_dir: Path, serverapp: Any = None) -> Core:
     core = Core(settings=settings, context=context, aws=aws, cache=cache,
                 studio=StudioService(context, aws, cache, settings.core.cache_ttl_seconds), jobs=JobRegistry(),
                 root_dir=root_dir, config_problems=problems, serverapp=serverapp)
-    core_refused = [p for p in problems if p.feature == CORE]
-    from .domain import build_service as build_domain
-
-    core.domain = RefusedFeature("domain", core_refused) if core_refused else build_domain(core)
     present = present_features()
-    for name in present:
+
+    def feature(name: str) -> Any:
+        if name != "domain" and name not in present:
+            return None
         refused = [p for p in problems if p.feature in (name, CORE)]
         if refused:
-            setattr(core, name, RefusedFeature(name, refused))
-            continue
-        setattr(core, name, importlib.import_module(f"studio_collab.{name}").build_service(core))
+            return RefusedFeature(name, refused)
+        return importlib.import_module(f"studio_collab.{name}").build_service(core)
+
+    core.domain = feature("domain")
+    # In FEATURES order: experiments restores through git.
+    core.git = feature("git")
+    core.share = feature("share")
+    core.experiments = feature("experiments")
+    core.cost = feature("cost")
     core.feature_modules = tuple(f"studio_collab.{n}" for n in present)
     return core
 

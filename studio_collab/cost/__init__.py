@@ -24,7 +24,8 @@ def build_shared_inventory(core: Core) -> SharedInventory:
         from ..share import build_store
         from ..share.store import FolderShareStore
     except ImportError:  # a build without the share feature
-        return SharedInventory(None, ttl, holder, context, "This build has no share store to keep a shared inventory in.")
+        return SharedInventory(None, ttl, holder, context,
+                               "This build has no share store to keep a shared inventory in.")
     share_store, reason = build_store(core)
     if reason is not None:
         return SharedInventory(None, ttl, holder, context, reason)
