@@ -218,6 +218,7 @@ class StudioCollabApp(ExtensionApp):
         services = {
             "context": context,
             "aws": aws,
+            "executor": aws.executor,  # the one seam for blocking work (studio/executor.py); aws.close() ends it
             "cache": cache,
             "studio": StudioService(context, aws, cache, self.cache_ttl_seconds),
             "jobs": JobRegistry(),

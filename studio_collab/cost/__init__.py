@@ -24,7 +24,7 @@ def build_shared_inventory(app, services: dict):
     if reason is not None:
         return SharedInventory(None, app.cost_cache_ttl_seconds, holder, context, reason)
     if isinstance(share_store, FolderShareStore):
-        store = FolderInventoryStore(Path(share_store.folder) / "inventory", name)
+        store = FolderInventoryStore(Path(share_store.folder) / "inventory", name, services["aws"].executor)
     else:
         store = S3InventoryStore(services["aws"], app.share_s3_bucket, app.share_s3_prefix, name)
     return SharedInventory(store, app.cost_cache_ttl_seconds, holder, context)

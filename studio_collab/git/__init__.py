@@ -23,13 +23,14 @@ def build_service(app, services: dict):
         specs, prefixes, config_error = [], [], str(err)
         app.log.error("studio-collab: repository catalog refused: %s", err)
     runner = GitRunner(ca_bundle=app.git_ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
-                       allowed_protocols=("https", "ssh") if allow_ssh else ("https",))
+                       allowed_protocols=("https", "ssh") if allow_ssh else ("https",), memo=services["cache"])
     catalog = RepoCatalog(specs, services["studio"], services["cache"], app.cache_ttl_seconds, allow_ssh, prefixes)
     credentials = GitCredentials(services["aws"], services["cache"])
     service = GitService(catalog=catalog, runner=runner, credentials=credentials,
                          jobs=services["jobs"], root=services["root_dir"], timeout=app.git_timeout_seconds,
                          fetch_interval=app.git_fetch_interval_seconds, auto_clone=app.auto_clone,
-                         config_error=config_error)
+                         config_error=config_error, executor=services["aws"].executor,
+                         cache=services["cache"])
     service.recover_interrupted_clones()
     event_logger = getattr(getattr(app, "serverapp", None), "event_logger", None)
     if event_logger is not None:  # a save makes the repo's status fresh at once, not at the next poll

@@ -26,7 +26,7 @@ def build_store(app, services: dict) -> tuple[ShareStore, str | None]:
         # Each Studio space has its own disk: a folder in the home directory reaches no other space.
         reason = ("Spaces do not share disks: ask your admin to set StudioCollabApp.share_folder to an EFS file "
                   "system mounted in every space, or to use share_store 's3' with a bucket.")
-    return FolderShareStore(folder.resolve()), reason
+    return FolderShareStore(folder.resolve(), services["aws"].executor), reason
 
 
 def build_service(app, services: dict) -> ShareService:
@@ -35,4 +35,4 @@ def build_service(app, services: dict) -> ShareService:
                              unusable_reason=unusable_reason)
     spaces = SpaceDirectory(services["studio"], services["aws"], services["cache"], app.cache_ttl_seconds)
     return ShareService(store, services["studio"], spaces, services["jobs"], services["cache"], services["root_dir"],
-                        settings)
+                        settings, executor=services["aws"].executor)
