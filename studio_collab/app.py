@@ -223,3 +223,4 @@ class StudioCollabApp(ExtensionApp):
             if stop is not None:
                 await stop()
         self.core.aws.close()
+        self.core.executor.close()

@@ -18,6 +18,7 @@ from .config import CORE, OptionProblem, RefusedFeature
 from .jobs import JobRegistry
 from .studio.aws import AwsClients, AwsSettings
 from .studio.cache import TtlCache
+from .studio.executor import Executor
 from .studio.context import StudioContext, read_studio_context
 from .studio.service import StudioService
 
@@ -155,6 +156,7 @@ class Core:
 
     settings: Settings
     context: StudioContext
+    executor: Executor  # the one seam for blocking work (studio/executor.py); aws runs its calls in its AWS lane
     aws: AwsClients
     cache: TtlCache
     studio: StudioService
@@ -192,10 +194,11 @@ def build_core(app, root_dir: Path, serverapp: Any = None) -> Core:
     context = read_studio_context(Path(settings.core.resource_metadata_path))
     if not settings.core.aws.region and context.region:  # in Studio the app's own region, unless one is set
         settings = replace(settings, core=replace(settings.core, aws=replace(settings.core.aws, region=context.region)))
-    aws = AwsClients(settings.core.aws)
+    executor = Executor(aws_workers=settings.core.aws.max_workers)
+    aws = AwsClients(settings.core.aws, executor)
     cache = TtlCache()
     problems = app.option_problems()
-    core = Core(settings=settings, context=context, aws=aws, cache=cache,
+    core = Core(settings=settings, context=context, executor=executor, aws=aws, cache=cache,
                 studio=StudioService(context, aws, cache, settings.core.cache_ttl_seconds), jobs=JobRegistry(),
                 root_dir=root_dir, config_problems=problems, serverapp=serverapp)
     present = present_features()

@@ -41,7 +41,22 @@ class QuietClientErrors:
         super().log_exception(typ, value, tb)  # type: ignore[misc]
 
 
-class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
+class ViewerMixin:
+    """The one ``viewer()`` of every handler, API route or page: who is acting (:meth:`StudioService.viewer`),
+    resolved once per request."""
+
+    async def viewer(self) -> Viewer:
+        """Who is acting (:meth:`StudioService.viewer`), resolved once per request."""
+        if not hasattr(self, "_viewer"):
+            self._viewer = await self.settings["studio_collab_studio"].viewer(self.current_user)
+        return self._viewer
+
+    async def acting_user(self) -> str:
+        """The named viewer, or ``403 identity_unknown``."""
+        return (await self.viewer()).require()
+
+
+class StudioCollabHandler(ViewerMixin, QuietClientErrors, ExtensionHandlerMixin, APIHandler):
     """Each route's handler declares the services it needs as typed keyword arguments of its ``initialize``, and
     its package's ``route_handlers(core)`` hands exactly those.
 
@@ -71,16 +86,6 @@ class StudioCollabHandler(QuietClientErrors, ExtensionHandlerMixin, APIHandler):
         action = HTTP_METHOD_TO_AUTH_ACTION[self.request.method]
         return bool(await ensure_async(self.authorizer.is_authorized(self, self.current_user, action,
                                                                      self.auth_resource)))
-
-    async def viewer(self) -> Viewer:
-        """Who is acting (:meth:`StudioService.viewer`), resolved once per request."""
-        if not hasattr(self, "_viewer"):
-            self._viewer = await self.settings["studio_collab_studio"].viewer(self.current_user)
-        return self._viewer
-
-    async def acting_user(self) -> str:
-        """The named viewer, or ``403 identity_unknown``."""
-        return (await self.viewer()).require()
 
     def json_body(self) -> dict:
         if not hasattr(self, "_json_body"):

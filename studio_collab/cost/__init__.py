@@ -30,7 +30,7 @@ def build_shared_inventory(core: Core) -> SharedInventory:
     if reason is not None:
         return SharedInventory(None, ttl, holder, context, reason)
     if isinstance(share_store, FolderShareStore):
-        store = FolderInventoryStore(Path(share_store.folder) / "inventory", name)
+        store = FolderInventoryStore(Path(share_store.folder) / "inventory", name, core.executor)
     else:
         share = core.settings.share
         store = S3InventoryStore(core.aws, share.s3_bucket, share.s3_prefix, name)

@@ -8,13 +8,14 @@ states.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from ..studio.cache import TtlCache
+from ..studio.executor import QUICK, Executor
 from .budget import budget_json
 from .inventory import KINDS, Inventory
 from .rows import KindResult
@@ -24,7 +25,6 @@ from .prices import Price
 HOURS_PER_MONTH = 730  # AWS's own convention for monthly figures
 IDLE_FLAG_MINUTES = 30  # this app is flagged idle in the table after this long without activity
 _INTERNAL = ("started_epoch", "component", "price")
-_MAX_RENDERS = 64
 
 
 def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None], Price]) -> None:
@@ -145,40 +145,37 @@ def _inventory_json(inventory: Inventory, meta: dict, now: float) -> dict:
 class RenderedAnswer:
     """One answer's JSON, and its gzip made on first demand (a domain's answer shrinks ~10x)."""
 
-    def __init__(self, inventory: Inventory | None, stale_reason: str | None, body: bytes):
+    def __init__(self, inventory: Inventory | None, stale_reason: str | None, body: bytes, executor: Executor):
         self.inventory = inventory
         self.stale_reason = stale_reason
         self.body = body
+        self.executor = executor
         self._gzipped: bytes | None = None
 
     async def gzipped(self) -> bytes:
         if self._gzipped is None:
-            self._gzipped = await asyncio.to_thread(gzip.compress, self.body, 6, mtime=0)
+            self._gzipped = await self.executor.run(QUICK, gzip.compress, self.body, 6, mtime=0)
         return self._gzipped
 
 
 class CostReports:
-    """Rendered answers, kept until their inventory round (or its staleness) changes. Rendering a large
-    domain takes tens of milliseconds, so it runs in a worker thread, never on the event loop."""
+    """Rendered answers, kept in the one cache (``cost:answer``) until their inventory round (or its staleness)
+    changes. Rendering a large domain takes tens of milliseconds, so it runs in a worker thread, never on the
+    event loop, once for all the tabs asking at the same moment."""
 
-    def __init__(self):
-        self._answers: dict[tuple, RenderedAnswer] = {}
+    def __init__(self, cache: TtlCache, executor: Executor):
+        self.cache = cache
+        self.executor = executor
 
     async def answer(self, inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
                      build: Callable[[], dict]) -> RenderedAnswer:
-        key = (scope, viewer)
-        kept = self._answers.get(key)
-        if kept is not None and kept.inventory is inventory and kept.stale_reason == stale_reason:
-            return kept
-        body = await asyncio.to_thread(lambda: json.dumps(build(), separators=(",", ":")).encode("utf-8"))
-        answer = RenderedAnswer(inventory, stale_reason, body)
-        if len(self._answers) >= _MAX_RENDERS:
-            self._answers.clear()  # many viewers of a shared space: start over rather than grow
-        self._answers[key] = answer
-        return answer
+        async def render_once() -> RenderedAnswer:
+            body = await self.executor.run(QUICK, lambda: json.dumps(build(), separators=(",", ":")).encode("utf-8"))
+            return RenderedAnswer(inventory, stale_reason, body, self.executor)
 
-    def clear(self) -> None:
-        self._answers.clear()
+        # The answer holds its inventory, so that inventory's id names this round while the entry lives.
+        return await self.cache.get_version(("cost:answer", scope, viewer), (id(inventory), stale_reason),
+                                            render_once)
 
 
 def _iso(epoch: float) -> str:

@@ -3,7 +3,7 @@
 One inventory per domain is cached (TTL + single-flight in the shared cache), so twenty tabs polling make
 one round of AWS calls per TTL; "mine" is a filter of that same inventory. A refresh that fails for a kind
 keeps that kind's previous rows, marked stale with the reason; one that fails for every kind serves the
-last good inventory through ``cache.get_or_stale``. After a failure AWS is left alone for a short while.
+last good inventory through ``cache.get_or_stale``, which after such a failure leaves AWS alone for one TTL.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import StudioCollabError
+from ..studio.executor import QUICK
 from .budget import Budgets
 from .idle import IdleWatch
 from .inventory import KINDS, Inventory, ResourceInventory, with_stale
@@ -56,12 +57,10 @@ class CostService:
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
         self.billed_spend = BilledSpend(aws=aws, context=context, cache=cache, enabled=cost_explorer)
-        self.reports = CostReports()
+        self.reports = CostReports(cache, aws.executor)
         self.budgets = budgets or Budgets()
         self.stopper = ResourceStopper(aws, studio, context, stop_kinds)
         self.space_timeout = SpaceIdleTimeout(idle, studio, aws, context, cache)
-        self._last_good: Inventory | None = None
-        self._last_failure: tuple[float, StudioCollabError] | None = None
         self._refresh_task = None
         self._warm_task = None
         self._price_refresh_failed_at: float | None = None
@@ -96,10 +95,10 @@ class CostService:
     async def _prices_at_start(self) -> None:
         """Use the Price List snapshot on disk, then refresh it if it is missing or older than a week."""
         if self.price_cache is not None:
-            cached = await self.aws.in_thread(self.price_cache.load)
+            cached = await self.aws.executor.run(QUICK, self.price_cache.load)  # a disk read: not the AWS lane
             if cached is not None and cached.region == self.region:
                 self.prices = self.prices.with_price_list(cached)
-                self.cache.invalidate(self._key())
+                self.cache.expire(self._key())
         if self.price_refresh and not is_fresh(self.prices.price_list, self.region):
             await self.refresh_prices()
 
@@ -121,9 +120,9 @@ class CostService:
             log.warning("studio-collab cost: Price List refresh failed (%s); bundled prices stay", err.message)
             return {"refreshed": False, "reason": err.message}
         if self.price_cache is not None:
-            await self.aws.in_thread(self.price_cache.save, snapshot)
+            await self.aws.executor.run(QUICK, self.price_cache.save, snapshot)
         self.prices = self.prices.with_price_list(snapshot)
-        self.cache.invalidate(self._key())
+        self.cache.expire(self._key())
         count = sum(len(types) for types in snapshot.prices.values())
         log.info("studio-collab cost: %d prices refreshed from the Price List API for %s", count, self.region)
         return {"refreshed": True, "prices": count, "fetched_at": snapshot.fetched_at}
@@ -155,8 +154,10 @@ class CostService:
                 "budget": None, "inventory": {"shared": False, "age_seconds": 0, "refreshed_by": None,
                                               "reason": availability["reason"]},
                 "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
-                "price_sources": {}}).encode("utf-8"))
-        cached = await self.cache.get_or_stale(self._key(), self._load, self._good_for)
+                "price_sources": {}}).encode("utf-8"), self.aws.executor)
+        # A round that failed for every kind counts like a good one for one TTL (retry_after): callers get the
+        # stale answer meanwhile, so a throttled AWS is not hit harder by every tab that polls.
+        cached = await self.cache.get_or_stale(self._key(), self._load, self._good_for, retry_after=self.ttl)
         self._refresh_prices_if_old()
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
         budget = self.budgets.applying(scope, viewer, self.context.domain_id)
@@ -171,25 +172,17 @@ class CostService:
         return remaining if remaining > 0 else min(self.ttl, SNAPSHOT_RECHECK_SECONDS)
 
     async def _load(self) -> Inventory:
-        # A failed round counts like a good one for one TTL: callers get the stale answer meanwhile, so a
-        # throttled AWS is not hit harder by every tab that polls.
-        if self._last_failure and time.monotonic() - self._last_failure[0] < self.ttl \
-                and self._last_good is not None:
-            raise self._last_failure[1]
         inventory, source = await self.shared.load(self.inventory.collect)
         inventory.source = source
         failed = [r for r in inventory.results.values() if r.transient]
         if failed and len(failed) == len(KINDS):
-            self._last_failure = (time.monotonic(), failed[0].error)
             raise failed[0].error
-        previous = self._last_good
+        previous: Inventory | None = self.cache.peek(self._key())  # the last good round, kept past its TTL
         for result in failed:
             old = previous.results.get(result.kind) if previous else None
             if old is not None and (old.error is None or old.stale_since):
                 inventory.results[result.kind] = with_stale(result, old, previous.collected_at)
-        self._last_failure = (time.monotonic(), failed[0].error) if failed else None
         price_rows(inventory, self.price_of)
-        self._last_good = inventory
         return inventory
 
     def _this_app_idle_minutes(self) -> float | None:
@@ -202,7 +195,7 @@ class CostService:
     # --- stop (POST cost/stop) -----------------------------------------------------------------------------
     async def stop_resource(self, kind: str, name, viewer: str) -> dict:
         answer = await self.stopper.stop(kind, name, viewer)
-        self.cache.invalidate(self._key())  # the next GET cost shows it stopping
+        self.cache.expire(self._key())  # the next GET cost shows it stopping
         return answer
 
     # --- billed spend (GET cost/spend, optional) -----------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from ..errors import StudioCollabError
+from ..studio.executor import QUICK, Executor
 from .inventory import KINDS, Inventory
 from .rows import KindResult
 
@@ -67,14 +68,15 @@ class InventoryStore(ABC):
 class FolderInventoryStore(InventoryStore):
     """Files in the shared folder: ``O_EXCL`` creation is atomic on local disks and on EFS (NFSv4)."""
 
-    def __init__(self, folder: Path, name: str):
+    def __init__(self, folder: Path, name: str, executor: Executor):
+        self.executor = executor
         self.folder = folder
         self.snapshot_path = folder / f"{name}.json"
         self.lease_path = folder / f"{name}.lease"
         self.location = str(self.snapshot_path)
 
     async def read(self) -> dict | None:
-        return await asyncio.to_thread(self._read)
+        return await self.executor.run(QUICK, self._read)
 
     def _read(self) -> dict | None:
         try:
@@ -89,7 +91,7 @@ class FolderInventoryStore(InventoryStore):
             return None  # torn or foreign: treated as absent, the next refresh replaces it
 
     async def write(self, snapshot: dict) -> None:
-        await asyncio.to_thread(self._write, snapshot)
+        await self.executor.run(QUICK, self._write, snapshot)
 
     def _write(self, snapshot: dict) -> None:
         part = self.snapshot_path.with_name(f".{self.snapshot_path.name}.{secrets.token_hex(6)}.part")
@@ -101,7 +103,7 @@ class FolderInventoryStore(InventoryStore):
             raise _unusable(self.location, err.strerror or str(err)) from None
 
     async def acquire(self, holder: str, seconds: float) -> Lease | None:
-        return await asyncio.to_thread(self._acquire, holder, seconds)
+        return await self.executor.run(QUICK, self._acquire, holder, seconds)
 
     def _acquire(self, holder: str, seconds: float) -> Lease | None:
         lease = Lease(holder, secrets.token_hex(8), time.time() + seconds)
@@ -140,7 +142,7 @@ class FolderInventoryStore(InventoryStore):
         return True
 
     async def release(self, lease: Lease) -> None:
-        await asyncio.to_thread(self._release, lease)
+        await self.executor.run(QUICK, self._release, lease)
 
     def _release(self, lease: Lease) -> None:
         try:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import StudioCollabError
+from ..studio.executor import QUICK
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MARK = {OK: "✔", WARN: "!", FAIL: "✖"}
@@ -308,7 +309,7 @@ class Doctor:
             return []
         url = base.rstrip("/") + "/health"
         try:
-            status = await asyncio.to_thread(_http_status, url)
+            status = await self.aws.executor.run(QUICK, _http_status, url)
         except OSError as err:
             return [(FAIL, f"MLflow at {base} not reachable ({getattr(err, 'reason', err)})",
                      "Check StudioCollabApp.mlflow_tracking_uri and that the server runs.")]

@@ -6,6 +6,11 @@ from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
 
 
+def experiments_key(source: str) -> tuple:
+    """The one cache entry of a source's experiment list: the service fills it, a source may read it."""
+    return ("experiments", source, "experiments")
+
+
 class AwsRunSource:
     """A run source read through the AWS seam; it can answer only where a region is known."""
 

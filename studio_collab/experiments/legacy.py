@@ -12,7 +12,7 @@ import math
 
 from ..errors import StudioCollabError, not_found
 from .run_order import RunOrder, unknown_key_error
-from .aws_source import AwsRunSource
+from .aws_source import AwsRunSource, experiments_key
 from .window import epoch_ms, fan_out, page_of, require_region
 
 MAX_EXPERIMENTS = 500
@@ -27,13 +27,15 @@ class LegacyExperimentSource(AwsRunSource):
     title = "SageMaker Experiments (legacy)"
 
     async def experiments(self) -> list[dict]:
+        """Not cached here: the service keeps this list (``experiments_key``), and :meth:`experiment` reads it
+        from that same entry, so the list is held once."""
         require_region(self.region)
-        summaries = await self.cache.get(("experiments", self.name, "list"), self._list_experiments, self.ttl)
+        summaries = await self._list_experiments()
         return [{"source": self.name, "id": s["ExperimentName"], "name": s.get("DisplayName") or s["ExperimentName"],
                  "last_update_time": epoch_ms(s.get("LastModifiedTime"))} for s in summaries]
 
     async def experiment(self, experiment_id: str) -> dict:
-        for experiment in await self.experiments():
+        for experiment in await self.cache.get(experiments_key(self.name), self.experiments, self.ttl):
             if experiment["id"] == experiment_id:
                 return experiment
         raise not_found(f"SageMaker experiment '{experiment_id[:80]}'")

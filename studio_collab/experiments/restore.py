@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import StudioCollabError
 from ..jobs import JobCancelled
+from ..studio.executor import QUICK, TRANSFER
 
 RESTORE_FOLDER = "restored-runs"  # under the server root; one new folder per Restore
 MAX_RESTORE_DIFF_BYTES = 16 << 20
@@ -235,7 +236,7 @@ class RunRestorer:
         # the diff (maybe a request to MLflow) and whether the repo is cloned (a git process) are read together
         diff, state = await asyncio.gather(
             recorded_diff(run["id"], self.max_diff_bytes) if code.get("dirty") else _nothing(),
-            self.git.in_worker(target_state, self.git.runner, self.root, spec, self.git.timeout))
+            self.git.executor.run(QUICK, target_state, self.git.runner, self.root, spec, self.git.timeout))
         if diff is not None:
             diff = check_diff(diff, code.get("diff_sha256"), self.max_diff_bytes)
         clone = resolve_inside(self.root, spec.target) if state == "cloned" else None
@@ -262,9 +263,9 @@ class RunRestorer:
 
         async with git.repo_lock(plan.spec.id):
             try:
-                return await git.in_worker(materialise, plan, runner=git.runner, root=self.root, timeout=git.timeout,
-                                           env=env, config=config, redact=redact, cancel=reporter.cancel_event,
-                                           report=report, clone_into=clone_into)
+                return await git.executor.run_settled(
+                    TRANSFER, materialise, plan, runner=git.runner, root=self.root, timeout=git.timeout, env=env,
+                    config=config, redact=redact, cancel=reporter.cancel_event, report=report, clone_into=clone_into)
             except (GitCommandFailed, GitTimedOut, OSError) as err:  # not classified above: auth, network, disk
                 raise explain(err, "restore the run's code", bool(plan.spec.credentials_secret)) from err
             finally:

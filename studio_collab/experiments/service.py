@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..errors import StudioCollabError, bad_request, not_found
 from ..studio.cache import TtlCache
+from .aws_source import experiments_key
 from .lineage import compare_code, compare_data, diff_summary
 from .mlflow import MlflowSource
 from .restore import RunRestorer
@@ -67,7 +68,7 @@ class ExperimentsService:
     async def overview(self) -> dict:
         """Every source with whether it can serve, and every experiment of those that can."""
         names = list(self.sources)
-        answers = await asyncio.gather(*(self._cached((n, "experiments"), self.sources[n].experiments)
+        answers = await asyncio.gather(*(self.cache.get(experiments_key(n), self.sources[n].experiments, self.ttl)
                                          for n in names), return_exceptions=True)
         sources, experiments = [], []
         tracking_known = True

@@ -76,8 +76,11 @@ class GitRunner:
     """Runs ``git`` with a fixed, minimal environment and per-call timeout, cancel and progress."""
 
     def __init__(self, ca_bundle: str | None = None, allowed_protocols: Sequence[str] = ("https",),
-                 executable: str | None = None):
+                 executable: str | None = None, memo=None):
         self.ca_bundle = ca_bundle or None
+        # The server's one cache (studio/cache.py): what a worktree learns per file version (origin URL, a
+        # notebook equal to its commit) is kept there; without it (a runner made alone) git is asked each time.
+        self.memo = memo
         self.allowed_protocols = tuple(allowed_protocols)
         self.executable = executable or _git_executable()
 

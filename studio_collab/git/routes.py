@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
-from ..handler import QuietClientErrors, StudioCollabHandler
+from ..errors import StudioCollabError
+from ..handler import StudioCollabHandler
+from ..pages import PageHandler
 from .service import GitService
 from .sync import CHOICES
 
@@ -90,37 +86,24 @@ class UndoSyncHandler(_GitHandler):
         self.reply({"job": job.to_json()}, 202)
 
 
-class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
+class OpenPageHandler(PageHandler):
     """A page, not JSON. Loading it changes nothing: it shows the repo, the file and what a click would do
     (clone into the target folder, or sync with N incoming files), and only the click acts, through the POST
     routes with the XSRF token, before opening the file. A link can name a catalog id and a path inside that
     repo, nothing else."""
 
     auth_resource = "studio_collab:git"
+    error_heading = "This link cannot be opened"
 
     def initialize(self, name: str | None = None, *, git: GitService) -> None:
         super().initialize(name)
         self.git = git
-
-    @property
-    def nonce(self) -> str:
-        if not hasattr(self, "_nonce"):
-            self._nonce = secrets.token_urlsafe(18)
-        return self._nonce
-
-    @property
-    def content_security_policy(self) -> str:
-        # Only this page's own inline script and style run; it talks to this server only.
-        return "; ".join([super().content_security_policy, "default-src 'none'", f"script-src 'nonce-{self.nonce}'",
-                          f"style-src 'nonce-{self.nonce}'", "connect-src 'self'", "base-uri 'none'",
-                          "form-action 'none'"])
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
         repo_id = self.get_query_argument("repo", "")
         target = await self.git.open_target(repo_id, self.get_query_argument("path", ""))
-        self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's POSTs send back
         lab_url = url_path_join(self.base_url, "lab")
         repo, cloned = target["repo"], target["state"] == "cloned"
         if cloned:
@@ -146,45 +129,7 @@ class OpenPageHandler(QuietClientErrors, ExtensionHandlerMixin, JupyterHandler):
             "open_url": url_path_join(lab_url, "tree", quote(target["path"])),
             "lab_url": lab_url,
         }
-        self.set_header("Cache-Control", "no-store")
-        self.finish(_page(self.nonce, data))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, StudioCollabError):
-            status_code, code, message = exc.status, exc.code, exc.message
-        elif status_code < 500:
-            code = HTTP_STATUS_CODES.get(status_code, "http_error")
-            message = HTTP_STATUS_MESSAGES.get(status_code) or self._reason
-        else:
-            code, message = "internal_error", "studio-collab hit an internal error; it is in the server log."
-        self.set_status(status_code)
-        if "text/html" in self.request.headers.get("Accept", ""):
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(_error_page(self.nonce, code, message))
-        else:
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"code": code, "message": message}))
-
-
-def _page(nonce: str, data: dict) -> str:
-    template = resources.files("studio_collab.git").joinpath("open_page.html").read_text("utf-8")
-    # JSON inside <script>: escape what could close the element or start markup
-    payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (template.replace("__NONCE__", nonce).replace("__DATA__", payload)
-            .replace("__TITLE__", _html_text(data["title"])))
-
-
-def _error_page(nonce: str, code: str, message: str) -> str:
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>studio-collab</title></head>"
-            f"<body><h1>Cannot open this link</h1><p role=\"alert\"><code>{_html_text(code)}</code> "
-            f"{_html_text(message)}</p></body></html>")
-
-
-def _html_text(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
+        self.render_page("git/open_page.html", title=data["title"], data=data)
 
 
 def route_handlers(core: Core) -> list[tuple]:

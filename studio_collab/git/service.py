@@ -1,9 +1,9 @@
 """The git feature's service: catalog, status, clone and sync jobs, background fetch and auto-clone.
 
-Tornado-free. git runs only in worker threads (two pools: long transfers, and quick status reads so a
-clone never delays ``GET repos``), each repo has its own asyncio lock (never one lock for all), and
-clone and sync are jobs of the shared :class:`JobRegistry` keyed ``git:<repo id>``, so a second click
-gets the running job whatever it is.
+Tornado-free. git runs only in the executor's worker threads (its transfer lane for clone, sync and fetch, its
+quick lane for status reads, so a clone never delays ``GET repos``), each repo has its own asyncio lock (never
+one lock for all), and clone and sync are jobs of the shared :class:`JobRegistry` keyed ``git:<repo id>``, so a
+second click gets the running job whatever it is.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import re
 import shutil
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import StudioCollabError
 from ..jobs import JobRegistry, JobReporter
+from ..studio.cache import TtlCache
+from ..studio.executor import QUICK, TRANSFER, Executor
 from .catalog import RepoCatalog
 from .clone import Leftover, backup_name, clone_repo, find_leftovers, occupied_error, remove_leftover, target_state
 from .command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
@@ -36,6 +37,7 @@ from .worktree import Worktree
 
 log = logging.getLogger(__name__)
 
+_STATUS = "git:status"  # the cache's name for a repo's status (studio/cache.py NAMES)
 _STATUS_TTL = 3.0  # seconds a status read serves every tab
 _JOB_ID = re.compile(r"[0-9a-f]{16}")  # the registry's job ids (an owner record is a file: checked before use)
 _GIT_ERRORS = (GitCommandFailed, GitTimedOut, OSError)
@@ -44,7 +46,7 @@ _GIT_ERRORS = (GitCommandFailed, GitTimedOut, OSError)
 class GitService:
     def __init__(self, *, catalog: RepoCatalog, runner: GitRunner, credentials: GitCredentials, jobs: JobRegistry,
                  root: Path, timeout: float, fetch_interval: float, auto_clone: bool,
-                 config_error: str | None = None):
+                 config_error: str | None = None, executor: Executor | None = None, cache: TtlCache | None = None):
         self.catalog = catalog
         self.runner = runner
         self.credentials = credentials
@@ -55,9 +57,10 @@ class GitService:
         self.auto_clone = auto_clone
         self.config_error = config_error
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._work_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-git")
-        self._status_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-git-status")
-        self._status: dict[str, tuple[float, dict]] = {}
+        # The server's one executor; a service built alone (a benchmark) makes and ends its own.
+        self._owns_executor = executor is None
+        self.executor = executor if executor is not None else Executor()
+        self.cache = cache if cache is not None else TtlCache()
         self._last_fetch: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
         self._leftovers: list[Leftover] = []  # found by recover_interrupted_clones, removed by start
@@ -87,8 +90,8 @@ class GitService:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._work_pool.shutdown(wait=False, cancel_futures=True)
-        self._status_pool.shutdown(wait=False, cancel_futures=True)
+        if self._owns_executor:
+            self.executor.close()
         self.credentials.close()
 
     # --- GET repos -------------------------------------------------------------------------------
@@ -120,18 +123,15 @@ class GitService:
         return {**entry, "state": state, "status": seen["status"], "error": error, "job": _job(shown)}
 
     async def _read_status(self, spec: RepoSpec) -> dict:
-        remembered = self._status.get(spec.id)
-        fresh = remembered is not None and time.monotonic() - remembered[0] < _STATUS_TTL
-        if fresh or (remembered is not None and self._locks[spec.id].locked()):
-            return remembered[1]  # a running job owns the repo: show the last status instead of waiting
-        loop = asyncio.get_running_loop()
+        key = (_STATUS, spec.id)
+        remembered = self.cache.peek(key)
+        if remembered is not None and self._locks[spec.id].locked():
+            return remembered  # a running job owns the repo: show the last status instead of waiting
         try:
-            seen = await loop.run_in_executor(self._status_pool, read_status, self.runner, self.root, spec,
-                                              self.timeout)
+            return await self.cache.get(key, lambda: self.executor.run(
+                QUICK, read_status, self.runner, self.root, spec, self.timeout), _STATUS_TTL)
         except _GIT_ERRORS as err:
             raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
-        self._status[spec.id] = (time.monotonic(), seen)
-        return seen
 
     # --- clone and sync --------------------------------------------------------------------------
     async def _begin(self, repo_id: str):
@@ -170,9 +170,8 @@ class GitService:
         """Read-only: the sync records under the repo's private refs (no fetch, no lock)."""
         spec = await self._cloned(repo_id)
         worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
-        loop = asyncio.get_running_loop()
         try:
-            syncs = await loop.run_in_executor(self._status_pool, SyncRecorder(worktree).list)
+            syncs = await self.executor.run(QUICK, SyncRecorder(worktree).list)
         except _GIT_ERRORS as err:
             raise explain(err, "read the sync history", bool(spec.credentials_secret)) from err
         return {"syncs": syncs}
@@ -200,7 +199,7 @@ class GitService:
                 with repo_lock(worktree):
                     return SyncRecorder(worktree).undo(sync_id)
             try:
-                return await self._in_thread(undo)
+                return await self.executor.run_settled(TRANSFER, undo)
             except _GIT_ERRORS as err:
                 raise explain(err, "undo the sync", bool(spec.credentials_secret)) from err
             finally:
@@ -219,11 +218,9 @@ class GitService:
         if seen["state"] == "cloned":
             resolve_inside(resolve_inside(self.root, spec.target), relative or ".")  # a symlink out is refused
             # and one that stays inside is a link all the same: named, not opened (the link is the request's)
-            await asyncio.get_running_loop().run_in_executor(self._status_pool, refuse_symlinks, self.root, location,
-                                                             400)
+            await self.executor.run(QUICK, refuse_symlinks, self.root, location, 400)
             try:
-                incoming = await asyncio.get_running_loop().run_in_executor(
-                    self._status_pool, incoming_files, self.runner, self.root, spec, self.timeout)
+                incoming = await self.executor.run(QUICK, incoming_files, self.runner, self.root, spec, self.timeout)
             except _GIT_ERRORS as err:
                 raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
         elif seen["state"] == "occupied":
@@ -253,18 +250,19 @@ class GitService:
     def forget_status(self, repo_id: str | None = None) -> None:
         """Drop the remembered status (of one repo, or all): the next read asks git again."""
         if repo_id is None:
-            self._status.clear()
+            self.cache.invalidate_name(_STATUS)
         else:
-            self._status.pop(repo_id, None)
+            self.cache.invalidate((_STATUS, repo_id))
 
     async def _clone_job(self, spec: RepoSpec, reporter: JobReporter) -> dict:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
-                result = await self._in_thread(clone_repo, self.runner, self.root, spec, timeout=self.timeout,
-                                               env=env, config=config, redact=redact, cancel=reporter.cancel_event,
-                                               report=lambda f, t: reporter.report(f, t), job_id=reporter.job_id)
-                await self._in_thread(self._configure_credential_helper, spec)
+                result = await self.executor.run_settled(
+                    TRANSFER, clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env, config=config,
+                    redact=redact, cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
+                    job_id=reporter.job_id)
+                await self.executor.run_settled(TRANSFER, self._configure_credential_helper, spec)
                 return result
             except _GIT_ERRORS as err:
                 raise explain(err, "clone the repository", bool(spec.credentials_secret)) from err
@@ -277,14 +275,16 @@ class GitService:
             try:
                 env, config, redact = await self._auth(spec)
                 if backup_and_reclone:
-                    return await self._in_thread(self._backup_and_reclone, spec, env, config, redact, reporter)
+                    return await self.executor.run_settled(TRANSFER, self._backup_and_reclone, spec, env, config,
+                                                           redact, reporter)
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
                 if not preview:
-                    await self._in_thread(self._configure_credential_helper, spec)
+                    await self.executor.run_settled(TRANSFER, self._configure_credential_helper, spec)
                 sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
                                 cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
-                                preview=preview, choice=choice, expect_upstream=expect_upstream)
-                result = await self._in_thread(sync.run)
+                                preview=preview, choice=choice, expect_upstream=expect_upstream,
+                                fan_out=functools.partial(self.executor.submit, QUICK))
+                result = await self.executor.run_settled(TRANSFER, sync.run)
                 self._last_fetch[spec.id] = time.monotonic()
                 return result
             except _GIT_ERRORS as err:
@@ -325,27 +325,13 @@ class GitService:
         credential = await self.credentials.get(spec.credentials_secret)
         return credential.environment(self.credentials.askpass()), CREDENTIAL_CONFIG, credential.redactor()
 
-    async def _in_thread(self, fn, *args, **kwargs):
-        future = asyncio.get_running_loop().run_in_executor(self._work_pool, functools.partial(fn, *args, **kwargs))
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # The thread sees the job's cancel flag and kills git; the repo lock is held until it has
-            # also removed its temporary folder, so a retry never races the cleanup.
-            with contextlib.suppress(BaseException):
-                await future
-            raise
-
-    # --- for other features (experiments' Restore): the same auth, pool and per-repo lock -------------
+    # --- for other features (experiments' Restore): the same auth, executor and per-repo lock ----------
     def repo_lock(self, repo_id: str) -> asyncio.Lock:
         return self._locks[repo_id]
 
     async def transfer_auth(self, spec: RepoSpec) -> tuple[dict | None, tuple[str, ...], Redactor | None]:
         self._require_usable()
         return await self._auth(spec)
-
-    async def in_worker(self, fn, *args, **kwargs):
-        return await self._in_thread(fn, *args, **kwargs)
 
     def _require_usable(self) -> None:
         if self.config_error:
@@ -381,18 +367,17 @@ class GitService:
                     "copy is removed", name, owner["job_id"])
 
     async def _background(self, leftovers: list[Leftover] = (), swept: set[Path] = frozenset()) -> None:
-        loop = asyncio.get_running_loop()
         for leftover in leftovers:
-            await loop.run_in_executor(self._status_pool, remove_leftover, leftover)
+            await self.executor.run(QUICK, remove_leftover, leftover)
         try:
             specs, _ = await self.catalog.load()
         except StudioCollabError as err:
             log.warning("studio-collab git: catalog unavailable at start: %s", err.message)
             specs = []
         for parent in self._target_parents(specs) - swept:  # domain and profile repos' folders
-            for leftover in await loop.run_in_executor(self._status_pool, find_leftovers, parent, self.timeout):
+            for leftover in await self.executor.run(QUICK, find_leftovers, parent, self.timeout):
                 self._report_interrupted(leftover)
-                await loop.run_in_executor(self._status_pool, remove_leftover, leftover)
+                await self.executor.run(QUICK, remove_leftover, leftover)
         if self.auto_clone:
             await self._auto_clone(specs)
         if self.fetch_interval > 0:
@@ -423,14 +408,13 @@ class GitService:
     async def _background_fetch(self, spec: RepoSpec) -> None:
         self._last_fetch[spec.id] = time.monotonic()  # also after a failure: retried next interval, not in a loop
         async with self._locks[spec.id]:
-            loop = asyncio.get_running_loop()
             try:
-                if await loop.run_in_executor(self._status_pool, target_state, self.runner, self.root, spec,
-                                              self.timeout) != "cloned":
+                if await self.executor.run(QUICK, target_state, self.runner, self.root, spec, self.timeout) != "cloned":
                     return
                 env, config, redact = await self._auth(spec)
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
-                await self._in_thread(fetch_upstream, worktree, spec.branch, env=env, config=config, redact=redact)
+                await self.executor.run_settled(TRANSFER, fetch_upstream, worktree, spec.branch, env=env,
+                                                config=config, redact=redact)
             except (*_GIT_ERRORS, StudioCollabError) as err:
                 log.info("studio-collab git: background fetch of %s failed: %s", spec.name,
                          getattr(err, "message", None) or type(err).__name__)

@@ -29,6 +29,7 @@ import stat
 import tempfile
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -114,7 +115,7 @@ class RepoSync:
                  fetch_config: tuple[str, ...] = (), redact: Redactor | None = None,
                  cancel: threading.Event | None = None, report: Report | None = None,
                  fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None,
-                 expect_upstream: str | None = None):
+                 expect_upstream: str | None = None, fan_out: Callable[..., Future] | None = None):
         if choice is not None and choice not in CHOICES:
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
         self.wt = worktree
@@ -128,6 +129,8 @@ class RepoSync:
         self.preview = preview
         self.choice = choice
         self.expect_upstream = expect_upstream
+        # Runs a few text merges at once (the server's executor); without it (a sync run alone) one at a time.
+        self.fan_out = fan_out
         self._blobs: dict[str, bytes] = {}
         self._text_merges: dict[tuple[bytes, bytes, bytes], tuple[bytes, int]] = {}
 
@@ -316,8 +319,8 @@ class RepoSync:
                              label: str) -> None:
         """The text merges the plan will ask for, run a few at a time (each is a git process): the plan then
         reads their results. Anything unusual (notebook, binary, symlink, flag) is left to the plan itself."""
-        from concurrent.futures import ThreadPoolExecutor
-
+        if self.fan_out is None:
+            return  # the plan merges each as it meets it
         jobs = {}
         for change in changes:
             old, base, theirs = change.old, change.base, change.theirs
@@ -335,9 +338,8 @@ class RepoSync:
             jobs[(base_data, mine, theirs_data)] = None
         if len(jobs) < 2:
             return
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="studio-collab-merge") as pool:
-            futures = {key: pool.submit(self._merge_text_now, *key, label) for key in jobs}
-            self._text_merges.update({key: future.result() for key, future in futures.items()})
+        futures = {key: self.fan_out(self._merge_text_now, *key, label) for key in jobs}
+        self._text_merges.update({key: future.result() for key, future in futures.items()})
 
     def changes(self, head: str, target: str) -> list[Change]:
         fields = self.wt.out("diff-tree", "-r", "-z", "-M", "--no-commit-id", head, target, "--").split("\0")

@@ -24,10 +24,7 @@ LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enab
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
 CHECKPOINTS = ".ipynb_checkpoints"
-_UNCHANGED_NOTEBOOKS: dict[tuple, bool] = {}  # (file, mtime, size, index blob) -> saved unchanged as a notebook?
 _ARGS_PER_CALL = 500  # paths per git call, well under the argv limit
-# .git/config path -> ((inode, mtime, size), origin url): one entry per repo the catalog names
-_ORIGIN_BY_CONFIG: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
 
 
 class Worktree:
@@ -61,14 +58,15 @@ class Worktree:
             version = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
         except OSError:
             version = None  # e.g. ``.git`` is a file (a linked worktree): always ask git
-        remembered = _ORIGIN_BY_CONFIG.get(config)
-        if version is not None and remembered is not None and remembered[0] == version:
-            return remembered[1]
-        result = self.run("config", "--get", "remote.origin.url", check=False)
-        url = result.stdout.strip() or None
-        if version is not None:
-            _ORIGIN_BY_CONFIG[config] = (version, url)
-        return url
+
+        def ask() -> str | None:
+            return self.run("config", "--get", "remote.origin.url", check=False).stdout.strip() or None
+        return self._remembered(("git:origin", str(config)), version, ask)
+
+    def _remembered(self, key: tuple, version, compute):
+        """Through the server's one cache when the runner carries it (one entry per version of the input)."""
+        memo = self.runner.memo
+        return memo.remembered(key, version, compute) if memo is not None else compute()
 
     def rev(self, ref: str) -> str | None:
         result = self.run("rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}", check=False)
@@ -184,13 +182,12 @@ class Worktree:
             full = self.path / path
             if is_notebook(path) and full.is_file() and not full.is_symlink():
                 seen = full.stat()
-                key = (str(full), seen.st_mtime_ns, seen.st_size, index_oid)
-                if key not in _UNCHANGED_NOTEBOOKS:  # GET repos asks every few seconds: parse once per version
+                def compare() -> bool:
                     committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
-                    if len(_UNCHANGED_NOTEBOOKS) > 256:
-                        _UNCHANGED_NOTEBOOKS.clear()
-                    _UNCHANGED_NOTEBOOKS[key] = same_notebook(full.read_bytes(), committed)
-                return _UNCHANGED_NOTEBOOKS[key]
+                    return same_notebook(full.read_bytes(), committed)
+                # GET repos asks every few seconds: parse once per version of the file and of its commit
+                return self._remembered(("git:notebook-unchanged", str(full)),
+                                        (seen.st_mtime_ns, seen.st_size, index_oid), compare)
         return False
 
     def is_shallow(self) -> bool:

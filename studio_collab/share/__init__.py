@@ -31,7 +31,7 @@ def build_store(core: Core) -> tuple[ShareStore, str | None]:
         # Each Studio space has its own disk: a folder in the home directory reaches no other space.
         reason = ("Spaces do not share disks: ask your admin to set StudioCollabApp.share_folder to an EFS file "
                   "system mounted in every space, or to use share_store 's3' with a bucket.")
-    return FolderShareStore(folder.resolve()), reason
+    return FolderShareStore(folder.resolve(), core.executor), reason
 
 
 def build_service(core: Core) -> ShareService:
@@ -40,4 +40,5 @@ def build_service(core: Core) -> ShareService:
     settings = ShareSettings(max_bytes=config.max_bytes, default_expiry_days=config.default_expiry_days,
                              unusable_reason=unusable_reason)
     spaces = SpaceDirectory(core.studio, core.aws, core.cache, core.settings.core.cache_ttl_seconds)
-    return ShareService(store, core.studio, spaces, core.jobs, core.cache, core.root_dir, settings)
+    return ShareService(store, core.studio, spaces, core.jobs, core.cache, core.root_dir, settings,
+                        executor=core.executor)

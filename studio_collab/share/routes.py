@@ -1,26 +1,21 @@
 """Share routes: spaces, shares (create, mine, revoke), the import page and the confirming import POST.
 
 Thin: parse, call :class:`ShareService`, answer. The import page is HTML (a link opens it in a browser),
-so it is a page handler that redirects to the login like JupyterLab itself; its GET only reads.
+so it is a :class:`PageHandler` that redirects to the login like JupyterLab itself; its GET only reads.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import secrets
-from importlib import resources
-from string import Template
 from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..errors import StudioCollabError
 from ..handler import StudioCollabHandler
+from ..pages import PageHandler
 from .service import Answer, ShareService
 
 if TYPE_CHECKING:
@@ -84,13 +79,14 @@ class ShareImportHandler(_ShareHandler):
         self.answer(await self.share.import_share(await self.acting_user(), share_id), 200)
 
 
-class ImportPageHandler(ExtensionHandlerMixin, JupyterHandler):
-    """GET import?share=<id>: what was shared, and a button that confirms the import (a POST)."""
+class ImportPageHandler(PageHandler):
+    """GET import?share=<id>: what was shared, and a form that confirms the import. It works without JavaScript (the
+    lab's own import, ``?studio-collab-import=``, is the usual way): the form POSTs here with the XSRF token, a
+    small file is imported at once and the browser sent to the copy; a large one runs as a job this page follows
+    (``&job=<id>``, refreshing itself) until it sends the browser to the copy. The GET only reads."""
 
     auth_resource = "studio_collab:share"
-    # Failures outside the page's own (login, authorization) answer in the one error shape, like every route.
-    write_error = StudioCollabHandler.write_error
-    log_exception = StudioCollabHandler.log_exception
+    error_heading = "This link cannot be imported"
 
     def initialize(self, name: str | None = None, *, share: ShareService) -> None:
         super().initialize(name)
@@ -99,37 +95,83 @@ class ImportPageHandler(ExtensionHandlerMixin, JupyterHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        status, data = 200, {}
+        share_id = self.get_query_argument("share", "")
+        job_id = self.get_query_argument("job", "")
         try:
-            data["share"] = await self.share.preview(self.get_query_argument("share", ""))
+            shown = await self.share.preview(share_id)
+            if job_id:
+                viewer = await self.viewer()
+                job = self.share.jobs.get_for(job_id, viewer.name)
+                if job.kind != "share-import" or not job.key.startswith(f"share-import:{shown['id']}:"):
+                    raise StudioCollabError("job_not_found", "There is no such import. Start it again.", 404)
+                if job.state == "succeeded":
+                    return self._open_copy(job.result["path"])
+                if job.state in ("failed", "cancelled"):
+                    error = job.error or {"code": "job_cancelled", "message": "The import was cancelled. "
+                                                                              "Nothing was imported."}
+                    raise StudioCollabError(error["code"], error["message"], 409)
+                return self._render(200, shown, job=job.to_json())
         except StudioCollabError as err:
-            status, data["error"] = err.status, err.to_json()
-            if err.code in ("share_revoked", "share_expired"):
-                data["error"]["gone"] = True
-        data["base_url"] = self.base_url
-        self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page sends back with its POST
-        nonce = secrets.token_urlsafe(16)
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Security-Policy", "; ".join([
-            "default-src 'none'", f"script-src 'nonce-{nonce}'", f"style-src 'self' 'nonce-{nonce}'", "connect-src 'self'",
-            "img-src 'self'", "font-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'"]))
-        self.finish(_page_template().substitute(nonce=nonce, data=_script_json(data),
-                                                base_url=html.escape(self.base_url, quote=True)))
+            return self._render(err.status, None, error=err)
+        self._render(200, shown)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        share_id = self.get_query_argument("share", "")
+        try:
+            viewer = await self.acting_user()
+            answer = await self.share.import_share(viewer, share_id)
+        except StudioCollabError as err:
+            shown = None
+            if err.status not in (404, 410) and err.code != "invalid_share_id":
+                try:
+                    shown = await self.share.preview(share_id)  # the share is fine: it can be tried again
+                except StudioCollabError:
+                    pass
+            return self._render(err.status, shown, error=err)
+        if answer.job is not None:
+            query = urlencode({"share": share_id, "job": answer.job.id})
+            return self.redirect(url_path_join(self.base_url, "studio-collab", "import") + "?" + query, status=303)
+        self._open_copy(answer.result["path"])
+
+    def _open_copy(self, path: str) -> None:
+        self.redirect(url_path_join(self.base_url, "lab", "tree", quote(path)), status=303)
+
+    def _render(self, status: int, share: dict | None, error: StudioCollabError | None = None,
+                job: dict | None = None) -> None:
+        data: dict = {"base_url": self.base_url}
+        if share is not None:
+            data["share"] = share
+        if error is not None:
+            data["error"] = {**error.to_json(), **({"gone": True} if error.code in _GONE else {})}
+        if error is not None and error.code in _GONE:
+            heading = "This share is no longer available"
+        elif error is not None and share is None:
+            heading = "This link cannot be imported"
+        elif share is not None:
+            heading = f"{share['author']} shared {share['title']}"
+        else:
+            heading = "Import a shared notebook"
+        action = url_path_join(self.base_url, "studio-collab", "import") + "?" + \
+            urlencode({"share": share["id"] if share else self.get_query_argument("share", "")})
+        self.render_page("share/import_page.html", status, title="Import a shared notebook", heading=heading,
+                         share=share, error=error, next_step=_next_step(error), job=job, data=data,
+                         action_url=action)
 
 
-def _page_template() -> Template:
-    return Template(resources.files(__package__).joinpath("import_page.html").read_text("utf-8"))
+_GONE = ("share_revoked", "share_expired")
 
 
-def _script_json(data: dict) -> str:
-    """JSON that cannot end its <script> element: every character HTML could read as markup is escaped."""
-    text = json.dumps(data)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
-    return text
+def _next_step(error: StudioCollabError | None) -> str | None:
+    """The next step when the message itself does not say it."""
+    if error is None or error.code in _GONE or error.code in ("share_not_found", "share_damaged"):
+        return None  # these messages already end with what to do
+    if error.code == "invalid_share_id":
+        return "Copy the whole link again from the message it came in."
+    if error.status >= 500:
+        return "Try again in a minute; if it keeps failing, ask your admin to run `studio-collab doctor`."
+    return None
 
 
 def route_handlers(core: Core) -> list[tuple]:

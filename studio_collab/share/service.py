@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable
 
 from ..errors import StudioCollabError
 from ..jobs import Job, JobRegistry, JobReporter
 from ..studio.cache import TtlCache
+from ..studio.executor import QUICK, TRANSFER, Executor, settled
 from ..studio.service import StudioService
 from . import workspace
 from .manifest import (AUTHOR_RE, ShareManifest, check_share_id, iso, new_share_id, parse_iso, safe_title,
@@ -29,7 +30,6 @@ from .spaces import LAB_IMPORT_PARAM, SpaceDirectory, import_link, live_link
 from .store import ShareStore
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Revoked and expired shares keep their manifest this long, so an old link says "expired", not "unknown".
 TOMBSTONE = timedelta(days=30)
@@ -60,7 +60,7 @@ class Answer:
 class ShareService:
     def __init__(self, store: ShareStore, studio: StudioService, spaces: SpaceDirectory, jobs: JobRegistry,
                  cache: TtlCache, root_dir: Path, settings: ShareSettings,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, executor: Executor | None = None):
         self.store = store
         self.studio = studio
         self.spaces = spaces
@@ -69,6 +69,7 @@ class ShareService:
         self.root_dir = root_dir
         self.settings = settings
         self.clock = clock
+        self.executor = executor if executor is not None else Executor()
         self._last_cleanup = float("-inf")
         self._cleanup_task: asyncio.Task | None = None
 
@@ -120,8 +121,8 @@ class ShareService:
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= self.settings.max_expiry_days:
             raise StudioCollabError("invalid_expiry", f"expires_in_days must be a whole number from 1 to "
                                     f"{self.settings.max_expiry_days}.", 400)
-        source = await asyncio.to_thread(workspace.resolve_source, self.root_dir, body.get("path"),
-                                         self.settings.max_bytes)
+        source = await self.executor.run(QUICK, workspace.resolve_source, self.root_dir, body.get("path"),
+                                          self.settings.max_bytes)
         title = safe_title(source.path.name)
         if title is None:
             raise StudioCollabError("invalid_path", "This file name cannot be shared; rename the file.", 400)
@@ -153,12 +154,12 @@ class ShareService:
 
     async def _upload(self, source: workspace.SourceFile, manifest: ShareManifest,
                       reporter: JobReporter | None) -> dict:
-        handle = await asyncio.to_thread(workspace.snapshot_reader, source, manifest.include_outputs)
+        handle = await self.executor.run(TRANSFER, workspace.snapshot_reader, source, manifest.include_outputs)
         try:
             # Closed right here, not in a thread: a local file opened for reading closes without I/O.
             with handle:
-                digest = await _settled(self.store.put_content(manifest.id, handle, self.settings.max_bytes,
-                                                               _progress(reporter, source.size, "Uploading")))
+                digest = await settled(self.store.put_content(manifest.id, handle, self.settings.max_bytes,
+                                                              _progress(reporter, source.size, "Uploading")))
         except BaseException:
             await _quietly(self.store.delete_share(manifest.id, None))
             raise
@@ -231,11 +232,11 @@ class ShareService:
                                download, viewer)
 
     async def _download(self, manifest: ShareManifest, reporter: JobReporter | None) -> str:
-        handle, temp = await asyncio.to_thread(workspace.download_target)
+        handle, temp = await self.executor.run(QUICK, workspace.download_target)
         try:
             with handle:  # the copy already flushed it: closing does no I/O
-                digest = await _settled(self.store.get_content(manifest.id, handle, manifest.size,
-                                                               _progress(reporter, manifest.size, "Downloading")))
+                digest = await settled(self.store.get_content(manifest.id, handle, manifest.size,
+                                                              _progress(reporter, manifest.size, "Downloading")))
             if digest.size != manifest.size or digest.sha256 != manifest.sha256:
                 raise StudioCollabError("share_damaged", "The shared file does not match its record (sha256 "
                                         "differs): it was changed or damaged in the store. Nothing was imported; "
@@ -243,9 +244,9 @@ class ShareService:
             # Re-read: a revoke that landed during the download wins.
             self._importable(await self._manifest(manifest.id))
         except BaseException:
-            await asyncio.to_thread(temp.unlink, True)
+            await self.executor.run(QUICK, temp.unlink, True)
             raise
-        return await asyncio.to_thread(workspace.land, self.root_dir, temp, manifest.author, manifest.title)
+        return await self.executor.run(QUICK, workspace.land, self.root_dir, temp, manifest.author, manifest.title)
 
     async def _manifest(self, share_id: str) -> ShareManifest:
         manifest = await self.store.get_manifest(share_id)
@@ -319,21 +320,6 @@ def _progress(reporter: JobReporter | None, total: int, verb: str):
                         message=f"{verb} {moved / (1 << 20):.1f} of {total_mb:.1f} MB")
 
     return on_bytes
-
-
-async def _settled(work: Awaitable[T]) -> T:
-    """Await store work that runs in a thread. If the job is cancelled, wait until the thread has stopped
-    (the job's cancel flag stops it at its next chunk) so that tidying up never races a copy still running."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        if not task.cancelled():
-            # How the work ended (JobCancelled from its next chunk, usually) is the job's "cancelled" already;
-            # reading it here keeps asyncio from logging "Task exception was never retrieved".
-            task.exception()
-        raise
 
 
 async def _quietly(work: Awaitable[None]) -> None:

@@ -6,8 +6,9 @@ common store. A share is two objects under its id, ``shares/<id>/content`` and
 listing, not a scan of every manifest. The content is written before the manifest: a share becomes
 visible only once its file is complete.
 
-Every method is a coroutine whose blocking work runs in a thread (the AWS pool for S3), so the event
-loop never waits on a disk or the network. ``progress`` callbacks get byte counts from those threads.
+Every method is a coroutine whose blocking work runs in the one executor (through the AWS seam for S3, which
+counts and translates its transfers like every other AWS call), so the event loop never waits on a disk or the
+network. ``progress`` callbacks get byte counts from those threads.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, TypeVar
 
 from ..errors import StudioCollabError
 from ..jobs import JobCancelled
+from ..studio.executor import QUICK, TRANSFER, Executor
 from .manifest import SHARE_ID_RE, ShareManifest
 from .transfer import Digest, HashingReader, HashingWriter, Progress, copy_file, larger_than_record, upload_too_large
 
@@ -32,6 +34,8 @@ T = TypeVar("T")
 _MAX_MANIFEST_BYTES = 64 << 10
 # S3 parts: big enough for few requests, small enough that progress moves and memory stays low.
 _PART_BYTES = 8 << 20
+# Raised by our own reader, writer or progress callback inside a transfer: not AWS errors, passed as they are.
+_OWN_STOPS = (StudioCollabError, JobCancelled)
 
 
 def _content_missing() -> StudioCollabError:
@@ -101,8 +105,9 @@ class FolderShareStore(ShareStore):
 
     kind = "folder"
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, executor: Executor | None = None):
         self.folder = folder
+        self.executor = executor if executor is not None else Executor()
 
     @property
     def location(self) -> str:
@@ -112,7 +117,7 @@ class FolderShareStore(ShareStore):
         return self.folder / "shares" / share_id
 
     async def check(self) -> None:
-        await asyncio.to_thread(self._check)
+        await self.executor.run(QUICK, self._check)
 
     def _check(self) -> None:
         """Read-only (it answers GET status): the folder, or the nearest folder above it, must be writable."""
@@ -137,7 +142,7 @@ class FolderShareStore(ShareStore):
 
     async def put_content(self, share_id: str, source: BinaryIO, max_bytes: int,
                           progress: Progress | None = None) -> Digest:
-        return await asyncio.to_thread(self._put_content, share_id, source, max_bytes, progress)
+        return await self.executor.run(TRANSFER, self._put_content, share_id, source, max_bytes, progress)
 
     def _put_content(self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
         self._ensure()
@@ -148,7 +153,7 @@ class FolderShareStore(ShareStore):
 
     async def get_content(self, share_id: str, target: BinaryIO, max_bytes: int,
                           progress: Progress | None = None) -> Digest:
-        return await asyncio.to_thread(self._get_content, share_id, target, max_bytes, progress)
+        return await self.executor.run(TRANSFER, self._get_content, share_id, target, max_bytes, progress)
 
     def _get_content(self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
         try:
@@ -165,7 +170,7 @@ class FolderShareStore(ShareStore):
             return copy_file(source, target, max_bytes, larger_than_record, progress)
 
     async def put_manifest(self, manifest: ShareManifest) -> None:
-        await asyncio.to_thread(self._put_manifest, manifest)
+        await self.executor.run(QUICK, self._put_manifest, manifest)
 
     def _put_manifest(self, manifest: ShareManifest) -> None:
         self._ensure()
@@ -178,7 +183,7 @@ class FolderShareStore(ShareStore):
         (marker_dir / manifest.id).touch()
 
     async def get_manifest(self, share_id: str) -> ShareManifest | None:
-        return await asyncio.to_thread(self._get_manifest, share_id)
+        return await self.executor.run(QUICK, self._get_manifest, share_id)
 
     def _get_manifest(self, share_id: str) -> ShareManifest | None:
         try:
@@ -193,10 +198,10 @@ class FolderShareStore(ShareStore):
         return _parse_manifest(raw, share_id)
 
     async def author_share_ids(self, author: str) -> list[str]:
-        return await asyncio.to_thread(self._ids_in, self.folder / "authors" / author)
+        return await self.executor.run(QUICK, self._ids_in, self.folder / "authors" / author)
 
     async def all_share_ids(self) -> list[str]:
-        return await asyncio.to_thread(self._ids_in, self.folder / "shares")
+        return await self.executor.run(QUICK, self._ids_in, self.folder / "shares")
 
     @staticmethod
     def _ids_in(directory: Path) -> list[str]:
@@ -206,10 +211,10 @@ class FolderShareStore(ShareStore):
             return []
 
     async def delete_content(self, share_id: str) -> None:
-        await asyncio.to_thread(_unlink, self._dir(share_id) / "content")
+        await self.executor.run(QUICK, _unlink, self._dir(share_id) / "content")
 
     async def delete_share(self, share_id: str, author: str | None) -> None:
-        await asyncio.to_thread(self._delete_share, share_id, author)
+        await self.executor.run(QUICK, self._delete_share, share_id, author)
 
     def _delete_share(self, share_id: str, author: str | None) -> None:
         directory = self._dir(share_id)
@@ -273,52 +278,30 @@ class S3ShareStore(ShareStore):
 
         return TransferConfig(multipart_threshold=_PART_BYTES, multipart_chunksize=_PART_BYTES, max_concurrency=4)
 
-    def _recorded(self, operation: str) -> None:
-        # Transfer-manager calls bypass aws.run_sync; count them so the IAM policy names them too.
-        self.aws.actions_called[f"s3:{operation}"] += 1
-
     async def check(self) -> None:
         await self.aws.call("s3", "HeadBucket", Bucket=self.bucket)
 
     async def put_content(self, share_id: str, source: BinaryIO, max_bytes: int,
                           progress: Progress | None = None) -> Digest:
-        return await self.aws.in_thread(self._put_content, share_id, source, max_bytes, progress)
-
-    def _put_content(self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
-        from ..studio.aws import aws_error
-
         reader = HashingReader(source, max_bytes)
-        self._recorded("PutObject")
-        try:
-            self.aws.client("s3").upload_fileobj(
-                reader, self.bucket, self._key(share_id, "content"), Config=self._transfer_config(),
-                Callback=progress, ExtraArgs={"ContentType": "application/octet-stream"})
-        except (StudioCollabError, JobCancelled):
-            raise  # our own stop: the size limit or a cancel, raised from the reader or the progress callback
-        except Exception as err:  # noqa: BLE001 - botocore/s3transfer errors become the one error type
-            raise aws_error(err, "s3", "PutObject") from err
+        # S3's managed transfer, through the AWS seam: counted as PutObject (the IAM policy names it), errors
+        # translated; our own stops (the size limit, a cancel from the progress callback) pass as they are.
+        await self.aws.use("s3", "PutObject", lambda s3: s3.upload_fileobj(
+            reader, self.bucket, self._key(share_id, "content"), Config=self._transfer_config(), Callback=progress,
+            ExtraArgs={"ContentType": "application/octet-stream"}), passthrough=_OWN_STOPS)
         return reader.digest
 
     async def get_content(self, share_id: str, target: BinaryIO, max_bytes: int,
                           progress: Progress | None = None) -> Digest:
-        return await self.aws.in_thread(self._get_content, share_id, target, max_bytes, progress)
-
-    def _get_content(self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
-        from ..studio.aws import aws_error
-
         writer = HashingWriter(target, max_bytes)
-        self._recorded("GetObject")
         try:
-            self.aws.client("s3").download_fileobj(
+            await self.aws.use("s3", "GetObject", lambda s3: s3.download_fileobj(
                 self.bucket, self._key(share_id, "content"), writer, Config=self._transfer_config(),
-                Callback=progress)
-        except (StudioCollabError, JobCancelled):
-            raise
-        except Exception as err:  # noqa: BLE001
-            translated = aws_error(err, "s3", "GetObject")
-            if translated.code == "aws_not_found":
+                Callback=progress), passthrough=_OWN_STOPS)
+        except StudioCollabError as err:
+            if err.code == "aws_not_found":
                 raise _content_missing() from None
-            raise translated from err
+            raise
         return writer.digest
 
     async def put_manifest(self, manifest: ShareManifest) -> None:

@@ -1,22 +1,24 @@
 """The one AWS seam: every boto3 client of studio-collab comes from here.
 
 boto3 is imported lazily (it costs ~100 ms and ~20 MB at import), clients are made once per service and
-shared (they are thread-safe; sessions are not, hence the lock), and every call runs in a bounded worker
-pool so the Jupyter event loop never waits on the network. Errors leave as :class:`StudioCollabError`.
+shared (they are thread-safe; sessions are not, hence the lock), and every call runs in the AWS lane of the one
+executor (:mod:`.executor`) so the Jupyter event loop never waits on the network. Errors leave as
+:class:`StudioCollabError`, and every action is counted, S3's managed transfers included (:meth:`AwsClients.use`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from ..errors import StudioCollabError
+from .executor import AWS, Executor
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +71,16 @@ class AwsSettings:
 
 
 class AwsClients:
-    """Makes boto3 clients and runs their calls off the event loop."""
+    """Makes boto3 clients and runs their calls off the event loop, in the executor's AWS lane. Without an
+    executor given (the CLI, tests of one piece) it makes and owns one, sized from ``settings.max_workers``."""
 
-    def __init__(self, settings: AwsSettings):
+    def __init__(self, settings: AwsSettings, executor: Executor | None = None):
         self.settings = settings
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._session = None
-        self._executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="studio-collab-aws")
+        self._owns_executor = executor is None
+        self.executor = executor if executor is not None else Executor(aws_workers=settings.max_workers)
         # Every action called, as "sagemaker:ListApps": read by the IAM policy test and by doctor.
         self.actions_called: Counter[str] = Counter()
         install_log_filter()
@@ -131,6 +135,24 @@ class AwsClients:
             raise aws_error(err, service, operation) from err
         return items
 
+    def use_sync(self, service: str, operation: str, use: Callable[[Any], T], region: str | None = None,
+                 passthrough: tuple[type[BaseException], ...] = ()) -> T:
+        """``use(client)`` for what is not one botocore operation (S3's managed transfers): counted as
+        ``operation`` and its errors translated like :meth:`run_sync`, except ``passthrough`` (the caller's own
+        stops, e.g. a size limit or a cancel raised from a callback)."""
+        client = self.client(service, region)
+        self._record(service, operation)
+        try:
+            return use(client)
+        except passthrough:
+            raise
+        except Exception as err:  # noqa: BLE001 - translated into the one error type
+            raise aws_error(err, service, operation) from err
+
+    async def use(self, service: str, operation: str, use: Callable[[Any], T], region: str | None = None,
+                  passthrough: tuple[type[BaseException], ...] = ()) -> T:
+        return await self.in_thread(self.use_sync, service, operation, use, region, passthrough)
+
     async def call(self, service: str, operation: str, region: str | None = None, **params) -> dict:
         return await self.in_thread(self.run_sync, service, operation, region, **params)
 
@@ -139,15 +161,15 @@ class AwsClients:
         return await self.in_thread(self.paginate_sync, service, operation, result_key, region, limit, **params)
 
     async def in_thread(self, fn, *args, **kwargs):
-        """Run blocking AWS work in the bounded AWS pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+        """Run blocking AWS work in the executor's AWS lane."""
+        return await self.executor.run(AWS, fn, *args, **kwargs)
 
     def _record(self, service: str, operation: str) -> None:
         self.actions_called[f"{IAM_PREFIX.get(service, service)}:{operation}"] += 1
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._owns_executor:
+            self.executor.close()
 
 
 def _snake(operation: str) -> str:
