@@ -658,6 +658,8 @@ export interface components {
         CostResource: {
             /** @description USD since it started at the current price */
             accrued: components["schemas"]["Money"];
+            /** @description app: Studio's AppType (JupyterLab, CodeEditor, ...) */
+            app_type?: string | null;
             arn: string | null;
             billed_with?: string | null;
             /**
@@ -704,6 +706,8 @@ export interface components {
             storage_gb?: number;
             this_app?: boolean;
             unit_price?: components["schemas"]["Money"];
+            /** @description endpoint: the production variant this row prices */
+            variant?: string | null;
         };
         DiffSummary: {
             added?: number;
@@ -1012,24 +1016,39 @@ export interface components {
             /** Format: date-time */
             expires: string;
             id: components["schemas"]["ShareId"];
-            include_outputs?: boolean;
+            include_outputs: boolean;
             /** @description The live file, when shared from a shared space */
-            live_url?: string | null;
-            revoked?: boolean;
+            live_url: string | null;
+            revoked: boolean;
             /** Format: date-time */
-            revoked_at?: string | null;
+            revoked_at: string | null;
             sha256?: string;
             size: number;
-            source_path?: string;
-            source_space?: string | null;
+            source_path: string;
+            source_space: string | null;
             /** @enum {string} */
-            state?: "active" | "expired" | "revoked";
+            state: "active" | "expired" | "revoked";
             target_space: string | null;
             title: string;
             /** @description The link to send; it carries no credential */
             url: string;
         };
         ShareId: string;
+        /** @description A share as its recipient sees it (not where the author keeps the file) */
+        SharePreview: {
+            author: string;
+            /** Format: date-time */
+            created: string;
+            /** Format: date-time */
+            expires: string;
+            id: components["schemas"]["ShareId"];
+            include_outputs: boolean;
+            size: number;
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            target_space: string | null;
+            title: string;
+        };
         Space: {
             app_type?: string | null;
             /** @description This server runs in this space */
@@ -1953,7 +1972,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        share: Record<string, never>;
+                        share: components["schemas"]["SharePreview"];
                     };
                 };
             };
