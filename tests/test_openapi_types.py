@@ -17,7 +17,9 @@ def test_generated_types_match_the_served_document(tmp_path):
     document = tmp_path / "openapi.json"
     subprocess.run([sys.executable, "-m", "studio_collab.openapi", str(document)], check=True, cwd=ROOT)
     generated = tmp_path / "openapi-types.ts"
-    subprocess.run([str(GENERATOR), str(document), "-o", str(generated)], check=True, cwd=ROOT,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [str(GENERATOR), str(document), "-o", str(generated)], check=True, cwd=ROOT, capture_output=True, timeout=120
+    )
     assert generated.read_text("utf-8") == COMMITTED.read_text("utf-8"), (
-        "src/openapi-types.ts is stale: run `jlpm build:types` and commit the result")
+        "src/openapi-types.ts is stale: run `jlpm build:types` and commit the result"
+    )

@@ -15,8 +15,10 @@ from tests.ui.conftest import browser, open_panel, page  # noqa: F401 - browser,
 
 pytestmark = [pytest.mark.ui, pytest.mark.world]
 
-PHASE = re.compile(r"(Counting objects|Compressing objects|Receiving objects|Resolving deltas|Checking out files)"
-                   r" (\d+)%")
+PHASE = re.compile(
+    r"(Counting objects|Compressing objects|Receiving objects|Resolving deltas|Checking out files)"
+    r" (\d+)%"
+)
 
 
 @pytest.fixture
@@ -31,9 +33,16 @@ def slow_repo(world_env):
 def git_lab(world_env, tmp_path, slow_repo):
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url(slow_repo), "name": slow_repo}],
-        "git_fetch_interval_seconds": 0}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [{"url": world_env.repo_url(slow_repo), "name": slow_repo}],
+                    "git_fetch_interval_seconds": 0,
+                }
+            }
+        )
+    )
     server = start_lab(tmp_path / "root", env={"JUPYTER_CONFIG_DIR": str(config_dir)})
     yield server
     server.stop()
@@ -52,8 +61,11 @@ def test_reload_mid_clone_follows_the_same_job(page, git_lab, world_env, slow_re
     row.locator('button[data-action="clone"]').click()
 
     # git's own phase and percent, as it reports them
-    page.wait_for_function("() => /Receiving objects \\d+%/.test(document.querySelector("
-                           "'.jp-StudioCollab-repoProgress span')?.textContent ?? '')", timeout=30_000)
+    page.wait_for_function(
+        "() => /Receiving objects \\d+%/.test(document.querySelector("
+        "'.jp-StudioCollab-repoProgress span')?.textContent ?? '')",
+        timeout=30_000,
+    )
     before = int(PHASE.search(progress_text(row)).group(2))
     repos = requests.get(f"{git_lab.url}studio-collab/repos", headers=git_lab.headers, timeout=10).json()["repos"]
     job = next(r["job"] for r in repos if r["name"] == slow_repo)
@@ -65,8 +77,12 @@ def test_reload_mid_clone_follows_the_same_job(page, git_lab, world_env, slow_re
     row = page.locator(".jp-StudioCollab-repo", has_text=slow_repo)
     row.locator(".jp-StudioCollab-repoProgress").wait_for(timeout=30_000)
     # the reloaded page follows the job the server lists on the repo: the same id, no second clone
-    page.wait_for_function("n => document.querySelector('.jp-StudioCollab-repoProgress span')?.textContent"
-                           ".match(/Receiving objects (\\d+)%/)?.[1] > n", arg=before, timeout=30_000)
+    page.wait_for_function(
+        "n => document.querySelector('.jp-StudioCollab-repoProgress span')?.textContent"
+        ".match(/Receiving objects (\\d+)%/)?.[1] > n",
+        arg=before,
+        timeout=30_000,
+    )
     assert any(f"/jobs/{job['id']}/events" in url for url in events[-5:]), events
     row.locator('button[data-action="sync"]').wait_for(timeout=90_000)
     assert row.get_attribute("data-state") == "cloned"

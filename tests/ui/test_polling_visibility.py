@@ -31,8 +31,12 @@ def polled_routes(requests_seen: list[tuple[float, str]], since: float, until: f
 
 def test_polls_pause_while_the_sidebar_is_hidden_and_resume_when_shown(page, studio_lab):
     # every 2 s (the setting's minimum): repos and idle each 2 s, cost and shares each 6 s, status each 12 s
-    answer = requests.put(f"{studio_lab.url}lab/api/settings/studio-collab:plugin", headers=studio_lab.headers,
-                          data=json.dumps({"raw": json.dumps({"pollIntervalSeconds": 2})}), timeout=10)
+    answer = requests.put(
+        f"{studio_lab.url}lab/api/settings/studio-collab:plugin",
+        headers=studio_lab.headers,
+        data=json.dumps({"raw": json.dumps({"pollIntervalSeconds": 2})}),
+        timeout=10,
+    )
     assert answer.status_code == 204, answer.text
     seen: list[tuple[float, str]] = []
     page.on("request", lambda r: seen.append((time.monotonic(), r.url)) if r.method == "GET" else None)
