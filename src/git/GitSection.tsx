@@ -38,32 +38,15 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
     seconds: c => c.pollIntervalSeconds,
     whilePanelVisible: true
   });
-  const [, setJobsSeen] = React.useState(0);
-  const [errors, setErrors] = React.useState<Record<string, Problem | null>>({});
-  const [reports, setReports] = React.useState<Record<string, ISyncResult | null>>({});
-  const [previews, setPreviews] = React.useState<Record<string, ISyncResult | null>>({});
-
+  const [, setSeen] = React.useState(0);
   const refresh = () => void model.repos.refresh();
   const finished = (repo: IRepo, job: IJob) => model.end(repo, job);
 
-  // The model follows every job (this tab's and those the server lists); this view shows their outcome.
+  // The model follows every job (this tab's and those the server lists) and keeps each repo's outcome.
   React.useEffect(() => {
-    const onJob = () => setJobsSeen(n => n + 1);
-    const onFinished = (_: GitModel, { repo, job }: { repo: IRepo; job: IJob }) => {
-      setErrors(all => ({ ...all, [repo.id]: job.state === 'failed' ? job.error : null }));
-      if (job.kind === 'git_sync' && job.state === 'succeeded') {
-        setReports(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
-      }
-      if (job.kind === 'git_sync_preview' && job.state === 'succeeded') {
-        setPreviews(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
-      }
-    };
-    model.jobChanged.connect(onJob);
-    model.finished.connect(onFinished);
-    return () => {
-      model.jobChanged.disconnect(onJob);
-      model.finished.disconnect(onFinished);
-    };
+    const onChange = () => setSeen(n => n + 1);
+    model.changed.connect(onChange);
+    return () => void model.changed.disconnect(onChange);
   }, [model]);
 
   // A save (jupyter_server's contents events make the server's status fresh at once) refreshes the list now.
@@ -80,15 +63,13 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
 
   /** Sync starts with a preview: nothing changes until the user confirms what they see. */
   const preview = async (repo: IRepo) => {
-    setErrors(all => ({ ...all, [repo.id]: null }));
-    setReports(all => ({ ...all, [repo.id]: null }));
-    setPreviews(all => ({ ...all, [repo.id]: null }));
+    model.setOutcome(repo.id, { error: null, report: null, preview: null });
     try {
       const job = await syncRepo(repo.id, { preview: true });
       model.track(repo, job);
       finished(repo, await followJob(job.id, update => model.update(repo, update)));
     } catch (err) {
-      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+      model.setOutcome(repo.id, { error: problem(err) });
     }
   };
 
@@ -109,19 +90,17 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
         success: () => trans.__('%1 is back as it was before the sync.', repo.name)
       });
       if (final.state === 'succeeded') {
-        setReports(all => ({ ...all, [repo.id]: null }));
+        model.setOutcome(repo.id, { report: null });
       }
       finished(repo, final);
     } catch (err) {
-      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+      model.setOutcome(repo.id, { error: problem(err) });
     }
   };
 
   const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone', choice?: SyncChoice) => {
-    const confirmed = action === 'sync' ? previews[repo.id]?.upstream : undefined;
-    setErrors(all => ({ ...all, [repo.id]: null }));
-    setReports(all => ({ ...all, [repo.id]: null }));
-    setPreviews(all => ({ ...all, [repo.id]: null }));
+    const confirmed = action === 'sync' ? model.outcome(repo.id).preview?.upstream : undefined;
+    model.setOutcome(repo.id, { error: null, report: null, preview: null });
     try {
       const job = action === 'clone' ? await cloneRepo(repo.id) :
         await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice, expectUpstream: confirmed });
@@ -137,7 +116,7 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
       finished(repo, final);
     } catch (err) {
       const answer = problem(err);
-      setErrors(all => ({ ...all, [repo.id]: answer }));
+      model.setOutcome(repo.id, { error: answer });
       Notification.error(`${repo.name}: [${answer.code}] ${answer.message}`, { autoClose: 8000 });
     }
   };
@@ -155,9 +134,9 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
       case 'branch':
         return start(repo, 'sync', action);
       case 'dismiss-preview':
-        return setPreviews(all => ({ ...all, [repo.id]: null }));
+        return model.setOutcome(repo.id, { preview: null });
       case 'undo': {
-        const syncId = reports[repo.id]?.undo;
+        const syncId = model.outcome(repo.id).report?.undo;
         return syncId ? undo(repo, syncId) : undefined;
       }
       case 'reclone': {
@@ -208,12 +187,12 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
             key={repo.id}
             repo={repo}
             job={currentJob(model.job(repo.id), repo.job)}
-            error={errors[repo.id] ?? null}
-            report={reports[repo.id] ?? null}
-            preview={previews[repo.id] ?? null}
+            error={model.outcome(repo.id).error}
+            report={model.outcome(repo.id).report}
+            preview={model.outcome(repo.id).preview}
             trans={trans}
             onAction={action => void act(repo, action)}
-            onDismissReport={() => setReports(all => ({ ...all, [repo.id]: null }))}
+            onDismissReport={() => model.setOutcome(repo.id, { report: null })}
           />
         ))}
       </ul>

@@ -3,7 +3,16 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { followJob, IJob, isActive } from '../api';
 import { PanelModel } from '../panel/model';
 import { SharedPoll } from '../polling';
-import { IRepo, IRepoList, listRepos } from './api';
+import { IRepo, IRepoList, ISyncResult, listRepos } from './api';
+
+/** What this page last learned about a repo from its own jobs: an error, a sync's report, a sync's preview. */
+export interface IRepoOutcome {
+  error: { code: string; message: string } | null;
+  report: ISyncResult | null;
+  preview: ISyncResult | null;
+}
+
+const NO_OUTCOME: IRepoOutcome = { error: null, report: null, preview: null };
 
 /**
  * The git feature's state: the catalog (one poll of GET repos) and the jobs running on its repos. A job the
@@ -28,6 +37,20 @@ export class GitModel {
     return this._finished;
   }
 
+  /** Emitted when a job moves or a repo's outcome changes: views re-render. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  outcome(repoId: string): IRepoOutcome {
+    return this._outcomes.get(repoId) ?? NO_OUTCOME;
+  }
+
+  setOutcome(repoId: string, patch: Partial<IRepoOutcome>): void {
+    this._outcomes.set(repoId, { ...this.outcome(repoId), ...patch });
+    this._changed.emit();
+  }
+
   /** The latest state this page saw of the job on a repo. */
   job(repoId: string): IJob | undefined {
     return this._jobs.get(repoId);
@@ -42,11 +65,20 @@ export class GitModel {
   update(repo: IRepo, job: IJob): void {
     this._jobs.set(repo.id, job);
     this._jobChanged.emit({ repo, job });
+    this._changed.emit();
   }
 
   /** A job ended: the catalog is asked again at once (a clone changes the repo's state). */
   end(repo: IRepo, job: IJob): void {
     this.update(repo, job);
+    const patch: Partial<IRepoOutcome> = { error: job.state === 'failed' ? job.error : null };
+    if (job.kind === 'git_sync' && job.state === 'succeeded') {
+      patch.report = job.result as ISyncResult;
+    }
+    if (job.kind === 'git_sync_preview' && job.state === 'succeeded') {
+      patch.preview = job.result as ISyncResult;
+    }
+    this.setOutcome(repo.id, patch);
     this._finished.emit({ repo, job });
     void this.repos.refresh();
   }
@@ -63,6 +95,8 @@ export class GitModel {
   }
 
   private _jobs = new Map<string, IJob>();
+  private _outcomes = new Map<string, IRepoOutcome>();
+  private _changed = new Signal<this, void>(this);
   private _followed = new Set<string>();
   private _jobChanged = new Signal<this, { repo: IRepo; job: IJob }>(this);
   private _finished = new Signal<this, { repo: IRepo; job: IJob }>(this);

@@ -53,7 +53,7 @@ def progress_text(row) -> str:
 
 
 def test_reload_mid_clone_follows_the_same_job(page, git_lab, world_env, slow_repo):
-    world_env.git_faults(rate_limit_bps=300_000, count=1)  # ~20 s for the pack: time to look and to reload
+    world_env.git_faults(rate_limit_bps=150_000, count=1)  # ~40 s for the pack: time to look and to reload
     events: list[str] = []
     page.on("request", lambda r: events.append(r.url) if "/studio-collab/jobs/" in r.url else None)
     open_panel(page, git_lab)
