@@ -1,5 +1,6 @@
 """The panel polls only while its sidebar shows it (the setting's "while it is visible", issue #18), and each
-route is polled once however many views show it: counted from the browser's own requests in Debian chromium."""
+route is polled once however many views show it: counted from the browser's own requests in Debian chromium.
+The idle card counts kernels and terminals through the translator's plural forms (#20)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,14 @@ def test_polls_pause_while_the_sidebar_is_hidden_and_resume_when_shown(page, stu
     idle_shown = sum(1 for url in shown if url.endswith("/idle") or "/idle?" in url)
     assert repos_shown >= 3, shown
     assert 3 <= idle_shown <= 5, shown
+
+    # the idle card counts through the translator's plural forms (#20): one kernel, no terminals
+    kernel = requests.post(f"{studio_lab.url}api/kernels", headers=studio_lab.headers, json={}, timeout=30).json()
+    assert len(requests.get(f"{studio_lab.url}api/kernels", headers=studio_lab.headers, timeout=10).json()) == 1
+    card = page.locator("[data-section='cost'] .jp-StudioCollab-idleCard")
+    card.get_by_text("1 kernel, 0 terminals.").wait_for(timeout=30_000)
+    requests.delete(f"{studio_lab.url}api/kernels/{kernel['id']}", headers=studio_lab.headers, timeout=30)
+    card.get_by_text("0 kernels, 0 terminals.").wait_for(timeout=30_000)
 
     # hidden (the file browser takes the left sidebar): after the request in flight, nothing is polled
     page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").click()
