@@ -7,7 +7,7 @@ STAMPS := .make
 FRONTEND_SOURCES := $(shell find src schema style buildmeta -type f 2>/dev/null) package.json tsconfig.json
 BUILD_TOOLS := 'editables>=0.5' 'hatchling>=1.5' 'hatch-jupyter-builder>=0.9' 'jupyter-builder>=1.2,<2' 'hatch-nodejs-version>=0.3.2'
 
-.PHONY: lab test bench env build chromium clean wheel
+.PHONY: lab test lint bench env build chromium clean wheel
 
 env: $(STAMPS)/env
 
@@ -34,7 +34,14 @@ chromium:
 lab: env build
 	$(PY) -m studio_collab.cli demo --scenario demo
 
-test: env build chromium
+# The linters the extension template ships (ESLint + Prettier) and ruff; read-only: `jlpm lint`, `ruff format`
+# and `ruff check --fix` apply the fixes.
+lint: env
+	ruff format --check .
+	ruff check .
+	jlpm lint:check
+
+test: env build chromium lint
 	$(PY) -m pytest tests
 
 bench: env build

@@ -1,47 +1,20 @@
+import { components } from './openapi-types';
 import { apiUrl, jsonInit, requestAPI } from './request';
 
 /** Typed client of the routes every feature shares (status, jobs). Feature routes live in src/<feature>/api.ts. */
 
-export interface IAvailability {
-  available: boolean;
-  reason: string | null;
-}
+type Schemas = components['schemas'];
 
-export interface IStudioContext {
-  in_studio: boolean;
-  reason: string | null;
-  domain_id: string | null;
-  space_name: string | null;
-  space_type: string | null;
-  owner: string | null;
-  user: string | null;
-  region: string | null;
-  account_id: string | null;
-  app_type: string | null;
-  app_name: string | null;
-  execution_role: string | null;
-}
+export type IAvailability = Schemas['Availability'];
+export type IStudioContext = Schemas['Status']['studio'];
+export type IStatus = Schemas['Status'];
+/** A feature's name, as the status route lists them (the server's one list of features). */
+export type FeatureName = string;
 
-export type FeatureName = 'git' | 'share' | 'experiments' | 'cost';
+export type JobState = Schemas['Job']['state'];
 
-export interface IStatus {
-  version: string;
-  environment_label: string | null;
-  studio: IStudioContext;
-  features: Record<FeatureName, IAvailability>;
-}
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface IJob<R = unknown> {
-  id: string;
-  kind: string;
-  state: JobState;
-  progress: number;
-  message: string;
-  result: R | null;
-  error: { code: string; message: string } | null;
-}
+/** A background job; `R` is the shape of `result` for the route that started it. */
+export type IJob<R = unknown> = Omit<Schemas['Job'], 'result'> & { result: R | null };
 
 export function getStatus(): Promise<IStatus> {
   return requestAPI<IStatus>('status');

@@ -12,7 +12,10 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
 import { watchOwnIdleShutdown } from './cost/idleWarning';
+import { CostModel } from './cost/model';
 import { CostStatusItem } from './cost/statusItem';
+import { GitModel } from './git/model';
+import { ShareModel } from './share/model';
 import { createExperimentsDocument } from './experiments/ExperimentsDocument';
 import { studioCollabIcon } from './icons';
 import { PanelModel } from './panel/model';
@@ -54,11 +57,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('studio_collab');
     const model = new PanelModel();
+    // one model per feature: each owns its routes' polls, shared by every view that shows them
+    const costModel = new CostModel(model);
+    const gitModel = new GitModel(model);
+    const shareModel = new ShareModel(model);
     const panel = new StudioCollabPanel({
       app,
       trans,
       translator: translator ?? nullTranslator,
       model,
+      costModel,
+      gitModel,
+      shareModel,
       rendermime,
       stateDB,
       openExperiments: () => void app.commands.execute(CommandIDs.openExperiments)
@@ -67,7 +77,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = studioCollabIcon;
     panel.title.caption = trans.__('Studio Collab');
     app.shell.add(panel, 'left', { rank: 450 });
-    watchOwnIdleShutdown(trans); // warns before the own idle shutdown, panel open or not
+    watchOwnIdleShutdown(trans, costModel); // warns before the own idle shutdown, panel open or not
     restorer?.add(panel, 'studio-collab-panel');
     void app.restored.then(() => panel.restoreState());
 
@@ -105,7 +115,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void restorer?.restore(tracker, { command: CommandIDs.openExperiments, name: () => 'experiments' });
 
     if (statusBar) {
-      const item = new CostStatusItem(trans, () =>
+      const item = new CostStatusItem(trans, costModel, () =>
         void app.commands.execute(CommandIDs.openSection, { section: 'cost' })
       );
       statusBar.registerStatusItem('studio-collab:cost', { item, align: 'left', rank: 50 });

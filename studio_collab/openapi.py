@@ -51,3 +51,24 @@ def openapi_document(modules: tuple[str, ...], server_url: str = "/") -> dict:
     document = copy.deepcopy(_load(tuple(modules)))
     document["servers"] = [{"url": server_url}]
     return document
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m studio_collab.openapi FILE`` writes the document the server serves (every present feature's
+    fragment merged) as JSON; ``jlpm build:types`` generates the browser's TypeScript types from it."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from .app import StudioCollabApp
+
+    parser = argparse.ArgumentParser(prog="python -m studio_collab.openapi", description=main.__doc__)
+    parser.add_argument("file", type=Path, help="where to write the OpenAPI document (JSON)")
+    args = parser.parse_args(argv)
+    modules = tuple(f"studio_collab.{name}" for name in StudioCollabApp.present_features())
+    args.file.parent.mkdir(parents=True, exist_ok=True)
+    args.file.write_text(json.dumps(openapi_document(modules), indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@ export function notifyBudget(budget: IBudget, currency: string, trans: Translati
   } catch {
     notified = [];
   }
-  for (const threshold of budget.crossed) {
+  for (const threshold of budget.crossed ?? []) {
     const key = `${budget.scope}:${budget.name ?? ''}:${budget.month}:${threshold}`;
     if (notified.includes(key)) {
       continue;
@@ -54,13 +54,13 @@ export function BudgetLine(props: {
     if (budget) {
       notifyBudget(budget, currency, trans);
     }
-  }, [budget?.scope, budget?.name, budget?.month, budget?.crossed.join(',')]);
+  }, [budget?.scope, budget?.name, budget?.month, budget?.crossed?.join(',')]);
   return (
     <>
       {budget && (
         <p
           className="jp-StudioCollab-budget"
-          data-crossed={budget.crossed.join(' ')}
+          data-crossed={(budget.crossed ?? []).join(' ')}
           title={budget.note ?? ''}
         >
           {trans.__(

@@ -1,70 +1,43 @@
 import * as React from 'react';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 
-import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { ErrorLine, Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
-import {
-  CostScope,
-  getCost,
-  getSpend,
-  ICostAnswer,
-  ICostResource,
-  ISpend,
-  isStoppable,
-  stopResource
-} from './api';
+import { usePoll } from '../panel/usePoll';
+import { CostScope, ICostResource } from './api';
 import { CostChart } from './CostChart';
 import { BudgetLine } from './BudgetLine';
 import { kindLabel, money } from './format';
 import { IdleCard } from './IdleCard';
+import { CostModel } from './model';
 import { ResourceTable, rowKey } from './ResourceTable';
 import { SpendCard } from './SpendCard';
 import { stopConfirmation } from './stopConfirm';
 
-/** The Cost section (C1-C5): burn rate, a chart by kind, what runs, this app's idleness. */
-export function CostSection(props: ISectionProps): JSX.Element {
-  const { trans } = props;
-  const feature = props.status.features.cost;
+/** The Cost section (C1-C5): burn rate, a chart by kind, what runs, this app's idleness. Renders the CostModel. */
+export function CostSection(props: ISectionProps & { model: CostModel }): JSX.Element {
+  const { trans, model } = props;
+  const feature = props.status.features.cost ?? { available: false, reason: null };
   // "Mine" needs a named viewer; a shared space opened without one (no Studio cookie) starts on the domain's table.
   const [scope, setScope] = React.useState<CostScope>(props.status.studio.user ? 'mine' : 'domain');
-  const [cost, setCost] = React.useState<ICostAnswer | null>(null);
-  const [error, setError] = React.useState<ApiError | null>(null);
   const [stopping, setStopping] = React.useState<string | null>(null);
-  const [spend, setSpend] = React.useState<ISpend | null>(null);
-  const poll = React.useRef<ReturnType<typeof politePoll> | null>(null);
+  const { value: cost, error } = usePoll(
+    model.cost(scope),
+    feature.available ? { seconds: c => c.pollIntervalSeconds * 3, whilePanelVisible: true } : null
+  );
+  const { value: spend } = usePoll(model.spend, null);
 
   React.useEffect(() => {
-    // Billed spend (optional, Cost Explorer) changes daily: once per panel is enough.
+    // Billed spend (optional, Cost Explorer) changes daily: once per panel (and per Refresh) is enough.
     if (feature.available) {
-      getSpend().then(setSpend, () => setSpend(null));
+      void model.spend.refresh();
     }
   }, [feature.available]);
 
-  React.useEffect(() => {
-    if (!feature.available) {
-      return;
-    }
-    setCost(null);
-    poll.current = politePoll(`cost-${scope}`, props.pollIntervalSeconds * 3, async () => {
-      try {
-        setCost(await getCost(scope));
-        setError(null);
-      } catch (err) {
-        setError(err instanceof ApiError ? err : new ApiError('error', String(err), 0));
-        throw err;
-      }
-    });
-    return () => {
-      poll.current?.dispose();
-      poll.current = null;
-    };
-  }, [scope, props.pollIntervalSeconds, feature.available]);
-
   const onStop = async (resource: ICostResource) => {
-    if (!isStoppable(resource.kind)) {
-      return;
+    if (!resource.can_stop) {
+      return; // the server decides what may be stopped, per row
     }
     const kind = kindLabel(resource.kind, trans);
     const confirm = stopConfirmation(resource, cost?.currency ?? 'USD', trans);
@@ -78,9 +51,8 @@ export function CostSection(props: ISectionProps): JSX.Element {
     }
     setStopping(rowKey(resource));
     try {
-      await stopResource(resource.kind, resource.name);
+      await model.stop(resource);
       Notification.success(trans.__('Stopping %1 %2.', kind, resource.name), { autoClose: 5000 });
-      await poll.current?.refresh();
     } catch (err) {
       const message = err instanceof ApiError ? `${err.message}` : String(err);
       Notification.error(trans.__('Could not stop %1: %2', resource.name, message), {
@@ -145,12 +117,12 @@ export function CostSection(props: ISectionProps): JSX.Element {
             </p>
           )}
           {spend && <SpendCard spend={spend} trans={trans} />}
-          {cost.unpriced > 0 && (
+          {(cost.unpriced ?? 0) > 0 && (
             <p className="jp-StudioCollab-unavailable">
               {trans._n(
                 '%1 resource has no known price and is not in the total.',
                 '%1 resources have no known price and are not in the total.',
-                cost.unpriced
+                cost.unpriced ?? 0
               )}
             </p>
           )}
@@ -159,24 +131,24 @@ export function CostSection(props: ISectionProps): JSX.Element {
               {trans.__('Showing older data: %1', cost.reason ?? '')}
             </p>
           )}
-          {cost.errors
+          {(cost.errors ?? [])
             .filter(e => !e.stale)
             .map(e => (
               <p key={`${e.kind}-${e.message}`} className="jp-StudioCollab-kindError">
                 {kindLabel(e.kind, trans)}: {e.message}
               </p>
             ))}
-          {cost.by_kind.length > 0 && (
+          {(cost.by_kind ?? []).length > 0 && (
             <CostChart
               rendermime={props.rendermime ?? null}
-              byKind={cost.by_kind}
+              byKind={cost.by_kind ?? []}
               currency={currency}
               trans={trans}
             />
           )}
           <ResourceTable
             resources={cost.resources}
-            priceSources={cost.price_sources}
+            priceSources={cost.price_sources ?? {}}
             currency={currency}
             trans={trans}
             onStop={resource => void onStop(resource)}
@@ -186,17 +158,17 @@ export function CostSection(props: ISectionProps): JSX.Element {
           <p className="jp-StudioCollab-priceNote">
             {trans.__(
               'List prices (≈ marks an estimate; hover a price for its source). Bundled table of %1%2. Excludes %3.',
-              cost.prices.bundled_as_of ?? '—',
-              cost.prices.price_list_fetched_at
+              cost.prices?.bundled_as_of ?? '—',
+              cost.prices?.price_list_fetched_at
                 ? trans.__(', refreshed from the AWS Price List on %1', cost.prices.price_list_fetched_at)
                 : '',
-              cost.prices.excludes
+              cost.prices?.excludes ?? ''
             )}
           </p>
         </>
       )}
       <h4 className="jp-StudioCollab-subheading">{trans.__('This app')}</h4>
-      <IdleCard trans={trans} pollIntervalSeconds={props.pollIntervalSeconds} />
+      <IdleCard trans={trans} model={model} />
     </div>
   );
 }

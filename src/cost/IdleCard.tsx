@@ -2,19 +2,12 @@ import * as React from 'react';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { ErrorLine } from '../panel/Section';
-import {
-  getIdle,
-  IIdleAnswer,
-  IIdleBlocker,
-  IIdlePolicy,
-  keepAlive,
-  setSpaceIdleTimeout,
-  shutdownBlocker
-} from './api';
+import { usePoll } from '../panel/usePoll';
+import { IIdleBlocker, IIdlePolicy } from './api';
 import { countdown, duration } from './format';
+import { CostModel } from './model';
 
 function policyLabel(policy: IIdlePolicy, trans: TranslationBundle): string {
   switch (policy.source) {
@@ -123,25 +116,19 @@ function TimeoutForm(props: {
  * This app's idleness (C3) and the countdown to whichever idle shutdown comes first, with Keep alive for
  * the own shutdown (C4); the warning notification itself comes from watchOwnIdleShutdown.
  */
-export function IdleCard(props: {
-  trans: TranslationBundle;
-  pollIntervalSeconds: number;
-}): JSX.Element {
-  const { trans } = props;
-  const [idle, setIdle] = React.useState<IIdleAnswer | null>(null);
-  const [error, setError] = React.useState<ApiError | null>(null);
+export function IdleCard(props: { trans: TranslationBundle; model: CostModel }): JSX.Element {
+  const { trans, model } = props;
+  const { value: idle, error } = usePoll(model.idle, {
+    seconds: c => c.pollIntervalSeconds,
+    whilePanelVisible: true
+  });
   const [now, setNow] = React.useState(Date.now());
-  const skew = React.useRef(0); // server clock minus browser clock
-
-  const apply = (answer: IIdleAnswer) => {
-    skew.current = Date.parse(answer.server_time) - Date.now();
-    setIdle(answer);
-    setError(null);
-  };
+  // server clock minus browser clock, from the answer's own time
+  const skew = idle?.server_time ? Date.parse(idle.server_time) - (model.idle.receivedAt ?? Date.now()) : 0;
 
   const onKeepAlive = async () => {
     try {
-      apply(await keepAlive());
+      await model.keepAlive();
       Notification.success(trans.__('Kept alive: the idle countdown starts again.'), {
         autoClose: 3000
       });
@@ -164,7 +151,7 @@ export function IdleCard(props: {
       return;
     }
     try {
-      apply((await shutdownBlocker(blocker.kind, blocker.id)).idle);
+      await model.shutDownBlocker(blocker.kind, blocker.id);
     } catch (err) {
       Notification.error(err instanceof ApiError ? err.message : String(err));
     }
@@ -172,7 +159,7 @@ export function IdleCard(props: {
 
   const onSetTimeout = async (minutes: number) => {
     try {
-      apply(await setSpaceIdleTimeout(minutes));
+      await model.setIdleTimeout(minutes);
       Notification.success(trans.__('This space now stops after %1 idle minutes.', minutes), {
         autoClose: 3000
       });
@@ -182,22 +169,12 @@ export function IdleCard(props: {
   };
 
   React.useEffect(() => {
-    const poll = politePoll('idle', props.pollIntervalSeconds, async () => {
-      try {
-        apply(await getIdle());
-      } catch (err) {
-        setError(err instanceof ApiError ? err : new ApiError('error', String(err), 0));
-        throw err;
-      }
-    });
     const tick = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => {
-      poll.dispose();
-      window.clearInterval(tick);
-    };
-  }, [props.pollIntervalSeconds]);
+    return () => window.clearInterval(tick);
+  }, []);
 
-  const warning = idle?.own_shutdown.warning ?? false;
+  const warning = idle?.own_shutdown?.warning ?? false;
+  const ownShutdown = idle?.own_shutdown;
 
   if (error && !idle) {
     return <ErrorLine code={error.code} message={error.message} />;
@@ -205,7 +182,7 @@ export function IdleCard(props: {
   if (!idle) {
     return <p>{trans.__('Loading…')}</p>;
   }
-  const serverNow = now + skew.current;
+  const serverNow = now + skew;
   const last = idle.last_activity ? Date.parse(idle.last_activity) : null;
   const shutdownAt = idle.shutdown_at ? Date.parse(idle.shutdown_at) : null;
   const busy = idle.kernels.filter(k => k.execution_state === 'busy').length;
@@ -213,11 +190,15 @@ export function IdleCard(props: {
     <div className="jp-StudioCollab-idleCard" data-warning={warning}>
       <p>
         {idle.busy
-          ? trans.__('Busy: %1 kernel(s) running code.', busy)
+          ? trans._n('Busy: %1 kernel running code.', 'Busy: %1 kernels running code.', busy)
           : last !== null
             ? trans.__('Idle for %1.', duration(serverNow - last, trans))
             : trans.__('No activity recorded yet.')}{' '}
-        {trans.__('%1 kernel(s), %2 terminal(s).', idle.kernels.length, idle.terminals.length)}
+        {trans.__(
+          '%1, %2.',
+          trans._n('%1 kernel', '%1 kernels', idle.kernels.length),
+          trans._n('%1 terminal', '%1 terminals', idle.terminals.length)
+        )}
       </p>
       <p>
         {shutdownAt !== null ? (
@@ -238,24 +219,24 @@ export function IdleCard(props: {
           trans.__('Not idle, so %1 is not counting down.', policyLabel(idle.policy, trans))
         )}
       </p>
-      <Blockers blockers={idle.blockers} trans={trans} onShutDown={b => void onShutDown(b)} />
+      <Blockers blockers={idle.blockers ?? []} trans={trans} onShutDown={b => void onShutDown(b)} />
       <TimeoutForm policy={idle.policy} trans={trans} onSet={m => void onSetTimeout(m)} />
-      {idle.own_shutdown.error && (
-        <ErrorLine code="idle_shutdown_failed" message={idle.own_shutdown.error} />
+      {ownShutdown?.error && (
+        <ErrorLine code="idle_shutdown_failed" message={ownShutdown.error} />
       )}
-      {idle.notes.map(note => (
+      {(idle.notes ?? []).map(note => (
         <p key={note} className="jp-StudioCollab-unavailable">
           {note}
         </p>
       ))}
-      {shutdownAt !== null && !idle.own_shutdown.enabled && (
+      {shutdownAt !== null && !ownShutdown?.enabled && (
         <p className="jp-StudioCollab-unavailable">
           {trans.__(
             'Running a cell or typing in a terminal counts as activity; an open notebook alone does not.'
           )}
         </p>
       )}
-      {idle.own_shutdown.enabled && (
+      {ownShutdown?.enabled && (
         <button className="jp-mod-styled jp-mod-accept" onClick={() => void onKeepAlive()}>
           {trans.__('Keep alive')}
         </button>

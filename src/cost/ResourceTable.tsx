@@ -136,7 +136,7 @@ export function ResourceTable(props: {
         <tbody>
           {rows.map(r => {
             const key = rowKey(r);
-            const source = props.priceSources[r.price_source];
+            const source = r.price_source ? props.priceSources[r.price_source] : undefined;
             const cited = source
               ? source.as_of
                 ? trans.__('%1 (as of %2)', source.source, source.as_of)

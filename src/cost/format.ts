@@ -4,7 +4,8 @@ import { ResourceKind } from './api';
 
 /** How the Cost section writes kinds, money and durations. */
 
-export function kindLabel(kind: ResourceKind, trans: TranslationBundle): string {
+/** A kind's name for people; `kind` is a ResourceKind, or any kind a newer server lists (shown as sent). */
+export function kindLabel(kind: ResourceKind | string, trans: TranslationBundle): string {
   switch (kind) {
     case 'app':
       return trans.__('Studio app');
@@ -30,6 +31,8 @@ export function kindLabel(kind: ResourceKind, trans: TranslationBundle): string 
       return trans.__('Scheduled notebook job');
     case 'mlflow_app':
       return trans.__('MLflow App');
+    default:
+      return kind;
   }
 }
 

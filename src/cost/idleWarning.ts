@@ -1,16 +1,15 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Poll } from '@lumino/polling';
+import { IDisposable } from '@lumino/disposable';
 
-import { politePoll } from '../polling';
-import { getIdle, keepAlive } from './api';
+import { CostModel } from './model';
 
 /**
  * Warns before studio-collab's own idle shutdown stops this app (row C4), with a "Keep alive" action,
  * whether or not the panel is open. It asks the server once; when the own shutdown is off (the default)
  * it stops there, so it costs one request per page load.
  */
-export function watchOwnIdleShutdown(trans: TranslationBundle): Poll {
+export function watchOwnIdleShutdown(trans: TranslationBundle, model: CostModel): IDisposable {
   let shown: string | null = null;
   const dismiss = () => {
     if (shown) {
@@ -18,12 +17,17 @@ export function watchOwnIdleShutdown(trans: TranslationBundle): Poll {
       shown = null;
     }
   };
-  const poll = politePoll('idle-warning', 30, async () => {
-    const idle = await getIdle();
-    if (!idle.own_shutdown.acts) {
+  // GET idle is the cost model's one poll: this asks for it every 30 s, whether or not the panel is shown.
+  const need = model.idle.need({ seconds: () => 30, whilePanelVisible: false });
+  const onIdle = () => {
+    const idle = model.idle.value;
+    if (!idle) {
+      return;
+    }
+    if (!idle.own_shutdown?.acts) {
       dismiss();
-      if (!idle.own_shutdown.enabled) {
-        poll.dispose(); // off on this server: nothing to watch
+      if (!idle.own_shutdown?.enabled) {
+        stop(); // off on this server: nothing to watch
       }
       return;
     }
@@ -43,7 +47,7 @@ export function watchOwnIdleShutdown(trans: TranslationBundle): Poll {
               callback: () => {
                 shown = null;
                 const kept = trans.__('Kept alive: the idle countdown starts again.');
-                keepAlive().then(
+                model.keepAlive().then(
                   () => Notification.success(kept, { autoClose: 3000 }),
                   err => Notification.error(String(err))
                 );
@@ -53,6 +57,11 @@ export function watchOwnIdleShutdown(trans: TranslationBundle): Poll {
         }
       );
     }
-  });
-  return poll;
+  };
+  const stop = () => {
+    need.dispose();
+    model.idle.changed.disconnect(onIdle);
+  };
+  model.idle.changed.connect(onIdle);
+  return { isDisposed: false, dispose: stop };
 }

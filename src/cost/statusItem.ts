@@ -1,10 +1,13 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Poll } from '@lumino/polling';
+import { IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
-import { politePoll } from '../polling';
-import { getCost, getIdle, ICostAnswer, IIdleAnswer } from './api';
+import { ICostAnswer, IIdleAnswer } from './api';
 import { money } from './format';
+import { CostModel } from './model';
+
+/** The status bar is always visible: it needs my cost and the idle countdown every minute, panel shown or not. */
+const STATUS_BAR_NEED = { seconds: () => 60, whilePanelVisible: false };
 
 /** The text of the status-bar item: "$0.28/h · idle stop in 34 min", each half only when it is known. */
 export function statusText(
@@ -33,6 +36,7 @@ export function statusText(
 export class CostStatusItem extends Widget {
   constructor(
     private readonly _trans: TranslationBundle,
+    private readonly _model: CostModel,
     private readonly _onClick: () => void
   ) {
     super({ node: document.createElement('button') });
@@ -41,15 +45,10 @@ export class CostStatusItem extends Widget {
     this.node.setAttribute('type', 'button');
     this.node.title = _trans.__('My Studio spend per hour and when idle shutdown stops this app. Click for Cost.');
     this.node.addEventListener('click', () => this._onClick());
-    this._poll = politePoll('cost-status', 60, async () => {
-      const [cost, idle] = await Promise.all([
-        getCost('mine').catch(() => null),
-        getIdle().catch(() => null)
-      ]);
-      this._cost = cost;
-      this._idle = idle;
-      this._render();
-    });
+    const cost = _model.cost('mine');
+    cost.changed.connect(this._render, this);
+    _model.idle.changed.connect(this._render, this);
+    this._needs = [cost.need(STATUS_BAR_NEED), _model.idle.need(STATUS_BAR_NEED)];
     // The countdown moves every minute even between polls.
     this._tick = window.setInterval(() => this._render(), 30_000);
   }
@@ -60,20 +59,22 @@ export class CostStatusItem extends Widget {
   }
 
   dispose(): void {
-    this._poll.dispose();
+    for (const need of this._needs) {
+      need.dispose();
+    }
+    this._model.cost('mine').changed.disconnect(this._render, this);
+    this._model.idle.changed.disconnect(this._render, this);
     window.clearInterval(this._tick);
     super.dispose();
   }
 
   private _render(): void {
-    const text = statusText(this._cost, this._idle, this._trans);
+    const text = statusText(this._model.cost('mine').value, this._model.idle.value, this._trans);
     this.node.textContent = text;
     this.node.setAttribute('aria-label', text ? this._trans.__('Studio cost: %1', text) : '');
     this.setHidden(text === '');
   }
 
-  private _poll: Poll;
+  private _needs: IDisposable[];
   private _tick: number;
-  private _cost: ICostAnswer | null = null;
-  private _idle: IIdleAnswer | null = null;
 }

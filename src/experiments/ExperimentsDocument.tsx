@@ -47,6 +47,7 @@ export function createExperimentsDocument(options: {
   widget.title.icon = studioCollabIcon;
   widget.title.closable = true;
   widget.addClass('jp-StudioCollab-experimentsWidget');
-  model.start();
+  const statusNeed = model.needStatus(); // the tab shows the status whether or not the sidebar does
+  widget.disposed.connect(() => statusNeed.dispose());
   return widget;
 }

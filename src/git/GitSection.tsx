@@ -1,64 +1,53 @@
 import * as React from 'react';
 import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
-import { Poll } from '@lumino/polling';
 
 import { cancelJob, followJob, IJob, isActive } from '../api';
 import { Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
-import { politePoll } from '../polling';
+import { usePoll } from '../panel/usePoll';
 import { ApiError } from '../request';
 import {
   cloneRepo,
   IRepo,
-  IRepoList,
   ISyncResult,
-  listRepos,
   openLink,
   repoOfPath,
   SyncChoice,
   syncRepo,
   undoSync
 } from './api';
+import { GitModel } from './model';
 import { followInNotification } from './progress';
 import { RepoAction, RepoItem } from './RepoItem';
 
 type Problem = { code: string; message: string };
 
 /** The Repositories section (rows G1-G8): the catalog with state, status, actions and live progress. */
-export function GitSection(props: ISectionProps): JSX.Element {
-  const feature = props.status.features.git;
+export function GitSection(props: ISectionProps & { model: GitModel }): JSX.Element {
+  const feature = props.status.features.git ?? { available: false, reason: null };
   if (!feature.available) {
     return <Unavailable reason={feature.reason} fallback={props.trans.__('Repositories are not available.')} />;
   }
   return <RepoList {...props} />;
 }
 
-function RepoList(props: ISectionProps): JSX.Element {
-  const { trans, app } = props;
-  const [list, setList] = React.useState<IRepoList | null>(null);
-  const [loadError, setLoadError] = React.useState<Problem | null>(null);
-  const [jobs, setJobs] = React.useState<Record<string, IJob>>({});
-  const [errors, setErrors] = React.useState<Record<string, Problem | null>>({});
-  const [reports, setReports] = React.useState<Record<string, ISyncResult | null>>({});
-  const [previews, setPreviews] = React.useState<Record<string, ISyncResult | null>>({});
-  const poll = React.useRef<Poll | null>(null);
-  const followed = React.useRef(new Set<string>());
+function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
+  const { trans, app, model } = props;
+  const { value: list, error: loadError } = usePoll(model.repos, {
+    seconds: c => c.pollIntervalSeconds,
+    whilePanelVisible: true
+  });
+  const [, setSeen] = React.useState(0);
+  const refresh = () => void model.repos.refresh();
+  const finished = (repo: IRepo, job: IJob) => model.end(repo, job);
 
-  const setJob = (repoId: string, job: IJob) => setJobs(all => ({ ...all, [repoId]: job }));
-  const refresh = () => void poll.current?.refresh();
-
-  const finished = (repo: IRepo, job: IJob) => {
-    setJob(repo.id, job);
-    setErrors(all => ({ ...all, [repo.id]: job.state === 'failed' ? job.error : null }));
-    if (job.kind === 'git_sync' && job.state === 'succeeded') {
-      setReports(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
-    }
-    if (job.kind === 'git_sync_preview' && job.state === 'succeeded') {
-      setPreviews(all => ({ ...all, [repo.id]: job.result as ISyncResult }));
-    }
-    refresh();
-  };
+  // The model follows every job (this tab's and those the server lists) and keeps each repo's outcome.
+  React.useEffect(() => {
+    const onChange = () => setSeen(n => n + 1);
+    model.changed.connect(onChange);
+    return () => void model.changed.disconnect(onChange);
+  }, [model]);
 
   // A save (jupyter_server's contents events make the server's status fresh at once) refreshes the list now.
   React.useEffect(() => {
@@ -74,16 +63,13 @@ function RepoList(props: ISectionProps): JSX.Element {
 
   /** Sync starts with a preview: nothing changes until the user confirms what they see. */
   const preview = async (repo: IRepo) => {
-    setErrors(all => ({ ...all, [repo.id]: null }));
-    setReports(all => ({ ...all, [repo.id]: null }));
-    setPreviews(all => ({ ...all, [repo.id]: null }));
+    model.setOutcome(repo.id, { error: null, report: null, preview: null });
     try {
       const job = await syncRepo(repo.id, { preview: true });
-      followed.current.add(job.id);
-      setJob(repo.id, job);
-      finished(repo, await followJob(job.id, update => setJob(repo.id, update)));
+      model.track(repo, job);
+      finished(repo, await followJob(job.id, update => model.update(repo, update)));
     } catch (err) {
-      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+      model.setOutcome(repo.id, { error: problem(err) });
     }
   };
 
@@ -98,54 +84,30 @@ function RepoList(props: ISectionProps): JSX.Element {
     }
     try {
       const job = await undoSync(repo.id, syncId);
-      followed.current.add(job.id);
+      model.track(repo, job);
       const final = await followInNotification<unknown>(job, trans.__('Undoing the sync of %1', repo.name), trans, {
-        onUpdate: update => setJob(repo.id, update),
+        onUpdate: update => model.update(repo, update),
         success: () => trans.__('%1 is back as it was before the sync.', repo.name)
       });
       if (final.state === 'succeeded') {
-        setReports(all => ({ ...all, [repo.id]: null }));
+        model.setOutcome(repo.id, { report: null });
       }
       finished(repo, final);
     } catch (err) {
-      setErrors(all => ({ ...all, [repo.id]: problem(err) }));
+      model.setOutcome(repo.id, { error: problem(err) });
     }
   };
 
-  React.useEffect(() => {
-    poll.current = politePoll('repos', props.pollIntervalSeconds, async () => {
-      try {
-        const answer = await listRepos();
-        setList(answer);
-        setLoadError(null);
-        // A job started in another tab, or before a reload, is picked up here.
-        for (const repo of answer.repos) {
-          if (repo.job && isActive(repo.job) && !followed.current.has(repo.job.id)) {
-            followed.current.add(repo.job.id);
-            void followJob(repo.job.id, job => setJob(repo.id, job)).then(job => finished(repo, job));
-          }
-        }
-      } catch (err) {
-        setLoadError(problem(err));
-        throw err; // lets the poll back off
-      }
-    });
-    return () => poll.current?.dispose();
-  }, [props.pollIntervalSeconds]);
-
   const start = async (repo: IRepo, action: 'clone' | 'sync' | 'reclone', choice?: SyncChoice) => {
-    const confirmed = action === 'sync' ? previews[repo.id]?.upstream : undefined;
-    setErrors(all => ({ ...all, [repo.id]: null }));
-    setReports(all => ({ ...all, [repo.id]: null }));
-    setPreviews(all => ({ ...all, [repo.id]: null }));
+    const confirmed = action === 'sync' ? model.outcome(repo.id).preview?.upstream : undefined;
+    model.setOutcome(repo.id, { error: null, report: null, preview: null });
     try {
       const job = action === 'clone' ? await cloneRepo(repo.id) :
         await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice, expectUpstream: confirmed });
-      followed.current.add(job.id);
-      setJob(repo.id, job);
+      model.track(repo, job);
       const title = action === 'clone' ? trans.__('Cloning %1', repo.name) : trans.__('Syncing %1', repo.name);
       const final = await followInNotification<unknown>(job, title, trans, {
-        onUpdate: update => setJob(repo.id, update),
+        onUpdate: update => model.update(repo, update),
         success: done => done.kind === 'git_clone'
           ? trans.__('%1 is cloned into %2.', repo.name, repo.target)
           : trans._n('%2 is in sync (%1 file reconciled).', '%2 is in sync (%1 files reconciled).',
@@ -154,7 +116,7 @@ function RepoList(props: ISectionProps): JSX.Element {
       finished(repo, final);
     } catch (err) {
       const answer = problem(err);
-      setErrors(all => ({ ...all, [repo.id]: answer }));
+      model.setOutcome(repo.id, { error: answer });
       Notification.error(`${repo.name}: [${answer.code}] ${answer.message}`, { autoClose: 8000 });
     }
   };
@@ -172,9 +134,9 @@ function RepoList(props: ISectionProps): JSX.Element {
       case 'branch':
         return start(repo, 'sync', action);
       case 'dismiss-preview':
-        return setPreviews(all => ({ ...all, [repo.id]: null }));
+        return model.setOutcome(repo.id, { preview: null });
       case 'undo': {
-        const syncId = reports[repo.id]?.undo;
+        const syncId = model.outcome(repo.id).report?.undo;
         return syncId ? undo(repo, syncId) : undefined;
       }
       case 'reclone': {
@@ -186,7 +148,7 @@ function RepoList(props: ISectionProps): JSX.Element {
         return answer.button.accept ? start(repo, 'reclone') : undefined;
       }
       case 'cancel': {
-        const job = jobs[repo.id] ?? repo.job;
+        const job = model.job(repo.id) ?? repo.job;
         return job ? void cancelJob(job.id).catch(err => Notification.error(problem(err).message)) : undefined;
       }
       case 'open':
@@ -224,13 +186,13 @@ function RepoList(props: ISectionProps): JSX.Element {
           <RepoItem
             key={repo.id}
             repo={repo}
-            job={currentJob(jobs[repo.id], repo.job)}
-            error={errors[repo.id] ?? null}
-            report={reports[repo.id] ?? null}
-            preview={previews[repo.id] ?? null}
+            job={currentJob(model.job(repo.id), repo.job)}
+            error={model.outcome(repo.id).error}
+            report={model.outcome(repo.id).report}
+            preview={model.outcome(repo.id).preview}
             trans={trans}
             onAction={action => void act(repo, action)}
-            onDismissReport={() => setReports(all => ({ ...all, [repo.id]: null }))}
+            onDismissReport={() => model.setOutcome(repo.id, { report: null })}
           />
         ))}
       </ul>

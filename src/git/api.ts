@@ -1,78 +1,24 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { IJob } from '../api';
+import { components } from '../openapi-types';
 import { apiUrl, jsonInit, requestAPI } from '../request';
 
 /** Typed client of the git routes (api.md): the browser sends repo ids, never URLs. */
 
-export type RepoSource = 'config' | 'domain' | 'space' | 'user_profile';
-export type RepoState = 'not_cloned' | 'cloning' | 'cloned' | 'error';
-export type FileOutcome = 'updated' | 'merged' | 'kept_both' | 'renamed' | 'restored' | 'skipped';
-export type SyncChoice = 'merge' | 'rebase' | 'branch';
+type Schemas = components['schemas'];
 
-export interface IRepoStatus {
-  branch: string | null;
-  head: string | null;
-  ahead: number;
-  behind: number;
-  dirty: number;
-  updates_available: boolean;
-}
-
-export interface IRepo {
-  id: string;
-  name: string;
-  url: string;
-  branch: string | null;
-  target: string;
-  source: RepoSource;
-  description?: string | null;
-  private?: boolean;
-  state: RepoState;
-  status: IRepoStatus | null;
-  error?: { code: string; message: string } | null;
-  job?: IJob | null;
-}
-
-export interface IRepoList {
-  repos: IRepo[];
-  warnings?: string[];
-}
-
-export interface ISyncCell {
-  id?: string | null;
-  index?: number;
-  change: 'merged' | 'kept_both' | 'added' | 'removed';
-}
-
-export interface ISyncFile {
-  path: string;
-  outcome: FileOutcome;
-  detail: string;
-  from?: string;
-  beside?: string;
-  cells?: ISyncCell[];
-}
-
-export interface ISyncResult {
-  files: ISyncFile[];
-  notes?: string[];
-  preview?: boolean;
-  choice_needed?: SyncChoice[] | null;
-  local_commits?: number;
-  undo?: string | null;
-  upstream?: string;
-  branch?: string | null;
-  head?: string;
-  backup?: string;
-}
-
-export interface ISyncRecord {
-  id: string;
-  time: number;
-  files: { path: string; outcome: string }[];
-  undoable: boolean;
-}
+export type IRepoStatus = Schemas['RepoStatus'];
+export type IRepo = Schemas['Repo'];
+export type RepoSource = IRepo['source'];
+export type RepoState = IRepo['state'];
+export type IRepoList = Schemas['RepoList'];
+export type ISyncFile = Schemas['SyncFile'];
+export type FileOutcome = ISyncFile['outcome'];
+export type ISyncCell = NonNullable<ISyncFile['cells']>[number];
+export type ISyncResult = Schemas['SyncResult'];
+export type SyncChoice = NonNullable<ISyncResult['choice_needed']>[number];
+export type ISyncRecord = Schemas['SyncRecord'];
 
 export function listRepos(): Promise<IRepoList> {
   return requestAPI<IRepoList>('repos');

@@ -13,12 +13,16 @@ import {
   ToolbarButton
 } from '@jupyterlab/ui-components';
 import { ReadonlyJSONObject } from '@lumino/coreutils';
+import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 
 import { CostSection } from '../cost/CostSection';
+import { CostModel } from '../cost/model';
 import { DomainCard } from '../cost/DomainCard';
 import { ExperimentsSummary } from '../experiments/ExperimentsSummary';
 import { GitSection } from '../git/GitSection';
+import { GitModel } from '../git/model';
+import { ShareModel } from '../share/model';
 import { ShareSection } from '../share/ShareSection';
 import { ISectionProps } from './context';
 import { Header } from './Header';
@@ -89,6 +93,9 @@ export class StudioCollabPanel extends SidePanel {
     trans: TranslationBundle;
     translator: ITranslator;
     model: PanelModel;
+    costModel: CostModel;
+    gitModel: GitModel;
+    shareModel: ShareModel;
     rendermime: IRenderMimeRegistry | null;
     stateDB: IStateDB | null;
     openExperiments: () => void;
@@ -123,8 +130,16 @@ export class StudioCollabPanel extends SidePanel {
           </Header>
         )
       },
-      { id: 'git', label: trans.__('Repositories'), render: props => <GitSection {...props} /> },
-      { id: 'share', label: trans.__('Shares'), render: props => <ShareSection {...props} /> },
+      {
+        id: 'git',
+        label: trans.__('Repositories'),
+        render: props => <GitSection {...props} model={options.gitModel} />
+      },
+      {
+        id: 'share',
+        label: trans.__('Shares'),
+        render: props => <ShareSection {...props} model={options.shareModel} />
+      },
       {
         id: 'experiments-summary',
         label: trans.__('Experiments'),
@@ -138,7 +153,11 @@ export class StudioCollabPanel extends SidePanel {
           }
         ]
       },
-      { id: 'cost', label: trans.__('Cost'), render: props => <CostSection {...props} /> }
+      {
+        id: 'cost',
+        label: trans.__('Cost'),
+        render: props => <CostSection {...props} model={options.costModel} />
+      }
     ];
     for (const spec of sections) {
       this.addWidget(new SectionWidget(spec, model, app, trans, rendermime));
@@ -192,6 +211,27 @@ export class StudioCollabPanel extends SidePanel {
   dispose(): void {
     this._model.dispose();
     super.dispose();
+  }
+
+  // The panel's polls run only while the sidebar shows it (the setting: "while it is visible").
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._model.visible = this.isVisible;
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._model.visible = false;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._model.visible = this.isVisible;
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._model.visible = false;
+    super.onBeforeDetach(msg);
   }
 
   private get _accordion(): AccordionPanel {

@@ -1,21 +1,33 @@
+import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import { Poll } from '@lumino/polling';
 
-import { getStatus, IStatus } from '../api';
-import { politePoll } from '../polling';
+import { getStatus, IAvailability, IStatus } from '../api';
+import { IPollContext, SharedPoll } from '../polling';
 import { ApiError } from '../request';
 
 /**
- * What every section of the panel shares: the server's status (polled once for all of them), the poll
- * interval from the settings, and a generation that the toolbar's Refresh bumps so each section loads anew.
+ * What every section of the panel shares: the server's status (polled once for all of them), whether the
+ * sidebar panel is visible (its views' polls pause while it is hidden), the poll interval from the settings,
+ * and a generation that the toolbar's Refresh bumps so each section loads anew. Feature models make their
+ * polls here (`poll`), so Refresh reaches every route a view shows.
  */
-export class PanelModel {
+export class PanelModel implements IPollContext {
+  constructor() {
+    this._statusPoll = this.poll('status', getStatus);
+    this._statusPoll.changed.connect(() => this._changed.emit());
+  }
+
   get status(): IStatus | null {
-    return this._status;
+    return this._statusPoll.value;
   }
 
   get error(): ApiError | null {
-    return this._error;
+    return this._statusPoll.error;
+  }
+
+  /** A feature's availability as the server lists it; a feature the server does not list is not available. */
+  feature(name: string): IAvailability {
+    return this.status?.features[name] ?? { available: false, reason: null };
   }
 
   /** Bumped by refresh(): sections key their content on it, so a refresh re-runs every loader. */
@@ -32,7 +44,19 @@ export class PanelModel {
       return;
     }
     this._pollIntervalSeconds = value;
-    this._startPolling();
+    this._changed.emit();
+  }
+
+  /** Whether the sidebar panel is shown (set by the panel widget on show and hide). */
+  get visible(): boolean {
+    return this._visible;
+  }
+
+  set visible(value: boolean) {
+    if (value === this._visible) {
+      return;
+    }
+    this._visible = value;
     this._changed.emit();
   }
 
@@ -40,43 +64,42 @@ export class PanelModel {
     return this._changed;
   }
 
-  /** Starts polling the status; idempotent. */
+  /** One shared poll of a route, refreshed by the toolbar's Refresh while someone shows it. */
+  poll<T>(name: string, fetch: () => Promise<T>): SharedPoll<T> {
+    const poll = new SharedPoll<T>(name, fetch, this);
+    this._polls.push(poll);
+    return poll;
+  }
+
+  /** The panel's need of the status: every 6 poll intervals while the sidebar is visible; idempotent. */
   start(): void {
-    if (!this._poll) {
-      this._startPolling();
-    }
+    this._panelNeed ??= this._statusPoll.need({ seconds: c => c.pollIntervalSeconds * 6, whilePanelVisible: true });
+  }
+
+  /** A view outside the sidebar (the Experiments tab) needs the status while it is open. */
+  needStatus(): IDisposable {
+    return this._statusPoll.need({ seconds: c => c.pollIntervalSeconds * 6, whilePanelVisible: false });
   }
 
   async refresh(): Promise<void> {
     this._generation += 1;
     this._changed.emit();
-    await this._poll?.refresh();
+    await Promise.all(this._polls.filter(p => p.active || p === this._statusPoll).map(p => p.refresh()));
   }
 
   dispose(): void {
-    this._poll?.dispose();
-    this._poll = null;
+    for (const poll of this._polls) {
+      poll.dispose();
+    }
+    this._polls = [];
+    Signal.clearData(this);
   }
 
-  private _startPolling(): void {
-    this._poll?.dispose();
-    this._poll = politePoll('status', this._pollIntervalSeconds * 6, async () => {
-      try {
-        this._status = await getStatus();
-        this._error = null;
-        this._changed.emit();
-      } catch (err) {
-        this._error = err instanceof ApiError ? err : new ApiError('error', String(err), 0);
-        this._changed.emit();
-        throw err; // lets the poll back off
-      }
-    });
-  }
-
-  private _status: IStatus | null = null;
-  private _error: ApiError | null = null;
+  private _statusPoll: SharedPoll<IStatus>;
+  private _polls: SharedPoll<any>[] = [];
+  private _panelNeed: IDisposable | null = null;
   private _generation = 0;
   private _pollIntervalSeconds = 10;
-  private _poll: Poll | null = null;
+  private _visible = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -3,11 +3,12 @@ import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputil
 import { TranslationBundle } from '@jupyterlab/translation';
 import { closeIcon, copyIcon, LabIcon } from '@jupyterlab/ui-components';
 
-import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { ErrorLine, Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
-import { IShare, listShares, revokeShare, sharesChanged, ShareState } from './api';
+import { usePoll } from '../panel/usePoll';
+import { IShare, ShareState } from './api';
+import { ShareModel } from './model';
 import { ShareCommandIDs } from './plugin';
 
 function stateLabel(state: ShareState, trans: TranslationBundle): string {
@@ -85,37 +86,16 @@ export function IconButton(props: {
 }
 
 /** The Share section (S3, U2): share the open notebook; my shares with copy and revoke. */
-export function ShareSection(props: ISectionProps): JSX.Element {
-  const { trans, app } = props;
-  const feature = props.status.features.share;
-  const [shares, setShares] = React.useState<IShare[] | null>(null);
-  const [error, setError] = React.useState<ApiError | null>(null);
+export function ShareSection(props: ISectionProps & { model: ShareModel }): JSX.Element {
+  const { trans, app, model } = props;
+  const feature = props.status.features.share ?? { available: false, reason: null };
+  const { value: shares, error } = usePoll(
+    model.shares,
+    feature.available ? { seconds: c => c.pollIntervalSeconds * 3, whilePanelVisible: true } : null
+  );
   const [revoking, setRevoking] = React.useState<string | null>(null);
   const [showEnded, setShowEnded] = React.useState(false);
   const [canShare, setCanShare] = React.useState(app.commands.isEnabled(ShareCommandIDs.shareNotebook));
-  const poll = React.useRef<ReturnType<typeof politePoll> | null>(null);
-
-  React.useEffect(() => {
-    if (!feature.available) {
-      return;
-    }
-    poll.current = politePoll('shares', props.pollIntervalSeconds * 3, async () => {
-      try {
-        setShares(await listShares());
-        setError(null);
-      } catch (err) {
-        setError(err instanceof ApiError ? err : new ApiError('error', String(err), 0));
-        throw err;
-      }
-    });
-    const refresh = () => void poll.current?.refresh();
-    sharesChanged.changed.connect(refresh);
-    return () => {
-      sharesChanged.changed.disconnect(refresh);
-      poll.current?.dispose();
-      poll.current = null;
-    };
-  }, [props.pollIntervalSeconds, feature.available]);
 
   React.useEffect(() => {
     const onChange = () => setCanShare(app.commands.isEnabled(ShareCommandIDs.shareNotebook));
@@ -136,7 +116,7 @@ export function ShareSection(props: ISectionProps): JSX.Element {
     }
     setRevoking(share.id);
     try {
-      await revokeShare(share.id);
+      await model.revoke(share.id);
       Notification.success(trans.__('The share of %1 is revoked.', share.title), { autoClose: 4000 });
     } catch (err) {
       const message = err instanceof ApiError ? err.message : String(err);

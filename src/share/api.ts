@@ -1,53 +1,18 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { followJob, IJob } from '../api';
+import { components, paths } from '../openapi-types';
 import { ApiError, jsonInit, requestAPI } from '../request';
 
 /** Typed client of the share routes (rows S1-S5); field names match the server's JSON. */
 
-export interface ISpace {
-  name: string;
-  display_name: string;
-  sharing: 'Private' | 'Shared';
-  owner: string | null;
-  url: string | null;
-  app_type: string | null;
-  status: string | null;
-  current?: boolean;
-}
+type Schemas = components['schemas'];
 
-export interface ISpaces {
-  in_studio: boolean;
-  spaces: ISpace[];
-}
-
-export type ShareState = 'active' | 'expired' | 'revoked';
-
-export interface IShare {
-  id: string;
-  url: string;
-  live_url: string | null;
-  title: string;
-  author: string;
-  created: string;
-  expires: string;
-  size: number;
-  sha256: string;
-  target_space: string | null;
-  source_space: string | null;
-  source_path: string;
-  include_outputs: boolean;
-  revoked: boolean;
-  revoked_at: string | null;
-  state: ShareState;
-}
-
-export interface IShareRequest {
-  path: string;
-  target_space: string | null;
-  include_outputs: boolean;
-  expires_in_days: number;
-}
+export type ISpace = Schemas['Space'];
+export type ISpaces = paths['/spaces']['get']['responses'][200]['content']['application/json'];
+export type IShare = Schemas['Share'];
+export type ShareState = NonNullable<IShare['state']>;
+export type IShareRequest = NonNullable<paths['/shares']['post']['requestBody']>['content']['application/json'];
 
 /** Emitted after this page made or revoked a share, so the "My shares" list refreshes at once. */
 class SharesChanged {
@@ -112,17 +77,7 @@ async function finished<R>(job: IJob<R> | undefined, onProgress: (job: IJob) => 
 }
 
 /** What a share link offers, as the recipient sees it (GET shares/<id>): for the import dialog in the lab. */
-export interface ISharePreview {
-  id: string;
-  title: string;
-  author: string;
-  created: string;
-  expires: string;
-  size: number;
-  include_outputs: boolean;
-  target_space: string | null;
-  state: ShareState;
-}
+export type ISharePreview = paths['/shares/{share_id}']['get']['responses'][200]['content']['application/json']['share'];
 
 export async function previewShare(id: string): Promise<ISharePreview> {
   return (await requestAPI<{ share: ISharePreview }>(`shares/${encodeURIComponent(id)}`)).share;

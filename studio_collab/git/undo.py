@@ -126,7 +126,7 @@ class SyncRecorder:
     def list(self, limit: int = KEEP) -> list[dict]:
         head, branch = self.wt.rev("HEAD"), self.wt.current_branch()
         syncs = []
-        for i, (ref, commit) in enumerate(self.refs()[:limit]):
+        for i, (_ref, commit) in enumerate(self.refs()[:limit]):
             meta = self.meta(commit)
             syncs.append({"id": meta["id"], "time": meta["time"], "files": meta["files"],
                           "undoable": i == 0 and head == meta["head_after"] and branch == meta["branch_after"]})

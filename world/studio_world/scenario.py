@@ -128,7 +128,7 @@ def _check_references(data: dict, source: str) -> None:
 
     check_repos("domain.code_repositories", data["domain"].get("code_repositories"))
     check_repos("domain.space_code_repositories", data["domain"].get("space_code_repositories"))
-    for section, names in (("user_profiles", profiles), ("spaces", spaces)):
+    for section, _names in (("user_profiles", profiles), ("spaces", spaces)):
         seen: set[str] = set()
         for i, item in enumerate(data.get(section) or []):
             if item["name"] in seen:
