@@ -289,7 +289,11 @@ export interface paths {
         /** An HTML page that shows what was shared and asks before importing (it never writes) */
         get: operations["importPage"];
         put?: never;
-        post?: never;
+        /**
+         * The page's form (no JavaScript needed; the _xsrf field required) imports the share
+         * @description 303 to the copy in JupyterLab (lab/tree/<path>), or, for a large file, 303 to this page following the import job; a refused import answers the page again with the reason in a sentence.
+         */
+        post: operations["importFromPage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1102,14 +1106,21 @@ export interface components {
         Status: {
             /** @description Options refused at load (wrong type or shape, a bad repo entry or URL); the feature each belongs to (every feature for "core") is off, and its reason names the option. */
             config_problems?: {
-                /** @enum {string} */
+                /**
+                 * @description "core" or a feature (the enum is filled in when served)
+                 * @enum {string}
+                 */
                 feature: "core" | "git" | "share" | "experiments" | "cost";
                 message: string;
                 option: string;
             }[];
             environment_label?: string | null;
+            /** @description Each feature's availability, one property per feature: filled in from studio_collab.core.FEATURES (the one list of features) when the document is served. */
             features: {
-                [key: string]: components["schemas"]["Availability"];
+                cost: components["schemas"]["Availability"];
+                experiments: components["schemas"]["Availability"];
+                git: components["schemas"]["Availability"];
+                share: components["schemas"]["Availability"];
             };
             studio: {
                 account_id?: string | null;
@@ -1598,6 +1609,8 @@ export interface operations {
         parameters: {
             query: {
                 share: string;
+                /** @description An import job this page follows (refreshing itself), then 303 to the copy */
+                job?: string;
             };
             header?: never;
             path?: never;
@@ -1613,6 +1626,54 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description The id is not a share id (an HTML page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Unknown share (an HTML page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Expired or revoked (an HTML page) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    importFromPage: {
+        parameters: {
+            query: {
+                share: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the imported copy, or to the page following the import job */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The id is not a share id (an HTML page) */
             400: {

@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     import json
     from pathlib import Path
 
-    from .app import StudioCollabApp
+    from .core import present_features
 
     parser = argparse.ArgumentParser(prog="python -m studio_collab.openapi", description=main.__doc__)
     parser.add_argument("file", type=Path, help="where to write the OpenAPI document (JSON)")
     args = parser.parse_args(argv)
-    modules = tuple(f"studio_collab.{name}" for name in StudioCollabApp.present_features())
+    modules = tuple(f"studio_collab.{name}" for name in present_features())
     args.file.parent.mkdir(parents=True, exist_ok=True)
     args.file.write_text(json.dumps(openapi_document(modules), indent=1, sort_keys=True) + "\n", "utf-8")
 

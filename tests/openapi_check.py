@@ -8,7 +8,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from studio_collab.app import StudioCollabApp
+from studio_collab.core import present_features
 from studio_collab.openapi import openapi_document
 
 _URN = "urn:studio-collab:openapi"
@@ -16,7 +16,7 @@ _URN = "urn:studio-collab:openapi"
 
 class ResponseValidator:
     def __init__(self):
-        modules = tuple(f"studio_collab.{n}" for n in StudioCollabApp.present_features())
+        modules = tuple(f"studio_collab.{n}" for n in present_features())
         self.document = openapi_document(modules)
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self.registry = Registry().with_resource(_URN, resource)
