@@ -27,7 +27,8 @@ export class PanelModel implements IPollContext {
 
   /** A feature's availability as the server lists it; a feature the server does not list is not available. */
   feature(name: string): IAvailability {
-    return this.status?.features[name] ?? { available: false, reason: null };
+    const features: Record<string, IAvailability> | undefined = this.status?.features;
+    return features?.[name] ?? { available: false, reason: null };
   }
 
   /** Bumped by refresh(): sections key their content on it, so a refresh re-runs every loader. */
