@@ -119,8 +119,10 @@ class ImportPageHandler(PageHandler):
     @authorized
     async def post(self) -> None:
         share_id = self.get_query_argument("share", "")
+        # An unknown viewer is refused like on every route (403 identity_unknown: a page for a browser, JSON for
+        # an API client), before anything is read.
+        viewer = await self.acting_user()
         try:
-            viewer = await self.acting_user()
             answer = await self.share.import_share(viewer, share_id)
         except StudioCollabError as err:
             shown = None
