@@ -28,7 +28,6 @@ import json
 import shutil
 import sqlite3
 import tempfile
-import time
 from pathlib import Path
 
 from tests.servers import start_lab
@@ -60,7 +59,7 @@ PROBE = """
     if (bench.ready === null && document.getElementById('main') && !document.getElementById('jupyterlab-splash'))
       bench.ready = performance.now();
     const panel = document.querySelector('.jp-StudioCollab-panel');
-    if (bench.data === null && panel && panel.querySelectorAll('.jp-StudioCollab-repo').length >= %d
+    if (bench.data === null && panel && panel.querySelectorAll('.jp-StudioCollab-repo').length >= __REPOS__
         && /Best run/.test(panel.textContent) && !panel.querySelector('.jp-StudioCollab-loading'))
       bench.data = performance.now();
     const picker = document.querySelector('#studio-collab-experiments select[aria-label="Experiment"]');
@@ -71,7 +70,7 @@ PROBE = """
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
 })();
-""" % REPOS
+""".replace("__REPOS__", str(REPOS))
 
 
 def js_bytes() -> int:
@@ -81,9 +80,9 @@ def js_bytes() -> int:
 
 def run(smoke: bool) -> list[Figure]:
     from playwright.sync_api import sync_playwright
-
     from studio_world.mlflow_server import MlflowServer
     from studio_world.training import bulk_runs
+
     from tests.ui.conftest import run_command, show_panel
 
     count, reloads = (1_000, 1) if smoke else (10_000, 3)

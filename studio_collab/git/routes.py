@@ -17,8 +17,8 @@ from tornado import web
 
 from ..errors import HTTP_STATUS_CODES, HTTP_STATUS_MESSAGES, StudioCollabError
 from ..handler import QuietClientErrors, StudioCollabHandler
-from .service import GitService
 from .resolve import SIDES as RESOLVE_SIDES
+from .service import GitService
 from .sync import CHOICES
 
 REPO_ID = r"(?P<repo_id>[a-z0-9-]+)"

@@ -84,12 +84,12 @@ def wait_job(server, job: dict) -> dict:
     return job
 
 
-def walk(page, limit: int = 120) -> list[dict]:
+def walk(tab, limit: int = 120) -> list[dict]:
     """Tab through the page from the focused element until focus leaves the panel; each stop's state."""
     stops = []
     for _ in range(limit):
-        page.keyboard.press("Tab")
-        state = page.evaluate(FOCUS_STATE)
+        tab.keyboard.press("Tab")
+        state = tab.evaluate(FOCUS_STATE)
         if not state or not state["inPanel"]:
             break
         stops.append(state)
