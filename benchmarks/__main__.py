@@ -12,7 +12,7 @@ from .framework import Figure, print_table, write_results
 
 # Each module has run(smoke: bool) -> list[Figure] and states its method in its docstring.
 BENCHMARKS = ["bench_server", "bench_share", "bench_git", "bench_experiments", "bench_cost", "bench_load",
-              "bench_deploy", "bench_sync", "bench_provenance"]
+              "bench_deploy", "bench_sync", "bench_provenance", "bench_panel"]
 
 
 def main(argv: list[str] | None = None) -> int:

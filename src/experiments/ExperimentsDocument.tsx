@@ -9,6 +9,7 @@ import { studioCollabIcon } from '../icons';
 import { PanelModel } from '../panel/model';
 import { ModelBody } from '../panel/Section';
 import { ExperimentsSection } from './ExperimentsSection';
+import { ExperimentsModel } from './model';
 
 /**
  * Experiments as a main-area document (a tab titled "Experiments"): the same views as before, given the
@@ -21,6 +22,8 @@ export function createExperimentsDocument(options: {
   rendermime: IRenderMimeRegistry | null;
 }): MainAreaWidget<ReactWidget> {
   const { app, trans, model, rendermime } = options;
+  // The tab's own state (experiment, order, pages, selection) lives as long as the tab, across Refresh.
+  const experiments = new ExperimentsModel({ pollIntervalSeconds: model.pollIntervalSeconds });
   const content = ReactWidget.create(
     <ModelBody
       model={model}
@@ -31,6 +34,7 @@ export function createExperimentsDocument(options: {
       {status => (
         <ExperimentsSection
           app={app}
+          model={experiments}
           status={status}
           trans={trans}
           pollIntervalSeconds={model.pollIntervalSeconds}
@@ -48,6 +52,9 @@ export function createExperimentsDocument(options: {
   widget.title.closable = true;
   widget.addClass('jp-StudioCollab-experimentsWidget');
   const statusNeed = model.needStatus(); // the tab shows the status whether or not the sidebar does
-  widget.disposed.connect(() => statusNeed.dispose());
+  widget.disposed.connect(() => {
+    statusNeed.dispose();
+    experiments.dispose();
+  });
   return widget;
 }

@@ -1,221 +1,123 @@
 import * as React from 'react';
 import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 
-import { politePoll } from '../polling';
 import { ApiError } from '../request';
 import { ErrorLine, Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
-import {
-  IComparison,
-  IOverview,
-  IRun,
-  IRunPage,
-  compareRuns,
-  getOverview,
-  getRuns,
-  openMlflowUi,
-  IRestoreResult,
-  orderClause,
-  restoreRun
-} from './api';
-import { followJob } from '../api';
+import { IRun, openMlflowUi } from './api';
 import { VegaLiteChart } from '../panel/VegaLiteChart';
 import { acrossRunsSpec } from './MetricChart';
+import { ExperimentsModel, ISortState, MAX_COMPARE, MIN_COMPARE, PAGE_SIZE, higherIsBetter } from './model';
 import { RunComparison } from './RunComparison';
 import { RunDetails } from './RunDetails';
-import { ISortState, RunsTable } from './RunsTable';
+import { RunsTable } from './RunsTable';
 
-const PAGE_SIZE = 50;
 const MAX_METRIC_COLUMNS = 6;
-const DEFAULT_SORT: ISortState = { kind: 'attributes', key: 'start_time', descending: true };
-const HIGHER_IS_BETTER = /acc|auc|f1|precision|recall|score|r2|map|ndcg|iou|dice/i;
-const LOWER_IS_BETTER = /loss|err|rmse|mae|mse|mape|perplexity/i;
-
-interface IBest {
-  key: string;
-  descending: boolean;
-}
 
 function asApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError('error', String(err), 0);
 }
 
-/** A first guess at "best": a metric that reads as a score (higher) or an error (lower); the user can change it. */
-export function guessBest(keys: string[]): IBest | null {
-  const score = keys.find(k => HIGHER_IS_BETTER.test(k) && !LOWER_IS_BETTER.test(k));
-  if (score) {
-    return { key: score, descending: true };
-  }
-  const error = keys.find(k => LOWER_IS_BETTER.test(k));
-  if (error) {
-    return { key: error, descending: false };
-  }
-  return keys.length ? { key: keys[0], descending: true } : null;
+/** The filter field: what is typed stays here until Enter hands it to the model. */
+function RunFilter(props: { model: ExperimentsModel; trans: TranslationBundle }): JSX.Element {
+  const { model, trans } = props;
+  const [draft, setDraft] = React.useState(model.filter);
+  return (
+    <form
+      className="jp-StudioCollab-filter"
+      onSubmit={e => {
+        e.preventDefault();
+        model.setFilter(draft);
+      }}
+    >
+      <input
+        className="jp-mod-styled"
+        value={draft}
+        onChange={e => setDraft(e.target.value)}
+        placeholder={
+          model.source === 'mlflow' ? trans.__("Filter, e.g. params.lr = '0.01'") : trans.__('Filter by name')
+        }
+        aria-label={trans.__('Filter runs')}
+      />
+    </form>
+  );
 }
 
-/** The Experiments section (rows E1-E5): MLflow, training jobs and legacy Experiments in one table. */
-export function ExperimentsSection(props: ISectionProps): JSX.Element {
-  const { trans } = props;
+/** The selection and what it allows: an explicit hint until two runs are picked, then Compare. */
+export function compareHint(count: number, trans: TranslationBundle): string {
+  if (count < MIN_COMPARE) {
+    return trans.__('Select %1 or more runs to compare — %2 of %1 selected', MIN_COMPARE, count);
+  }
+  return trans._n('%1 run selected (up to %2)', '%1 runs selected (up to %2)', count, MAX_COMPARE);
+}
+
+function CompareBar(props: { model: ExperimentsModel; trans: TranslationBundle }): JSX.Element {
+  const { model, trans } = props;
+  const count = model.selected.length;
+  return (
+    <div className="jp-StudioCollab-compareBar">
+      <span className="jp-StudioCollab-compareHint" role="status">
+        {compareHint(count, trans)}
+      </span>
+      <button
+        className="jp-mod-styled jp-mod-accept"
+        disabled={count < MIN_COMPARE}
+        title={count < MIN_COMPARE ? compareHint(count, trans) : trans.__('Show what differs between the selected runs')}
+        onClick={() => void model.compare()}
+      >
+        {trans.__('Compare')}
+      </button>
+      {count > 0 && (
+        <button className="jp-mod-styled jp-mod-reject" onClick={() => model.clearSelection()}>
+          {trans.__('Clear')}
+        </button>
+      )}
+      {model.compareError && <ErrorLine code={model.compareError.code} message={model.compareError.message} />}
+    </div>
+  );
+}
+
+export { guessBest } from './model';
+
+/** The Experiments views (rows E1-E5): MLflow, training jobs and legacy Experiments in one table. */
+export function ExperimentsSection(props: ISectionProps & { model: ExperimentsModel }): JSX.Element {
+  const { model } = props;
   const feature = props.status.features.experiments;
-  const [overview, setOverview] = React.useState<IOverview | null>(null);
-  const [overviewError, setOverviewError] = React.useState<ApiError | null>(null);
-  const [choice, setChoice] = React.useState<string>('');
-  const [sort, setSort] = React.useState<ISortState>(DEFAULT_SORT);
-  const [best, setBest] = React.useState<IBest | null>(null);
-  const [filterDraft, setFilterDraft] = React.useState('');
-  const [filter, setFilter] = React.useState('');
-  const [page, setPage] = React.useState<IRunPage | null>(null);
-  const [runsError, setRunsError] = React.useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = React.useState(false);
-  const [selected, setSelected] = React.useState<string[]>([]);
-  const [expanded, setExpanded] = React.useState<string | null>(null);
-  const [comparison, setComparison] = React.useState<IComparison | null>(null);
-  const [chartMetric, setChartMetric] = React.useState<string>('');
-  const [restoring, setRestoring] = React.useState<string | null>(null);
 
   React.useEffect(() => {
-    if (!feature.available) {
-      return;
+    model.pollIntervalSeconds = props.pollIntervalSeconds;
+    if (feature.available) {
+      model.start();
     }
-    const poll = politePoll('experiments', props.pollIntervalSeconds * 3, async () => {
-      try {
-        const answer = await getOverview();
-        setOverview(answer);
-        setOverviewError(null);
-        setChoice(current => current || (answer.experiments[0] ? `${answer.experiments[0].source}/${answer.experiments[0].id}` : ''));
-      } catch (err) {
-        setOverviewError(asApiError(err));
-        throw err;
-      }
-    });
-    return () => poll.dispose();
   }, [feature.available, props.pollIntervalSeconds]);
 
-  const slash = choice.indexOf('/');
-  const source = slash > 0 ? choice.slice(0, slash) : '';
-  const experimentId = slash > 0 ? choice.slice(slash + 1) : '';
-  const orderBy = orderClause(sort.kind, sort.key, sort.descending);
-  const bestBy = best ? orderClause('metrics', best.key, best.descending) : null;
-  const pagedBeyondFirst = React.useRef(false);
+  return (
+    <UseSignal signal={model.changed}>
+      {() => <ExperimentsView {...props} />}
+    </UseSignal>
+  );
+}
 
-  // The first page, on every change of experiment or order, and again on each poll while only it is shown.
-  React.useEffect(() => {
-    if (!source) {
-      return;
-    }
-    pagedBeyondFirst.current = false;
-    const poll = politePoll('experiment-runs', props.pollIntervalSeconds, async () => {
-      if (pagedBeyondFirst.current) {
-        return; // polling would drop the pages the user loaded
-      }
-      try {
-        setPage(await getRuns(source, experimentId, { orderBy, bestBy, filter, limit: PAGE_SIZE }));
-        setRunsError(null);
-      } catch (err) {
-        setRunsError(asApiError(err));
-        throw err;
-      }
-    });
-    return () => poll.dispose();
-  }, [source, experimentId, orderBy, bestBy, filter, props.pollIntervalSeconds]);
-
-  const runs = page?.runs ?? [];
-  const metricKeys = React.useMemo(() => {
-    const keys = new Set<string>();
-    runs.forEach(r => Object.keys(r.metrics).forEach(k => keys.add(k)));
-    return [...keys].sort();
-  }, [runs]);
-  const paramKeys = React.useMemo(() => {
-    const keys = new Set<string>();
-    runs.forEach(r => Object.keys(r.params).forEach(k => keys.add(k)));
-    return [...keys].sort();
-  }, [runs]);
-
-  React.useEffect(() => {
-    if (!best && metricKeys.length) {
-      setBest(guessBest(metricKeys));
-    }
-    if ((!chartMetric || !metricKeys.includes(chartMetric)) && metricKeys.length) {
-      setChartMetric(best && metricKeys.includes(best.key) ? best.key : metricKeys[0]);
-    }
-  }, [metricKeys.join('\n')]);
-
-  const chooseExperiment = (value: string) => {
-    setChoice(value);
-    setSort(DEFAULT_SORT);
-    setBest(null);
-    setFilter('');
-    setFilterDraft('');
-    setPage(null);
-    setSelected([]);
-    setExpanded(null);
-    setComparison(null);
-  };
-
-  const onSort = (kind: ISortState['kind'], key: string) => {
-    const same = sort.kind === kind && sort.key === key;
-    const descending = same ? !sort.descending : kind !== 'attributes' || key === 'start_time';
-    setSort({ kind, key, descending });
-    if (kind === 'metrics') {
-      setBest({ key, descending }); // the metric just sorted by is the one the star follows
-    }
-  };
-
-  const loadMore = async () => {
-    if (!page?.next_page_token) {
-      return;
-    }
-    setLoadingMore(true);
-    try {
-      const next = await getRuns(source, experimentId, {
-        orderBy,
-        bestBy,
-        filter,
-        limit: PAGE_SIZE,
-        pageToken: page.next_page_token
-      });
-      pagedBeyondFirst.current = true;
-      setPage({ ...next, runs: [...page.runs, ...next.runs], best_run_id: page.best_run_id });
-    } catch (err) {
-      setRunsError(asApiError(err));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
-  const toggleSelect = (runId: string) =>
-    setSelected(current =>
-      current.includes(runId) ? current.filter(id => id !== runId) : [...current.slice(-1), runId]
-    );
-
-  const compare = async () => {
-    try {
-      setComparison(await compareRuns(source, selected));
-    } catch (err) {
-      const e = asApiError(err);
-      Notification.error(trans.__('Cannot compare: %1', e.message));
-    }
-  };
+function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JSX.Element {
+  const { trans, model } = props;
+  const feature = props.status.features.experiments;
+  const { overview, overviewError, sort, best, page, runs, selected, comparison } = model;
+  const source = model.source;
+  const experimentId = model.experimentId;
+  const metricKeys = model.metricKeys;
 
   const restore = async (run: IRun) => {
-    setRestoring(run.id);
     try {
-      const started = await restoreRun(source, run.id);
-      const job = await followJob<IRestoreResult>(started.id, () => undefined);
-      if (job.state === 'succeeded' && job.result) {
-        const result = job.result;
-        Notification.success(trans.__('Restored %1 in %2', run.name, result.path), { autoClose: 8000 });
-        await props.app.commands.execute('filebrowser:go-to-path', { path: result.path });
-        if (result.opened) {
-          await props.app.commands.execute('docmanager:open', { path: result.opened });
-        }
-      } else if (job.error) {
-        Notification.error(trans.__('Cannot restore %1: %2', run.name, job.error.message));
+      const result = await model.restore(run);
+      Notification.success(trans.__('Restored %1 in %2', run.name, result.path), { autoClose: 8000 });
+      await props.app.commands.execute('filebrowser:go-to-path', { path: result.path });
+      if (result.opened) {
+        await props.app.commands.execute('docmanager:open', { path: result.opened });
       }
     } catch (err) {
       Notification.error(trans.__('Cannot restore %1: %2', run.name, asApiError(err).message));
-    } finally {
-      setRestoring(null);
     }
   };
 
@@ -265,7 +167,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
     .filter(k => k === sort.key || k === best?.key)
     .concat(metricKeys.filter(k => k !== sort.key && k !== best?.key))
     .slice(0, MAX_METRIC_COLUMNS);
-  const timeOrdered = sort.kind === 'attributes' && sort.key === 'start_time' && sort.descending && !filter;
+  const timeOrdered = model.timeOrdered;
   // A run opens in the MLflow UI when it lives on this space's tracking server.
   const mlflowRunOf = (run: IRun): { experimentId: string; runId: string } | null => {
     if (source === 'mlflow') {
@@ -296,7 +198,9 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
             >
               {trans.__('Open MLflow UI')}
             </button>
-            <button className="jp-mod-styled jp-mod-reject" onClick={copySnippet} title={tracking.snippet}>
+            <button className="jp-mod-styled jp-mod-reject" onClick={copySnippet}
+              title={trans.__('Copies a code snippet: paste it into a notebook cell to track its runs to %1', tracking.uri)}
+            >
               {trans.__('Start tracking')}
             </button>
           </>
@@ -304,8 +208,8 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
       </div>
       <label className="jp-StudioCollab-field">
         {trans.__('Experiment')}
-        <select value={choice} onChange={e => chooseExperiment(e.target.value)} aria-label={trans.__('Experiment')}>
-          {!choice && <option value="">{trans.__('Choose an experiment')}</option>}
+        <select value={model.choice} onChange={e => model.chooseExperiment(e.target.value)} aria-label={trans.__('Experiment')}>
+          {!model.choice && <option value="">{trans.__('Choose an experiment')}</option>}
           {groups.map(group => (
             <optgroup key={group.name} label={group.title}>
               {overview.experiments
@@ -329,7 +233,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
                 value={`${sort.kind}.${sort.key}`}
                 onChange={e => {
                   const [kind, ...rest] = e.target.value.split('.');
-                  onSort(kind as ISortState['kind'], rest.join('.'));
+                  model.sortBy(kind as ISortState['kind'], rest.join('.'));
                 }}
               >
                 <option value="attributes.start_time">{trans.__('Start time')}</option>
@@ -339,7 +243,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
                     {trans.__('metric: %1', k)}
                   </option>
                 ))}
-                {paramKeys.map(k => (
+                {model.paramKeys.map(k => (
                   <option key={`p${k}`} value={`params.${k}`}>
                     {trans.__('param: %1', k)}
                   </option>
@@ -349,7 +253,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
             <button
               className="jp-mod-styled jp-mod-reject"
               aria-label={sort.descending ? trans.__('Descending; switch to ascending') : trans.__('Ascending; switch to descending')}
-              onClick={() => setSort({ ...sort, descending: !sort.descending })}
+              onClick={() => model.flipSortDirection()}
             >
               {sort.descending ? '▼' : '▲'}
             </button>
@@ -361,7 +265,7 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
                   value={best ? `${best.key}\n${best.descending}` : ''}
                   onChange={e => {
                     const [key, descending] = e.target.value.split('\n');
-                    setBest({ key, descending: descending === 'true' });
+                    model.setBest({ key, descending: descending === 'true' });
                   }}
                 >
                   {metricKeys.map(k => (
@@ -374,24 +278,8 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
               </label>
             )}
           </div>
-          <form
-            className="jp-StudioCollab-filter"
-            onSubmit={e => {
-              e.preventDefault();
-              setFilter(filterDraft.trim());
-            }}
-          >
-            <input
-              className="jp-mod-styled"
-              value={filterDraft}
-              onChange={e => setFilterDraft(e.target.value)}
-              placeholder={
-                source === 'mlflow' ? trans.__("Filter, e.g. params.lr = '0.01'") : trans.__('Filter by name')
-              }
-              aria-label={trans.__('Filter runs')}
-            />
-          </form>
-          {runsError && <ErrorLine code={runsError.code} message={runsError.message} />}
+          <RunFilter key={model.choice} model={model} trans={trans} />
+          {model.runsError && <ErrorLine code={model.runsError.code} message={model.runsError.message} />}
           {page && !page.available && (
             <p className="jp-StudioCollab-sourceDown">
               <strong>{sourceTitle(source)}:</strong> {page.reason}
@@ -407,13 +295,13 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
               bestRunId={page?.best_run_id ?? null}
               timeOrdered={timeOrdered}
               selected={selected}
-              expanded={expanded}
+              expanded={model.expanded}
               isTrainingJobs={isTrainingJobs}
               trans={trans}
-              onSort={onSort}
-              onToggleSelect={toggleSelect}
-              onToggleExpand={id => setExpanded(expanded === id ? null : id)}
-              restoring={restoring}
+              onSort={(kind, key) => model.sortBy(kind, key)}
+              onToggleSelect={id => model.toggleSelected(id)}
+              onToggleExpand={id => model.toggleExpanded(id)}
+              restoring={model.restoring}
               onRestore={source === 'mlflow' ? (run: IRun) => void restore(run) : undefined}
               renderDetails={(run: IRun) => (
                 <RunDetails
@@ -426,21 +314,11 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
             />
           )}
           {page?.next_page_token && (
-            <button className="jp-mod-styled jp-mod-reject" disabled={loadingMore} onClick={() => void loadMore()}>
-              {loadingMore ? trans.__('Loading…') : trans.__('Load %1 more', PAGE_SIZE)}
+            <button className="jp-mod-styled jp-mod-reject" disabled={model.loadingMore} onClick={() => void model.loadMore()}>
+              {model.loadingMore ? trans.__('Loading…') : trans.__('Load %1 more', PAGE_SIZE)}
             </button>
           )}
-          <div className="jp-StudioCollab-compareBar">
-            <span>{trans.__('%1 of 2 runs selected', selected.length)}</span>
-            <button className="jp-mod-styled jp-mod-accept" disabled={selected.length !== 2} onClick={() => void compare()}>
-              {trans.__('Compare')}
-            </button>
-            {selected.length > 0 && (
-              <button className="jp-mod-styled jp-mod-reject" onClick={() => setSelected([])}>
-                {trans.__('Clear')}
-              </button>
-            )}
-          </div>
+          <CompareBar model={model} trans={trans} />
           {comparison && (
             <RunComparison
               comparison={comparison}
@@ -448,14 +326,15 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
               experimentId={experimentId}
               rendermime={props.rendermime}
               trans={trans}
-              onClose={() => setComparison(null)}
+              onClose={() => model.closeComparison()}
+              higherIsBetter={metric => higherIsBetter(metric, best)}
             />
           )}
           {metricKeys.length > 0 && (
             <div className="jp-StudioCollab-chart">
               <label className="jp-StudioCollab-field">
                 {trans.__('Chart')}
-                <select aria-label={trans.__('Metric to chart')} value={chartMetric} onChange={e => setChartMetric(e.target.value)}>
+                <select aria-label={trans.__('Metric to chart')} value={model.chartMetric} onChange={e => model.setChartMetric(e.target.value)}>
                   {metricKeys.map(k => (
                     <option key={k} value={k}>
                       {k}
@@ -463,11 +342,11 @@ export function ExperimentsSection(props: ISectionProps): JSX.Element {
                   ))}
                 </select>
               </label>
-              {chartMetric && (
+              {model.chartMetric && (
                 <VegaLiteChart
                   rendermime={props.rendermime}
-                  spec={acrossRunsSpec(runs, chartMetric, trans)}
-                  label={trans.__('%1 across the runs shown', chartMetric)}
+                  spec={acrossRunsSpec(runs, model.chartMetric, trans)}
+                  label={trans.__('%1 across the runs shown', model.chartMetric)}
                   trans={trans}
                 />
               )}

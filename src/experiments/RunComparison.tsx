@@ -9,10 +9,31 @@ import { VegaLiteChart } from '../panel/VegaLiteChart';
 import { historySpec } from './MetricChart';
 import { formatValue } from './RunsTable';
 
+/** A run's name as a chart shows it: two runs of the same name get their short ids, so their lines never merge. */
+export function uniqueRunLabel(runs: { id: string; name: string }[], run: { id: string; name: string }): string {
+  return runs.filter(r => r.name === run.name).length > 1 ? `${run.name} (${run.id.slice(0, 7)})` : run.name;
+}
+
+/** How a metric moved from the first run to the last: the signed change and whether that is better or worse. */
+export function metricChange(
+  delta: number | null | undefined,
+  higherIsBetter: boolean | null
+): { text: string; verdict: 'better' | 'worse' | 'same' | null } {
+  if (delta === null || delta === undefined) {
+    return { text: '—', verdict: null };
+  }
+  if (delta === 0) {
+    return { text: '=', verdict: 'same' };
+  }
+  const text = `${delta > 0 ? '▲ +' : '▼ '}${formatValue(delta)}`;
+  return { text, verdict: higherIsBetter === null ? null : delta > 0 === higherIsBetter ? 'better' : 'worse' };
+}
+
 /**
- * Two runs side by side: the hyperparameters that differ first (highlighted), then the ones that agree;
- * then every metric with how it moved from the first run to the second, and, where the source keeps it,
- * the history of one metric for both runs.
+ * The selected runs side by side, only what differs: the hyperparameters and metrics whose values are not
+ * the same in every run (the ones that agree are counted, and shown on request); each metric's change from
+ * the first run to the last, coloured better or worse by the metric's direction; where the source keeps it,
+ * the history of one metric for every run, the lines named by run.
  */
 export function RunComparison(props: {
   comparison: IComparison;
@@ -21,14 +42,24 @@ export function RunComparison(props: {
   rendermime: IRenderMimeRegistry | null | undefined;
   trans: TranslationBundle;
   onClose: () => void;
+  /** Whether a higher value of the metric is better (null: the name does not say). */
+  higherIsBetter: (metric: string) => boolean | null;
 }): JSX.Element {
   const { comparison, trans } = props;
+  const [showSame, setShowSame] = React.useState(false);
   const differing = new Set(comparison.differing);
-  const paramNames = Object.keys(comparison.params).sort(
+  const allParams = Object.keys(comparison.params).sort(
     (a, b) => Number(differing.has(b)) - Number(differing.has(a)) || a.localeCompare(b)
   );
-  const metricNames = Object.keys(comparison.metrics).sort();
-  const [historyMetric, setHistoryMetric] = React.useState<string>(metricNames[0] ?? '');
+  const allMetrics = Object.keys(comparison.metrics).sort();
+  const metricsDiffering = new Set(
+    comparison.differing_metrics ?? allMetrics.filter(k => new Set(comparison.metrics[k]).size > 1)
+  );
+  const paramNames = showSame ? allParams : allParams.filter(k => differing.has(k));
+  const metricNames = showSame ? allMetrics : allMetrics.filter(k => metricsDiffering.has(k));
+  const sameCount = allParams.length - differing.size + allMetrics.length - metricsDiffering.size;
+  const runNames = comparison.runs.map(run => run.name);
+  const [historyMetric, setHistoryMetric] = React.useState<string>(metricNames[0] ?? allMetrics[0] ?? '');
   const [histories, setHistories] = React.useState<{ name: string; history: IMetricHistory }[] | null>(null);
   const [historyError, setHistoryError] = React.useState<ApiError | null>(null);
   const hasHistory = props.source === 'mlflow';
@@ -43,7 +74,7 @@ export function RunComparison(props: {
       comparison.runs.map(async run => {
         try {
           const history = await getMetricHistory(props.source, props.experimentId, run.id, historyMetric);
-          return { name: run.name, history };
+          return { name: uniqueRunLabel(comparison.runs, run), history };
         } catch (err) {
           if (err instanceof ApiError && err.status === 404) {
             return null; // this run never logged the metric: the other line still tells the story
@@ -60,12 +91,18 @@ export function RunComparison(props: {
     };
   }, [historyMetric, comparison]);
 
-  const delta = (name: string): string => {
-    const value = comparison.metric_deltas?.[name];
-    if (value === null || value === undefined) {
-      return '—';
-    }
-    return value === 0 ? '=' : `${value > 0 ? '▲ +' : '▼ '}${formatValue(value)}`;
+  const change = (name: string): JSX.Element => {
+    const { text, verdict } = metricChange(comparison.metric_deltas?.[name], props.higherIsBetter(name));
+    const word = verdict === 'better' ? trans.__('better') : verdict === 'worse' ? trans.__('worse') : '';
+    return (
+      <td
+        className={`jp-StudioCollab-number${verdict === 'better' || verdict === 'worse' ? ` jp-StudioCollab-${verdict}` : ''}`}
+        title={word ? trans.__('%1 from %2 to %3', word, runNames[0], runNames[runNames.length - 1]) : undefined}
+      >
+        {text}
+        {word && <span className="jp-StudioCollab-visuallyHidden"> ({word})</span>}
+      </td>
+    );
   };
   const code = comparison.code;
   const data = comparison.data;
@@ -104,6 +141,20 @@ export function RunComparison(props: {
           ))}
         </ul>
       )}
+      <p className="jp-StudioCollab-sameNote">
+        {sameCount === 0
+          ? trans.__('Every hyperparameter and metric differs.')
+          : trans._n(
+              '%1 hyperparameter or metric is the same in every run.',
+              '%1 hyperparameters and metrics are the same in every run.',
+              sameCount
+            )}{' '}
+        {sameCount > 0 && (
+          <button className="jp-StudioCollab-linkButton" onClick={() => setShowSame(!showSame)}>
+            {showSame ? trans.__('Hide them') : trans.__('Show them')}
+          </button>
+        )}
+      </p>
       <div className="jp-StudioCollab-runsWrap">
         <table className="jp-StudioCollab-runs jp-StudioCollab-compareTable">
           <thead>
@@ -149,18 +200,18 @@ export function RunComparison(props: {
                     {formatValue(value)}
                   </td>
                 ))}
-                <td className="jp-StudioCollab-number">{delta(name)}</td>
+                {change(name)}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {hasHistory && metricNames.length > 0 && (
+      {hasHistory && allMetrics.length > 0 && (
         <div className="jp-StudioCollab-history">
           <label>
             {trans.__('History of')}{' '}
             <select value={historyMetric} onChange={e => setHistoryMetric(e.target.value)}>
-              {metricNames.map(name => (
+              {allMetrics.map(name => (
                 <option key={name} value={name}>
                   {name}
                 </option>

@@ -2,6 +2,7 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from './api';
+import { ISortState } from './model';
 
 /** "a1b2c3d*": the short commit, starred when the run had uncommitted changes. */
 function CodeCell(props: { run: IRun; trans: TranslationBundle }): JSX.Element {
@@ -38,10 +39,43 @@ function DataCell(props: { run: IRun; trans: TranslationBundle }): JSX.Element {
   return <span title={title}>{data.map(d => d.name).join(', ')}</span>;
 }
 
-export interface ISortState {
-  kind: 'metrics' | 'params' | 'attributes';
-  key: string;
-  descending: boolean;
+export type { ISortState } from './model';
+
+/** Above this many runs loaded, only the rows in view (and a margin) are in the DOM. */
+const WINDOW_FROM = 200;
+const ROW_HEIGHT = 28;
+const OVERSCAN = 20;
+
+/**
+ * Which rows of a long table to render: the scroll position of the table's scroll box, read on scroll,
+ * gives the first and last row in view; rows above and below are replaced by two spacer rows.
+ */
+function useRowWindow(count: number, box: React.RefObject<HTMLDivElement>): [number, number] {
+  const [range, setRange] = React.useState<[number, number]>([0, Math.min(count, WINDOW_FROM)]);
+  React.useEffect(() => {
+    const element = box.current;
+    if (!element || count <= WINDOW_FROM) {
+      setRange([0, count]);
+      return;
+    }
+    let frame = 0;
+    const update = () => {
+      frame = 0;
+      const first = Math.max(0, Math.floor(element.scrollTop / ROW_HEIGHT) - OVERSCAN);
+      const visible = Math.ceil(element.clientHeight / ROW_HEIGHT) + 2 * OVERSCAN;
+      setRange([first, Math.min(count, first + visible)]);
+    };
+    const onScroll = () => {
+      frame = frame || requestAnimationFrame(update);
+    };
+    update();
+    element.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      element.removeEventListener('scroll', onScroll);
+      cancelAnimationFrame(frame);
+    };
+  }, [count, box.current]);
+  return range;
 }
 
 /** Numbers short enough for a sidebar column, never in exponent form for ordinary values. */
@@ -111,8 +145,15 @@ export function RunsTable(props: {
     </th>
   );
   const columns = 7 + props.metricKeys.length + (props.isTrainingJobs ? 2 : 0);
+  const box = React.useRef<HTMLDivElement>(null);
+  const [first, last] = useRowWindow(props.runs.length, box);
+  const windowed = props.runs.length > WINDOW_FROM;
   return (
-    <div className="jp-StudioCollab-runsWrap">
+    <div
+      className={`jp-StudioCollab-runsWrap${windowed ? ' jp-mod-windowed' : ''}`}
+      ref={box}
+      data-rows={props.runs.length}
+    >
       <table className="jp-StudioCollab-runs">
         <thead>
           <tr>
@@ -131,14 +172,22 @@ export function RunsTable(props: {
           </tr>
         </thead>
         <tbody>
-          {props.runs.map((run, index) => {
+          {first > 0 && (
+            <tr className="jp-StudioCollab-rowSpacer" aria-hidden="true" style={{ height: first * ROW_HEIGHT }} />
+          )}
+          {props.runs.slice(first, last).map((run, offset) => {
+            const index = first + offset;
             const best = run.id === props.bestRunId;
             const checked = props.selected.includes(run.id);
             const open = props.expanded === run.id;
             const details = run.details ?? {};
             return (
               <React.Fragment key={run.id}>
-                <tr className={best ? 'jp-StudioCollab-bestRun' : undefined} data-run-id={run.id}>
+                <tr
+                  className={best ? 'jp-StudioCollab-bestRun' : undefined}
+                  data-run-id={run.id}
+                  aria-rowindex={index + 2}
+                >
                   <td>
                     <input
                       type="checkbox"
@@ -202,6 +251,13 @@ export function RunsTable(props: {
               </React.Fragment>
             );
           })}
+          {last < props.runs.length && (
+            <tr
+              className="jp-StudioCollab-rowSpacer"
+              aria-hidden="true"
+              style={{ height: (props.runs.length - last) * ROW_HEIGHT }}
+            />
+          )}
         </tbody>
       </table>
     </div>

@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IJob, isActive } from '../api';
 import { ErrorLine } from '../panel/Section';
 import { IRepo, ISyncFile, ISyncResult } from './api';
+import { ConflictActions } from './ConflictActions';
 
 export type RepoAction =
   | 'clone'
@@ -133,6 +134,7 @@ export function RepoItem(props: {
       )}
       {props.report && (
         <SyncReport
+          repoId={props.repo.id}
           report={props.report}
           trans={trans}
           onDismiss={props.onDismissReport}
@@ -144,7 +146,12 @@ export function RepoItem(props: {
   );
 }
 
-function FileList(props: { files: ISyncFile[]; trans: TranslationBundle }): JSX.Element {
+function FileList(props: {
+  files: ISyncFile[];
+  trans: TranslationBundle;
+  /** The sync whose conflicts can be resolved here (a report, not a preview). */
+  resolvable?: { repoId: string; syncId: string };
+}): JSX.Element {
   const { trans } = props;
   return (
     <ul>
@@ -159,6 +166,9 @@ function FileList(props: { files: ISyncFile[]; trans: TranslationBundle }): JSX.
               {trans._n('%1 cell', '%1 cells', file.cells.length)}
             </span>
           )}
+          {props.resolvable && (
+            <ConflictActions repoId={props.resolvable.repoId} syncId={props.resolvable.syncId} file={file} trans={trans} />
+          )}
         </li>
       ))}
     </ul>
@@ -166,6 +176,7 @@ function FileList(props: { files: ISyncFile[]; trans: TranslationBundle }): JSX.
 }
 
 function SyncReport(props: {
+  repoId: string;
   report: ISyncResult;
   trans: TranslationBundle;
   onDismiss: () => void;
@@ -184,7 +195,11 @@ function SyncReport(props: {
           {trans.__('Dismiss')}
         </button>
       </div>
-      <FileList files={report.files} trans={trans} />
+      <FileList
+        files={report.files}
+        trans={trans}
+        resolvable={report.undo ? { repoId: props.repoId, syncId: report.undo } : undefined}
+      />
       {(report.notes ?? []).map(note => (
         <p key={note}>{note}</p>
       ))}

@@ -13,6 +13,7 @@ from tornado import web
 from ..errors import StudioCollabError
 from ..handler import StudioCollabHandler
 from ..pages import PageHandler
+from .resolve import SIDES as RESOLVE_SIDES
 from .service import GitService
 from .sync import CHOICES
 
@@ -86,6 +87,26 @@ class UndoSyncHandler(_GitHandler):
         self.reply({"job": job.to_json()}, 202)
 
 
+class ResolveConflictHandler(_GitHandler):
+    """Keep mine / take theirs for one file (or one notebook cell conflict) the latest sync left in conflict."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, repo_id: str, sync_id: str) -> None:
+        body = self.json_body()
+        path, keep, conflict = body.get("path"), body.get("keep"), body.get("conflict")
+        if not isinstance(path, str) or not path or path.startswith("/") or "\0" in path \
+                or ".." in path.split("/"):
+            raise StudioCollabError("invalid_request", "path must be a file path inside the repository.", 400)
+        if keep not in RESOLVE_SIDES:
+            raise StudioCollabError("invalid_request", "keep must be 'mine' or 'theirs'.", 400)
+        if conflict is not None and not (isinstance(conflict, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}",
+                                                                                       conflict)):
+            raise StudioCollabError("invalid_request", "conflict must be a conflict id such as 'sync-1'.", 400)
+        await self.acting_user()
+        self.reply(await self.git.resolve_conflict(repo_id, sync_id, path, keep, conflict))
+
+
 class OpenPageHandler(PageHandler):
     """A page, not JSON. Loading it changes nothing: it shows the repo, the file and what a click would do
     (clone into the target folder, or sync with N incoming files), and only the click acts, through the POST
@@ -140,5 +161,6 @@ def route_handlers(core: Core) -> list[tuple]:
         (rf"repos/{REPO_ID}/sync", SyncHandler, kwargs),
         (rf"repos/{REPO_ID}/syncs", SyncsHandler, kwargs),
         (rf"repos/{REPO_ID}/syncs/{SYNC_ID}/undo", UndoSyncHandler, kwargs),
+        (rf"repos/{REPO_ID}/syncs/{SYNC_ID}/resolve", ResolveConflictHandler, kwargs),
         ("open", OpenPageHandler, kwargs),
     ]

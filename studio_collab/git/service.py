@@ -30,6 +30,7 @@ from .credential_helper import configure_helper
 from .credentials import CREDENTIAL_CONFIG, GitCredentials
 from .failures import explain
 from .repo_spec import RepoSpec, check_repo_path, refuse_symlinks, resolve_inside
+from .resolve import ConflictResolver
 from .status import fetch_upstream, incoming_files, read_status
 from .sync import RepoSync, repo_lock
 from .undo import SyncRecorder
@@ -183,6 +184,24 @@ class GitService:
         if seen != "cloned":
             raise StudioCollabError("not_cloned", f"{spec.name} is not cloned.", 409)
         return self.jobs.start("git_undo", _key(repo_id), functools.partial(self._undo_job, spec, sync_id), owner)
+
+    async def resolve_conflict(self, repo_id: str, sync_id: str, path: str, keep: str,
+                               conflict: str | None = None) -> dict:
+        """Keep mine / take theirs for one file (or one notebook cell conflict) the latest sync left in conflict.
+        Only the work tree changes (resolve.py); the repo's lock keeps it apart from a running sync or undo."""
+        spec = await self._cloned(repo_id)
+        async with self._locks[spec.id]:
+            worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
+
+            def resolve() -> dict:
+                with repo_lock(worktree):
+                    return ConflictResolver(worktree).resolve(sync_id, path, keep, conflict)
+            try:
+                return await self.executor.run_settled(TRANSFER, resolve)
+            except _GIT_ERRORS as err:
+                raise explain(err, "resolve the conflict", bool(spec.credentials_secret)) from err
+            finally:
+                self.forget_status(spec.id)
 
     async def _cloned(self, repo_id: str) -> RepoSpec:
         self._require_usable()

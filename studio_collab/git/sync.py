@@ -490,7 +490,7 @@ class RepoSync:
                       "Merged cell by cell with upstream's changes.")
             if change.renamed:
                 detail = f"Renamed upstream from '{old}'. " + detail
-            plan.report(new, outcome, detail, cells=merged.cells, **extra)
+            plan.report(new, outcome, detail, cells=merged.cells, conflicts=merged.conflicts or None, **extra)
             return
         if symlinks or binary or base_data is not None and b"\0" in base_data[:8000]:
             self._keep_both_beside(plan, old, new, mine, mode, theirs, label, extra,

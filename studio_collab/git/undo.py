@@ -27,6 +27,7 @@ from .worktree import IDENTITY, Worktree
 
 RECORDS = "refs/studio-collab/syncs/"
 UNDONE = "refs/studio-collab/undone/"
+RESOLUTIONS = "refs/studio-collab/resolutions/"  # conflicts resolved since a sync (resolve.py)
 KEEP = 20  # records kept per repo
 _ZERO = "0" * 40
 
@@ -152,16 +153,21 @@ class SyncRecorder:
             changed.append("HEAD (a commit or a branch switch)")
         if self.index_tree() != trees["index-after"]:
             changed.append("the staged changes")
-        if self.snapshot(touched) != trees["after"]:
+        # Conflicts resolved since the sync (keep mine / take theirs) are part of what the sync left.
+        resolved = wt.rev(RESOLUTIONS + sync_id)
+        left = wt.out("rev-parse", f"{resolved}^{{tree}}:left").strip() if resolved else trees["after"]
+        saved = self._tree_entries(wt.out("rev-parse", f"{resolved}^{{tree}}:saved").strip()) if resolved else {}
+        touched |= set(saved)
+        if self.snapshot(touched) != left:
             now = self.snapshot(touched)
-            differing = wt.out("diff-tree", "-r", "--name-only", "-z", trees["after"], now).split("\0")
+            differing = wt.out("diff-tree", "-r", "--name-only", "-z", left, now).split("\0")
             changed.append("files: " + ", ".join(p for p in differing if p)[:300])
         if changed:
             raise StudioCollabError("changed_since_sync", "You changed things since this sync ("
                                     + "; ".join(changed) + "), so undo would overwrite newer work. Nothing was "
                                     "changed.", 409)
         root = wt.path
-        before = self._tree_entries(trees["before"])
+        before = {**saved, **self._tree_entries(trees["before"])}
         for path in sorted(touched, reverse=True):
             full = root / path
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
@@ -200,6 +206,8 @@ class SyncRecorder:
         wt.run("update-index", "-q", "--refresh", check=False)
         wt.run("update-ref", UNDONE + sync_id, commit)
         wt.run("update-ref", "-d", RECORDS + sync_id, commit)
+        if resolved:
+            wt.run("update-ref", "-d", RESOLUTIONS + sync_id, resolved, check=False)
         return {"undone": sync_id, "files": [{"path": p, "outcome": "restored"} for p in sorted(
             set(before) | {p for p in touched if (root / p).exists() or os.path.islink(root / p)})],
                 "head": (meta["head_before"] or "")[:12]}

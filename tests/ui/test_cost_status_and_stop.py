@@ -9,7 +9,7 @@ import pytest
 
 from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page, run_command, screenshot  # noqa: F401
-from tests.ui.test_panel import DOCS, OVERFLOWING, own_warnings
+from tests.ui.test_panel import OVERFLOWING, own_warnings
 
 pytestmark = pytest.mark.ui
 
@@ -94,7 +94,7 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     assert page.evaluate("() => document.activeElement.classList.contains('jp-StudioCollab-stopButton')")
     page.keyboard.press("ArrowUp")
     assert page.evaluate(focused) == stops.nth(0).evaluate("b => b.closest('tr').dataset.name")
-    screenshot(page, "cost-light.png").replace(DOCS / "screenshots" / "cost-light.png")
+    screenshot(page, "cost-light.png")  # docs/screenshots: python -m tests.ui.screenshots
 
     # Dark theme: the chart's text follows the theme (contrast ≥ 4.5:1 against what it is drawn on).
     chart = section.locator(".jp-StudioCollab-costChart svg").first
@@ -106,17 +106,17 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     page.wait_for_timeout(1_500)  # the chart redraws with the dark theme's colours
     dark = section.locator(".jp-StudioCollab-costChart svg").first.evaluate(CONTRAST)
     assert dark["count"] > 0 and dark["worst"] >= 4.5, dark
-    screenshot(page, "cost-dark.png").replace(DOCS / "screenshots" / "cost-dark.png")
+    screenshot(page, "cost-dark.png")  # docs/screenshots: python -m tests.ui.screenshots
 
     # The Experiments tab in the dark theme: the runs table at full width beside the panel.
     body = open_experiments(page)
     body.locator("tbody tr[data-run-id]").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1_000)
-    screenshot(page, "experiments-dark.png").replace(DOCS / "screenshots" / "experiments-dark.png")
+    screenshot(page, "experiments-dark.png")  # docs/screenshots: python -m tests.ui.screenshots
     run_command(page, "Use Theme: JupyterLab Light")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
     page.wait_for_timeout(1_500)
-    screenshot(page, "experiments-light.png").replace(DOCS / "screenshots" / "experiments-light.png")
+    screenshot(page, "experiments-light.png")  # docs/screenshots: python -m tests.ui.screenshots
 
     assert page.console_errors == []
     assert own_warnings(page) == []
