@@ -65,7 +65,7 @@ def can_stop(kind: str, mine: bool, owner: str | None, stop_kinds: frozenset[str
 
 def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
            this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None,
-           stop_kinds: frozenset[str] = frozenset({"app"})) -> dict:
+           stop_kinds: frozenset[str] = frozenset({"app"}), actual: tuple | None = None) -> dict:
     now = time.time()
     rows, errors, by_kind, stale_kinds = [], [], {}, []
     kept: list[dict] = []  # the inventory rows in this scope, with their internal fields (for the budget)
@@ -132,7 +132,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
         "prices": prices,
         "price_sources": {key: price.to_json() for price, key in sources.items()},
         "inventory": _inventory_json(inventory, inventory.source or {}, now),
-        "budget": budget_json(budget, kept, burn, now),
+        "budget": budget_json(budget, kept, burn, now, *(actual or (None, None))),
     }
 
 
@@ -148,6 +148,7 @@ class RenderedAnswer:
     def __init__(self, inventory: Inventory | None, stale_reason: str | None, body: bytes):
         self.inventory = inventory
         self.stale_reason = stale_reason
+        self.variant = None
         self.body = body
         self._gzipped: bytes | None = None
 
@@ -165,13 +166,16 @@ class CostReports:
         self._answers: dict[tuple, RenderedAnswer] = {}
 
     async def answer(self, inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-                     build: Callable[[], dict]) -> RenderedAnswer:
+                     build: Callable[[], dict], variant=None) -> RenderedAnswer:
+        """``variant``: what else the answer is built from (the budget's Cost Explorer figure), compared by value."""
         key = (scope, viewer)
         kept = self._answers.get(key)
-        if kept is not None and kept.inventory is inventory and kept.stale_reason == stale_reason:
+        if kept is not None and kept.inventory is inventory and kept.stale_reason == stale_reason \
+                and kept.variant == variant:
             return kept
         body = await asyncio.to_thread(lambda: json.dumps(build(), separators=(",", ":")).encode("utf-8"))
         answer = RenderedAnswer(inventory, stale_reason, body)
+        answer.variant = variant
         if len(self._answers) >= _MAX_RENDERS:
             self._answers.clear()  # many viewers of a shared space: start over rather than grow
         self._answers[key] = answer
