@@ -147,7 +147,7 @@ class PriceTable:
             "bundled_note": self._table.get("retrieved_note"),
             "price_list_fetched_at": snapshot.fetched_at if snapshot else None,
             "overrides": bool(self._overrides),
-            "excludes": "storage, data transfer, spot and Savings Plans",
+            "excludes": "storage (except stopped spaces' volumes), data transfer, spot and Savings Plans",
         }
 
     def _cite(self, ids: list, what: str | None = None) -> str:
