@@ -117,8 +117,9 @@ class StudioCollabApp(ExtensionApp):
         0, help="Own idle shutdown: stop this app (DeleteApp) after this many idle minutes; 0 = off. "
                 "Only in Studio; meant for domains without AWS's idle shutdown.").tag(config=True)
     idle_warning_minutes = Float(10, help="Warn this many minutes before the own idle shutdown.").tag(config=True)
-    cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer.").tag(
-        config=True)
+    cost_explorer_enabled = Bool(False, help="Show billed spend of the last 30 days from Cost Explorer, and take "
+                                 "budgets' month-to-date from it (by Studio's space and user-profile tags) instead of "
+                                 "estimating it.").tag(config=True)
     cost_stop_kinds = List(
         Enum(["app", "notebook_instance", "mlflow_tracking_server", "mlflow_app"]), default_value=["app"],
         help="What users may stop from the cost table: 'app' (Studio apps in a space they own or the shared space "

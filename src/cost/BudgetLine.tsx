@@ -60,15 +60,19 @@ export function BudgetLine(props: {
       {budget && (
         <p
           className="jp-StudioCollab-budget"
+          data-source={budget.source}
           data-crossed={(budget.crossed ?? []).join(' ')}
           title={budget.note ?? ''}
         >
           {trans.__(
-            'Budget %1: %2 of %3 this month (%4, an estimate), %5 forecast.',
+            'Budget %1: %2 of %3 this month (%4, %5), %6 forecast.',
             budget.scope === 'domain' ? trans.__('of the domain') : (budget.name ?? ''),
             money(budget.month_to_date, currency),
             money(budget.amount, currency),
             `${budget.percent_used} %`,
+            budget.source === 'actual'
+              ? trans.__('billed, from Cost Explorer')
+              : trans.__('an estimate'),
             money(budget.forecast, currency)
           )}
         </p>

@@ -3,7 +3,9 @@
 The admin sets them (``StudioCollabApp.cost_budget_user_profiles``, ``cost_budget_domain``). "Mine" is held to the
 viewer's profile budget, "whole domain" to the domain's. Month-to-date is estimated from what runs now: each
 resource's hourly price times its hours running since the month began (``source: estimate``): what already stopped
-this month is not in it, which the panel says. The forecast adds the current burn rate until the month ends. The
+this month is not in it, which the panel says. When the admin enabled Cost Explorer, month-to-date is what AWS billed
+this month to the profile's or the domain's Studio tags instead (``source: actual``, ``spend.py``); if Cost Explorer
+cannot answer, the estimate stands, with the reason. The forecast adds the current burn rate until the month ends. The
 panel raises a notification when the forecast or the month-to-date crosses 80 % and 100 %, once per threshold and
 month.
 """
@@ -56,9 +58,14 @@ class Budgets:
         return ("user_profile", viewer, amount) if amount else None
 
 
+ESTIMATE_NOTE = ("Estimated from what runs now (hourly price × hours since the month began); resources stopped "
+                 "earlier this month are not in it.")
+
+
 def budget_json(applying: tuple[str, str | None, float] | None, rows: list[dict], burn_rate: float,
-                now: float) -> dict | None:
-    """The budget part of GET cost, from the answer's own rows (already filtered to its scope)."""
+                now: float, actual: dict | None = None, actual_unavailable: str | None = None) -> dict | None:
+    """The budget part of GET cost, from the answer's own rows (already filtered to its scope), or from Cost
+    Explorer's month-to-date (``actual``: ``{amount, period}``) when there is one."""
     if applying is None:
         return None
     scope, whose, amount = applying
@@ -67,20 +74,29 @@ def budget_json(applying: tuple[str, str | None, float] | None, rows: list[dict]
     days = calendar.monthrange(moment.year, moment.month)[1]
     month_end = month_start + days * 86400
     month_to_date = 0.0
-    for row in rows:
+    for row in rows if actual is None else ():
         hourly, started = row.get("hourly_price"), row.get("started_epoch")
         if hourly is None:
             continue
         since = max(month_start, started if started is not None else month_start)
         month_to_date += hourly * max(0.0, now - since) / 3600
+    if actual is not None:
+        month_to_date = actual["amount"]
+        period = actual["period"]
+        note = (f"Billed by AWS from {period['start']} to {period['end']} (Cost Explorer, SageMaker, by the Studio "
+                "tags of spaces and user profiles); billing lags about a day behind.")
+    else:
+        note = ESTIMATE_NOTE if actual_unavailable is None else \
+            f"{ESTIMATE_NOTE} Cost Explorer's figure is not available: {actual_unavailable}"
     forecast = month_to_date + burn_rate * max(0.0, month_end - now) / 3600
     return {
         "scope": scope, "name": whose, "amount": round(amount, 2), "month": moment.strftime("%Y-%m"),
-        "month_to_date": round(month_to_date, 2), "forecast": round(forecast, 2), "source": "estimate",
+        "month_to_date": round(month_to_date, 2), "forecast": round(forecast, 2),
+        "source": "estimate" if actual is None else "actual",
+        "billed_period": None if actual is None else actual["period"],
         "percent_used": round(100 * month_to_date / amount, 1), "percent_forecast": round(100 * forecast / amount, 1),
         "thresholds": list(THRESHOLDS),
         "crossed": [t for t in THRESHOLDS if month_to_date >= amount * t / 100],
         "forecast_crosses": [t for t in THRESHOLDS if forecast >= amount * t / 100],
-        "note": "Estimated from what runs now (hourly price × hours since the month began); resources stopped "
-                "earlier this month are not in it.",
+        "note": note,
     }

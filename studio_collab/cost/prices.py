@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 COMPONENTS = (
     "studio_jupyterlab", "studio_codeeditor", "studio_classic", "notebook_instance", "training", "hosting",
     "processing", "batch_transform", "mlflow_tracking_server",
-    # USD per GB-month of a space's EBS volume (instance type "gb_month"); no public figure is bundled
+    # USD per GB-month of a space's EBS volume (instance type "gb_month"); data/sagemaker-storage-prices.json
     "space_storage",
 )
 STORAGE_UNIT = "gb_month"
@@ -37,7 +37,8 @@ class Price:
 
     usd_per_hour: float | None
     estimate: bool
-    basis: str  # override | price_list | component | studio_classic_table | us_east_1_single_rate | none
+    basis: str  # override | price_list | component | studio_classic_table | us_east_1_single_rate |
+    #              bundled_storage (space volumes, per GB-month) | none
     source: str
     as_of: str | None
 
@@ -55,16 +56,16 @@ UNMETERED = {
 }
 
 
-def load_bundled_table() -> dict:
-    """The table shipped in the wheel (``studio_collab/cost/data/sagemaker-prices.json``)."""
-    text = resources.files("studio_collab.cost").joinpath("data").joinpath("sagemaker-prices.json").read_text("utf-8")
-    return json.loads(text)
+def load_bundled_table(name: str = "sagemaker-prices.json") -> dict:
+    """A table shipped in the wheel (``studio_collab/cost/data/``)."""
+    return json.loads(resources.files("studio_collab.cost").joinpath("data").joinpath(name).read_text("utf-8"))
 
 
 class PriceTable:
     def __init__(self, table: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
-                 price_list: "PriceListSnapshot | None" = None):
+                 price_list: "PriceListSnapshot | None" = None, storage: Mapping[str, Any] | None = None):
         self._table = table
+        self._storage = storage or {}  # data/sagemaker-storage-prices.json: USD per GB-month of space volumes
         self._sources = table.get("sources") or {}
         self._overrides = clean_overrides(overrides or {})
         self._price_list = price_list
@@ -74,10 +75,10 @@ class PriceTable:
 
     @classmethod
     def bundled(cls, overrides: Mapping[str, Any] | None = None) -> "PriceTable":
-        return cls(load_bundled_table(), overrides)
+        return cls(load_bundled_table(), overrides, storage=load_bundled_table("sagemaker-storage-prices.json"))
 
     def with_price_list(self, snapshot: "PriceListSnapshot | None") -> "PriceTable":
-        table = PriceTable(self._table, None, snapshot)
+        table = PriceTable(self._table, None, snapshot, self._storage)
         table._overrides = self._overrides
         return table
 
@@ -116,7 +117,8 @@ class PriceTable:
                      "an admin can set one with StudioCollabApp.price_overrides.", None)
 
     def storage(self, region: str | None) -> Price:
-        """USD per GB-month of a space's EBS volume: only an admin's figure (none is bundled, none is guessed)."""
+        """USD per GB-month of a space's EBS volume: the admin's figure, the Price List's, else the bundled one for
+        this region (``data/sagemaker-storage-prices.json``); never one copied from another region."""
         figure = _dig(self._overrides, region or "", "space_storage", STORAGE_UNIT)
         if figure is not None:
             return Price(figure, False, "override", "Set by your admin (StudioCollabApp.price_overrides), USD per "
@@ -126,7 +128,12 @@ class PriceTable:
             if figure is not None:
                 return Price(figure, False, "price_list", "AWS Price List API, USD per GB-month.",
                              self._price_list.fetched_at)
-        return Price(None, False, "none", "No storage price is bundled: an admin can set one with StudioCollabApp."
+        figure = _dig(self._storage.get("prices") or {}, region or "", "space_storage")
+        if _is_price(figure):
+            return Price(float(figure), False, "bundled_storage", f"ML storage (General Purpose SSD), USD per "
+                         f"GB-month: {self._storage.get('source')}", self._storage.get("retrieved"))
+        return Price(None, False, "none", f"No storage price is bundled for {region}: an admin can set one with "
+                     "StudioCollabApp."
                      f"price_overrides[\"{region}\"][\"space_storage\"][\"{STORAGE_UNIT}\"] (USD per GB-month).",
                      None)
 
@@ -140,7 +147,7 @@ class PriceTable:
             "bundled_note": self._table.get("retrieved_note"),
             "price_list_fetched_at": snapshot.fetched_at if snapshot else None,
             "overrides": bool(self._overrides),
-            "excludes": "storage, data transfer, spot and Savings Plans",
+            "excludes": "storage (except stopped spaces' volumes), data transfer, spot and Savings Plans",
         }
 
     def _cite(self, ids: list, what: str | None = None) -> str:

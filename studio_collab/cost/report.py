@@ -65,7 +65,7 @@ def can_stop(kind: str, mine: bool, owner: str | None, stop_kinds: frozenset[str
 
 def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
            this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None,
-           stop_kinds: frozenset[str] = frozenset({"app"})) -> dict:
+           stop_kinds: frozenset[str] = frozenset({"app"}), actual: tuple | None = None) -> dict:
     now = time.time()
     rows, errors, by_kind, stale_kinds = [], [], {}, []
     kept: list[dict] = []  # the inventory rows in this scope, with their internal fields (for the budget)
@@ -132,7 +132,7 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
         "prices": prices,
         "price_sources": {key: price.to_json() for price, key in sources.items()},
         "inventory": _inventory_json(inventory, inventory.source or {}, now),
-        "budget": budget_json(budget, kept, burn, now),
+        "budget": budget_json(budget, kept, burn, now, *(actual or (None, None))),
     }
 
 
@@ -148,6 +148,7 @@ class RenderedAnswer:
     def __init__(self, inventory: Inventory | None, stale_reason: str | None, body: bytes, executor: Executor):
         self.inventory = inventory
         self.stale_reason = stale_reason
+        self.variant = None
         self.body = body
         self.executor = executor
         self._gzipped: bytes | None = None
@@ -168,13 +169,17 @@ class CostReports:
         self.executor = executor
 
     async def answer(self, inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-                     build: Callable[[], dict]) -> RenderedAnswer:
+                     build: Callable[[], dict], variant=None) -> RenderedAnswer:
+        """``variant``: what else the answer is built from (the budget's Cost Explorer figure), compared by value."""
+
         async def render_once() -> RenderedAnswer:
             body = await self.executor.run(QUICK, lambda: json.dumps(build(), separators=(",", ":")).encode("utf-8"))
-            return RenderedAnswer(inventory, stale_reason, body, self.executor)
+            answer = RenderedAnswer(inventory, stale_reason, body, self.executor)
+            answer.variant = variant
+            return answer
 
         # The answer holds its inventory, so that inventory's id names this round while the entry lives.
-        return await self.cache.get_version(("cost:answer", scope, viewer), (id(inventory), stale_reason),
+        return await self.cache.get_version(("cost:answer", scope, viewer), (id(inventory), stale_reason, variant),
                                             render_once)
 
 

@@ -161,9 +161,21 @@ class CostService:
         self._refresh_prices_if_old()
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
         budget = self.budgets.applying(scope, viewer, self.context.domain_id)
+        actual = await self._budget_actual(budget)
         return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
             cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget,
-            frozenset(self.stopper.allowed_kinds)))
+            frozenset(self.stopper.allowed_kinds), actual), variant=actual)
+
+    async def _budget_actual(self, budget: tuple | None) -> tuple[dict | None, str | None] | None:
+        """(Cost Explorer's month-to-date, or None and why not) for a budget, when the admin enabled Cost
+        Explorer; None otherwise (the budget is then estimated, and says so)."""
+        if budget is None or not self.cost_explorer:
+            return None
+        try:
+            return await self.billed_spend.month_to_date(budget[0], budget[1]), None
+        except StudioCollabError as err:
+            log.info("studio-collab cost: budget month-to-date from Cost Explorer unavailable (%s)", err.message)
+            return None, err.message
 
     def _good_for(self, inventory: Inventory) -> float:
         """Serve an inventory until it is one TTL old: a shared snapshot may arrive already aging. An aged one

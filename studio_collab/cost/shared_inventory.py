@@ -33,6 +33,7 @@ from .rows import KindResult
 log = logging.getLogger(__name__)
 
 SNAPSHOT_VERSION = 1
+UNREADABLE_LEASE_GRACE_SECONDS = 30.0  # a lease file without its content yet is someone's, for this long
 # What pricing adds to a row: each server prices with its own table (an admin's overrides may differ).
 _PRICED = ("price", "unit_price", "hourly_price", "price_estimate", "price_basis", "gb_month_price",
            "run_hourly_price")
@@ -132,7 +133,13 @@ class FolderInventoryStore(InventoryStore):
         except FileNotFoundError:
             return True
         except (ValueError, OSError):
-            pass  # unreadable: half-written by a holder that died, or foreign; past its mtime + grace it goes
+            # Unreadable: being written right now by the server that just created it (the O_EXCL create and the
+            # write are two steps), or half-written by one that died: only past its mtime + grace does it go.
+            try:
+                if time.time() - self.lease_path.stat().st_mtime < UNREADABLE_LEASE_GRACE_SECONDS:
+                    return False
+            except FileNotFoundError:
+                return True
         stale = self.lease_path.with_name(f".{self.lease_path.name}.{secrets.token_hex(6)}.stale")
         try:
             os.rename(self.lease_path, stale)

@@ -18,9 +18,11 @@ from ..errors import StudioCollabError
 log = logging.getLogger(__name__)
 
 SPACE_TAG = "sagemaker:space-arn"
+PROFILE_TAG = "sagemaker:user-profile-arn"
 SERVICE = "Amazon SageMaker"
 DAYS = 30
 CE_TTL_SECONDS = 6 * 3600
+CE_RETRY_SECONDS = 900  # a month-to-date Cost Explorer could not give is asked again this much later
 LAG_NOTE = "Billed spend from Cost Explorer, SageMaker only; billing lags about a day behind."
 TAG_INACTIVE_NOTE = (
     "None of this spend carries the sagemaker:space-arn tag, so it cannot be split by space: an admin activates "
@@ -98,6 +100,67 @@ class BilledSpend:
         return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "by_arn": by_arn,
                 "untagged": untagged, "currency": currency}
 
+    # --- month-to-date for budgets (C10, source: actual) ---------------------------------------------------
+    async def month_to_date(self, scope: str, whose: str | None) -> dict:
+        """This calendar month's billed SageMaker spend of a user profile or of the domain, from one
+        ``GetCostAndUsage`` per domain and month every six hours, grouped by the two tags Studio puts on what a
+        space runs and what a user creates from it (``sagemaker:space-arn``, ``sagemaker:user-profile-arn``).
+        A profile's spend is what carries its profile tag, plus what carries only the tag of a space it owns; the
+        domain's, everything tagged with one of its spaces or profiles. Raises ``StudioCollabError`` when Cost
+        Explorer cannot answer or the tags are not activated (the budget then says so and estimates)."""
+        today = datetime.now(timezone.utc).date()
+        month = today.strftime("%Y-%m")
+        billed = await self.cache.get(("cost:budget-actuals", self.context.domain_id, month),
+                                      lambda: self._month_groups(today),
+                                      lambda got: CE_RETRY_SECONDS if "error" in got else CE_TTL_SECONDS)
+        if "error" in billed:
+            raise billed["error"]
+        if billed["total"] > 0 and not billed["groups"]:
+            raise StudioCollabError("tag_inactive", TAG_INACTIVE_NOTE, 409)
+        domain_id = self.context.domain_id
+        owners = await self._space_owners() if scope == "user_profile" else {}
+        amount = 0.0
+        for space_arn, profile_arn, value in billed["groups"]:
+            space_domain, space_name = _space_of(space_arn)
+            profile_domain, profile_name = _profile_of(profile_arn)
+            if domain_id and domain_id not in (space_domain, profile_domain):
+                continue
+            if scope == "domain" or profile_name == whose or (profile_name is None and owners.get(space_name) == whose
+                                                              and whose is not None):
+                amount += value
+        return {"amount": amount, "period": billed["period"], "currency": billed["currency"]}
+
+    async def _month_groups(self, today) -> dict:
+        start = today.replace(day=1)
+        end = today + timedelta(days=1)  # the End date is exclusive: today's spend so far is in it
+        try:
+            answer = await self._month_call(start, end)
+        except StudioCollabError as err:
+            # Remembered for a while: every poll of every tab would otherwise ask (and pay) again.
+            return {"error": err}
+        groups: list[tuple[str, str, float]] = []
+        total, currency = 0.0, "USD"
+        for period in answer.get("ResultsByTime") or []:
+            for group in period.get("Groups") or []:
+                keys = [key.split("$", 1)[1] if "$" in key else "" for key in group.get("Keys") or []]
+                space_arn, profile_arn = (keys + ["", ""])[:2]
+                metric = (group.get("Metrics") or {}).get("UnblendedCost") or {}
+                currency = metric.get("Unit", currency)
+                amount = float(metric.get("Amount", 0) or 0)
+                total += amount
+                if space_arn or profile_arn:
+                    groups.append((space_arn, profile_arn, amount))
+        return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "groups": groups, "total": total,
+                "currency": currency}
+
+    async def _month_call(self, start, end) -> dict:
+        return await self.aws.call(
+            "ce", "GetCostAndUsage", region="us-east-1",
+            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+            Granularity="MONTHLY", Metrics=["UnblendedCost"],
+            Filter={"Dimensions": {"Key": "SERVICE", "Values": [SERVICE]}},
+            GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}, {"Type": "TAG", "Key": PROFILE_TAG}])
+
     async def _space_owners(self) -> dict[str, str | None]:
         """Space name → owning user profile, from the ListSpaces answer the share feature also caches."""
         domain_id = self.context.domain_id
@@ -119,5 +182,14 @@ def _space_of(arn: str) -> tuple[str | None, str | None]:
     resource = arn.split(":", 5)[-1] if arn.count(":") >= 5 else ""
     parts = resource.split("/")
     if len(parts) == 3 and parts[0] == "space":
+        return parts[1], parts[2]
+    return None, None
+
+
+def _profile_of(arn: str) -> tuple[str | None, str | None]:
+    """(domain id, profile name) of ``arn:aws:sagemaker:<region>:<account>:user-profile/<domain>/<name>``."""
+    resource = arn.split(":", 5)[-1] if arn.count(":") >= 5 else ""
+    parts = resource.split("/")
+    if len(parts) == 3 and parts[0] == "user-profile":
         return parts[1], parts[2]
     return None, None

@@ -102,7 +102,7 @@ async def test_stopped_space_storage_and_warm_pool(world_env, jp_fetch):
                                                          abs=1e-4)
 
 
-async def test_no_storage_price_is_said_not_guessed(world_env, jp_fetch, jp_serverapp):
+async def test_stopped_space_storage_at_the_bundled_price_with_its_source(world_env, jp_fetch, jp_serverapp):
     sm = world_env.client("sagemaker")
     sm.create_space(DomainId=world_env.domain_id, SpaceName="carol-space",
                     OwnershipSettings={"OwnerUserProfileName": "carol"}, SpaceSharingSettings={"SharingType": "Private"},
@@ -113,5 +113,10 @@ async def test_no_storage_price_is_said_not_guessed(world_env, jp_fetch, jp_serv
     service.cache.invalidate()
     answer = await get_cost(jp_fetch)
     row = next(r for r in answer["resources"] if r["kind"] == "space_storage")
-    assert (row["name"], row["owner"], row["hourly_price"], row["price_basis"]) == ("carol-space", "carol", None, "none")
-    assert "price_overrides" in answer["price_sources"][row["price_source"]]["source"]
+    assert (row["name"], row["owner"], row["storage_gb"], row["price_basis"]) == (
+        "carol-space", "carol", 5, "bundled_storage")
+    # SageMaker's ML storage (General Purpose SSD) in us-east-1, as the SageMaker pricing page gives it.
+    assert row["gb_month_price"] == 0.14 and row["hourly_price"] == pytest.approx(5 * 0.14 / 730, rel=1e-4)
+    assert row["started"] and row["accrued"] is not None and row["accrued"] >= 0
+    source = answer["price_sources"][row["price_source"]]
+    assert "SageMaker pricing page" in source["source"] and source["as_of"] == "2026-09-27"

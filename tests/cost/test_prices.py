@@ -145,3 +145,17 @@ def test_bundled_table_ships_in_the_package():
     data = resources.files("studio_collab.cost").joinpath("data")
     assert data.joinpath("sagemaker-prices.json").is_file()
     assert "sources" in data.joinpath("README.md").read_text("utf-8").lower()
+
+
+def test_space_storage_is_bundled_for_us_east_1_only_and_never_copied(table):
+    bundled = table.storage("us-east-1")
+    assert (bundled.usd_per_hour, bundled.basis, bundled.estimate) == (0.14, "bundled_storage", False)
+    assert "aws.amazon.com/sagemaker/pricing" in bundled.source
+    elsewhere = table.storage("eu-west-3")  # no dated public figure: none, and how to set one
+    assert (elsewhere.usd_per_hour, elsewhere.basis) == (None, "none")
+    assert 'price_overrides["eu-west-3"]["space_storage"]["gb_month"]' in elsewhere.source
+    overridden = PriceTable.bundled({"us-east-1": {"space_storage": {"gb_month": 0.1}}}).storage("us-east-1")
+    assert (overridden.usd_per_hour, overridden.basis) == (0.1, "override")
+    # A Price List refresh keeps the bundled storage figure.
+    assert table.with_price_list(PriceListSnapshot("us-east-1", "2026-12-01", {})).storage("us-east-1").basis == \
+        "bundled_storage"

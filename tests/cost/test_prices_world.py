@@ -117,8 +117,13 @@ async def test_large_scenario_lists_everything_running(world_env, jp_fetch):
     assert p3 and all(r["hourly_price"] is None for r in p3)
     assert answer["unpriced"] >= len(p3)
     calls = world_env.calls()
-    # Search brings whole training jobs and endpoints, a hundred a call: no Describe per job or endpoint.
-    assert "sagemaker:DescribeTrainingJob" not in calls and "sagemaker:DescribeEndpoint" not in calls
+    # Search brings whole training jobs and endpoints, a hundred a call: no Describe per running job or endpoint;
+    # only each job whose instances wait in a warm pool is described (its keep-alive and end).
+    warm = paginate("list_training_jobs", "TrainingJobSummaries", WarmPoolStatusEquals="Available")
+    assert kinds["warm_pool"] == len(warm) == 20
+    assert calls.get("sagemaker:DescribeTrainingJob", 0) == len(warm) and "sagemaker:DescribeEndpoint" not in calls
+    for kind in ("space_storage", "scheduled_notebook_job", "inference_component", "mlflow_app"):
+        assert kinds[kind] > 0, kind  # the forgotten kinds of the large domain
     assert calls["sagemaker:Search"] <= 2 * (len(training) // 100 + 2)
     assert calls["sagemaker:DescribeEndpointConfig"] == 100  # once per config, then remembered
     assert calls["sagemaker:ListApps"] == -(-len(every_app) // 100)  # 100 a page

@@ -45,7 +45,7 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
             return 0
         lab_port = port or free_port()
         lab_origin = f"http://127.0.0.1:{lab_port}"
-        world.reseed(lab_url=lab_origin if with_lab else None)
+        world.reseed(lab_url=lab_origin if with_lab else None, lab_extras=with_lab)
         world.control.rate_limits(True)  # AWS's per-account rate limits, as a real account has them
         metadata = world.write_resource_metadata(state / "resource-metadata.json")
         root = Path(root_dir).resolve() if root_dir else state / "root"
@@ -53,6 +53,7 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
         token = secrets.token_hex(24) if with_lab else None
         if with_lab and not stop.is_set():
             lab = _start_lab(world, state, root, lab_port, token, metadata)
+            _open_notebook(lab_origin, token, root)
         print(json.dumps({
             "aws_endpoint_url": world.emulator_url, "mlflow_tracking_uri": world.mlflow_server.url,
             "git_base_url": world.git_base_url, "git_ca_bundle": str(world.ca_bundle),
@@ -81,6 +82,28 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
             shutil.rmtree(state / "world" / bulky, ignore_errors=True)
 
 
+DEMO_NOTEBOOK = "churn-exploration.ipynb"
+
+
+def _open_notebook(lab_origin: str, token: str, root: Path) -> None:
+    """A notebook with its kernel running, as someone left it: what the Cost section's idle explainer names as
+    keeping the app from idling (a session through jupyter_server's own REST API, as the notebook panel makes)."""
+    import nbformat
+
+    path = root / DEMO_NOTEBOOK
+    if not path.exists():
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_markdown_cell("# Churn exploration\nLeft open with its kernel running."),
+                          nbformat.v4.new_code_cell("import math\nmath.pi")]
+        nbformat.write(notebook, path)
+    body = json.dumps({"path": DEMO_NOTEBOOK, "name": DEMO_NOTEBOOK, "type": "notebook",
+                       "kernel": {"name": "python3"}}).encode()
+    request = urllib.request.Request(f"{lab_origin}{BASE_URL}/api/sessions", data=body, method="POST", headers={
+        "Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        answer.read()
+
+
 def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str, metadata: Path) -> ChildProcess:
     scenario = world.scenario
     sharing = scenario.space(scenario.lab_space)["sharing"].lower()
@@ -97,7 +120,8 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
     # The extension is configured the ordinary way: a Jupyter config file, as an admin would write it.
     settings: dict = {"environment_label": "local demo world", "mlflow_endpoint_url": world.mlflow_server.url,
                       "git_ca_bundle": str(world.ca_bundle),
-                      # Monthly budgets, so the panel shows them (the demo domain is past 80 % of its own).
+                      # Monthly budgets, so the panel shows them (month-to-date billed by the world's Cost
+                      # Explorer; the forecast at the demo's burn rate passes both thresholds of each).
                       "cost_budget_user_profiles": {"*": 150}, "cost_budget_domain": 250}
     if scenario.data.get("cost_explorer"):
         settings["cost_explorer_enabled"] = True  # the world's Cost Explorer holds the scenario's billing

@@ -129,8 +129,10 @@ class LocalWorld:
             repo_tokens={r["name"]: self.git_token for r in scenario.repos if r.get("private")},
             mlflow_url=self._mlflow.url if self._mlflow is not None else None, lab_url=lab_url)
 
-    def reseed(self, scenario: Scenario | None = None, lab_url: str | None = None) -> SeedResult:
-        """Reset the emulator to ``scenario`` (default: the world's): no faults, no recorded calls."""
+    def reseed(self, scenario: Scenario | None = None, lab_url: str | None = None,
+               lab_extras: bool = False) -> SeedResult:
+        """Reset the emulator to ``scenario`` (default: the world's): no faults, no recorded calls.
+        ``lab_extras``: with the scenario's ``lab_extras`` too (what the demo adds for people to look at)."""
         scenario = scenario or self.scenario
         self.ensure_repos(scenario)
         self.control.reset()
@@ -140,6 +142,7 @@ class LocalWorld:
         if seeder is None:  # boto3 clients take ~0.5 s to make: keep one seeder per scenario
             seeder = self._seeders[scenario.source] = Seeder(self.emulator_url, scenario, links)
         seeder.links = links
+        seeder.lab_extras = lab_extras
         self.seed = seeder.seed()
         self.control.clear_calls()
         return self.seed

@@ -185,7 +185,25 @@ def large_scenario(seed: int = 7) -> dict:
         if status == "Failed":
             job["failure_reason"] = "AlgorithmError: training diverged (loss is NaN)"
         jobs.append(job)
+    # What people forget (cost row C9), at a busy domain's scale: training jobs whose instances wait in a warm pool,
+    # scheduled notebook jobs, model copies on endpoints, MLflow Apps (the stopped spaces are the ones above whose
+    # app is deleted). Chosen without the generator, so the rest of the scenario stays as it was.
+    for i in range(20):
+        owner = profiles[(i * 7) % 200]["name"]
+        jobs.append({"name": f"warm-{i:03d}", "status": "Completed", "instance_type": instances[2 + i % 4],
+                     "instance_count": 1 + i % 3, "started_hours_ago": 0.1 + (i % 5) * 0.05,
+                     "duration_minutes": 5, "warm_pool_minutes": 60, "owner": owner})
+    forgotten = {
+        "notebook_jobs": [{"name": f"nightly-{i:03d}", "notebook": f"reports/report-{i:03d}.ipynb",
+                           "instance_type": instances[2 + i % 4], "owner": profiles[(i * 11) % 200]["name"],
+                           "space": f"space-{(i * 11) % 1000:04d}"} for i in range(20)],
+        "inference_components": [{"name": f"component-{i:03d}", "endpoint": f"endpoint-{i:03d}", "copies": 1,
+                                  "owner": profiles[(i * 13) % 200]["name"]} for i in range(20)],
+        "mlflow_apps": [{"name": f"mlflow-app-{i:02d}", "owner": profiles[(i * 17) % 200]["name"],
+                         "started_hours_ago": 24.0 * (i + 1)} for i in range(10)],
+    }
     return {
+        **forgotten,
         "name": "large", "description": "Benchmark domain: many people, many resources.", "region": "us-east-1",
         "domain": {"name": "large", "auth_mode": "IAM", "network": "PublicInternetOnly", "vpc": "default",
                    "idle": {"lifecycle_management": "ENABLED", "idle_timeout_minutes": 120}},

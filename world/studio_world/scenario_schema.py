@@ -178,3 +178,11 @@ SCENARIO_SCHEMA = {
         "lab_space": {"type": "string", "description": "the space whose resource-metadata.json the demo writes"},
     },
 }
+
+# What `studio-collab demo` (make lab) adds to its world for people to look at, beside the scenario: resources
+# whose presence would change what other tests of the same scenario expect (the spaces of the domain, the
+# training jobs Experiments lists). Only the demo with a lab seeds them (LocalWorld.reseed(lab_extras=True)).
+SCENARIO_SCHEMA["properties"]["lab_extras"] = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"spaces": SCENARIO_SCHEMA["properties"]["spaces"],
+                   "training_jobs": SCENARIO_SCHEMA["properties"]["training_jobs"]}}

@@ -53,6 +53,7 @@ class Seeder:
         self.region = scenario.region
         self.now = datetime.now(timezone.utc)  # "hours ago" are counted from the start of each seed()
         self.workers = workers
+        self.lab_extras = False  # seed the scenario's lab_extras too (the demo's world)
         session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                         region_name=self.region)
         config = Config(retries={"total_max_attempts": 1}, max_pool_connections=workers * 2)
@@ -86,6 +87,12 @@ class Seeder:
         for experiment in sc.section("experiments"):
             self.experiment(experiment)
         self._parallel(lambda j: self.training_job(role_arn, j), sc.section("training_jobs"))
+        if self.lab_extras:  # `studio-collab demo`'s own additions (scenario_schema.py, lab_extras)
+            extras = sc.data.get("lab_extras") or {}
+            for space in extras.get("spaces") or []:
+                self.space(domain_id, space)
+            for job in extras.get("training_jobs") or []:
+                self.training_job(role_arn, job)
         servers = {t["name"]: self.tracking_server(role_arn, t) for t in sc.section("mlflow_tracking_servers")}
         for component in sc.section("inference_components"):
             self.inference_component(domain_id, component)
