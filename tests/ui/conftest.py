@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.helpers import wait_until
 from tests.servers import start_lab
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -123,6 +125,23 @@ def open_experiments(page, timeout_ms: int = 30_000):
     body = page.locator("#studio-collab-experiments [data-section='experiments']")
     body.wait_for(timeout=timeout_ms)
     return body
+
+
+def wait_workspace_saved(server, condition, workspace: str = "default", timeout: float = 30) -> dict:
+    """Wait until the lab's saved workspace (what a reload restores) satisfies ``condition(data)``: JupyterLab
+    saves it a moment after the layout or the state database changes."""
+    def saved():
+        response = requests.get(f"{server.url}lab/api/workspaces/{workspace}", headers=server.headers, timeout=10)
+        data = response.json().get("data", {}) if response.status_code == 200 else {}
+        return data if condition(data) else None
+
+    return wait_until(saved, timeout, interval=0.2, what=f"the {workspace} workspace to be saved")
+
+
+def settled(page) -> None:
+    """Fonts loaded and two frames painted: what a screenshot shows is what the last change drew."""
+    page.evaluate("async () => { await document.fonts.ready; await new Promise(r => requestAnimationFrame("
+                  "() => requestAnimationFrame(r))); }")
 
 
 def screenshot(page, name: str) -> Path:
