@@ -11,7 +11,7 @@ from typing import Any, Callable
 import pytest
 from tornado.httpclient import HTTPClientError
 
-JOB_ENDED = ("queued", "running")  # the states of a job that has not ended
+JOB_RUNNING = ("queued", "running")  # the states of a job that has not ended yet
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.1, what: str = "") -> Any:
@@ -45,7 +45,7 @@ async def wait_job(jp_fetch, job_id: str, timeout: float = 90, **fetch_kwargs) -
     async def ended():
         response = await jp_fetch("studio-collab", "jobs", job_id, **fetch_kwargs)
         job = json.loads(response.body)["job"]
-        return job if job["state"] not in JOB_ENDED else None
+        return job if job["state"] not in JOB_RUNNING else None
 
     return await until(ended, timeout, what=f"job {job_id} to end")
 
