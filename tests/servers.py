@@ -81,13 +81,35 @@ def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None
     ``poll_interval``: how often readiness is asked; the start-up benchmark asks often, so that its figure is
     not rounded to this interval."""
     root_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     token = secrets.token_hex(16) if token is None else token
+    # Jupyter itself picks a port by binding, closing and binding again, so port 0 races as a chosen port does:
+    # a port taken in between is retried with another one.
+    for attempt in range(PORT_ATTEMPTS):
+        server = _launch(root_dir, free_port(), token, env, args, base_url, command, python)
+        try:
+            return _wait_ready(server, command, timeout, poll_interval)
+        except PortTaken:
+            if attempt == PORT_ATTEMPTS - 1:
+                raise RuntimeError(f"jupyter {command}: {PORT_ATTEMPTS} ports in a row were taken:\n"
+                                   f"{server.log()[-3000:]}") from None
+
+
+PORT_ATTEMPTS = 5
+
+
+class PortTaken(Exception):
+    """The server exited because another process bound its port between our choice and its bind."""
+
+
+def _launch(root_dir: Path, port: int, token: str, env: dict | None, args: list[str] | None, base_url: str,
+            command: str, python: str | None) -> LabServer:
     log_path = root_dir.parent / f"jupyter-{port}.log"
     argv = [python or sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root", "--ip=127.0.0.1",
             f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
             f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
+    if command == "lab":
+        argv.append("--LabApp.expose_app_in_browser=True")  # as Studio does; UI tests await `app.restored`
     if command == "lab" and python is None:
         argv.append(f"--LabApp.extra_labextensions_path={own_labextension(root_dir.parent)}")
     process_env = {**os.environ, **(env or {})}
@@ -96,10 +118,16 @@ def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None
         # cwd: jupyter-collaboration writes its .jupyter_ystore.db into the working directory.
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, cwd=root_dir.parent,
                                    start_new_session=True)
-    server = LabServer(root_dir, port, token, base_url, process, log_path)
+    return LabServer(root_dir, port, token, base_url, process, log_path)
+
+
+def _wait_ready(server: LabServer, command: str, timeout: float, poll_interval: float) -> LabServer:
+    process = server.process
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "is already in use" in server.log():
+                raise PortTaken(server.port)
             raise RuntimeError(f"jupyter {command} exited early:\n{server.log()[-3000:]}")
         try:
             if requests.get(f"{server.url}api/status", headers=server.headers, timeout=2).status_code == 200:

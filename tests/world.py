@@ -9,10 +9,14 @@
   before ``jp_fetch``.
 - ``mlflow_world`` (per test): ``world`` plus the real MLflow server (started on first use, ~6 s, seeded by the
   training script) with ``SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT`` set to it.
+- Without ``mlflow_world`` (and before anything started MLflow), the ``local`` tracking servers and
+  ``SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT`` point at a loopback address that refuses connections: what a test sees never
+  depends on whether an earlier test started MLflow, and the product never targets a real regional endpoint.
 """
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -149,13 +153,29 @@ def local_world(tmp_path_factory):
     world.stop()
 
 
+@pytest.fixture(scope="session")
+def refusing_url():
+    """A loopback address that refuses connections for the whole session: a port this process holds bound and
+    never listens on, so no other server can take it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
 @pytest.fixture
-def world(local_world, request):
+def world(local_world, request, refusing_url):
     marker = request.node.get_closest_marker("world_scenario")
     scenario = _scenario(marker.args[0]) if marker else local_world.scenario
     local_world.reseed(scenario)
     local_world.point_tracking_servers(scenario)
-    yield WorldHandle(local_world, scenario)
+    if not local_world.mlflow_started:  # never a regional URL, whatever ran before
+        for server in scenario.section("mlflow_tracking_servers"):
+            if server.get("local"):
+                local_world.control.override("tracking_server", {"TrackingServerName": server["name"]},
+                                             {"TrackingServerUrl": refusing_url}, scenario.region)
+    world_handle = WorldHandle(local_world, scenario)
+    world_handle.refusing_url = refusing_url
+    yield world_handle
     local_world.control.clear_faults()
     local_world.git_faults()
 
@@ -175,9 +195,10 @@ def world_env(world, tmp_path, monkeypatch, request):
         "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-creds"),
         "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
         "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
+        # MLflow only for tests that ask for it (mlflow_world), never the regional endpoint
+        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": world.mlflow_url if "mlflow_world" in request.fixturenames
+        else world.refusing_url,
     }
-    if world.local.mlflow_started:
-        env["SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT"] = world.local.mlflow_server.url
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     world.metadata_path = metadata

@@ -84,25 +84,27 @@ class Venv:
         assert result.returncode == 0, result.stderr[-3000:]
 
 
-def ensure_venv(name: str, requirements: list[str]) -> tuple[Venv | None, str | None]:
-    """A venv with ``requirements`` (made once, then reused); or None and pip's reason when they do not install."""
+def ensure_venv(name: str, requirements: list[str], attempts: int = 2) -> tuple[Venv | None, str | None]:
+    """A venv with ``requirements`` (made once, then reused); or None and pip's reason when they do not install.
+    A failed install leaves nothing behind (no marker): the next session tries again, and within this one a
+    failure is retried once (an index or network hiccup), so a test fails with pip's reason, never skips."""
     key = hashlib.sha256("\n".join([sys.version, *requirements]).encode()).hexdigest()[:12]
     venv = Venv(VENVS / f"{name}-{key}")
-    ready, failed = venv.path / ".ready", venv.path / ".failed"
+    ready = venv.path / ".ready"
     if ready.exists():
         return venv, None
-    if failed.exists():
-        return None, failed.read_text()
-    shutil.rmtree(venv.path, ignore_errors=True)
-    VENVS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([_base_python(), "-m", "venv", str(venv.path)], check=True, timeout=120)
-    result = venv.pip("install", *requirements)
-    if result.returncode != 0:
+    reason = None
+    for _ in range(attempts):
+        shutil.rmtree(venv.path, ignore_errors=True)  # a half-made venv, or one from before markers went away
+        VENVS.mkdir(parents=True, exist_ok=True)
+        subprocess.run([_base_python(), "-m", "venv", str(venv.path)], check=True, timeout=120)
+        result = venv.pip("install", *requirements)
+        if result.returncode == 0:
+            ready.write_text("\n".join(requirements))
+            return venv, None
         reason = _pip_reason(result)
-        failed.write_text(reason)
-        return None, reason
-    ready.write_text("\n".join(requirements))
-    return venv, None
+    shutil.rmtree(venv.path, ignore_errors=True)
+    return None, reason
 
 
 def _base_python() -> str:

@@ -1,11 +1,12 @@
 """Row P3: drive every feature's routes against the local Studio world and judge the AWS calls really made
 against the policy `studio-collab iam-policy` generates for that configuration: a call the policy does not allow
 (action, or resource: the secret, the app's domain, the stopped instance) would be denied in a real domain; an
-action of FEATURE_ACTIONS that nothing calls is a privilege too many.
+action the policy grants that nothing calls is a privilege too many.
 
-Calls are seen three ways: the AWS seam's own count (``core.aws.actions_called``), the emulator's count of
-what reached it (S3 transfers use boto3's managed transfer on a seam client), and a recording proxy in front of
-MLflow (a SageMaker tracking server authorizes its REST API as ``sagemaker-mlflow:<Action>``).
+The truth is outside the product: the world's journal of the operations that reached it (S3 transfers included),
+mapped to IAM actions by AWS's Service Authorization Reference (``AUTHORIZED_BY`` below, written from it, not
+the product's table), and a recording proxy in front of MLflow (a SageMaker tracking server authorizes its REST
+API as ``sagemaker-mlflow:<Action>``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from studio_collab.deploy.iam import FEATURE_ACTIONS, MLFLOW_REST_ACTIONS, PolicyScope, iam_actions, policy
+from studio_collab.deploy.iam import MLFLOW_REST_ACTIONS, PolicyScope, policy
 from tests.deploy.test_iam_policy import allows
 from tests.experiments.mlflow_proxy import RecordingProxy
+from tests.helpers import until
 
 pytestmark = pytest.mark.world
 
@@ -32,6 +34,21 @@ NOT_IN_THE_WORLD = {
 # Operations the emulator counts for the world's own bookkeeping, not the product's.
 WORLD_ONLY = {"s3:ListBuckets"}
 ACCOUNT = "123456789012"  # the emulator's account
+# API operations whose IAM action has another name. From the Service Authorization Reference, "Actions defined by
+# Amazon S3" (each action's API column): HEAD and list calls are authorized as the object/bucket read, a multipart
+# upload as s3:PutObject, a batch delete as s3:DeleteObject. Every other operation here is its own action.
+AUTHORIZED_BY = {
+    "s3:HeadObject": {"s3:GetObject"}, "s3:HeadBucket": {"s3:ListBucket"}, "s3:ListObjects": {"s3:ListBucket"},
+    "s3:ListObjectsV2": {"s3:ListBucket"}, "s3:DeleteObjects": {"s3:DeleteObject"},
+    "s3:CopyObject": {"s3:GetObject", "s3:PutObject"}, "s3:CreateMultipartUpload": {"s3:PutObject"},
+    "s3:UploadPart": {"s3:PutObject"}, "s3:CompleteMultipartUpload": {"s3:PutObject"},
+}
+
+
+def authorizing_actions(operations) -> set[str]:
+    return {action for operation in operations for action in AUTHORIZED_BY.get(operation, {operation})}
+
+
 # The kinds the test's admin lets users stop: all the world has, so every Stop the product makes is judged.
 STOP_KINDS = ["app", "notebook_instance", "mlflow_tracking_server"]
 
@@ -185,36 +202,37 @@ def arrange_work_the_demo_lacks(world) -> None:
 
 async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir,
                                                             studio_collab_config):
+    # what the server called at start (the world was reset before it started): the catalog, the price refresh...
+    at_start = world_env.control.journal()
     arrange_work_the_demo_lacks(world_env)
     world_env.clear_calls()  # from here on the emulator counts the product's calls only
     app = next(iter(jp_serverapp.extension_manager.extension_apps["studio_collab"]))
     d = Driver(jp_fetch)
     await d.json("GET", "status")
     for name in ("git", "share", "experiments", "cost"):
-        assert name in app.core.features(), f"feature {name} is not in this version"
+        assert name in app.services["features"], f"feature {name} is not in this version"
     await drive_git(d)
     await drive_share(d, jp_root_dir)
     await drive_experiments(d)
     await drive_cost(d, world_env)  # last: it stops the tracking server the experiments read
 
-    seam = app.core.aws.actions_called
-    deadline = time.monotonic() + 30  # the price refresh runs in the background after start
-    while "pricing:GetProducts" not in seam and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
+    # the price refresh runs in the background after start: its call reaches the world's Price List
+    await until(lambda: "pricing:GetProducts" in {e["operation"] for e in at_start} | set(world_env.calls()),
+                what="the price refresh's GetProducts")
     mlflow = {MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
               for r in proxy.requests if "/api/2.0/mlflow/" in r.path}
-    called = iam_actions(seam) | iam_actions(set(world_env.calls()) - WORLD_ONLY) | mlflow
+    journal = at_start + world_env.control.journal()
+    called = authorizing_actions({e["operation"] for e in journal} - WORLD_ONLY) | mlflow
     document = world_policy(world_env, studio_collab_config)
     granted = {a for s in document["Statement"] for a in s["Action"]}
-    table = {action for actions in FEATURE_ACTIONS.values() for action in actions}
 
     denied = sorted(called - granted)
     assert denied == [], f"called but not granted by the generated policy (a real domain would deny them): {denied}"
-    unused = sorted(table - called - set(NOT_IN_THE_WORLD))
-    assert unused == [], f"in FEATURE_ACTIONS but never called: {unused}"
+    unused = sorted(granted - called - set(NOT_IN_THE_WORLD))
+    assert unused == [], f"granted by the policy but never called while every route was used: {unused}"
     # and each scoped call acts on a resource the policy names
     judged = set()
-    for entry in world_env.control.journal():
+    for entry in journal:
         operation = entry["operation"]
         arn = resource_of(world_env, operation, entry.get("params") or {})
         if arn is not None:
@@ -224,16 +242,18 @@ async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, j
             "secretsmanager:GetSecretValue", "sagemaker:DescribeDomain"} <= judged, judged
 
 
-async def test_without_search_the_fallback_stays_within_table_and_fallbacks(world_env, proxy, jp_fetch, jp_serverapp):
+async def test_without_search_the_fallback_stays_within_the_policy_and_fallbacks(world_env, proxy, jp_fetch,
+                                                                                 studio_collab_config):
     """The cost feature falls back to List/Describe when Search is denied: those calls are listed in
-    FALLBACK_ACTIONS, and nothing else appears."""
+    FALLBACK_ACTIONS, and every other call is granted by the policy."""
     from studio_collab.deploy.iam import FALLBACK_ACTIONS
 
     world_env.fault("sagemaker:Search", "access_denied")
     world_env.clear_calls()
     _, cost = await Driver(jp_fetch).json("GET", "cost")
     assert cost["available"] and any(r["kind"] == "endpoint" for r in cost["resources"]), cost
-    called = iam_actions(set(world_env.calls()) - WORLD_ONLY)
-    table = {action for actions in FEATURE_ACTIONS.values() for action in actions}
-    assert sorted(called - table - set(FALLBACK_ACTIONS) - {"sagemaker:Search"}) == []
+    called = authorizing_actions(set(world_env.calls()) - WORLD_ONLY)
+    document = world_policy(world_env, studio_collab_config)
+    granted = {a for s in document["Statement"] for a in s["Action"]}
+    assert sorted(called - granted - set(FALLBACK_ACTIONS) - {"sagemaker:Search"}) == []
     assert set(FALLBACK_ACTIONS) <= called

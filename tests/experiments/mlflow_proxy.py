@@ -11,7 +11,6 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 
-from tests.servers import free_port
 
 
 @dataclass
@@ -30,12 +29,10 @@ class RecordingProxy:
     requests: list[Recorded] = field(default_factory=list)
 
     def start(self) -> "RecordingProxy":
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True, name="mlflow-proxy")
         self._thread.start()
-        ready.wait(10)
+        assert ready.wait(30), "the proxy did not start"
         return self
 
     def stop(self) -> None:
@@ -75,7 +72,14 @@ class RecordingProxy:
 
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        server = web.Application([(r"/.*", Forward)]).listen(self.port, address="127.0.0.1")
+        from tornado.httpserver import HTTPServer
+        from tornado.netutil import bind_sockets
+
+        sockets = bind_sockets(0, "127.0.0.1")  # the port is the one bound, read back: no race with others
+        self.port = sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        server = HTTPServer(web.Application([(r"/.*", Forward)]))
+        server.add_sockets(sockets)
         ready.set()
         await self._stopping.wait()
         server.stop()

@@ -9,16 +9,7 @@ import math
 import pytest
 
 from tests.experiments.conftest import get_json
-
-
-@pytest.fixture(autouse=True)
-def _in_studio(world_env):
-    pass
-
-
-@pytest.fixture
-def studio_collab_config():
-    return {"mlflow_tracking_uri": "http://127.0.0.1:9/never-asked"}  # MLflow plays no part here
+from tests.experiments.test_sagemaker_sources import _in_studio, studio_collab_config  # noqa: F401 - fixtures
 
 
 def _sdk_runs(world) -> dict[str, dict]:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.experiments.conftest import get_json
 from tests.experiments.mlflow_proxy import RecordingProxy
+from tests.helpers import until
 
 TIMEOUT = 1.5
 
@@ -48,21 +49,28 @@ class TestKilledWhilePolling:
         experiment = next(e for e in overview["experiments"] if e["name"] == "to-be-killed")
         answers: list[tuple[float, dict, float]] = []
 
-        async def poll(stop_at: float) -> None:
-            while time.monotonic() < stop_at:
+        stop = asyncio.Event()
+
+        async def poll() -> None:
+            while not stop.is_set():
                 started = time.monotonic()
                 body = await get_json(jp_fetch, "experiments", "mlflow", experiment["id"], "runs")
                 answers.append((started, body, time.monotonic() - started))
                 await asyncio.sleep(0.1)
 
-        polling = asyncio.ensure_future(poll(time.monotonic() + 5))
-        await asyncio.sleep(1.5)
+        polling = asyncio.ensure_future(poll())
+        await until(lambda: len(answers) >= 5, timeout=60, what="five answers from the live server")
         killed_at = time.monotonic()
         await asyncio.get_running_loop().run_in_executor(None, own_mlflow.stop)
+        # answers asked well after the kill (past the 0.2 s cache), however long each takes on this machine
+        settled = killed_at + 1.5
+        await until(lambda: sum(started > settled for started, _, _ in answers) >= 3, timeout=60,
+                    what="three answers after the kill")
+        stop.set()
         await polling
 
         before = [body for started, body, _ in answers if started < killed_at - 0.3]
-        after = [body for started, body, _ in answers if started > time.monotonic() - 2]
+        after = [body for started, body, _ in answers if started > settled]
         assert before and all(b["available"] and len(b["runs"]) == 2 for b in before)
         assert after and all(not b["available"] and b["runs"] == [] for b in after)
         assert "not reachable" in after[-1]["reason"] and own_mlflow.url in after[-1]["reason"]
@@ -82,8 +90,11 @@ class TestKilledWhilePolling:
 
 class TestHangingOrFailingServer:
     @pytest.fixture
-    def studio_collab_config(self, proxy):
-        return {"mlflow_tracking_uri": proxy.url, "mlflow_timeout_seconds": TIMEOUT}
+    def studio_collab_config(self, proxy, request):
+        # the short timeout only where a hang is the fault: elsewhere a loaded machine must not turn an answer
+        # (a 500, a 401) into a timeout
+        hanging = "hanging" in request.node.name
+        return {"mlflow_tracking_uri": proxy.url, "mlflow_timeout_seconds": TIMEOUT if hanging else 60}
 
     async def test_a_hanging_server_costs_one_timeout(self, jp_fetch, proxy):
         proxy.mode = "hang"
@@ -92,7 +103,9 @@ class TestHangingOrFailingServer:
         elapsed = time.monotonic() - started
         mlflow = next(s for s in body["sources"] if s["name"] == "mlflow")
         assert mlflow["available"] is False and "did not answer in time" in mlflow["reason"]
-        assert TIMEOUT - 0.2 <= elapsed < TIMEOUT + 2.5
+        assert elapsed >= TIMEOUT - 0.2  # it waited for the timeout...
+        asked = [r for r in proxy.requests if "/api/2.0/mlflow/" in r.path]
+        assert len(asked) == 1, asked  # ...once: no retry, no second call to a server that hangs
         runs = await get_json(jp_fetch, "experiments", "mlflow", "1", "runs")
         assert runs["available"] is False and runs["runs"] == []
 

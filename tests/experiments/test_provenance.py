@@ -8,8 +8,6 @@ on disk and the emulator's answers — never the product's own tables.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from studio_collab.provenance import tags as T
 from tests.experiments.conftest import get_json, post_json
 from tests.experiments.provenance_kit import REPO, declared_entry_point, files_of, git, lineage  # noqa: F401
+from tests.helpers import wait_job
 
 pytestmark = pytest.mark.world
 
@@ -25,16 +24,6 @@ pytestmark = pytest.mark.world
 def studio_collab_config(world_env, local_world):
     return {"mlflow_tracking_uri": local_world.start_mlflow(), "git_fetch_interval_seconds": 0,
             "git_timeout_seconds": 60, "repositories": [{"url": world_env.repo_url(REPO)}]}
-
-
-async def wait_job(jp_fetch, job_id: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = (await get_json(jp_fetch, "jobs", job_id))["job"]
-        if job["state"] not in ("queued", "running"):
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not end in {timeout}s")
 
 
 async def restore(jp_fetch, run_id: str, expect: int = 202) -> dict:

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from tests.helpers import error_of, until, wait_job
+
 pytestmark = pytest.mark.world
 
 SECRET = "studio-collab/git/feature-store"  # seeded by the demo scenario with the git server's token
@@ -21,12 +23,16 @@ SECRET = "studio-collab/git/feature-store"  # seeded by the demo scenario with t
 @pytest.fixture
 def studio_collab_config(request, world_env, monkeypatch):
     """Per-test config from ``@pytest.mark.git_config(key=value or callable(world))``; ``no_ca_env=True``
-    starts the server without GIT_SSL_CAINFO."""
+    starts the server without GIT_SSL_CAINFO; ``git_rate_limit_bps=N`` serves fetches that slowly from the start
+    (the world fixture clears it)."""
     config = {"git_fetch_interval_seconds": 0, "git_timeout_seconds": 60}
     marker = request.node.get_closest_marker("git_config")
     for key, value in (marker.kwargs if marker else {}).items():
         if key == "no_ca_env":
             monkeypatch.delenv("GIT_SSL_CAINFO")
+            continue
+        if key == "git_rate_limit_bps":
+            world_env.git_faults(rate_limit_bps=value)
             continue
         config[key] = value(world_env) if callable(value) else value
     return config
@@ -47,22 +53,6 @@ async def post(jp_fetch, *path: str, body: dict | None = None) -> dict:
     response = await jp_fetch("studio-collab", *path, method="POST", body=json.dumps(body or {}))
     assert response.code == 202
     return json.loads(response.body)["job"]
-
-
-async def wait_job(jp_fetch, job_id: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = json.loads((await jp_fetch("studio-collab", "jobs", job_id)).body)["job"]
-        if job["state"] not in ("queued", "running"):
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not end in {timeout}s")
-
-
-async def error_of(coroutine) -> tuple[int, dict]:
-    with pytest.raises(HTTPClientError) as err:
-        await coroutine
-    return err.value.code, json.loads(err.value.response.body)
 
 
 def data_repo(world, name: str = "progress-data", files: int = 250) -> str:
@@ -195,13 +185,13 @@ async def test_cancel_mid_clone_kills_git_and_leaves_nothing(world_env, jp_fetch
     repo = by_name(await repos(jp_fetch), "churn-model")
     world_env.git_faults(rate_limit_bps=2000)  # until the test ends (the fixture clears it)
     job = await post(jp_fetch, "repos", repo["id"], "clone")
-    await asyncio.sleep(1.5)
+    await until(lambda: leftovers(jp_root_dir), what="the clone's temp folder (git is fetching)")
     cancelled = json.loads((await jp_fetch("studio-collab", "jobs", job["id"], method="DELETE")).body)["job"]
     assert cancelled["id"] == job["id"]
     final = await wait_job(jp_fetch, job["id"])
     assert final["state"] == "cancelled"
-    await asyncio.sleep(0.5)
-    assert not (jp_root_dir / "churn-model").exists() and leftovers(jp_root_dir) == []
+    await until(lambda: leftovers(jp_root_dir) == [], timeout=10, what="the temp folder removed")
+    assert not (jp_root_dir / "churn-model").exists()
     listed = by_name(await repos(jp_fetch), "churn-model")
     assert listed["state"] == "not_cloned" and listed["job"] is None
 
@@ -394,17 +384,20 @@ async def test_open_page_refuses_unknown_repos_and_escaping_paths(world_env, jp_
 
 
 # --- auto-clone (G7) -----------------------------------------------------------------------------------
-@pytest.mark.git_config(auto_clone=True, repositories=lambda w: [{"url": w.repo_url("team-notebooks")}])
+# The clone is served at 100 bytes/s (~20 s for this repo), so the order of events, not a stopwatch, shows that
+# the server answers while the clone still runs.
+@pytest.mark.git_config(auto_clone=True, git_rate_limit_bps=100,
+                        repositories=lambda w: [{"url": w.repo_url("team-notebooks")}])
 async def test_auto_clone_after_start_without_delaying_the_server(world_env, jp_fetch, jp_root_dir):
-    started = time.monotonic()
     await jp_fetch("studio-collab", "status")
-    assert time.monotonic() - started < 5
-    deadline = time.monotonic() + 60
-    while not (jp_root_dir / "team-notebooks" / ".git").is_dir():
-        assert time.monotonic() < deadline, "auto-clone did not happen"
-        await asyncio.sleep(0.2)
-    while by_name(await repos(jp_fetch), "team-notebooks")["state"] != "cloned":
-        await asyncio.sleep(0.2)
+    assert not (jp_root_dir / "team-notebooks" / ".git").is_dir(), "the server answered only after the clone"
+    assert by_name(await repos(jp_fetch), "team-notebooks")["state"] in ("not_cloned", "cloning")  # in the background
+    await until(lambda: (jp_root_dir / "team-notebooks" / ".git").is_dir(), timeout=180, what="the auto-clone")
+
+    async def cloned() -> bool:
+        return by_name(await repos(jp_fetch), "team-notebooks")["state"] == "cloned"
+
+    await until(cloned, timeout=30, what="the repo listed as cloned")
 
 
 # --- status (G4) -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from tests.git.test_routes import SECRET, by_name, error_of, post, repos, studio_collab_config, wait_job  # noqa: F401
+from tests.helpers import until
 
 pytestmark = pytest.mark.world
 
@@ -157,7 +158,6 @@ async def test_status_is_fresh_after_a_save_and_jupyters_own_files_never_count(w
 
 @pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("cancel-sync"), "branch": "main"}])
 async def test_cancel_mid_fetch_leaves_the_repository_exactly_as_it_was(world_env, jp_fetch, jp_root_dir):
-    import asyncio
     import base64
     import random
 
@@ -174,7 +174,13 @@ async def test_cancel_mid_fetch_leaves_the_repository_exactly_as_it_was(world_en
     before = snapshot(folder)
     world_env.git_faults(rate_limit_bps=2000)  # until the test ends (the fixture clears it)
     job = await post(jp_fetch, "repos", repo["id"], "sync")
-    await asyncio.sleep(1.5)
+
+    async def fetching() -> bool:
+        now = json.loads((await jp_fetch("studio-collab", "jobs", job["id"])).body)["job"]
+        assert now["state"] in ("queued", "running"), now
+        return now["progress"] >= 0.01  # "Fetching" is reported as git fetch starts
+
+    await until(fetching, what="the sync's fetch under way")
     await jp_fetch("studio-collab", "jobs", job["id"], method="DELETE")
     final = await wait_job(jp_fetch, job["id"])
     assert final["state"] == "cancelled", final

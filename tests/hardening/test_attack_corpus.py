@@ -42,7 +42,6 @@ import secrets
 import shutil
 import stat
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlencode, urlsplit
@@ -54,6 +53,7 @@ from studio_collab.app import StudioCollabApp
 from studio_collab.git.repo_spec import default_name, normalize_url, repo_id
 from studio_collab.openapi import openapi_document
 from studio_world import moto_bridge
+from tests.helpers import JOB_RUNNING, wait_until
 from tests.identity.studio_identity import COOKIE, IDENTITY_PROVIDER
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
@@ -266,13 +266,11 @@ class Arena:
         return answer.json()
 
     def wait_job(self, job_id: str, timeout: float = 90) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ended():
             job = self.get(f"jobs/{job_id}")["job"]
-            if job["state"] not in ("queued", "running"):
-                return job
-            time.sleep(0.1)
-        raise AssertionError(f"job {job_id} did not end in {timeout}s")
+            return job if job["state"] not in JOB_RUNNING else None
+
+        return wait_until(ended, timeout, what=f"job {job_id} to end")
 
     def fill(self, template: str) -> str:
         return substitute(template, {**self.ids, "outside": self.outside, "secret_file": self.secret_file,
@@ -953,13 +951,7 @@ def test_cookie_requests_without_the_right_xsrf_token_are_refused(arena, route, 
     other_session.close()
     job = None
     if "{job_id}" in template:  # a clone that is running (slowed down), which a cancel would stop
-        arena.world.git_faults(rate_limit_bps=2000)
-        job = arena.call("POST", f"repos/{arena.ids['churn']}/clone", body={}).json()["job"]["id"]
-        arena.ids["job"] = job
-        deadline = time.monotonic() + 20  # its temp folder exists before the snapshot is taken
-        while not [p for p in (arena.root / "repos").iterdir() if ".studio-collab-clone-" in p.name]:
-            assert time.monotonic() < deadline and arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running")
-            time.sleep(0.05)
+        job = _start_running_clone(arena)
     try:
         path = _route_path(arena, template)
         body = json.dumps(_fill(arena, ACTING_BODIES.get(template, {}))) if method == "POST" else None
@@ -1044,19 +1036,27 @@ def test_wrong_expired_revoked_and_foreign_share_ids_are_refused(arena, route, k
 NAMELESS = {"no-cookie": None, "User": "User", "not-a-member": "mallory", "not-a-name": "alice/../bob"}
 
 
+def _start_running_clone(arena: Arena) -> str:
+    """A clone of alice's, slowed down, that is running once its temp folder exists (before any snapshot)."""
+    arena.world.git_faults(rate_limit_bps=2000)
+    job = arena.call("POST", f"repos/{arena.ids['churn']}/clone", body={}).json()["job"]["id"]
+    arena.ids["job"] = job
+
+    def writing() -> bool:
+        assert arena.get(f"jobs/{job}")["job"]["state"] in JOB_RUNNING, "the slowed clone ended early"
+        return bool([p for p in (arena.root / "repos").iterdir() if ".studio-collab-clone-" in p.name])
+
+    wait_until(writing, timeout=60, interval=0.05, what="the clone's temp folder")
+    return job
+
+
 @contextlib.contextmanager
 def _running_job(arena: Arena, template: str):
     """For job routes: a clone of alice's that is running (slowed down), which a cancel would stop."""
     if "{job_id}" not in template:
         yield None
         return
-    arena.world.git_faults(rate_limit_bps=2000)
-    job = arena.call("POST", f"repos/{arena.ids['churn']}/clone", body={}).json()["job"]["id"]
-    arena.ids["job"] = job
-    deadline = time.monotonic() + 20  # its temp folder exists before the snapshot is taken
-    while not [p for p in (arena.root / "repos").iterdir() if ".studio-collab-clone-" in p.name]:
-        assert time.monotonic() < deadline and arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running")
-        time.sleep(0.05)
+    job = _start_running_clone(arena)
     try:
         yield job
         assert arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running"), "the job was cancelled"

@@ -38,7 +38,9 @@ import requests
 from tornado.httpclient import HTTPClientError
 
 from studio_collab.deploy.iam import FEATURE_ACTIONS, iam_actions
-from tests.servers import free_port, start_lab
+from tests import helpers
+from tests.helpers import until
+from tests.servers import start_lab
 from tests.share.conftest import make_notebook
 from tests.world import WorldHandle
 
@@ -80,15 +82,8 @@ async def call(jp_fetch, method: str, *path: str, body: dict | None = None, para
     return response.code, json.loads(response.body or b"{}")
 
 
-async def wait_job(jp_fetch, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status, body = await call(jp_fetch, "GET", "jobs", job_id)
-        assert status == 200, body
-        if body["job"]["state"] not in ("queued", "running"):
-            return body["job"]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not end in {timeout}s")
+async def wait_job(jp_fetch, job_id: str) -> dict:
+    return await helpers.wait_job(jp_fetch, job_id, timeout=120)  # faults slow some jobs down
 
 
 async def rest_still_works(jp_fetch) -> None:
@@ -585,13 +580,6 @@ class TestFaultsFromAFreshServer:
         return await wait_job(jp_fetch, body["job"]["id"])
 
 
-async def until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
-
-
 # =============================================================================================================
 # 3. The S3 share store failing while a share is made and while one is imported
 # =============================================================================================================
@@ -724,16 +712,22 @@ class TcpRelay:
 
     def __init__(self, target_port: int):
         self.target = ("127.0.0.1", target_port)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
+        self._bound = self._bind(0)  # the first port is the one bound, read back; a restart binds it again
+        self.port = self._bound.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "TcpRelay":
+    @staticmethod
+    def _bind(port: int) -> socket.socket:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.bind(("127.0.0.1", port))
+        return listener
+
+    def start(self) -> "TcpRelay":
+        listener, self._bound = self._bound or self._bind(self.port), None
         listener.listen(64)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True, name="mlflow-relay").start()

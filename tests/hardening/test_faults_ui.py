@@ -17,12 +17,12 @@ is gone:
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
 
 from tests.hardening.test_faults import TcpRelay
+from tests.helpers import wait_until
 from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot, show_panel  # noqa: F401 - browser, page: fixtures
 
@@ -63,8 +63,7 @@ def api(server, path: str) -> dict:
 
 
 def reopen(tab, server) -> None:
-    """A fresh load of the page: every section asks the server again. JupyterLab restores the open panel, so
-    its sidebar icon is clicked only if the panel did not come back by itself."""
+    """A fresh load of the page: every section asks the server again; the panel shown again by its command."""
     tab.reload()
     tab.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     tab.locator(".jp-StudioCollab-header").wait_for(state="attached", timeout=30_000)
@@ -123,7 +122,9 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
 
     # --- 2. AWS denies every SageMaker call: Cost names the permission; the rest of the panel still works ---------
     world_env.fault("sagemaker:*", "access_denied")
-    time.sleep(1.2)  # past the cost cache's TTL
+    # the server's answer carries the fault once its cost cache (1 s) has expired: awaited, never slept for
+    wait_until(lambda: any(e["code"] == "aws_access_denied" for e in api(lab, "cost?scope=mine")["errors"]),
+               what="GET cost to report the denial")
     reopen(page, lab)
     header_renders(page)
     answer = api(lab, "cost?scope=mine")
@@ -160,7 +161,7 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     screenshot(page, "faults-aws-access-denied-cost.png")
 
     world_env.clear_faults()
-    time.sleep(1.2)
+    wait_until(lambda: not api(lab, "cost?scope=domain")["errors"], what="GET cost to recover")
     cost.get_by_label("Whole domain").check()  # a new scope asks the server at once
     cost.locator("tbody tr").first.wait_for(timeout=30_000)
     assert cost.locator(".jp-StudioCollab-kindError").count() == 0
@@ -176,7 +177,8 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     assert mlflow_down.count() == 0
 
     mlflow_relay.kill()
-    time.sleep(1.2)  # past the experiments cache's TTL
+    wait_until(lambda: not {s["name"]: s for s in api(lab, "experiments")["sources"]}["mlflow"]["available"],
+               what="GET experiments to report MLflow down")  # once the experiments cache (1 s) has expired
     reopen(page, lab)
     open_experiments(page)  # restored with the layout; activating it again is harmless
     down = mlflow_down.first

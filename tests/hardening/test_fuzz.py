@@ -1,7 +1,8 @@
 """schemathesis against the served OpenAPI document of a live server on the local Studio world.
 
-Every route and method, at least 1,000 generated cases, bounded in time; zero 5xx and every response
-conforms to the documented schema and status codes.
+Every route and method, at least 1,000 generated cases (a count, from a fixed seed: no time budget cuts the run
+short on a loaded machine; how long the cases take is a benchmark figure); zero 5xx and every response conforms to
+the documented schema and status codes.
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ import pytest
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(2400)
 def test_fuzz_every_route(world_server, tmp_path):
     schemathesis = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     report = tmp_path / "fuzz.ndjson"
     result = subprocess.run(
         [schemathesis, "run", world_server.api("openapi.json"),
          "--header", f"Authorization: token {world_server.token}",
-         "--checks", CHECKS, "--max-examples", "60", "--max-time", "240", "--workers", "1",
+         "--checks", CHECKS, "--max-examples", "60", "--workers", "1",
          "--seed", "20261126", "--request-timeout", "30", "--suppress-health-check", "all",
          "--report", "ndjson", "--report-ndjson-path", str(report)],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=2300)
     output = result.stdout + result.stderr
     server_log = world_server.log()
     assert result.returncode == 0, output[-6000:]

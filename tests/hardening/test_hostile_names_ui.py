@@ -158,7 +158,6 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     page.goto(f"{server.url}lab/tree/{quote(SVG_NOTEBOOK)}?token={server.token}")
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
     page.locator(".lm-TabBar-tab", has_text=SVG_NOTEBOOK).first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)  # the restored layout may already show the panel
     show_panel(page)
     share = page.locator("[data-section='share']")
     share.get_by_role("button", name="Share the open notebook…").click()

@@ -6,20 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.identity.conftest import NO_COOKIE, call
-from tests.test_authorization import ALL_RESOURCES, EXPECTED_RESOURCES, documented_operations
+from tests.test_authorization import (ALL_RESOURCES, documented_operations,  # noqa: F401 - fixtures
+                                      jp_server_auth_resources, jp_server_config)
 
 pytestmark = [pytest.mark.world, pytest.mark.world_space("team-space")]
-
-
-@pytest.fixture
-def jp_server_auth_resources(jp_server_auth_core_resources):
-    return {**jp_server_auth_core_resources, **EXPECTED_RESOURCES}
-
-
-@pytest.fixture
-def jp_server_config(jp_server_config, jp_server_authorizer):
-    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
-                                                "authorizer_class": jp_server_authorizer}}
 
 
 OPERATIONS = documented_operations()

@@ -4,7 +4,6 @@ the space shows everyone and never act; named members act only on what is theirs
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 
@@ -12,7 +11,8 @@ import pytest
 
 from studio_collab.app import StudioCollabApp
 from studio_collab.openapi import openapi_document
-from tests.identity.conftest import NO_COOKIE, call
+from tests.helpers import wait_job
+from tests.identity.conftest import NO_COOKIE, as_user, call
 from tests.share.conftest import make_notebook
 
 pytestmark = [pytest.mark.world, pytest.mark.world_space("team-space")]
@@ -124,17 +124,6 @@ async def test_cost_stop_without_a_cookie_deletes_nothing(world_env, jp_fetch):
     assert world_env.calls().get("sagemaker:DeleteApp") == 1
 
 
-async def wait_job(jp_fetch, job_id: str, user, timeout: float = 90) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        code, body = await call(jp_fetch, "GET", f"jobs/{job_id}", user)
-        assert code == 200, body
-        if body["job"]["state"] not in ("queued", "running"):
-            return body["job"]
-        await asyncio.sleep(0.1)
-    raise AssertionError("job did not end")
-
-
 async def test_a_job_is_its_owners_alone(world_env, jp_fetch, jp_root_dir):
     code, listed = await call(jp_fetch, "GET", "repos", "bob")
     repo = next(r for r in listed["repos"] if r["name"] == "churn-model")
@@ -158,7 +147,7 @@ async def test_a_job_is_its_owners_alone(world_env, jp_fetch, jp_root_dir):
     code, body = await call(jp_fetch, "DELETE", f"jobs/{job_id}", "bob")  # its owner may
     assert code == 200, body
     world_env.git_faults()
-    job = await wait_job(jp_fetch, job_id, "bob")
+    job = await wait_job(jp_fetch, job_id, headers=as_user("bob"))
     assert job["state"] == "cancelled", job
     assert (await call(jp_fetch, "GET", f"jobs/{job_id}", "carol"))[0] == 404  # nor its end, once over
 

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.helpers import until
 from tests.identity.conftest import call
 from tests.share.conftest import make_notebook
 
@@ -118,7 +119,7 @@ async def test_a_cancelled_s3_upload_leaves_no_unretrieved_task_exception(world_
     code, body = await call(jp_fetch, "POST", "shares", ME,
                             body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True})
     assert code == 202, body
-    await asyncio.sleep(0.3)
+    await until(lambda: world_env.calls().get("s3:PutObject"), what="the upload under way")  # slowed by the fault
     assert (await call(jp_fetch, "DELETE", f"jobs/{body['job']['id']}", ME))[0] == 200
     job = body["job"]
     while job["state"] in ("queued", "running"):

@@ -3,6 +3,7 @@ opened in the shared space's JupyterLab (a second server), imported on confirm, 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from urllib.parse import urlsplit
@@ -13,7 +14,8 @@ import pytest
 from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import CHROMIUM_ARGS, browser, screenshot, show_panel  # noqa: F401 - `browser` is a fixture
+from tests.ui.conftest import (CHROMIUM_ARGS, browser, screenshot, show_panel,  # noqa: F401 - `browser` is a fixture
+                               wait_workspace_saved)
 
 pytestmark = pytest.mark.ui
 
@@ -107,7 +109,7 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         (team.root_dir / "mine.txt").write_text("the recipient's own file\n")
         page.goto(f"{team.url}lab/tree/mine.txt?token={team.token}")
         page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="mine.txt").wait_for(timeout=60_000)
-        page.wait_for_timeout(2_000)  # the workspace is saved a moment after the layout changes
+        wait_workspace_saved(team, lambda data: "mine.txt" in json.dumps(data))  # what their reload restores
         # They open the link (their token stands for their Studio login).
         page.goto(f"{link}&token={team.token}")
         dialog = page.locator(".jp-Dialog")

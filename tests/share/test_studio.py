@@ -11,6 +11,7 @@ import urllib.parse
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from tests.helpers import until
 from tests.share.conftest import fetch_json, make_notebook
 
 
@@ -135,7 +136,7 @@ async def test_cancelling_a_large_share_leaves_nothing_in_the_store(world_env, j
     make_notebook(jp_root_dir / "big.ipynb", cells=20, output_bytes=20 << 20)
     _, body = await fetch_json(jp_fetch, "shares", method="POST",
                                body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True})
-    await asyncio.sleep(0.3)
+    await until(lambda: world_env.calls().get("s3:PutObject"), what="the upload under way")  # slowed by the fault
     await fetch_json(jp_fetch, "jobs", body["job"]["id"], method="DELETE")
     job = await job_until_done(jp_fetch, body["job"])
     assert job["state"] == "cancelled"

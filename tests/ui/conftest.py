@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.helpers import wait_until
 from tests.servers import start_lab
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,22 +63,40 @@ def lab(tmp_path):
 
 
 def open_panel(page, server) -> None:
-    """Load JupyterLab and open the Studio Collab panel by its command once the lab is ready."""
+    """Load JupyterLab and open the Studio Collab panel by its command once the lab has restored its layout."""
     page.goto(f"{server.url}lab?token={server.token}")
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     show_panel(page)
 
 
+def wait_restored(page, timeout_ms: int = 60_000) -> None:
+    """Wait for `app.restored`: the layout restore (which on a fresh layout shows the file browser) is over.
+    `start_lab` exposes the application as `window.jupyterapp`, as Studio does."""
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout_ms)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+
+
+def execute_command(page, command: str, args: dict | None = None, timeout_ms: int = 60_000) -> None:
+    """Run a JupyterLab command by its id after `app.restored` (never by toggling an icon)."""
+    wait_restored(page, timeout_ms)
+    page.evaluate("async ([id, args]) => { await window.jupyterapp.commands.execute(id, args); }",
+                  [command, args or {}])
+
+
 def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
-    """Run a command by its label from JupyterLab's command palette (the keyboard way, never a toggling icon).
-    The palette answers once the lab has restored its layout, so this also waits for app.restored."""
+    """Run a command by its label from JupyterLab's command palette (the keyboard way, never a toggling icon),
+    after `app.restored`."""
+    wait_restored(page)
     palette = page.locator("#modal-command-palette")
     deadline = time.monotonic() + timeout_ms / 1000
     while not palette.is_visible():  # the shortcut toggles: press again only while the palette is closed
         if time.monotonic() > deadline:
             raise TimeoutError("the command palette did not open")
         page.locator("body").press("Control+Shift+c")
-        page.wait_for_timeout(1_000)
+        try:
+            palette.wait_for(state="visible", timeout=2_000)
+        except PlaywrightTimeoutError:
+            continue
     palette.locator("input").fill(label)
     item = palette.locator(".lm-CommandPalette-item", has_text=label).first
     item.wait_for(timeout=timeout_ms)
@@ -85,25 +105,43 @@ def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
 
 
 def show_panel(page, timeout_ms: int = 30_000) -> None:
-    """Open the panel with its command (activating is idempotent, unlike clicking the sidebar icon)."""
+    """Open the panel with its command once the layout is restored (activating is idempotent, unlike clicking
+    the sidebar icon, which toggles)."""
     header = page.locator(".jp-StudioCollab-panel .jp-StudioCollab-header")
     deadline = time.monotonic() + timeout_ms / 1000
     while not header.is_visible():
         if time.monotonic() > deadline:
             raise TimeoutError("the Studio Collab panel did not show")
-        run_command(page, "Open Studio Collab panel", timeout_ms)
+        execute_command(page, "studio-collab:open-panel")
         try:
             header.wait_for(state="visible", timeout=5_000)
         except PlaywrightTimeoutError:
-            continue  # a layout restore finishing after the command showed another sidebar panel: ask again
+            continue  # another plugin's own `app.restored` follow-up showed its sidebar panel: ask again
 
 
 def open_experiments(page, timeout_ms: int = 30_000):
-    """Open the Experiments tab from the palette; returns its body (the experiments views)."""
-    run_command(page, "Open Experiments", timeout_ms)
+    """Open the Experiments tab by its command; returns its body (the experiments views)."""
+    execute_command(page, "studio-collab:open-experiments")
     body = page.locator("#studio-collab-experiments [data-section='experiments']")
     body.wait_for(timeout=timeout_ms)
     return body
+
+
+def wait_workspace_saved(server, condition, workspace: str = "default", timeout: float = 30) -> dict:
+    """Wait until the lab's saved workspace (what a reload restores) satisfies ``condition(data)``: JupyterLab
+    saves it a moment after the layout or the state database changes."""
+    def saved():
+        response = requests.get(f"{server.url}lab/api/workspaces/{workspace}", headers=server.headers, timeout=10)
+        data = response.json().get("data", {}) if response.status_code == 200 else {}
+        return data if condition(data) else None
+
+    return wait_until(saved, timeout, interval=0.2, what=f"the {workspace} workspace to be saved")
+
+
+def settled(page) -> None:
+    """Fonts loaded and two frames painted: what a screenshot shows is what the last change drew."""
+    page.evaluate("async () => { await document.fonts.ready; await new Promise(r => requestAnimationFrame("
+                  "() => requestAnimationFrame(r))); }")
 
 
 def screenshot(page, name: str) -> Path:

@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from tests.helpers import wait_until
 from tests.servers import start_lab
-from tests.ui.conftest import browser, open_experiments, open_panel, page, run_command, screenshot  # noqa: F401
+from tests.ui.conftest import (browser, open_experiments, open_panel, page, run_command, screenshot,  # noqa: F401
+                               settled)
 from tests.ui.test_panel import OVERFLOWING, own_warnings
 
 pytestmark = pytest.mark.ui
@@ -103,20 +105,28 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     assert light["count"] > 0 and light["worst"] >= 4.5, light
     run_command(page, "Use Theme: JupyterLab Dark")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
-    page.wait_for_timeout(1_500)  # the chart redraws with the dark theme's colours
-    dark = section.locator(".jp-StudioCollab-costChart svg").first.evaluate(CONTRAST)
-    assert dark["count"] > 0 and dark["worst"] >= 4.5, dark
-    screenshot(page, "cost-dark.png")  # docs/screenshots: python -m tests.ui.screenshots
+    # the chart redraws with the dark theme's colours: awaited (a deadline), never slept for
+    seen: list[dict] = []
+
+    def readable_on_dark():
+        seen.append(chart.evaluate(CONTRAST))
+        return seen[-1]["count"] > 0 and seen[-1]["worst"] >= 4.5
+
+    try:
+        wait_until(readable_on_dark, timeout=30, interval=0.25, what="the chart's text readable on the dark theme")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; last measured {seen[-1]}") from None
+    screenshot(page, "cost-dark.png")
 
     # The Experiments tab in the dark theme: the runs table at full width beside the panel.
     body = open_experiments(page)
     body.locator("tbody tr[data-run-id]").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1_000)
-    screenshot(page, "experiments-dark.png")  # docs/screenshots: python -m tests.ui.screenshots
+    settled(page)
+    screenshot(page, "experiments-dark.png")
     run_command(page, "Use Theme: JupyterLab Light")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
-    page.wait_for_timeout(1_500)
-    screenshot(page, "experiments-light.png")  # docs/screenshots: python -m tests.ui.screenshots
+    settled(page)
+    screenshot(page, "experiments-light.png")
 
     assert page.console_errors == []
     assert own_warnings(page) == []

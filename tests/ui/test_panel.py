@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.ui.conftest import open_experiments, open_panel, screenshot, show_panel
+from tests.ui.conftest import open_experiments, open_panel, screenshot, settled, show_panel, wait_workspace_saved
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SECTIONS = ["This space", "Repositories", "Shares", "Experiments", "Cost"]
@@ -36,9 +36,9 @@ def sidebar_width(page, width: int) -> None:
                   " document.getElementById('jp-left-stack').style.minWidth = '200px';"
                   " window.dispatchEvent(new Event('resize')); }")
     # Lumino reads the minimum sizes when the split panel fits: hide and show the sidebar to make it fit again.
-    for _ in range(2):
+    for hidden in (True, False):
         page.locator("body").press("Control+b")
-        page.wait_for_timeout(400)
+        page.locator("#jp-left-stack").wait_for(state="hidden" if hidden else "visible", timeout=10_000)
     panel = page.locator(".jp-StudioCollab-panel")
     box = panel.bounding_box()
     handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
@@ -68,7 +68,9 @@ def test_panel_is_a_jupyterlab_side_panel(page, lab):
     # no horizontal overflow at the default width, then at 230 px
     default_width = panel.bounding_box()["width"]
     assert 230 < default_width < 400
-    page.wait_for_timeout(1_000)
+    page.wait_for_function("() => !document.querySelector('.jp-StudioCollab-panel').innerText.includes('Loading')",
+                           timeout=30_000)  # every section has its answer
+    settled(page)
     assert panel.evaluate(OVERFLOWING) == []
     shot = screenshot(page, "panel-outside-studio.png")
     sidebar_width(page, 230)
@@ -80,7 +82,7 @@ def test_panel_is_a_jupyterlab_side_panel(page, lab):
     page.keyboard.press("Enter")
     page.wait_for_function("() => !document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[1]"
                            ".classList.contains('lm-mod-expanded')")
-    page.wait_for_timeout(1_500)  # the workspace is saved a moment after the change
+    wait_workspace_saved(lab, lambda data: data.get("studio-collab:panel", {}).get("collapsed"))
     page.reload()
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     show_panel(page)

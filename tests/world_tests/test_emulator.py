@@ -6,14 +6,25 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.helpers import wait_until
+
+TRANSITION = 2.0  # seconds a Pending/Stopping/... state lasts in these tests
+
 
 def _code(err: pytest.ExceptionInfo) -> str:
     return err.value.response["Error"]["Code"]
 
 
 def test_mlflow_tracking_servers(world):
-    world.settings(transition_seconds=0.2)
+    # Long enough that the state right after a call is the transition's, whatever the machine's load; the end of
+    # a transition is awaited, never slept for.
+    world.settings(transition_seconds=TRANSITION)
     sm = world.client("sagemaker")
+
+    def status_after(transition: str) -> dict | None:
+        described = sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")
+        return described if described["TrackingServerStatus"] != transition else None
+
     summaries = sm.list_mlflow_tracking_servers()["TrackingServerSummaries"]
     assert [(s["TrackingServerName"], s["TrackingServerStatus"], s["IsActive"]) for s in summaries] == [
         ("team-mlflow", "Created", "Active")]
@@ -24,16 +35,15 @@ def test_mlflow_tracking_servers(world):
     assert url.startswith(described["TrackingServerUrl"].rstrip("/") + "/?authToken=")
     sm.stop_mlflow_tracking_server(TrackingServerName="team-mlflow")
     assert sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")["TrackingServerStatus"] == "Stopping"
-    time.sleep(0.3)
-    stopped = sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")
+    stopped = wait_until(lambda: status_after("Stopping"))
     assert (stopped["TrackingServerStatus"], stopped["IsActive"]) == ("Stopped", "Inactive")
     assert sm.list_mlflow_tracking_servers(TrackingServerStatus="Created")["TrackingServerSummaries"] == []
     with pytest.raises(ClientError) as err:  # no UI link for a stopped server
         sm.create_presigned_mlflow_tracking_server_url(TrackingServerName="team-mlflow")
     assert _code(err) == "ValidationException"
     sm.start_mlflow_tracking_server(TrackingServerName="team-mlflow")
-    time.sleep(0.3)
-    assert sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")["TrackingServerStatus"] == "Started"
+    assert sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")["TrackingServerStatus"] == "Starting"
+    assert wait_until(lambda: status_after("Starting"))["TrackingServerStatus"] == "Started"
     with pytest.raises(ClientError) as err:
         sm.describe_mlflow_tracking_server(TrackingServerName="nope")
     assert _code(err) == "ResourceNotFound"

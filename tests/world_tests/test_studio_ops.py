@@ -6,6 +6,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.helpers import wait_until
+
 
 def _code(err: pytest.ExceptionInfo) -> str:
     return err.value.response["Error"]["Code"]
@@ -86,7 +88,7 @@ def test_space_validation_like_aws(world):
 
 
 def test_apps_lifecycle_and_filters(world):
-    world.settings(transition_seconds=0.3)
+    world.settings(transition_seconds=2.0)  # the state right after a call is the transition's, whatever the load
     sm = world.client("sagemaker")
     apps = sm.list_apps(DomainIdEquals=world.domain_id)["Apps"]
     assert {(a["SpaceName"], a["ResourceSpec"]["InstanceType"], a["Status"]) for a in apps} == {
@@ -103,12 +105,13 @@ def test_apps_lifecycle_and_filters(world):
     with pytest.raises(ClientError) as err:
         sm.delete_app(**ident)
     assert _code(err) == "ResourceInUse"
-    time.sleep(0.4)
-    assert sm.describe_app(**ident)["Status"] == "Deleted"  # deleted apps stay visible, like AWS
+    # deleted apps stay visible, like AWS
+    assert wait_until(lambda: sm.describe_app(**ident)["Status"] != "Deleting") and \
+        sm.describe_app(**ident)["Status"] == "Deleted"
     sm.create_app(**ident, ResourceSpec={"InstanceType": "ml.t3.large"})
     assert sm.describe_app(**ident)["Status"] == "Pending"
-    time.sleep(0.4)
-    assert sm.describe_app(**ident)["Status"] == "InService"
+    assert wait_until(lambda: sm.describe_app(**ident)["Status"] != "Pending") and \
+        sm.describe_app(**ident)["Status"] == "InService"
     only_bob = sm.list_apps(DomainIdEquals=world.domain_id, SpaceNameEquals="bob-space")["Apps"]
     assert [a["ResourceSpec"]["InstanceType"] for a in only_bob] == ["ml.t3.large"]
     assert sm.list_apps(DomainIdEquals=world.domain_id, UserProfileNameEquals="alice")["Apps"] == []

@@ -7,6 +7,7 @@ points here, and ``SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT`` sends the sagemaker-mlflow
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import time
@@ -24,11 +25,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class MlflowServer:
+    PORT_ATTEMPTS = 5
+
     def __init__(self, state_dir: Path, port: int | None = None):
         self.state_dir = Path(state_dir)
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.backend_store_uri = f"sqlite:///{self.state_dir / 'mlflow.db'}"
+        self._port_chosen_here = port is None  # then a port taken before the server binds it is retried
+        self._configure(port or free_port())
+
+    def _configure(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{self.port}"
         mlflow_cli = Path(sys.executable).with_name("mlflow")
         argv = [str(mlflow_cli) if mlflow_cli.exists() else "mlflow", "server",
                 "--backend-store-uri", self.backend_store_uri,
@@ -49,8 +56,16 @@ class MlflowServer:
 
     def wait_ready(self, timeout: float = 90.0) -> "MlflowServer":
         deadline = time.monotonic() + timeout
+        attempts = 1
         while time.monotonic() < deadline:
             if not self.child.running:
+                taken = re.search(r"address already in use|connection in use", self.child.tail(200), re.I)
+                if taken and self._port_chosen_here and attempts < self.PORT_ATTEMPTS:
+                    attempts += 1
+                    self.child.log_path.unlink(missing_ok=True)  # the next attempt's log alone
+                    self._configure(free_port())  # another process bound the port between our choice and its bind
+                    self.spawn()
+                    continue
                 raise RuntimeError(f"mlflow server exited: {self.child.tail()}")
             if self.healthy():
                 return self
