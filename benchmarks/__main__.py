@@ -26,11 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or BENCHMARKS:
         module = importlib.import_module(f"benchmarks.{name}")
         try:
-            figures += module.run(args.smoke)
+            rows = module.run(args.smoke)
         except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             failed = True
             traceback.print_exc()
-            figures.append(Figure(name, None, "", None, None, "", False, "benchmark failed: see log"))
+            rows = [Figure(name, None, "", None, None, "", False, "benchmark failed: see log")]
+        figures += rows
+        print_table(rows, flush=True)  # as each ends: a long run cut short still shows what it measured
+        write_results(figures, Path(args.output))
     print_table(figures)
     write_results(figures, Path(args.output))
     if args.smoke:

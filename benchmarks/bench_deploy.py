@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from .framework import Figure, limit_figure
+from .studio_like import clear_host_aws
 
 RUN_BUDGET_SECONDS = 20
 DISK_BUDGET_MB = 3
@@ -39,6 +40,7 @@ def run(smoke: bool) -> list[Figure]:
     from studio_world.local_world import LocalWorld
     from tests.deploy.images import build_wheel, ensure_venv, image_requirements, node_free_env
 
+    clear_host_aws()  # the script's boto3 must reach the world's S3 only
     venv, reason = ensure_venv("image", image_requirements())
     if venv is None:
         raise RuntimeError(f"the image venv does not install here: {reason}")

@@ -1,14 +1,16 @@
 """Code provenance of runs: what the run-context provider adds to `mlflow.start_run`, and Restore against plain git.
 
-Method: the world's HTTPS git server (its own process) serves a 3,000-file repo (the repo factory's "big" template;
-300 files in smoke mode), cloned with plain git under a server root; one tracked file is edited and one untracked
-file added, so every run has a diff to record. A real `mlflow server` (sqlite store) is the tracking server.
+Method: the Studio-like world (`benchmarks.studio_like`): its HTTPS git server (its own process) serves a
+3,000-file repo (the repo factory's "big" template; 300 files in smoke mode), cloned with plain git under a server
+root; one tracked file is edited and one untracked file added, so every run has a diff to record. The world's real
+`mlflow server` (sqlite store) is the tracking server.
 
 1. Provider overhead: one Python process in the clone, with studio-collab's provider registered through MLflow's
    entry point, times `mlflow.start_run()` alone (end_run and the artifact upload are outside the timing), with
    the provider on and off (`STUDIO_COLLAB_PROVENANCE=0`) in alternating rounds: 2 warm-ups, then 15 of each
    (3 in smoke mode). Figure: median(on) - median(off), in ms; budget 50 ms. The baseline column is median(off).
-2. Restore: a `jupyter server` with studio_collab, the repo in its catalog and the clone at the catalog target,
+2. Restore: the Studio-like `jupyter lab` (/jupyterlab/default, a Studio space, AWS's latency profile) with the
+   repo in its catalog and the clone at the catalog target,
    restores the last run (POST .../restore, then GET jobs/{id} every 10 ms until it ends: the time a user waits).
    Baseline: `git worktree add --detach` of the same commit from the same clone, then `git apply` of the same
    diff, by subprocesses. Alternating rounds after one warm-up each, median of 5 (1 in smoke mode); each round's
@@ -27,10 +29,9 @@ from pathlib import Path
 
 import requests
 
-from tests.servers import start_lab
-
-from .bench_git import _world
+from .bench_git import make_big_repo
 from .framework import Figure, limit_figure, median, ratio_figure
+from .studio_like import StudioLike
 
 _TIMER = r'''
 import json, os, sys, time
@@ -58,22 +59,21 @@ print(json.dumps({"on": on, "off": off, "run_id": last}))
 
 
 def run(smoke: bool) -> list[Figure]:
-    from studio_world.mlflow_server import MlflowServer
-
     from tests.experiments.provenance_kit import entry_point_path, user_env
 
     rounds, restores = (3, 1) if smoke else (15, 5)
     with tempfile.TemporaryDirectory(prefix="bench-provenance-") as scratch:
         base = Path(scratch)
-        server = _world(base, smoke)
-        mlflow = MlflowServer(base / "mlflow").start()
+        studio = StudioLike.start(base, with_mlflow=True)
+        mlflow = studio.world.mlflow_server
+        url, ca_bundle = make_big_repo(studio, "big", smoke), str(studio.world.ca_bundle)
         lab = None
         try:
-            root = base / "root"
-            root.mkdir()
+            root = base / "provenance" / "root"
+            root.mkdir(parents=True)
             clone = root / "big"
-            git_env = {**os.environ, "GIT_SSL_CAINFO": server.ca_bundle, "GIT_TERMINAL_PROMPT": "0"}
-            subprocess.run(["git", "clone", "-q", server.url("big"), str(clone)], env=git_env, check=True)
+            git_env = {**os.environ, "GIT_SSL_CAINFO": ca_bundle, "GIT_TERMINAL_PROMPT": "0"}
+            subprocess.run(["git", "clone", "-q", url, str(clone)], env=git_env, check=True)
             first = sorted(p for p in clone.rglob("*.txt") if ".git" not in p.parts)[0]
             first.write_text(first.read_text() + "an uncommitted line\n")
             (clone / "notes.md").write_text("# what I am trying\n")
@@ -86,18 +86,14 @@ def run(smoke: bool) -> list[Figure]:
             times = json.loads(timed.stdout.strip().splitlines()[-1])
             on_ms, off_ms = median(times["on"]) * 1000, median(times["off"]) * 1000
 
-            config = base / "server-config.json"
-            config.write_text(json.dumps({"StudioCollabApp": {
-                "mlflow_tracking_uri": mlflow.url, "git_ca_bundle": server.ca_bundle,
-                "git_fetch_interval_seconds": 0, "repositories": [{"url": server.url("big"), "target": "big"}]}}))
-            lab = start_lab(root, command="server", args=[f"--config={config}"],
-                            env={"STUDIO_COLLAB_RESOURCE_METADATA": str(base / "absent.json")})
+            lab = studio.lab("provenance", config={
+                "mlflow_tracking_uri": mlflow.url, "git_ca_bundle": ca_bundle, "git_fetch_interval_seconds": 0,
+                "repositories": [{"url": url, "target": "big"}]})
             mine, plain = _restore_rounds(lab, clone, mlflow.url, times["run_id"], restores)
         finally:
             if lab is not None:
                 lab.stop()
-            mlflow.stop()
-            server.stop()
+            studio.stop()
     files = "300" if smoke else "3,000"
     return [
         limit_figure(f"provenance: added to mlflow.start_run ({files}-file repo, dirty)", on_ms - off_ms, "ms", 50,

@@ -1,24 +1,27 @@
-"""Sync of a large repo against git's own way of carrying local edits, preview against the sync, and the
-cell-level notebook merge against nbdime's own ``merge_notebooks``.
+"""Sync of a large repo through the product's route against git's own way of carrying local edits, preview
+against the sync, and the cell-level notebook merge against nbdime's own ``merge_notebooks``.
 
-Method: a ~70 MB, 3,000-file repo (300 files in smoke mode) of incompressible text in a bare upstream on local
-disk; the user's clone has 50 edited files (10 of them also changed upstream, in other lines) and upstream has
-200 changed files. Each round copies that prepared clone twice (``cp -a``) and brings upstream in both ways:
-the product's ``RepoSync.run()`` (fetch, plan, undo record, apply), and the baseline ``git stash; git merge
---ff-only origin/main; git stash pop`` on a clone whose remote-tracking branch is already fetched. Rounds
-alternate which side goes first (ABBA) after one unmeasured warm-up; median of 3 (1 in smoke mode).
-Budgets: sync <= 1.3x the baseline; preview (``RepoSync(preview=True)`` on another copy) <= 0.5x the sync.
-The event loop runs a 5 ms ticker while a sync runs in the executor, as the server does: worst lateness <= 25 ms
-(baseline: the same ticker while the stash/merge/pop runs).
-Notebook: a 500-cell, ~10 MB notebook (outputs included); "mine" edits 20 cells' sources, "upstream" edits 20
-others and re-runs 50 cells' outputs. Ours: ``studio_collab.git.notebooks.merge_notebooks`` on the three files'
-bytes (parse, merge, conflict pass, validate, write). Baseline: nbformat ``reads`` x3 + nbdime
-``merge_notebooks`` with the same strategies (use-local, transients ignored) + nbformat ``writes``. Budget 1.2x.
+Method: the Studio-like server (`benchmarks.studio_like`) has a ~70 MB, 3,000-file repo of incompressible text
+(300 files in smoke mode) in its catalog, served by the world's HTTPS git server and cloned by the product
+(`POST clone`); the user's clone then gets 50 edited files (10 of them also changed upstream, in other lines),
+is set aside (``cp -a``), and upstream gets 200 changed files. Each round puts a fresh copy of that clone in
+place and brings upstream in both ways: the product's ``POST repos/{id}/sync`` followed through ``GET
+jobs/{id}`` every 20 ms (fetch over HTTPS, plan, undo record, apply), and the baseline ``git fetch; git stash;
+git merge --ff-only origin/main; git stash pop`` on another copy (fetch included on both sides). Rounds alternate
+which side goes first (ABBA) after one unmeasured warm-up; median of 3 (1 in smoke mode). Budgets: sync <= 1.3x
+the baseline; preview (``POST sync {"preview": true}`` on another copy) <= 0.5x the sync.
+Event-loop stall: during every sync and every baseline, a probe asks the server's ``GET api/status`` 5 ms apart;
+the worst answer during the product's syncs (budget 25 ms) against the worst during the baselines, where the
+server has nothing to do (the plain-git ticker baseline, same run).
+Notebook (a library against a library, in this process): a 500-cell, ~10 MB notebook (outputs included);
+"mine" edits 20 cells' sources, "upstream" edits 20 others and re-runs 50 cells' outputs. Ours:
+``studio_collab.git.notebooks.merge_notebooks`` on the three files' bytes (parse, merge, conflict pass,
+validate, write). Baseline: nbformat ``reads`` x3 + nbdime ``merge_notebooks`` with the same strategies
+(use-local, transients ignored) + nbformat ``writes``. Budget 1.2x.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 import shutil
@@ -27,95 +30,86 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
+
+from .bench_git import Probe, plain_env, repo_id
 from .framework import Figure, limit_figure, median, ratio_figure
+from .studio_like import StudioLike, wait_job
 
 ENV_IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "Bench",
                 "GIT_COMMITTER_EMAIL": "b@example.com"}
+REPO = "syncbig"
 
 
-def _git(cwd: Path, *args: str) -> str:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+def _git(cwd: Path, *args: str, ca: str = "") -> str:
+    env = plain_env(ca) if ca else plain_env("")
     env.update(ENV_IDENTITY)
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
-def _prepare(base: Path, files: int) -> Path:
-    """The user's clone, edited, with upstream 200 files ahead (not yet fetched)."""
+def _lines(rng: random.Random) -> str:
+    return "\n".join(base64.b64encode(rng.randbytes(300)).decode() for _ in range(58)) + "\n"  # ~23 KB a file
+
+
+def _prepare(studio: StudioLike, server, base: Path, files: int) -> tuple[Path, str]:
+    """The user's clone (made by the product), edited and set aside; upstream then 200 files ahead."""
     rng = random.Random(7)
-    bare, work, user = base / "upstream.git", base / "maintainer", base / "user"
-    _git(base, "init", "-q", "--bare", "--initial-branch=main", str(bare))
-    _git(base, "clone", "-q", str(bare), str(work))
-    _git(work, "checkout", "-q", "-b", "main")
-    for i in range(files):
-        path = work / f"data/{i // 100:02d}/part-{i:04d}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = [base64.b64encode(rng.randbytes(300)).decode() for _ in range(58)]  # ~23 KB a file
-        path.write_text("\n".join(lines) + "\n")
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", "initial")
-    _git(work, "push", "-q", "origin", "main")
-    _git(base, "clone", "-q", str(bare), str(user))
-    names = sorted(p.relative_to(work).as_posix() for p in (work / "data").rglob("*.txt"))
+    factory = studio.world.repos
+    names = [f"data/{i // 100:02d}/part-{i:04d}.txt" for i in range(files)]
+    if not factory.bare_path(REPO).exists():
+        factory.create(REPO, template="library", commits=1)
+    factory.commit(REPO, {name: _lines(rng) for name in names}, "initial data")
+    url = studio.repo_url(REPO)
+    repo = repo_id(server, url)
+    session = requests.Session()
+    answer = session.post(server.api(f"repos/{repo}/clone"), headers=server.headers, json={}, timeout=60)
+    answer.raise_for_status()
+    if wait_job(server, answer.json()["job"], session)["state"] != "succeeded":
+        raise RuntimeError("the product could not clone the sync repo")
+    target = server.root_dir / REPO
     upstream_changed = names[: min(200, len(names) // 2)]
-    local_edited = names[-40:] + upstream_changed[:10]
-    for name in upstream_changed:  # upstream rewrites the first line
-        path = work / name
-        text = path.read_text().split("\n", 1)
-        path.write_text("upstream edit\n" + text[1])
-    _git(work, "commit", "-q", "-am", "upstream changes")
-    _git(work, "push", "-q", "origin", "main")
-    for name in local_edited:  # the user appends at the end: no overlap with upstream's lines
-        with (user / name).open("a") as handle:
+    for name in names[-40:] + upstream_changed[:10]:  # the user appends at the end: no overlap with upstream
+        with (target / name).open("a") as handle:
             handle.write("my local line\n")
-    return user
+    prepared = base / "prepared"
+    subprocess.run(["cp", "-a", str(target), str(prepared)], check=True)
+    work = factory.work_path(REPO)
+    factory.commit(REPO, {name: "upstream edit\n" + (work / name).read_text().split("\n", 1)[1]
+                          for name in upstream_changed}, "upstream changes")
+    return prepared, repo
 
 
-def _copy(user: Path, target: Path) -> Path:
+def _copy(prepared: Path, target: Path) -> Path:
     """A copy of the prepared clone whose index stat data is fresh, as in a working copy that git status has
     looked at (a copy changes every file's ctime and inode; neither side should pay to re-hash them all)."""
-    subprocess.run(["cp", "-a", str(user), str(target)], check=True)
+    if target.exists():
+        shutil.rmtree(target)
+    subprocess.run(["cp", "-a", str(prepared), str(target)], check=True)
     _git(target, "update-index", "-q", "--refresh")
     return target
 
 
-def _ours(repo: Path, preview: bool = False) -> float:
-    from studio_collab.git.command import GitRunner
-    from studio_collab.git.sync import RepoSync
-    from studio_collab.git.worktree import Worktree
-
-    runner = GitRunner(allowed_protocols=("file",))
-    _git(repo, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main")  # as the baseline: not timed
+def _ours(server, session, repo: str, preview: bool = False) -> float:
     began = time.perf_counter()
-    RepoSync(Worktree(runner, repo, 600), "main", preview=preview).run()
-    return time.perf_counter() - began
+    answer = session.post(server.api(f"repos/{repo}/sync"), headers=server.headers,
+                          json={"preview": True} if preview else {}, timeout=60)
+    answer.raise_for_status()
+    job = wait_job(server, answer.json()["job"], session, interval=0.02)
+    seconds = time.perf_counter() - began
+    if job["state"] != "succeeded":
+        raise RuntimeError(f"sync failed: {job}")
+    if not preview and not any(f.get("outcome") for f in job["result"].get("files", [])):
+        raise RuntimeError(f"the sync reconciled no file: {str(job['result'])[:300]}")
+    return seconds
 
 
-def _baseline(repo: Path) -> float:
-    _git(repo, "fetch", "-q", "origin")  # not timed: the baseline gets its fetch for free
+def _baseline(repo: Path, ca: str) -> float:
     began = time.perf_counter()
+    _git(repo, "fetch", "-q", "origin", ca=ca)
     _git(repo, "stash", "-q")
     _git(repo, "merge", "-q", "--ff-only", "origin/main")
     _git(repo, "stash", "pop", "-q")
     return time.perf_counter() - began
-
-
-async def _stall_during(work, repo: Path) -> float:
-    lateness: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        while not stop.is_set():
-            began = time.perf_counter()
-            await asyncio.sleep(0.005)
-            lateness.append(time.perf_counter() - began - 0.005)
-
-    task = asyncio.create_task(ticker())
-    await asyncio.get_running_loop().run_in_executor(None, work, repo)
-    stop.set()
-    await task
-    return max(lateness) * 1000
 
 
 def _notebooks(cells: int) -> tuple[bytes, bytes, bytes]:
@@ -163,25 +157,35 @@ def _merge_nbdime(base: bytes, mine: bytes, theirs: bytes) -> float:
 def run(smoke: bool) -> list[Figure]:
     repetitions = 1 if smoke else 3
     files = 300 if smoke else 3000
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        user = _prepare(base, files)
-        size_mb = sum(f.stat().st_size for f in user.rglob("*") if f.is_file() and ".git" not in f.parts) / 1e6
-        ours, plain, previews = [], [], []
-        for round_number in range(repetitions + 1):
-            for side in (("plain", "ours") if round_number % 2 else ("ours", "plain")):
-                copy = _copy(user, base / f"{side}-{round_number}")
-                seconds = _baseline(copy) if side == "plain" else _ours(copy)
-                (plain if side == "plain" else ours).append((round_number, seconds))
-                shutil.rmtree(copy)
-            copy = _copy(user, base / f"preview-{round_number}")
-            previews.append((round_number, _ours(copy, preview=True)))
-            shutil.rmtree(copy)
-        ours_s = median([s for r, s in ours if r])
-        plain_s = median([s for r, s in plain if r])
-        preview_s = median([s for r, s in previews if r])
-        stall = asyncio.run(_stall_during(_ours, _copy(user, base / "stall")))
-        idle_stall = asyncio.run(_stall_during(_baseline, _copy(user, base / "stall-baseline")))
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
+        base = Path(scratch)
+        with StudioLike.start(base) as studio:
+            url = studio.repo_url(REPO)
+            server = studio.lab("sync", config={"repositories": [{"url": url, "target": REPO}],
+                                                "git_fetch_interval_seconds": 0})
+            try:
+                ca = str(studio.world.ca_bundle)
+                prepared, repo = _prepare(studio, server, base, files)
+                size_mb = sum(f.stat().st_size for f in prepared.rglob("*")
+                              if f.is_file() and ".git" not in f.parts) / 1e6
+                session = requests.Session()
+                target = server.root_dir / REPO
+                probe_url = f"{server.url}api/status"
+                ours, plain, previews, stalls, idle_stalls = [], [], [], [], []
+                for round_number in range(repetitions + 1):
+                    for side in (("plain", "ours") if round_number % 2 else ("ours", "plain")):
+                        copy = _copy(prepared, target if side == "ours" else base / "plain")
+                        with Probe(probe_url, server.headers) as probe:
+                            seconds = _baseline(copy, ca) if side == "plain" else _ours(server, session, repo)
+                        if round_number:  # the first round warms both sides
+                            (plain if side == "plain" else ours).append(seconds)
+                            (idle_stalls if side == "plain" else stalls).append(probe.worst)
+                    _copy(prepared, target)
+                    seconds = _ours(server, session, repo, preview=True)
+                    if round_number:
+                        previews.append(seconds)
+            finally:
+                server.stop()
     notebooks = _notebooks(50 if smoke else 500)
     nb_mb = len(notebooks[0]) / 1e6
     _merge_ours(*notebooks), _merge_nbdime(*notebooks)  # warm-up (imports, caches)
@@ -190,16 +194,17 @@ def run(smoke: bool) -> list[Figure]:
         for side in (("nbdime", "ours") if round_number % 2 else ("ours", "nbdime")):
             (merge_ours if side == "ours" else merge_nbdime).append(
                 _merge_ours(*notebooks) if side == "ours" else _merge_nbdime(*notebooks))
-    note = f"{files} files, {size_mb:.0f} MB, 50 local edits, 200 upstream files; median of {repetitions}"
+    note = (f"{files} files, {size_mb:.0f} MB, 50 local edits, 200 upstream files, fetch over HTTPS on both sides; "
+            f"median of {repetitions}")
     return [
-        ratio_figure("sync (carry edits, undo record) vs git stash; merge --ff-only; stash pop", ours_s, plain_s,
-                     "s", 1.3, note),
-        ratio_figure("sync preview vs the sync itself", preview_s, ours_s, "s", 0.5, note),
-        limit_figure("longest event-loop stall during a sync", stall, "ms", 25, baseline=idle_stall,
-                     note="sync in the executor, 5 ms ticker on the loop; baseline: the same ticker while "
-                          "stash/merge/pop runs (this machine's own noise)"),
+        ratio_figure("sync via POST sync vs git fetch; stash; merge --ff-only; stash pop", median(ours),
+                     median(plain), "s", 1.3, note),
+        ratio_figure("sync preview vs the sync itself", median(previews), median(ours), "s", 0.5, note),
+        limit_figure("longest event-loop stall during a sync", max(stalls), "ms", 25, baseline=max(idle_stalls),
+                     note="worst GET api/status answer, 5 ms apart, during the product's syncs; baseline: the same "
+                          "probe while plain git fetch/stash/merge/pop runs (this machine's own noise)"),
         ratio_figure("notebook three-way merge vs nbdime merge_notebooks", median(merge_ours), median(merge_nbdime),
-                     "s", 1.2, f"{nb_mb:.1f} MB, {50 if smoke else 500} cells"),
+                     "s", 1.2, f"{nb_mb:.1f} MB, {50 if smoke else 500} cells; in-process, library vs library"),
     ]
 
 

@@ -50,15 +50,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def print_table(figures: list[Figure]) -> None:
+def print_table(figures: list[Figure], flush: bool = False) -> None:
     header = ("name", "value", "unit", "baseline", "ratio", "budget", "ok")
     rows = [header] + [(f.name, _fmt(f.value), f.unit, _fmt(f.baseline), _fmt(f.ratio), f.budget,
                         {True: "ok", False: "MISSED", None: "-"}[f.ok]) for f in figures]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
     for index, row in enumerate(rows):
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)), flush=flush)
         if index == 0:
-            print("  ".join("-" * w for w in widths))
+            print("  ".join("-" * w for w in widths), flush=flush)
 
 
 def write_results(figures: list[Figure], path: Path) -> None:

@@ -66,6 +66,13 @@ class EmulatorControl:
         payload = {} if transition_seconds is None else {"transition_seconds": transition_seconds}
         return self._send("POST", "/_emulator/settings", payload)
 
+    def latency(self, profile: str | dict | None = None) -> dict:
+        """Set AWS's per-call latency (``zero``, ``aws`` or ``{pattern: ms}``; docs/aws-latency.md), or with no
+        argument read it. A reset puts the emulator back to the profile it was started with."""
+        if profile is None:
+            return self._send("GET", "/_emulator/latency")
+        return self._send("POST", "/_emulator/latency", {"profile": profile})
+
     def override(self, kind: str, ident: dict, fields: dict, region: str = "us-east-1") -> None:
         """Set what the AWS API cannot (an app's CreationTime, a training job's status, a tracking server's URL)."""
         self._send("POST", "/_emulator/overrides", {"kind": kind, "region": region, "id": ident, "set": fields})

@@ -8,7 +8,8 @@ Control endpoints (plain JSON, for tests and the seeder):
 ``POST /_emulator/reset`` · ``POST|GET|DELETE /_emulator/faults`` · ``GET|DELETE /_emulator/calls`` · ``GET /_emulator/calls/journal`` ·
 ``POST /_emulator/settings`` ``{transition_seconds}`` · ``GET|POST /_emulator/rate_limits`` ``{enabled, rates}`` ·
 ``POST /_emulator/overrides`` ``{kind, region, id, set}`` ·
-``POST /_emulator/cost/line-items`` ``{items}`` (Cost Explorer's ledger) · ``GET /_emulator/health``.
+``POST /_emulator/cost/line-items`` ``{items}`` (Cost Explorer's ledger) · ``GET|POST /_emulator/latency``
+``{profile}`` (AWS's per-call latency: ``latency.py``, ``docs/aws-latency.md``) · ``GET /_emulator/health``.
 
 Run alone: ``python -m studio_world.emulator [--port N]`` prints ``{"url": ...}`` once it listens.
 """
@@ -29,6 +30,7 @@ from .awsproto import AwsError, AwsRequest, error_response, identify, json_respo
 from .cost_explorer import CostExplorer
 from .faults import FaultBoard
 from .inference_ops import InferenceComponentOperations
+from .latency import LatencyProfile
 from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
 from .rate_limits import RateLimits
@@ -47,7 +49,7 @@ CONTROL_PREFIX = "/_emulator/"
 class EmulatorApp:
     """The WSGI application: control endpoints, our operations, then moto."""
 
-    def __init__(self, transition_seconds: float = 1.0):
+    def __init__(self, transition_seconds: float = 1.0, aws_latency: str | None = None):
         from moto.server import DomainDispatcherApplication, create_backend_app
 
         def create_app(service):
@@ -61,6 +63,8 @@ class EmulatorApp:
         self.clock = Clock(transition_seconds)
         self.faults = FaultBoard()
         self.rate_limits = RateLimits()
+        self.latency = LatencyProfile(aws_latency)
+        self._initial_latency = aws_latency
         self.studio = StudioOperations(self.clock)
         self.mlflow = MlflowOperations(self.clock)
         self.inference = InferenceComponentOperations(self.clock)
@@ -85,12 +89,14 @@ class EmulatorApp:
             try:
                 params = codeartifact.params_of(environ)
                 self.faults.on_call(request.name, params)
+                self.latency.wait(request.name)
                 return self._answer(start_response, *codeartifact.answer(request, params))
             except AwsError as err:
                 return self._answer(start_response, *error_response(request, err))
         try:
             params = _json_params(request)  # parsed once: for the journal, and for our own operations
             self.faults.on_call(request.name, params)
+            self.latency.wait(request.name)  # AWS's own answer time, before its answer or its throttling error
             self.rate_limits.check(request.name, environ)
             handler = self._own_handler(request)
             if handler is not None:
@@ -149,6 +155,7 @@ class EmulatorApp:
             self.faults.clear()
             self.faults.clear_calls()
             self.rate_limits.reset()
+            self.latency.set(self._initial_latency)
 
     def _control(self, environ, route: str) -> tuple[int, list, bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -197,6 +204,11 @@ class EmulatorApp:
             if "transition_seconds" in payload:
                 self.clock.transition_seconds = float(payload["transition_seconds"])
             return {"transition_seconds": self.clock.transition_seconds}
+        if route == "latency":
+            if method == "POST":
+                return self.latency.set(payload.get("profile"))
+            if method == "GET":
+                return self.latency.describe()
         if route == "cost/line-items" and method == "POST":
             return {"line_items": self.cost_explorer.add_line_items(payload["items"])}
         if route == "overrides" and method == "POST":
@@ -282,7 +294,8 @@ class EmulatorServer(ServerRunner):
 
     thread_name = "studio-world-emulator"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0,
+                 aws_latency: str | None = None):
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
@@ -290,7 +303,7 @@ class EmulatorServer(ServerRunner):
             def log_request(self, *args, **kwargs):  # one line per AWS call would drown test output
                 pass
 
-        self.app = EmulatorApp(transition_seconds)
+        self.app = EmulatorApp(transition_seconds, aws_latency)
         self._server = make_server(host, port, self.app, threaded=True, request_handler=QuietHandler)
         self.host, self.port = self._server.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
@@ -301,8 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--transition-seconds", type=float, default=1.0)
+    parser.add_argument("--aws-latency", default=None,
+                        help="per-call latency profile: zero (default), aws, or a JSON object (docs/aws-latency.md)")
     args = parser.parse_args(argv)
-    server = EmulatorServer(args.host, args.port, args.transition_seconds)
+    server = EmulatorServer(args.host, args.port, args.transition_seconds, args.aws_latency)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())
     print(json.dumps({"url": server.url}), flush=True)
     try:

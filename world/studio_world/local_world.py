@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from .control import EmulatorControl
+from .latency import ENVIRONMENT_VARIABLE as LATENCY_VARIABLE
 from .processes import ChildProcess
 from .repo_factory import RATE_LIMIT_FILE, RepoFactory
 from .scenario import Scenario, load_scenario
@@ -24,11 +25,14 @@ from .seeder import SeedLinks, Seeder, SeedResult
 
 class LocalWorld:
     def __init__(self, workdir: Path, scenario: Scenario | str = "demo", in_process: bool = True,
-                 transition_seconds: float = 1.0):
+                 transition_seconds: float = 1.0, aws_latency: str | dict | None = None):
+        """``aws_latency``: AWS's per-call latency once seeded (``zero``, ``aws`` or ``{pattern: ms}``, see
+        :mod:`.latency`); default ``$STUDIO_WORLD_AWS_LATENCY``, else zero."""
         self.workdir = Path(workdir)
         self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
         self.in_process = in_process
         self.transition_seconds = transition_seconds
+        self.aws_latency = aws_latency if aws_latency is not None else os.environ.get(LATENCY_VARIABLE) or None
         self.git_token = secrets.token_urlsafe(24)
         self.repos = RepoFactory(self.workdir / "git" / "repos", self.workdir / "git" / "work")
         self._emulator = None  # EmulatorServer (thread) or ChildProcess
@@ -144,6 +148,8 @@ class LocalWorld:
         seeder.links = links
         seeder.lab_extras = lab_extras
         self.seed = seeder.seed()
+        if self.aws_latency:  # after seeding, which would otherwise wait on every one of its calls
+            self.control.latency(self.aws_latency)
         self.control.clear_calls()
         return self.seed
 
