@@ -447,6 +447,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repos/{repo_id}/syncs/{sync_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+                sync_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keep mine or take theirs for one file the latest sync left in conflict (kept_both), or for one notebook cell conflict; only the work tree changes (never the index or a commit), refused (409 changed_since_sync) when the file changed since; Undo sync still works after it */
+        post: operations["resolveSyncConflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/repos/{repo_id}/syncs/{sync_id}/undo": {
         parameters: {
             query?: never;
@@ -584,6 +604,11 @@ export interface components {
             /** @description The monthly budget of this scope (the viewer's user profile, or the domain); null when none */
             budget?: null | {
                 amount: number;
+                /** @description The Cost Explorer period of an actual month-to-date (End exclusive); null for an estimate */
+                billed_period?: null | {
+                    end: string;
+                    start: string;
+                };
                 /** @description Thresholds the month-to-date reached */
                 crossed?: number[];
                 /** @description Month-to-date plus the current burn rate to the month's end */
@@ -598,7 +623,10 @@ export interface components {
                 percent_used?: number;
                 /** @enum {string} */
                 scope: "user_profile" | "domain";
-                /** @enum {string} */
+                /**
+                 * @description actual: month-to-date is what Cost Explorer billed to the Studio tags (cost_explorer_enabled); estimate: hourly prices × hours since the month began of what runs now
+                 * @enum {string}
+                 */
                 source: "actual" | "estimate";
                 thresholds?: number[];
             };
@@ -694,7 +722,7 @@ export interface components {
             notebook?: string | null;
             owner: string | null;
             /** @enum {string} */
-            price_basis?: "override" | "price_list" | "component" | "studio_classic_table" | "us_east_1_single_rate" | "not_billed" | "included" | "no_hourly_charge" | "none";
+            price_basis?: "override" | "price_list" | "component" | "studio_classic_table" | "us_east_1_single_rate" | "bundled_storage" | "not_billed" | "included" | "no_hourly_charge" | "none";
             price_estimate?: boolean;
             /** @description Key into the answer's price_sources */
             price_source?: string;
@@ -1151,6 +1179,8 @@ export interface components {
                 id?: string | null;
                 index?: number;
             }[];
+            /** @description A notebook's cell conflicts left marked (ids sync-1 … sync-N) */
+            conflicts?: number;
             detail: string;
             /** @description The earlier path of a renamed file */
             from?: string;
@@ -1920,6 +1950,51 @@ export interface operations {
                 content: {
                     "application/json": {
                         syncs: components["schemas"]["SyncRecord"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    resolveSyncConflict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+                sync_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A notebook's conflict id (sync-1, …); all of the notebook's conflicts when absent */
+                    conflict?: string;
+                    /** @enum {string} */
+                    keep: "mine" | "theirs";
+                    /** @description A file the sync reported as kept_both */
+                    path: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was kept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conflict?: string | null;
+                        /** @description A notebook's conflicts still marked */
+                        conflicts_left: number;
+                        /** @enum {string} */
+                        kept: "mine" | "theirs";
+                        path: string;
+                        /** @description Upstream's copy saved beside the file */
+                        removed?: string | null;
+                        sync_id: string;
                     };
                 };
             };
