@@ -69,24 +69,31 @@ def open_panel(page, server) -> None:
     show_panel(page)
 
 
-def wait_restored(page, timeout_ms: int = 60_000) -> None:
+def wait_restored(page, timeout_ms: int = 60_000) -> bool:
     """Wait for `app.restored`: the layout restore (which on a fresh layout shows the file browser) is over.
-    `start_lab` exposes the application as `window.jupyterapp`, as Studio does."""
-    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout_ms)
+    `start_lab` exposes the application as `window.jupyterapp`, as Studio does; False when a lab does not."""
+    try:
+        page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        return False
     page.evaluate("async () => { await window.jupyterapp.restored; }")
+    return True
 
 
-def execute_command(page, command: str, args: dict | None = None, timeout_ms: int = 60_000) -> None:
-    """Run a JupyterLab command by its id after `app.restored` (never by toggling an icon)."""
-    wait_restored(page, timeout_ms)
+def execute_command(page, command: str, args: dict | None = None, timeout_ms: int = 60_000) -> bool:
+    """Run a JupyterLab command by its id after `app.restored` (never by toggling an icon); False when the
+    application is not exposed in this page."""
+    if not wait_restored(page, timeout_ms):
+        return False
     page.evaluate("async ([id, args]) => { await window.jupyterapp.commands.execute(id, args); }",
                   [command, args or {}])
+    return True
 
 
 def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
     """Run a command by its label from JupyterLab's command palette (the keyboard way, never a toggling icon),
     after `app.restored`."""
-    wait_restored(page)
+    wait_restored(page, 10_000)
     palette = page.locator("#modal-command-palette")
     deadline = time.monotonic() + timeout_ms / 1000
     while not palette.is_visible():  # the shortcut toggles: press again only while the palette is closed
@@ -112,7 +119,8 @@ def show_panel(page, timeout_ms: int = 30_000) -> None:
     while not header.is_visible():
         if time.monotonic() > deadline:
             raise TimeoutError("the Studio Collab panel did not show")
-        execute_command(page, "studio-collab:open-panel")
+        if not execute_command(page, "studio-collab:open-panel", timeout_ms=10_000):
+            run_command(page, "Open Studio Collab panel", timeout_ms)
         try:
             header.wait_for(state="visible", timeout=5_000)
         except PlaywrightTimeoutError:
@@ -121,7 +129,8 @@ def show_panel(page, timeout_ms: int = 30_000) -> None:
 
 def open_experiments(page, timeout_ms: int = 30_000):
     """Open the Experiments tab by its command; returns its body (the experiments views)."""
-    execute_command(page, "studio-collab:open-experiments")
+    if not execute_command(page, "studio-collab:open-experiments", timeout_ms=10_000):
+        run_command(page, "Open Experiments", timeout_ms)
     body = page.locator("#studio-collab-experiments [data-section='experiments']")
     body.wait_for(timeout=timeout_ms)
     return body
