@@ -109,8 +109,10 @@ class ImportPageHandler(PageHandler):
     @authorized
     async def post(self) -> None:
         share_id = self.get_query_argument("share", "")
+        # An unknown viewer never acts: refused before anything, like every mutating route (write_error answers a
+        # browser with a page, an API client with the one JSON error shape).
+        viewer = (await self.settings["studio_collab_studio"].viewer(self.current_user)).require()
         try:
-            viewer = (await self.settings["studio_collab_studio"].viewer(self.current_user)).require()
             answer = await self.share.import_share(viewer, share_id)
         except StudioCollabError as err:
             shown = None
