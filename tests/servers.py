@@ -108,8 +108,9 @@ def _launch(root_dir: Path, port: int, token: str, env: dict | None, args: list[
             f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
             f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
-    if command == "lab":
-        argv.append("--LabApp.expose_app_in_browser=True")  # as Studio does; UI tests await `app.restored`
+    if command == "lab" and not any(a.startswith("--LabApp.expose_app_in_browser") for a in args or []):
+        # as Studio does; UI tests await `app.restored`. Never twice: traitlets reads a repeated flag as False.
+        argv.append("--LabApp.expose_app_in_browser=True")
     if command == "lab" and python is None:
         argv.append(f"--LabApp.extra_labextensions_path={own_labextension(root_dir.parent)}")
     process_env = {**os.environ, **(env or {})}
