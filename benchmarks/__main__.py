@@ -11,8 +11,18 @@ from pathlib import Path
 from .framework import Figure, print_table, write_results
 
 # Each module has run(smoke: bool) -> list[Figure] and states its method in its docstring.
-BENCHMARKS = ["bench_server", "bench_share", "bench_git", "bench_experiments", "bench_cost", "bench_load",
-              "bench_deploy", "bench_sync", "bench_provenance", "bench_panel"]
+BENCHMARKS = [
+    "bench_server",
+    "bench_share",
+    "bench_git",
+    "bench_experiments",
+    "bench_cost",
+    "bench_load",
+    "bench_deploy",
+    "bench_sync",
+    "bench_provenance",
+    "bench_panel",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,8 +67,9 @@ def _replay_sequentially(world, journal: list[dict]) -> float:
     import boto3
     from botocore import xform_name
 
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name=world.scenario.region)
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=world.scenario.region
+    )
     calls = []
     clients = {}
     for call in journal:
@@ -86,12 +87,25 @@ def _replay_sequentially(world, journal: list[dict]) -> float:
 
 def _space_server(world, tmp: Path, space: str, share_folder: Path, sharing: str):
     metadata = world.write_resource_metadata(tmp / f"{space}-metadata.json", space)
-    env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.scenario.region,
-           "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing.lower()}
-    server = start_lab(tmp / f"{space}-root", command="server", env=env, timeout=240, args=[
-        f"--StudioCollabApp.cost_cache_ttl_seconds={SPACES_TTL}", f"--StudioCollabApp.share_folder={share_folder}",
-        f"--SQLiteYStore.db_path={tmp / f'{space}-ystore.db'}"])
+    env = {
+        "AWS_ENDPOINT_URL": world.emulator_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": world.scenario.region,
+        "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+        "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing.lower(),
+    }
+    server = start_lab(
+        tmp / f"{space}-root",
+        command="server",
+        env=env,
+        timeout=240,
+        args=[
+            f"--StudioCollabApp.cost_cache_ttl_seconds={SPACES_TTL}",
+            f"--StudioCollabApp.share_folder={share_folder}",
+            f"--SQLiteYStore.db_path={tmp / f'{space}-ystore.db'}",
+        ],
+    )
     # "mine" needs a named viewer: a private space's owner. These requests carry no Studio cookie, so a shared
     # space's panels read the domain's table (as the panel itself does then).
     server.scopes = ("domain", "mine") if sharing.lower() == "private" else ("domain", "domain")
@@ -105,8 +119,11 @@ def _poll(servers: list, seconds: float) -> tuple[int, int]:
     with ThreadPoolExecutor(max_workers=min(40, 2 * len(servers))) as pool:
         while time.monotonic() < deadline:
             began = time.monotonic()
-            batch = list(pool.map(lambda job: _get(job[0], job[1]),
-                                  [(server, scope) for server in servers for scope in server.scopes]))
+            batch = list(
+                pool.map(
+                    lambda job: _get(job[0], job[1]), [(server, scope) for server in servers for scope in server.scopes]
+                )
+            )
             answers += len(batch)
             errors += sum(1 for a in batch if a["errors"] or a["stale"] or not a["available"])
             time.sleep(max(0.0, 2.0 - (time.monotonic() - began)))
@@ -132,8 +149,9 @@ def shared_inventory_figures(smoke: bool) -> list[Figure]:
             share_folder.mkdir()
             spaces = world.scenario.section("spaces")[:count]
             with ThreadPoolExecutor(max_workers=4) as pool:
-                servers = list(pool.map(lambda sp: _space_server(world, tmp_path, sp["name"], share_folder,
-                                                                 sp["sharing"]), spaces))
+                servers = list(
+                    pool.map(lambda sp: _space_server(world, tmp_path, sp["name"], share_folder, sp["sharing"]), spaces)
+                )
             world.control.rate_limits(True)
             for server in servers:
                 _get(server)  # the first round
@@ -151,13 +169,26 @@ def shared_inventory_figures(smoke: bool) -> list[Figure]:
             for server in servers:
                 server.stop()
             world.stop()
-    note = (f"{count} spaces' servers, {seconds:.0f} s, TTL {SPACES_TTL:.0f} s, rate limits on; {answers} answers; "
-            f"{throttled} calls throttled at the emulator (absorbed by pacing and retries)")
+    note = (
+        f"{count} spaces' servers, {seconds:.0f} s, TTL {SPACES_TTL:.0f} s, rate limits on; {answers} answers; "
+        f"{throttled} calls throttled at the emulator (absorbed by pacing and retries)"
+    )
     return [
-        ratio_figure(f"{count} spaces' servers sharing one inventory: SageMaker calls", crowd, alone, "calls", 1.2,
-                     note=note + "; baseline: one server polling alone as long"),
-        limit_figure(f"{count} spaces' servers: answers with an error or stale rows", errors + alone_errors,
-                     "answers", 0, note="throttling never reaches a user"),
+        ratio_figure(
+            f"{count} spaces' servers sharing one inventory: SageMaker calls",
+            crowd,
+            alone,
+            "calls",
+            1.2,
+            note=note + "; baseline: one server polling alone as long",
+        ),
+        limit_figure(
+            f"{count} spaces' servers: answers with an error or stale rows",
+            errors + alone_errors,
+            "answers",
+            0,
+            note="throttling never reaches a user",
+        ),
     ]
 
 
@@ -172,14 +203,25 @@ def run(smoke: bool) -> list[Figure]:
         try:
             space = world.scenario.lab_space or world.scenario.section("spaces")[0]["name"]
             metadata = world.write_resource_metadata(Path(tmp) / "resource-metadata.json", space)
-            env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.scenario.region,
-                   "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private"}
+            env = {
+                "AWS_ENDPOINT_URL": world.emulator_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": world.scenario.region,
+                "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+                "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private",
+            }
             share_folder = Path(tmp) / "efs"
             share_folder.mkdir()
-            server = start_lab(Path(tmp) / "root", command="server", env=env,
-                               args=[f"--StudioCollabApp.cost_cache_ttl_seconds={TTL}",
-                                     f"--StudioCollabApp.share_folder={share_folder}"])
+            server = start_lab(
+                Path(tmp) / "root",
+                command="server",
+                env=env,
+                args=[
+                    f"--StudioCollabApp.cost_cache_ttl_seconds={TTL}",
+                    f"--StudioCollabApp.share_folder={share_folder}",
+                ],
+            )
             colds, sequential, rows, round_calls, forgotten = [], [], 0, 0, 0
             for index in range(1 if smoke else 3):
                 if index:
@@ -200,12 +242,14 @@ def run(smoke: bool) -> list[Figure]:
             # baseline, so a loaded machine shows as a high baseline rather than a missed budget alone.
             session = requests.Session()
             repetitions = 10 if smoke else 50
-            status_p50, _ = _p50_ms(lambda: session.get(server.api("status"), headers=server.headers, timeout=60),
-                                    repetitions)
+            status_p50, _ = _p50_ms(
+                lambda: session.get(server.api("status"), headers=server.headers, timeout=60), repetitions
+            )
             # The server's latency: the answer's bytes as sent (gzip, as browsers ask), read to the end but not
             # decompressed or parsed by this Python client, which would time the client instead.
-            warm_p50, warm_p99 = _p50_ms(lambda: _read_raw(session, server.api("cost?scope=domain"), server.headers),
-                                         repetitions)
+            warm_p50, warm_p99 = _p50_ms(
+                lambda: _read_raw(session, server.api("cost?scope=domain"), server.headers), repetitions
+            )
             time.sleep(TTL + 0.2)
             world.control.clear_calls()
             with ThreadPoolExecutor(max_workers=20) as pool:
@@ -217,16 +261,36 @@ def run(smoke: bool) -> list[Figure]:
             if server is not None:
                 server.stop()
             world.stop()
-    note = (f"{scenario} scenario, {rows} resources ({forgotten} of the forgotten kinds), {round_calls} AWS calls a "
-            "round, shared inventory in a share folder")
+    note = (
+        f"{scenario} scenario, {rows} resources ({forgotten} of the forgotten kinds), {round_calls} AWS calls a "
+        "round, shared inventory in a share folder"
+    )
     return [
         limit_figure("GET cost cold (one inventory round)", median(colds), "s", 2.0, note=note),
-        ratio_figure("GET cost cold vs the same AWS calls made sequentially", median(colds), median(sequential), "s",
-                     1.0, note="baseline: the round's calls (emulator journal) replayed one by one with plain boto3"),
-        limit_figure("GET cost warm p50 (shared inventory)", warm_p50, "ms", 5.0, baseline=status_p50,
-                     note=f"p99 {warm_p99:.1f} ms over {repetitions} GETs; baseline: GET status p50"),
-        ratio_figure("GET cost, AWS calls of 20 concurrent pollers", poller_calls, round_calls, "calls", 1.2,
-                     note="baseline: the calls of one poller's round"),
+        ratio_figure(
+            "GET cost cold vs the same AWS calls made sequentially",
+            median(colds),
+            median(sequential),
+            "s",
+            1.0,
+            note="baseline: the round's calls (emulator journal) replayed one by one with plain boto3",
+        ),
+        limit_figure(
+            "GET cost warm p50 (shared inventory)",
+            warm_p50,
+            "ms",
+            5.0,
+            baseline=status_p50,
+            note=f"p99 {warm_p99:.1f} ms over {repetitions} GETs; baseline: GET status p50",
+        ),
+        ratio_figure(
+            "GET cost, AWS calls of 20 concurrent pollers",
+            poller_calls,
+            round_calls,
+            "calls",
+            1.2,
+            note="baseline: the calls of one poller's round",
+        ),
         *shared_inventory_figures(smoke),
     ]
 

@@ -36,8 +36,9 @@ def tree_bytes(root: Path) -> int:
 
 
 def run(smoke: bool) -> list[Figure]:
-    from studio_collab.deploy.lcc import LccSpec, render_script, wheel_sha256
     from studio_world.local_world import LocalWorld
+
+    from studio_collab.deploy.lcc import LccSpec, render_script, wheel_sha256
     from tests.deploy.images import build_wheel, ensure_venv, image_requirements, node_free_env
 
     clear_host_aws()  # the script's boto3 must reach the world's S3 only
@@ -54,8 +55,13 @@ def run(smoke: bool) -> list[Figure]:
         try:
             import boto3
 
-            s3 = boto3.client("s3", endpoint_url=world.emulator_url, region_name=world.scenario.region,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=world.emulator_url,
+                region_name=world.scenario.region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
             s3.create_bucket(Bucket="studio-collab-artifacts")
             s3.upload_file(str(wheel), "studio-collab-artifacts", f"studio-collab/{wheel.name}")
             uri = f"s3://studio-collab-artifacts/studio-collab/{wheel.name}"
@@ -64,19 +70,27 @@ def run(smoke: bool) -> list[Figure]:
             bin_dir.mkdir()
             (bin_dir / "restart-jupyter-server").write_text("#!/bin/bash\nexit 0\n")
             (bin_dir / "restart-jupyter-server").chmod(0o755)
-            env = node_free_env(venv, tmp_path, STUDIO_COLLAB_PYTHON=str(venv.python),
-                                STUDIO_COLLAB_LCC_LOG=str(tmp_path / "app_container.log"),
-                                AWS_ENDPOINT_URL=world.emulator_url, AWS_ACCESS_KEY_ID="testing",
-                                AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=world.scenario.region,
-                                AWS_DEFAULT_REGION=world.scenario.region, AWS_CONFIG_FILE=str(tmp_path / "none"),
-                                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+            env = node_free_env(
+                venv,
+                tmp_path,
+                STUDIO_COLLAB_PYTHON=str(venv.python),
+                STUDIO_COLLAB_LCC_LOG=str(tmp_path / "app_container.log"),
+                AWS_ENDPOINT_URL=world.emulator_url,
+                AWS_ACCESS_KEY_ID="testing",
+                AWS_SECRET_ACCESS_KEY="testing",
+                AWS_REGION=world.scenario.region,
+                AWS_DEFAULT_REGION=world.scenario.region,
+                AWS_CONFIG_FILE=str(tmp_path / "none"),
+                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+            )
             env["PATH"] = f"{bin_dir}:{env['PATH']}"
             before = tree_bytes(venv.path)
             timings = []
             for _ in range(2):
                 started = time.monotonic()
-                result = subprocess.run(["bash", "-s"], input=script, capture_output=True, text=True, env=env,
-                                        cwd=tmp_path, timeout=300)
+                result = subprocess.run(
+                    ["bash", "-s"], input=script, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+                )
                 timings.append(time.monotonic() - started)
                 if result.returncode != 0:
                     raise RuntimeError(f"the LCC failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
@@ -86,9 +100,18 @@ def run(smoke: bool) -> list[Figure]:
             venv.reset()
     note = f"wheel {wheel_kb:.0f} kB from the world's S3; boto3 copy; pip --no-index"
     return [
-        limit_figure("deploy: LCC first run (wheel from S3, fresh env)", timings[0], "s", RUN_BUDGET_SECONDS,
-                     note=note),
+        limit_figure(
+            "deploy: LCC first run (wheel from S3, fresh env)", timings[0], "s", RUN_BUDGET_SECONDS, note=note
+        ),
         limit_figure("deploy: disk the LCC adds to the environment", added, "MB", DISK_BUDGET_MB, note=note),
-        Figure("deploy: LCC second run (nothing to do)", round(timings[1], 3), "s", None, None, "-", True,
-               "no download, no restart"),
+        Figure(
+            "deploy: LCC second run (nothing to do)",
+            round(timings[1], 3),
+            "s",
+            None,
+            None,
+            "-",
+            True,
+            "no download, no restart",
+        ),
     ]

@@ -31,7 +31,6 @@ ORDER = "metrics.val_accuracy DESC"
 
 def run(smoke: bool) -> list[Figure]:
     from mlflow.tracking import MlflowClient
-
     from studio_world.training import bulk_runs
 
     count, repetitions = (1_000, 1) if smoke else (10_000, 11)
@@ -55,8 +54,7 @@ def run(smoke: bool) -> list[Figure]:
 
                 def ours() -> tuple[float, list[str]]:
                     began = time.perf_counter()
-                    answer = session.get(url, params={"order_by": ORDER, "limit": 50}, headers=lab.headers,
-                                         timeout=60)
+                    answer = session.get(url, params={"order_by": ORDER, "limit": 50}, headers=lab.headers, timeout=60)
                     answer.raise_for_status()
                     runs = answer.json()["runs"]  # parsed inside the clock, as MlflowClient parses inside its own
                     return time.perf_counter() - began, [r["id"] for r in runs]
@@ -78,8 +76,22 @@ def run(smoke: bool) -> list[Figure]:
             finally:
                 lab.stop()
     return [
-        ratio_figure(f"experiments: top 50 of {count:,} runs by a metric", median(mine), median(plain), "s", 1.2,
-                     note="GET .../runs (JSON parsed) vs MlflowClient.search_runs, same server, sequential"),
-        Figure("experiments: first GET experiments on a fresh server", round(cold, 3), "s", None, None, "-", None,
-               "tracking servers found through SageMaker at AWS's latency (docs/aws-latency.md), then MLflow"),
+        ratio_figure(
+            f"experiments: top 50 of {count:,} runs by a metric",
+            median(mine),
+            median(plain),
+            "s",
+            1.2,
+            note="GET .../runs (JSON parsed) vs MlflowClient.search_runs, same server, sequential",
+        ),
+        Figure(
+            "experiments: first GET experiments on a fresh server",
+            round(cold, 3),
+            "s",
+            None,
+            None,
+            "-",
+            None,
+            "tracking servers found through SageMaker at AWS's latency (docs/aws-latency.md), then MLflow",
+        ),
     ]

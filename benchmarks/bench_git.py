@@ -51,7 +51,7 @@ class Probe:
                 raise RuntimeError(f"probe answered {answer.status_code}")
             time.sleep(self.pause)
 
-    def __enter__(self) -> "Probe":
+    def __enter__(self) -> Probe:
         self._thread.start()
         return self
 
@@ -73,8 +73,11 @@ def make_big_repo(studio: StudioLike, name: str, smoke: bool) -> str:
         if smoke:  # 300 files of the same kind instead of 3,000
             rng = random.Random(0)
             factory.create(name, template="library", commits=1)
-            factory.commit(name, {f"data/chunk-{i:04d}.txt": base64.b64encode(rng.randbytes(17_500)).decode()
-                                  for i in range(300)}, "Add generated data")
+            factory.commit(
+                name,
+                {f"data/chunk-{i:04d}.txt": base64.b64encode(rng.randbytes(17_500)).decode() for i in range(300)},
+                "Add generated data",
+            )
         else:
             factory.create(name, template="big", commits=1)
     return studio.repo_url(name)
@@ -123,8 +126,9 @@ def run(smoke: bool) -> list[Figure]:
         with StudioLike.start(base) as studio:
             url = make_big_repo(studio, "big", smoke)
             ca = str(studio.world.ca_bundle)
-            server = studio.lab("git", config={"repositories": [{"url": url, "target": "big"}],
-                                               "git_fetch_interval_seconds": 0})
+            server = studio.lab(
+                "git", config={"repositories": [{"url": url, "target": "big"}], "git_fetch_interval_seconds": 0}
+            )
             try:
                 return _measure(server, url, ca, base, repetitions)
             finally:
@@ -140,7 +144,7 @@ def _measure(server, url: str, ca: str, base: Path, repetitions: int) -> list[Fi
     ours, plain, stalls, idle_stalls = [], [], [], []
     for round_number in range(repetitions + 1):
         # ABBA: who goes first alternates, so the disk's write-back of one clone weighs on both sides alike
-        for side in (("plain", "ours") if round_number % 2 else ("ours", "plain")):
+        for side in ("plain", "ours") if round_number % 2 else ("ours", "plain"):
             with Probe(probe_url, server.headers) as probe:
                 if side == "plain":
                     seconds = _plain_clone(url, base / f"plain-{round_number}", ca)
@@ -173,13 +177,23 @@ def _measure(server, url: str, ca: str, base: Path, repetitions: int) -> list[Fi
     note = f"{size_mb:.0f} MB on disk, POST clone + GET jobs/{{id}} until done; median of {repetitions}"
     return [
         ratio_figure("git clone via studio-collab vs plain git clone", median(ours), median(plain), "s", 1.05, note),
-        limit_figure("longest event-loop stall during a clone", max(stalls), "ms", 25, baseline=max(idle_stalls),
-                     note="worst GET api/status answer, 5 ms apart, during the product's clones; baseline: the same "
-                          "probe while plain git clone runs (this machine's own noise)"),
-        limit_figure("GET repos during a clone, p99", percentile(latencies, 99), "ms", 50,
-                     baseline=percentile(idle_latencies, 99),
-                     note=f"{len(latencies)} calls, p50 {percentile(latencies, 50):.1f} ms; baseline: p99 on the "
-                          "idle server"),
+        limit_figure(
+            "longest event-loop stall during a clone",
+            max(stalls),
+            "ms",
+            25,
+            baseline=max(idle_stalls),
+            note="worst GET api/status answer, 5 ms apart, during the product's clones; baseline: the same "
+            "probe while plain git clone runs (this machine's own noise)",
+        ),
+        limit_figure(
+            "GET repos during a clone, p99",
+            percentile(latencies, 99),
+            "ms",
+            50,
+            baseline=percentile(idle_latencies, 99),
+            note=f"{len(latencies)} calls, p50 {percentile(latencies, 50):.1f} ms; baseline: p99 on the idle server",
+        ),
     ]
 
 

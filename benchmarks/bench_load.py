@@ -39,7 +39,14 @@ def run(smoke: bool) -> list[Figure]:
     return [
         limit_figure("load: errors under 50 pollers", float(len(result.errors)), "errors", 0, note=note),
         limit_figure("load: p99 latency under 50 pollers", p99, "ms", 100, baseline=p50, note=note + "; baseline=p50"),
-        Figure("load: throughput when flooded (no pause)", round(flood.requests / (2 if smoke else 10), 1), "req/s",
-               None, None, "-", not flood.errors, f"p99 {percentile(flood.latencies_ms, 99):.0f} ms, "
-                                                 f"{len(flood.errors)} errors"),
+        Figure(
+            "load: throughput when flooded (no pause)",
+            round(flood.requests / (2 if smoke else 10), 1),
+            "req/s",
+            None,
+            None,
+            "-",
+            not flood.errors,
+            f"p99 {percentile(flood.latencies_ms, 99):.0f} ms, {len(flood.errors)} errors",
+        ),
     ]

@@ -37,8 +37,17 @@ from .framework import Figure, limit_figure, median
 REPOS = 100
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 # Recorded in the page from its first script on: when the splash goes, when the panel's data is all shown,
 # the palette click time, and every long task.
@@ -96,13 +105,25 @@ def run(smoke: bool) -> list[Figure]:
                 db.execute("ANALYZE")
             config = work / "jupyter-config"
             config.mkdir()
-            repositories = [{"url": f"https://git.bench.invalid/team/project-{i:03d}.git", "name": f"project-{i:03d}"}
-                            for i in range(REPOS)]
-            (config / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-                "repositories": repositories, "git_fetch_interval_seconds": 0,
-                "mlflow_tracking_uri": mlflow.url}}))
-            lab = start_lab(work / "root", env={"JUPYTER_CONFIG_DIR": str(config),
-                                                "STUDIO_COLLAB_RESOURCE_METADATA": str(work / "absent.json")})
+            repositories = [
+                {"url": f"https://git.bench.invalid/team/project-{i:03d}.git", "name": f"project-{i:03d}"}
+                for i in range(REPOS)
+            ]
+            (config / "jupyter_server_config.json").write_text(
+                json.dumps(
+                    {
+                        "StudioCollabApp": {
+                            "repositories": repositories,
+                            "git_fetch_interval_seconds": 0,
+                            "mlflow_tracking_uri": mlflow.url,
+                        }
+                    }
+                )
+            )
+            lab = start_lab(
+                work / "root",
+                env={"JUPYTER_CONFIG_DIR": str(config), "STUDIO_COLLAB_RESOURCE_METADATA": str(work / "absent.json")},
+            )
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
@@ -116,8 +137,9 @@ def run(smoke: bool) -> list[Figure]:
                     panel_seconds = []
                     for _ in range(reloads):
                         page.reload()
-                        page.wait_for_function("() => window.__bench.ready !== null && window.__bench.data !== null",
-                                               timeout=60_000)
+                        page.wait_for_function(
+                            "() => window.__bench.ready !== null && window.__bench.data !== null", timeout=60_000
+                        )
                         bench = page.evaluate("() => window.__bench")
                         panel_seconds.append(max(0.0, bench["data"] - bench["ready"]) / 1000)
                     run_command(page, "Open Experiments", 60_000)
@@ -133,11 +155,21 @@ def run(smoke: bool) -> list[Figure]:
                     shown = bench["firstRow"]
                     first_page = (shown - bench["click"]) / 1000
                     if smoke:  # where the time goes, for whoever reads the smoke log
-                        print(json.dumps({"click": bench["click"], "firstRow": shown, "tasks": bench["tasks"][-8:],
-                                          "resources": page.evaluate(
-                                              "t => performance.getEntriesByType('resource').filter(r => "
-                                              "r.startTime >= t).map(r => [r.name.slice(-90), Math.round("
-                                              "r.startTime), Math.round(r.responseEnd)])", bench["click"])}))
+                        print(
+                            json.dumps(
+                                {
+                                    "click": bench["click"],
+                                    "firstRow": shown,
+                                    "tasks": bench["tasks"][-8:],
+                                    "resources": page.evaluate(
+                                        "t => performance.getEntriesByType('resource').filter(r => "
+                                        "r.startTime >= t).map(r => [r.name.slice(-90), Math.round("
+                                        "r.startTime), Math.round(r.responseEnd)])",
+                                        bench["click"],
+                                    ),
+                                }
+                            )
+                        )
                     page.wait_for_timeout(1_000)
                     tasks = page.evaluate("() => window.__bench.tasks")
                     longest = max([d for start, d in tasks if bench["click"] <= start <= shown + 1_000] or [0.0])
@@ -149,12 +181,24 @@ def run(smoke: bool) -> list[Figure]:
             mlflow.stop()
     note = "own lab via tests.servers; move to the shared Studio-like fixture"
     return [
-        limit_figure("panel: data visible after lab ready", median(panel_seconds), "s", 1.0,
-                     note=f"{REPOS} catalog repos, best run, no section loading; median of {reloads}; {note}"),
-        limit_figure(f"panel: Experiments first page of {count:,} runs", first_page, "s", 0.5,
-                     note="palette click (or experiment choice) to first row in the DOM"),
-        limit_figure("panel: longest task, Experiments tab open", longest / 1000, "s", 0.1,
-                     note="PerformanceObserver 'longtask'"),
-        limit_figure("panel: labextension JS total", js_bytes() / 1024, "KB", 250,
-                     note="studio_collab/labextension/static/*.js"),
+        limit_figure(
+            "panel: data visible after lab ready",
+            median(panel_seconds),
+            "s",
+            1.0,
+            note=f"{REPOS} catalog repos, best run, no section loading; median of {reloads}; {note}",
+        ),
+        limit_figure(
+            f"panel: Experiments first page of {count:,} runs",
+            first_page,
+            "s",
+            0.5,
+            note="palette click (or experiment choice) to first row in the DOM",
+        ),
+        limit_figure(
+            "panel: longest task, Experiments tab open", longest / 1000, "s", 0.1, note="PerformanceObserver 'longtask'"
+        ),
+        limit_figure(
+            "panel: labextension JS total", js_bytes() / 1024, "KB", 250, note="studio_collab/labextension/static/*.js"
+        ),
     ]

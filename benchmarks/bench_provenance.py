@@ -33,7 +33,7 @@ from .bench_git import make_big_repo
 from .framework import Figure, limit_figure, median, ratio_figure
 from .studio_like import StudioLike
 
-_TIMER = r'''
+_TIMER = r"""
 import json, os, sys, time
 import mlflow
 from studio_collab.provenance.recorder import wait_for_uploads
@@ -55,7 +55,7 @@ for index in range(warmups + 2 * rounds):
     if index >= warmups:
         (on if enabled else off).append(seconds)
 print(json.dumps({"on": on, "off": off, "run_id": last}))
-'''
+"""
 
 
 def run(smoke: bool) -> list[Figure]:
@@ -79,16 +79,28 @@ def run(smoke: bool) -> list[Figure]:
             (clone / "notes.md").write_text("# what I am trying\n")
 
             env = user_env(mlflow.url, entry_point_path(base / "entry-points"))
-            timed = subprocess.run([sys.executable, "-c", _TIMER, str(rounds)], cwd=clone, env=env,
-                                   capture_output=True, text=True, timeout=900)
+            timed = subprocess.run(
+                [sys.executable, "-c", _TIMER, str(rounds)],
+                cwd=clone,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
             if timed.returncode != 0:
                 raise RuntimeError(timed.stderr[-2000:])
             times = json.loads(timed.stdout.strip().splitlines()[-1])
             on_ms, off_ms = median(times["on"]) * 1000, median(times["off"]) * 1000
 
-            lab = studio.lab("provenance", config={
-                "mlflow_tracking_uri": mlflow.url, "git_ca_bundle": ca_bundle, "git_fetch_interval_seconds": 0,
-                "repositories": [{"url": url, "target": "big"}]})
+            lab = studio.lab(
+                "provenance",
+                config={
+                    "mlflow_tracking_uri": mlflow.url,
+                    "git_ca_bundle": ca_bundle,
+                    "git_fetch_interval_seconds": 0,
+                    "repositories": [{"url": url, "target": "big"}],
+                },
+            )
             mine, plain = _restore_rounds(lab, clone, mlflow.url, times["run_id"], restores)
         finally:
             if lab is not None:
@@ -96,10 +108,22 @@ def run(smoke: bool) -> list[Figure]:
             studio.stop()
     files = "300" if smoke else "3,000"
     return [
-        limit_figure(f"provenance: added to mlflow.start_run ({files}-file repo, dirty)", on_ms - off_ms, "ms", 50,
-                     baseline=off_ms, note="median start_run with the provider minus without, same process"),
-        ratio_figure(f"provenance: Restore of a run ({files} files + diff)", median(mine), median(plain), "s", 1.2,
-                     note="POST restore until the job ends vs git worktree add + git apply"),
+        limit_figure(
+            f"provenance: added to mlflow.start_run ({files}-file repo, dirty)",
+            on_ms - off_ms,
+            "ms",
+            50,
+            baseline=off_ms,
+            note="median start_run with the provider minus without, same process",
+        ),
+        ratio_figure(
+            f"provenance: Restore of a run ({files} files + diff)",
+            median(mine),
+            median(plain),
+            "s",
+            1.2,
+            note="POST restore until the job ends vs git worktree add + git apply",
+        ),
     ]
 
 
@@ -120,15 +144,17 @@ def _restore_rounds(lab, clone: Path, tracking: str, run_id: str, rounds: int) -
             seconds, folder = side(lab, session, clone, run_id, commit, patch)
             if index:  # the first round warms both sides
                 (mine if side is _product else plain).append(seconds)
-            subprocess.run(["git", "-C", str(clone), "worktree", "remove", "--force", str(folder)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(clone), "worktree", "remove", "--force", str(folder)], check=True, capture_output=True
+            )
     return mine, plain
 
 
 def _product(lab, session, clone: Path, run_id: str, commit: str, patch: Path) -> tuple[float, Path]:
     began = time.perf_counter()
-    answer = session.post(lab.api(f"experiments/mlflow/runs/{run_id}/restore"), json={}, headers=lab.headers,
-                          timeout=60)
+    answer = session.post(
+        lab.api(f"experiments/mlflow/runs/{run_id}/restore"), json={}, headers=lab.headers, timeout=60
+    )
     answer.raise_for_status()
     job = answer.json()["job"]
     while job["state"] in ("queued", "running"):

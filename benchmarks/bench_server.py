@@ -53,8 +53,10 @@ def _notebook(path: Path) -> None:
     import nbformat
 
     book = nbformat.v4.new_notebook()
-    book.cells = [nbformat.v4.new_code_cell(f"print({i})", outputs=[nbformat.v4.new_output("stream", text=f"{i}\n")])
-                  for i in range(20)]
+    book.cells = [
+        nbformat.v4.new_code_cell(f"print({i})", outputs=[nbformat.v4.new_output("stream", text=f"{i}\n")])
+        for i in range(20)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(book, path)
 
@@ -77,15 +79,29 @@ def exercise_every_route(server, with_product: bool) -> list[str]:
     """Every studio-collab route answers with real data (product) or the same requests are made (baseline)."""
     session = requests.Session()
     if not with_product:
-        for path in ("status", "repos", "cost", "cost/spend", "idle", "domain", "spaces", "shares", "experiments",
-                     "experiments/mlflow/0/runs"):
+        for path in (
+            "status",
+            "repos",
+            "cost",
+            "cost/spend",
+            "idle",
+            "domain",
+            "spaces",
+            "shares",
+            "experiments",
+            "experiments/mlflow/0/runs",
+        ):
             _get(server, session, path, expect=0)
         return []
     document = _get(server, session, "openapi.json").json()
     answered = []
     for path, item in document["paths"].items():
-        if "get" in item and "{" not in path and not path.endswith("events") and path not in ("/open", "/import",
-                                                                                              "/experiments/compare"):
+        if (
+            "get" in item
+            and "{" not in path
+            and not path.endswith("events")
+            and path not in ("/open", "/import", "/experiments/compare")
+        ):
             _get(server, session, path.lstrip("/"), expect=0)
             answered.append(path)
     status = _get(server, session, "status").json()
@@ -101,8 +117,9 @@ def exercise_every_route(server, with_product: bool) -> list[str]:
     if job["state"] != "succeeded":
         raise RuntimeError(f"clone failed: {job}")
     _get(server, session, "repos")
-    created = _post(server, session, "shares", {"path": "work/bench.ipynb", "include_outputs": True,
-                                                       "target_space": "team-space"})
+    created = _post(
+        server, session, "shares", {"path": "work/bench.ipynb", "include_outputs": True, "target_space": "team-space"}
+    )
     share = created.get("share") or wait_job(server, created["job"], session)["result"]["share"]
     imported = _post(server, session, f"shares/{share['id']}/import")
     if "job" in imported and wait_job(server, imported["job"], session)["state"] != "succeeded":
@@ -122,8 +139,7 @@ def exercise_every_route(server, with_product: bool) -> list[str]:
     metric = next(iter(metrics if isinstance(metrics, dict) else [m.get("key") for m in metrics]), None)
     if metric:
         _get(server, session, f"experiments/mlflow/{experiment}/runs/{run_id}/metric-history", key=metric)
-    _get(server, session, "experiments/compare", source="mlflow", runs=",".join(r["id"] for r in runs[:2]),
-         expect=0)
+    _get(server, session, "experiments/compare", source="mlflow", runs=",".join(r["id"] for r in runs[:2]), expect=0)
     return answered
 
 
@@ -156,21 +172,38 @@ def git_extension_build() -> tuple[float, str] | None:
     found = sorted(TEST_VENVS.glob("*/share/jupyter/labextensions/@jupyterlab/git/package.json"))
     if not found and not (GIT_BUILD_CACHE / "done").exists():
         GIT_BUILD_CACHE.mkdir(parents=True, exist_ok=True)
-        download = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                                   "-d", str(GIT_BUILD_CACHE), "jupyterlab-git"], capture_output=True, timeout=300)
+        download = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(GIT_BUILD_CACHE),
+                "jupyterlab-git",
+            ],
+            capture_output=True,
+            timeout=300,
+        )
         wheels = sorted(GIT_BUILD_CACHE.glob("jupyterlab_git-*.whl"))
         if download.returncode == 0 and wheels:
             shutil.unpack_archive(str(wheels[-1]), str(GIT_BUILD_CACHE / "unpacked"), "zip")
             (GIT_BUILD_CACHE / "done").write_text(wheels[-1].name)
-    found = found or sorted(GIT_BUILD_CACHE.glob("unpacked/*/data/share/jupyter/labextensions/@jupyterlab/git/"
-                                                 "package.json"))
+    found = found or sorted(
+        GIT_BUILD_CACHE.glob("unpacked/*/data/share/jupyter/labextensions/@jupyterlab/git/package.json")
+    )
     if not found:
         return None
-    best = max(found, key=lambda p: tuple(int(x) for x in json.loads(p.read_text())["version"].split(".")[:3]
-                                          if x.isdigit()))
+    best = max(
+        found, key=lambda p: tuple(int(x) for x in json.loads(p.read_text())["version"].split(".")[:3] if x.isdigit())
+    )
     static = best.parent / "static"
-    return (sum(f.stat().st_size for f in static.rglob("*") if f.is_file()) / 1024,
-            json.loads(best.read_text())["version"])
+    return (
+        sum(f.stat().st_size for f in static.rglob("*") if f.is_file()) / 1024,
+        json.loads(best.read_text())["version"],
+    )
 
 
 def run(smoke: bool) -> list[Figure]:
@@ -184,13 +217,16 @@ def run(smoke: bool) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bench-server-") as scratch:
         with StudioLike.start(Path(scratch), with_mlflow=True) as studio:
             for index in range(repetitions):
-                for with_product in ((False, True) if index % 2 == 0 else (True, False)):
+                for with_product in (False, True) if index % 2 == 0 else (True, False):
                     name = f"server-{index}-{'on' if with_product else 'off'}"
                     _notebook(Path(scratch) / name / "root" / "work" / "bench.ipynb")
                     began = time.perf_counter()
                     server = studio.lab(name, with_product=with_product, poll_interval=0.01)
-                    times[with_product].append(server.extra["ready_seconds"] if "ready_seconds" in server.extra
-                                               else time.perf_counter() - began)
+                    times[with_product].append(
+                        server.extra["ready_seconds"]
+                        if "ready_seconds" in server.extra
+                        else time.perf_counter() - began
+                    )
                     try:
                         answered = exercise_every_route(server, with_product) or answered
                         time.sleep(0.5)
@@ -209,16 +245,40 @@ def run(smoke: bool) -> list[Figure]:
     rss_browser = median(browser_rss[True]) - median(browser_rss[False])
     context = "jupyter lab at /jupyterlab/default in a Studio-like space, AWS latency profile"
     return [
-        limit_figure("server start-to-ready, extension cost", start_delta_ms, "ms", 150,
-                     baseline=median(times[False]) * 1000, note=f"median of {repetitions}, interleaved; {context}"),
-        limit_figure("server RSS after every route with real data, extension cost", rss_routes, "MB", 60,
-                     baseline=median(routes_rss[False]),
-                     note=f"median of {repetitions}; {len(answered)} GET routes + clone, share+import, MLflow runs"),
-        limit_figure("server RSS after a browser session with the panel, extension cost", rss_browser, "MB", 60,
-                     baseline=median(browser_rss[False]), note=f"median of {browser_rounds}; Chromium"),
-        limit_figure("labextension JavaScript", js_kb, "KB", 250, baseline=git_build[0] if git_build else None,
-                     note=f"baseline: jupyterlab-git {git_build[1]} static folder (PyPI build)" if git_build
-                     else "no jupyterlab-git build available here: absolute size only"),
+        limit_figure(
+            "server start-to-ready, extension cost",
+            start_delta_ms,
+            "ms",
+            150,
+            baseline=median(times[False]) * 1000,
+            note=f"median of {repetitions}, interleaved; {context}",
+        ),
+        limit_figure(
+            "server RSS after every route with real data, extension cost",
+            rss_routes,
+            "MB",
+            60,
+            baseline=median(routes_rss[False]),
+            note=f"median of {repetitions}; {len(answered)} GET routes + clone, share+import, MLflow runs",
+        ),
+        limit_figure(
+            "server RSS after a browser session with the panel, extension cost",
+            rss_browser,
+            "MB",
+            60,
+            baseline=median(browser_rss[False]),
+            note=f"median of {browser_rounds}; Chromium",
+        ),
+        limit_figure(
+            "labextension JavaScript",
+            js_kb,
+            "KB",
+            250,
+            baseline=git_build[0] if git_build else None,
+            note=f"baseline: jupyterlab-git {git_build[1]} static folder (PyPI build)"
+            if git_build
+            else "no jupyterlab-git build available here: absolute size only",
+        ),
     ]
 
 

@@ -33,8 +33,7 @@ def _notebook(path: Path, size: int) -> Path:
     notebook = nbformat.v4.new_notebook()
     for index in range(40):
         output = nbformat.v4.new_output("stream", name="stdout", text="x" * (size // 40))
-        notebook.cells.append(nbformat.v4.new_code_cell(f"print({index})", execution_count=index + 1,
-                                                        outputs=[output]))
+        notebook.cells.append(nbformat.v4.new_code_cell(f"print({index})", execution_count=index + 1, outputs=[output]))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
@@ -58,8 +57,11 @@ def _result(server, session, answer: dict) -> dict:
 
 def _share_and_import(server, session, name: str) -> float:
     began = time.perf_counter()
-    share = _result(server, session, _post(server, session, "shares", {"path": name, "include_outputs": True,
-                                                                         "target_space": TARGET_SPACE}))["share"]
+    share = _result(
+        server,
+        session,
+        _post(server, session, "shares", {"path": name, "include_outputs": True, "target_space": TARGET_SPACE}),
+    )["share"]
     landed = _result(server, session, _post(server, session, f"shares/{share['id']}/import", {}))
     seconds = time.perf_counter() - began
     if not landed.get("path") or not (server.root_dir / landed["path"]).exists():
@@ -102,8 +104,13 @@ def _measure(studio: StudioLike, kind: str, size: int, repetitions: int) -> Figu
     if kind == "s3":
         import boto3
 
-        client = boto3.client("s3", endpoint_url=studio.world.emulator_url, region_name=studio.world.scenario.region,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(
+            "s3",
+            endpoint_url=studio.world.emulator_url,
+            region_name=studio.world.scenario.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         client.create_bucket(Bucket=BUCKET)
         transfer = _transfer_config()
         baseline = lambda: _s3_copy(client, transfer, source, work / "back")  # noqa: E731
@@ -116,16 +123,25 @@ def _measure(studio: StudioLike, kind: str, size: int, repetitions: int) -> Figu
         session = requests.Session()
         ours, plain = [], []
         for round_number in range(repetitions + 1):
-            pair = ((_share_and_import(server, session, "big.ipynb"), baseline()) if round_number % 2 == 0 else
-                    tuple(reversed((baseline(), _share_and_import(server, session, "big.ipynb")))))
+            pair = (
+                (_share_and_import(server, session, "big.ipynb"), baseline())
+                if round_number % 2 == 0
+                else tuple(reversed((baseline(), _share_and_import(server, session, "big.ipynb"))))
+            )
             if round_number:  # the first round warms both paths
                 ours.append(pair[0])
                 plain.append(pair[1])
     finally:
         server.stop()
-    return ratio_figure(f"share+import {size >> 20} MB notebook ({kind} store)", median(ours), median(plain), "s",
-                        1.5, f"POST shares + POST import, jobs followed; baseline: plain "
-                             f"{'file copy' if kind == 'folder' else 'S3 put+get'} of the same bytes")
+    return ratio_figure(
+        f"share+import {size >> 20} MB notebook ({kind} store)",
+        median(ours),
+        median(plain),
+        "s",
+        1.5,
+        f"POST shares + POST import, jobs followed; baseline: plain "
+        f"{'file copy' if kind == 'folder' else 'S3 put+get'} of the same bytes",
+    )
 
 
 def run(smoke: bool) -> list[Figure]:

@@ -36,8 +36,12 @@ from .bench_git import Probe, plain_env, repo_id
 from .framework import Figure, limit_figure, median, ratio_figure
 from .studio_like import StudioLike, wait_job
 
-ENV_IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "Bench",
-                "GIT_COMMITTER_EMAIL": "b@example.com"}
+ENV_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "b@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "b@example.com",
+}
 REPO = "syncbig"
 
 
@@ -74,8 +78,11 @@ def _prepare(studio: StudioLike, server, base: Path, files: int) -> tuple[Path, 
     prepared = base / "prepared"
     subprocess.run(["cp", "-a", str(target), str(prepared)], check=True)
     work = factory.work_path(REPO)
-    factory.commit(REPO, {name: "upstream edit\n" + (work / name).read_text().split("\n", 1)[1]
-                          for name in upstream_changed}, "upstream changes")
+    factory.commit(
+        REPO,
+        {name: "upstream edit\n" + (work / name).read_text().split("\n", 1)[1] for name in upstream_changed},
+        "upstream changes",
+    )
     return prepared, repo
 
 
@@ -91,8 +98,9 @@ def _copy(prepared: Path, target: Path) -> Path:
 
 def _ours(server, session, repo: str, preview: bool = False) -> float:
     began = time.perf_counter()
-    answer = session.post(server.api(f"repos/{repo}/sync"), headers=server.headers,
-                          json={"preview": True} if preview else {}, timeout=60)
+    answer = session.post(
+        server.api(f"repos/{repo}/sync"), headers=server.headers, json={"preview": True} if preview else {}, timeout=60
+    )
     answer.raise_for_status()
     job = wait_job(server, answer.json()["job"], session, interval=0.02)
     seconds = time.perf_counter() - began
@@ -161,19 +169,21 @@ def run(smoke: bool) -> list[Figure]:
         base = Path(scratch)
         with StudioLike.start(base) as studio:
             url = studio.repo_url(REPO)
-            server = studio.lab("sync", config={"repositories": [{"url": url, "target": REPO}],
-                                                "git_fetch_interval_seconds": 0})
+            server = studio.lab(
+                "sync", config={"repositories": [{"url": url, "target": REPO}], "git_fetch_interval_seconds": 0}
+            )
             try:
                 ca = str(studio.world.ca_bundle)
                 prepared, repo = _prepare(studio, server, base, files)
-                size_mb = sum(f.stat().st_size for f in prepared.rglob("*")
-                              if f.is_file() and ".git" not in f.parts) / 1e6
+                size_mb = (
+                    sum(f.stat().st_size for f in prepared.rglob("*") if f.is_file() and ".git" not in f.parts) / 1e6
+                )
                 session = requests.Session()
                 target = server.root_dir / REPO
                 probe_url = f"{server.url}api/status"
                 ours, plain, previews, stalls, idle_stalls = [], [], [], [], []
                 for round_number in range(repetitions + 1):
-                    for side in (("plain", "ours") if round_number % 2 else ("ours", "plain")):
+                    for side in ("plain", "ours") if round_number % 2 else ("ours", "plain"):
                         copy = _copy(prepared, target if side == "ours" else base / "plain")
                         with Probe(probe_url, server.headers) as probe:
                             seconds = _baseline(copy, ca) if side == "plain" else _ours(server, session, repo)
@@ -191,20 +201,41 @@ def run(smoke: bool) -> list[Figure]:
     _merge_ours(*notebooks), _merge_nbdime(*notebooks)  # warm-up (imports, caches)
     merge_ours, merge_nbdime = [], []
     for round_number in range(repetitions):
-        for side in (("nbdime", "ours") if round_number % 2 else ("ours", "nbdime")):
+        for side in ("nbdime", "ours") if round_number % 2 else ("ours", "nbdime"):
             (merge_ours if side == "ours" else merge_nbdime).append(
-                _merge_ours(*notebooks) if side == "ours" else _merge_nbdime(*notebooks))
-    note = (f"{files} files, {size_mb:.0f} MB, 50 local edits, 200 upstream files, fetch over HTTPS on both sides; "
-            f"median of {repetitions}")
+                _merge_ours(*notebooks) if side == "ours" else _merge_nbdime(*notebooks)
+            )
+    note = (
+        f"{files} files, {size_mb:.0f} MB, 50 local edits, 200 upstream files, fetch over HTTPS on both sides; "
+        f"median of {repetitions}"
+    )
     return [
-        ratio_figure("sync via POST sync vs git fetch; stash; merge --ff-only; stash pop", median(ours),
-                     median(plain), "s", 1.3, note),
+        ratio_figure(
+            "sync via POST sync vs git fetch; stash; merge --ff-only; stash pop",
+            median(ours),
+            median(plain),
+            "s",
+            1.3,
+            note,
+        ),
         ratio_figure("sync preview vs the sync itself", median(previews), median(ours), "s", 0.5, note),
-        limit_figure("longest event-loop stall during a sync", max(stalls), "ms", 25, baseline=max(idle_stalls),
-                     note="worst GET api/status answer, 5 ms apart, during the product's syncs; baseline: the same "
-                          "probe while plain git fetch/stash/merge/pop runs (this machine's own noise)"),
-        ratio_figure("notebook three-way merge vs nbdime merge_notebooks", median(merge_ours), median(merge_nbdime),
-                     "s", 1.2, f"{nb_mb:.1f} MB, {50 if smoke else 500} cells; in-process, library vs library"),
+        limit_figure(
+            "longest event-loop stall during a sync",
+            max(stalls),
+            "ms",
+            25,
+            baseline=max(idle_stalls),
+            note="worst GET api/status answer, 5 ms apart, during the product's syncs; baseline: the same "
+            "probe while plain git fetch/stash/merge/pop runs (this machine's own noise)",
+        ),
+        ratio_figure(
+            "notebook three-way merge vs nbdime merge_notebooks",
+            median(merge_ours),
+            median(merge_nbdime),
+            "s",
+            1.2,
+            f"{nb_mb:.1f} MB, {50 if smoke else 500} cells; in-process, library vs library",
+        ),
     ]
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 
 @dataclass
@@ -27,15 +27,32 @@ class Figure:
 
 def ratio_figure(name: str, value: float, baseline: float, unit: str, max_ratio: float, note: str = "") -> Figure:
     ratio = value / baseline if baseline else None
-    return Figure(name, round(value, 4), unit, round(baseline, 4), None if ratio is None else round(ratio, 3),
-                  f"<= {max_ratio}x", None if ratio is None else ratio <= max_ratio, note)
+    return Figure(
+        name,
+        round(value, 4),
+        unit,
+        round(baseline, 4),
+        None if ratio is None else round(ratio, 3),
+        f"<= {max_ratio}x",
+        None if ratio is None else ratio <= max_ratio,
+        note,
+    )
 
 
-def limit_figure(name: str, value: float, unit: str, limit: float, baseline: float | None = None,
-                 note: str = "") -> Figure:
+def limit_figure(
+    name: str, value: float, unit: str, limit: float, baseline: float | None = None, note: str = ""
+) -> Figure:
     ratio = value / baseline if baseline else None
-    return Figure(name, round(value, 4), unit, None if baseline is None else round(baseline, 4),
-                  None if ratio is None else round(ratio, 3), f"<= {limit} {unit}", value <= limit, note)
+    return Figure(
+        name,
+        round(value, 4),
+        unit,
+        None if baseline is None else round(baseline, 4),
+        None if ratio is None else round(ratio, 3),
+        f"<= {limit} {unit}",
+        value <= limit,
+        note,
+    )
 
 
 def median(values: list[float]) -> float:
@@ -52,8 +69,18 @@ def percentile(values: list[float], q: float) -> float:
 
 def print_table(figures: list[Figure], flush: bool = False) -> None:
     header = ("name", "value", "unit", "baseline", "ratio", "budget", "ok")
-    rows = [header] + [(f.name, _fmt(f.value), f.unit, _fmt(f.baseline), _fmt(f.ratio), f.budget,
-                        {True: "ok", False: "MISSED", None: "-"}[f.ok]) for f in figures]
+    rows = [header] + [
+        (
+            f.name,
+            _fmt(f.value),
+            f.unit,
+            _fmt(f.baseline),
+            _fmt(f.ratio),
+            f.budget,
+            {True: "ok", False: "MISSED", None: "-"}[f.ok],
+        )
+        for f in figures
+    ]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
     for index, row in enumerate(rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)), flush=flush)

@@ -21,8 +21,9 @@ class LoadResult:
     requests: int = 0
 
 
-async def _poll(api_base: str, headers: dict, clients: int, seconds: float, routes: tuple[str, ...],
-                pause: float) -> LoadResult:
+async def _poll(
+    api_base: str, headers: dict, clients: int, seconds: float, routes: tuple[str, ...], pause: float
+) -> LoadResult:
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
     client = AsyncHTTPClient(force_instance=True, max_clients=clients)
@@ -36,8 +37,9 @@ async def _poll(api_base: str, headers: dict, clients: int, seconds: float, rout
             position += 1
             began = time.perf_counter()
             try:
-                response = await client.fetch(HTTPRequest(f"{api_base}{route}", headers=headers, request_timeout=30),
-                                              raise_error=False)
+                response = await client.fetch(
+                    HTTPRequest(f"{api_base}{route}", headers=headers, request_timeout=30), raise_error=False
+                )
                 code = response.code
             except Exception as err:  # noqa: BLE001 - every failure counts as an error of the run
                 code = f"{type(err).__name__}"
@@ -56,8 +58,14 @@ async def _poll(api_base: str, headers: dict, clients: int, seconds: float, rout
     return result
 
 
-def run_load(api_base: str, headers: dict, clients: int = 50, seconds: float = 60,
-             routes: tuple[str, ...] = POLLED_ROUTES, pause: float = PANEL_PAUSE_SECONDS) -> LoadResult:
+def run_load(
+    api_base: str,
+    headers: dict,
+    clients: int = 50,
+    seconds: float = 60,
+    routes: tuple[str, ...] = POLLED_ROUTES,
+    pause: float = PANEL_PAUSE_SECONDS,
+) -> LoadResult:
     """Runs on its own event loop; safe to call from a plain thread or test. ``pause``: between a client's
     requests (0 floods the server)."""
     return asyncio.run(_poll(api_base, headers, clients, seconds, routes, pause))

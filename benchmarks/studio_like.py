@@ -56,20 +56,27 @@ class StudioLike:
     env: dict
 
     @classmethod
-    def start(cls, workdir: Path, *, with_mlflow: bool = False, space: str | None = None,
-              aws_latency: str = LATENCY_PROFILE) -> "StudioLike":
+    def start(
+        cls, workdir: Path, *, with_mlflow: bool = False, space: str | None = None, aws_latency: str = LATENCY_PROFILE
+    ) -> StudioLike:
         clear_host_aws()
         workdir.mkdir(parents=True, exist_ok=True)
         world = _shared_world(aws_latency)
         space = space or world.scenario.lab_space
         metadata = world.write_resource_metadata(workdir / "resource-metadata.json", space)
         region = world.scenario.region
-        env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
-               "AWS_CONFIG_FILE": str(workdir / "no-aws-config"),
-               "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-aws-credentials"),
-               "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-               "SAGEMAKER_SPACE_TYPE_LOWERCASE": world.scenario.space(space)["sharing"].lower()}
+        env = {
+            "AWS_ENDPOINT_URL": world.emulator_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONFIG_FILE": str(workdir / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-aws-credentials"),
+            "GIT_SSL_CAINFO": str(world.ca_bundle),
+            "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+            "SAGEMAKER_SPACE_TYPE_LOWERCASE": world.scenario.space(space)["sharing"].lower(),
+        }
         if with_mlflow:  # started (and seeded) on first use; the domain's tracking server then points at it
             env["SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT"] = world.mlflow_server.url
         return cls(workdir, world, env)
@@ -78,7 +85,7 @@ class StudioLike:
         """The servers a benchmark started are its own to stop; the world stays for the next benchmark and
         stops when this process ends."""
 
-    def __enter__(self) -> "StudioLike":
+    def __enter__(self) -> StudioLike:
         return self
 
     def __exit__(self, *_) -> None:
@@ -87,8 +94,16 @@ class StudioLike:
     def repo_url(self, name: str) -> str:
         return self.world.repo_url(name)
 
-    def lab(self, name: str, *, with_product: bool = True, config: dict | None = None, args: list[str] = (),
-            poll_interval: float = 0.3, env: dict | None = None) -> LabServer:
+    def lab(
+        self,
+        name: str,
+        *,
+        with_product: bool = True,
+        config: dict | None = None,
+        args: list[str] = (),
+        poll_interval: float = 0.3,
+        env: dict | None = None,
+    ) -> LabServer:
         """`jupyter lab` as Studio starts it, in ``workdir/name``; ``config``: StudioCollabApp settings (a config
         file, as an admin writes it); without the product, the same server and flags with studio_collab off."""
         base = self.workdir / name
@@ -98,8 +113,13 @@ class StudioLike:
         config_file.write_text(json.dumps({"StudioCollabApp": settings}))
         extra = [f"--config={config_file}", *args] + ([] if with_product else [PRODUCT_OFF])
         began = time.perf_counter()
-        server = start_lab(base / "root", base_url=STUDIO_BASE_URL, env={**self.env, **(env or {})},
-                           args=studio_args(*extra), poll_interval=poll_interval)
+        server = start_lab(
+            base / "root",
+            base_url=STUDIO_BASE_URL,
+            env={**self.env, **(env or {})},
+            args=studio_args(*extra),
+            poll_interval=poll_interval,
+        )
         server.extra["ready_seconds"] = time.perf_counter() - began  # spawn until GET api/status answers 200
         answer = requests.get(server.api("status"), headers=server.headers, timeout=60)
         if (answer.status_code == 200) != with_product:  # the baseline must really run without the product

@@ -36,10 +36,7 @@ export function isActive(job: IJob): boolean {
  * Follows a job until it ends: server-sent events while they flow, and a plain GET as the fallback,
  * so a reloaded page or a second tab picks up a running clone.
  */
-export function followJob<R>(
-  id: string,
-  onUpdate: (job: IJob<R>) => void
-): Promise<IJob<R>> {
+export function followJob<R>(id: string, onUpdate: (job: IJob<R>) => void): Promise<IJob<R>> {
   return new Promise<IJob<R>>((resolve, reject) => {
     const source = new EventSource(apiUrl(`jobs/${id}/events`));
     let settled = false;
@@ -65,10 +62,7 @@ export function followJob<R>(
   });
 }
 
-async function pollUntilDone<R>(
-  id: string,
-  onUpdate: (job: IJob<R>) => void
-): Promise<IJob<R>> {
+async function pollUntilDone<R>(id: string, onUpdate: (job: IJob<R>) => void): Promise<IJob<R>> {
   for (;;) {
     const job = await getJob<R>(id);
     onUpdate(job);

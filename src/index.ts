@@ -1,8 +1,4 @@
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -115,8 +111,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void restorer?.restore(tracker, { command: CommandIDs.openExperiments, name: () => 'experiments' });
 
     if (statusBar) {
-      const item = new CostStatusItem(trans, costModel, () =>
-        void app.commands.execute(CommandIDs.openSection, { section: 'cost' })
+      const item = new CostStatusItem(
+        trans,
+        costModel,
+        () => void app.commands.execute(CommandIDs.openSection, { section: 'cost' })
       );
       statusBar.registerStatusItem('studio-collab:cost', { item, align: 'left', rank: 50 });
     }

@@ -13,21 +13,14 @@ export class ApiError extends Error {
 }
 
 /** The one way the panel talks to the server extension under `studio-collab/`. */
-export async function requestAPI<T>(
-  endpoint: string,
-  init: RequestInit = {}
-): Promise<T> {
+export async function requestAPI<T>(endpoint: string, init: RequestInit = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'studio-collab', endpoint);
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, settings);
   } catch (error) {
-    throw new ApiError(
-      'network_error',
-      'The Jupyter server did not answer. Check that it is running, then retry.',
-      0
-    );
+    throw new ApiError('network_error', 'The Jupyter server did not answer. Check that it is running, then retry.', 0);
   }
   const text = await response.text();
   let data: unknown = null;
@@ -40,11 +33,7 @@ export async function requestAPI<T>(
   }
   if (!response.ok) {
     const body = (data ?? {}) as { code?: string; message?: string };
-    throw new ApiError(
-      body.code ?? 'http_error',
-      body.message ?? response.statusText,
-      response.status
-    );
+    throw new ApiError(body.code ?? 'http_error', body.message ?? response.statusText, response.status);
   }
   return data as T;
 }

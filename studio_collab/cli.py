@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from .deploy.commands import COMMANDS as DEPLOY_COMMANDS  # light: each command imports its parts when it runs
 
@@ -22,34 +23,42 @@ class Command(NamedTuple):
 
 # --- demo ----------------------------------------------------------------------------------------------
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="demo",
-                        help="scenario name (demo, manual, large) or path to a scenario YAML file (default: demo)")
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        help="scenario name (demo, manual, large) or path to a scenario YAML file (default: demo)",
+    )
     parser.add_argument("--no-lab", action="store_true", help="start the world only, without JupyterLab")
     parser.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
-    parser.add_argument("--root-dir", default=None,
-                        help="JupyterLab's root folder (default: a new temporary folder)")
+    parser.add_argument("--root-dir", default=None, help="JupyterLab's root folder (default: a new temporary folder)")
 
 
 def _demo(args: argparse.Namespace) -> int:
     try:
         from studio_world.demo import run_demo
     except ImportError as err:
-        print("studio-collab demo needs the local Studio world, a package of studio-collab's repository "
-              f"(`make lab` installs it, or `pip install ./world`): {err}", file=sys.stderr)
+        print(
+            "studio-collab demo needs the local Studio world, a package of studio-collab's repository "
+            f"(`make lab` installs it, or `pip install ./world`): {err}",
+            file=sys.stderr,
+        )
         return 2
     return run_demo(scenario=args.scenario, with_lab=not args.no_lab, port=args.port, root_dir=args.root_dir)
 
 
 COMMANDS: dict[str, Command] = {
-    "demo": Command("start the local Studio world (AWS emulator, git server, MLflow) and JupyterLab on it",
-                    _demo_arguments, _demo),
+    "demo": Command(
+        "start the local Studio world (AWS emulator, git server, MLflow) and JupyterLab on it", _demo_arguments, _demo
+    ),
     "lcc": Command(*DEPLOY_COMMANDS["lcc"]),
     "iam-policy": Command(*DEPLOY_COMMANDS["iam-policy"]),
     "doctor": Command(*DEPLOY_COMMANDS["doctor"]),
-    "git-credential": Command("a git credential helper: answers git's `get` with a catalog repo's Secrets Manager "
-                              "token (configured in the repo's local config at clone); never stores it",
-                              lambda parser: _git_credential().arguments(parser),
-                              lambda args: _git_credential().run(args)),
+    "git-credential": Command(
+        "a git credential helper: answers git's `get` with a catalog repo's Secrets Manager "
+        "token (configured in the repo's local config at clone); never stores it",
+        lambda parser: _git_credential().arguments(parser),
+        lambda args: _git_credential().run(args),
+    ),
 }
 
 

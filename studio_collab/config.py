@@ -38,9 +38,17 @@ CORE = "core"  # options every feature depends on: a refused one keeps them all 
 
 # Option name → feature, by prefix: an option added later lands in its feature without a table to update.
 _FEATURE_PREFIXES = (
-    ("repositories", "git"), ("allow_ssh_repositories", "git"), ("auto_clone", "git"), ("git_", "git"),
-    ("share_", "share"), ("mlflow_", "experiments"), ("experiments_", "experiments"), ("cost_", "cost"),
-    ("price_", "cost"), ("idle_", "cost"), ("budget", "cost"),
+    ("repositories", "git"),
+    ("allow_ssh_repositories", "git"),
+    ("auto_clone", "git"),
+    ("git_", "git"),
+    ("share_", "share"),
+    ("mlflow_", "experiments"),
+    ("experiments_", "experiments"),
+    ("cost_", "cost"),
+    ("price_", "cost"),
+    ("idle_", "cost"),
+    ("budget", "cost"),
 )
 
 
@@ -84,8 +92,9 @@ def screen_section(app, cfg: Config, traits: dict, problems: dict[str, OptionPro
         if trait is None:
             close = difflib.get_close_matches(name, list(traits), n=1)
             if close and close[0] in _own_options(app):
-                problems[name] = OptionProblem(name, feature_of(close[0]), f"is not an option: did you mean "
-                                               f"{close[0]}? (this value is ignored)")
+                problems[name] = OptionProblem(
+                    name, feature_of(close[0]), f"is not an option: did you mean {close[0]}? (this value is ignored)"
+                )
             accepted[name] = value  # traitlets warns about it too
             continue
         if isinstance(value, LazyConfigValue):
@@ -139,8 +148,10 @@ def _resolve(trait, value):
                     return trait.from_string_list([text])  # --X.names=a is the list [a], as traitlets reads it
                 if isinstance(trait, Dict) and "=" in text:
                     return trait.from_string(text)  # --X.mapping=key=value
-                raise OptionError(f"must be {_expected(trait)}, given as JSON on the command line, e.g. "
-                                  f"--{SECTION}.{trait.name}='{_example(trait)}'; this value is not valid JSON")
+                raise OptionError(
+                    f"must be {_expected(trait)}, given as JSON on the command line, e.g. "
+                    f"--{SECTION}.{trait.name}='{_example(trait)}'; this value is not valid JSON"
+                )
             if isinstance(trait, List) and isinstance(parsed, dict):
                 return [parsed]  # one object given for a list of them
             return parsed
@@ -164,8 +175,13 @@ def _expected(trait) -> str:
     return _SINGULAR.get(type(trait).__name__, f"a {type(trait).__name__}")
 
 
-_SINGULAR = {"Dict": "an object", "Unicode": "a string", "Int": "a whole number", "Float": "a number",
-             "Bool": "true or false"}
+_SINGULAR = {
+    "Dict": "an object",
+    "Unicode": "a string",
+    "Int": "a whole number",
+    "Float": "a number",
+    "Bool": "true or false",
+}
 _PLURAL = {"Dict": "objects", "Unicode": "strings", "Int": "whole numbers", "Float": "numbers", "Bool": "booleans"}
 
 
@@ -245,6 +261,7 @@ def _between(low: float, high: float) -> Callable:
     def rule(app, value) -> None:
         if not (isinstance(value, (int, float)) and low <= value <= high):
             raise OptionError(f"must be from {low:g} to {high:g}")
+
     return rule
 
 
@@ -316,28 +333,44 @@ def _price_overrides(app, value) -> None:
             raise OptionError(f"[{region!r}] must be an object of components")
         for component, types in components.items():
             if component not in COMPONENTS:
-                raise OptionError(f"[{region!r}] has an unknown component {component!r}; known: "
-                                  f"{', '.join(COMPONENTS)}")
+                raise OptionError(
+                    f"[{region!r}] has an unknown component {component!r}; known: {', '.join(COMPONENTS)}"
+                )
             if not isinstance(types, dict):
                 raise OptionError(f"[{region!r}][{component!r}] must be an object of instance types")
             for instance_type, price in types.items():
                 if isinstance(price, bool) or not isinstance(price, (int, float)) or not 0 <= price < 1e6:
-                    raise OptionError(f"[{region!r}][{component!r}][{instance_type!r}] must be a price in USD "
-                                      "per hour (a number from 0)")
+                    raise OptionError(
+                        f"[{region!r}][{component!r}][{instance_type!r}] must be a price in USD "
+                        "per hour (a number from 0)"
+                    )
 
 
 RULES: dict[str, Callable[[Any, Any], None]] = {
-    "aws_region": _region, "aws_endpoint_url": _http_url, "aws_max_attempts": _between(1, 20),
-    "aws_connect_timeout": _positive, "aws_read_timeout": _positive, "aws_max_workers": _between(1, 256),
-    "cache_ttl_seconds": _not_negative, "max_body_bytes": _between(1024, 1 << 30),
-    "repositories": _repositories, "git_credentials": _git_credentials, "git_timeout_seconds": _positive,
+    "aws_region": _region,
+    "aws_endpoint_url": _http_url,
+    "aws_max_attempts": _between(1, 20),
+    "aws_connect_timeout": _positive,
+    "aws_read_timeout": _positive,
+    "aws_max_workers": _between(1, 256),
+    "cache_ttl_seconds": _not_negative,
+    "max_body_bytes": _between(1024, 1 << 30),
+    "repositories": _repositories,
+    "git_credentials": _git_credentials,
+    "git_timeout_seconds": _positive,
     "git_fetch_interval_seconds": _not_negative,
-    "share_s3_bucket": _bucket, "share_s3_prefix": _s3_prefix, "share_max_bytes": _positive,
+    "share_s3_bucket": _bucket,
+    "share_s3_prefix": _s3_prefix,
+    "share_max_bytes": _positive,
     "share_default_expiry_days": _between(1, 3650),
-    "mlflow_tracking_uri": _mlflow_uri, "mlflow_endpoint_url": _http_url, "mlflow_timeout_seconds": _positive,
+    "mlflow_tracking_uri": _mlflow_uri,
+    "mlflow_endpoint_url": _http_url,
+    "mlflow_timeout_seconds": _positive,
     "experiments_cache_ttl_seconds": _not_negative,
-    "cost_cache_ttl_seconds": _not_negative, "cost_describe_concurrency": _between(1, 64),
-    "price_overrides": _price_overrides, "idle_shutdown_minutes": _not_negative,
+    "cost_cache_ttl_seconds": _not_negative,
+    "cost_describe_concurrency": _between(1, 64),
+    "price_overrides": _price_overrides,
+    "idle_shutdown_minutes": _not_negative,
     "idle_warning_minutes": _not_negative,
 }
 
@@ -349,8 +382,11 @@ class RefusedFeature:
     def __init__(self, name: str, problems: list[OptionProblem]):
         self.name = name
         self.problems = problems
-        self.reason = ("Turned off: its configuration is refused. " + " ".join(f"{p.text}." for p in problems)
-                       + " Fix the option and restart the server (`studio-collab doctor` checks it).")
+        self.reason = (
+            "Turned off: its configuration is refused. "
+            + " ".join(f"{p.text}." for p in problems)
+            + " Fix the option and restart the server (`studio-collab doctor` checks it)."
+        )
 
     async def availability(self) -> dict:
         return {"available": False, "reason": self.reason}

@@ -18,8 +18,8 @@ from .config import CORE, OptionProblem, RefusedFeature
 from .jobs import JobRegistry
 from .studio.aws import AwsClients, AwsSettings
 from .studio.cache import TtlCache
-from .studio.executor import Executor
 from .studio.context import StudioContext, read_studio_context
+from .studio.executor import Executor
 from .studio.service import StudioService
 
 if TYPE_CHECKING:
@@ -116,35 +116,58 @@ def settings_from(app) -> Settings:
     return Settings(
         core=CoreConfig(
             resource_metadata_path=app.resource_metadata_path,
-            aws=AwsSettings(region=app.aws_region or None, endpoint_url=app.aws_endpoint_url or None,
-                            retry_mode=app.aws_retry_mode, max_attempts=app.aws_max_attempts,
-                            connect_timeout=app.aws_connect_timeout, read_timeout=app.aws_read_timeout,
-                            max_workers=app.aws_max_workers),
-            cache_ttl_seconds=float(app.cache_ttl_seconds), environment_label=app.environment_label,
-            max_body_bytes=int(app.max_body_bytes)),
+            aws=AwsSettings(
+                region=app.aws_region or None,
+                endpoint_url=app.aws_endpoint_url or None,
+                retry_mode=app.aws_retry_mode,
+                max_attempts=app.aws_max_attempts,
+                connect_timeout=app.aws_connect_timeout,
+                read_timeout=app.aws_read_timeout,
+                max_workers=app.aws_max_workers,
+            ),
+            cache_ttl_seconds=float(app.cache_ttl_seconds),
+            environment_label=app.environment_label,
+            max_body_bytes=int(app.max_body_bytes),
+        ),
         git=GitConfig(
-            repositories=list(app.repositories), allow_ssh_repositories=bool(app.allow_ssh_repositories),
+            repositories=list(app.repositories),
+            allow_ssh_repositories=bool(app.allow_ssh_repositories),
             timeout_seconds=float(app.git_timeout_seconds),
             fetch_interval_seconds=float(app.git_fetch_interval_seconds),
-            ca_bundle=app.git_ca_bundle, auto_clone=bool(app.auto_clone), credentials=dict(app.git_credentials)),
+            ca_bundle=app.git_ca_bundle,
+            auto_clone=bool(app.auto_clone),
+            credentials=dict(app.git_credentials),
+        ),
         share=ShareConfig(
-            store=app.share_store, folder=app.share_folder, s3_bucket=app.share_s3_bucket,
-            s3_prefix=app.share_s3_prefix, max_bytes=int(app.share_max_bytes),
-            default_expiry_days=int(app.share_default_expiry_days)),
+            store=app.share_store,
+            folder=app.share_folder,
+            s3_bucket=app.share_s3_bucket,
+            s3_prefix=app.share_s3_prefix,
+            max_bytes=int(app.share_max_bytes),
+            default_expiry_days=int(app.share_default_expiry_days),
+        ),
         experiments=ExperimentsConfig(
-            mlflow_tracking_uri=app.mlflow_tracking_uri, mlflow_endpoint_url=app.mlflow_endpoint_url,
+            mlflow_tracking_uri=app.mlflow_tracking_uri,
+            mlflow_endpoint_url=app.mlflow_endpoint_url,
             mlflow_timeout_seconds=float(app.mlflow_timeout_seconds),
             cache_ttl_seconds=float(app.experiments_cache_ttl_seconds),
-            log_notebook_copies=bool(app.log_notebook_copies)),
+            log_notebook_copies=bool(app.log_notebook_copies),
+        ),
         cost=CostConfig(
             cache_ttl_seconds=float(app.cost_cache_ttl_seconds),
             describe_concurrency=int(app.cost_describe_concurrency),
-            price_overrides=dict(app.price_overrides), price_refresh=bool(app.price_refresh),
-            price_cache_path=app.price_cache_path, idle_shutdown_minutes=float(app.idle_shutdown_minutes),
+            price_overrides=dict(app.price_overrides),
+            price_refresh=bool(app.price_refresh),
+            price_cache_path=app.price_cache_path,
+            idle_shutdown_minutes=float(app.idle_shutdown_minutes),
             idle_warning_minutes=float(app.idle_warning_minutes),
-            cost_explorer_enabled=bool(app.cost_explorer_enabled), stop_kinds=tuple(app.cost_stop_kinds),
-            budget_user_profiles=dict(app.cost_budget_user_profiles), budget_domain=float(app.cost_budget_domain),
-            shared_inventory=bool(app.cost_shared_inventory), aws_rates=dict(app.cost_aws_rates)),
+            cost_explorer_enabled=bool(app.cost_explorer_enabled),
+            stop_kinds=tuple(app.cost_stop_kinds),
+            budget_user_profiles=dict(app.cost_budget_user_profiles),
+            budget_domain=float(app.cost_budget_domain),
+            shared_inventory=bool(app.cost_shared_inventory),
+            aws_rates=dict(app.cost_aws_rates),
+        ),
     )
 
 
@@ -198,9 +221,18 @@ def build_core(app, root_dir: Path, serverapp: Any = None) -> Core:
     aws = AwsClients(settings.core.aws, executor)
     cache = TtlCache()
     problems = app.option_problems()
-    core = Core(settings=settings, context=context, executor=executor, aws=aws, cache=cache,
-                studio=StudioService(context, aws, cache, settings.core.cache_ttl_seconds), jobs=JobRegistry(),
-                root_dir=root_dir, config_problems=problems, serverapp=serverapp)
+    core = Core(
+        settings=settings,
+        context=context,
+        executor=executor,
+        aws=aws,
+        cache=cache,
+        studio=StudioService(context, aws, cache, settings.core.cache_ttl_seconds),
+        jobs=JobRegistry(),
+        root_dir=root_dir,
+        config_problems=problems,
+        serverapp=serverapp,
+    )
     present = present_features()
 
     def feature(name: str) -> Any:
@@ -219,4 +251,3 @@ def build_core(app, root_dir: Path, serverapp: Any = None) -> Core:
     core.cost = feature("cost")
     core.feature_modules = tuple(f"studio_collab.{n}" for n in present)
     return core
-

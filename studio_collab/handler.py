@@ -32,7 +32,9 @@ class QuietClientErrors:
     def log_exception(self, typ, value, tb) -> None:
         # Our own errors are expected answers, not server faults: one line, no traceback.
         if isinstance(value, StudioCollabError):
-            self.log.info("studio-collab %s %s -> %s %s", self.request.method, self.request.path, value.status, value.code)
+            self.log.info(
+                "studio-collab %s %s -> %s %s", self.request.method, self.request.path, value.status, value.code
+            )
             return
         if isinstance(value, web.HTTPError) and value.status_code < 500:
             # e.g. 405 for a method a route lacks, or 403 from the authorizer: a client's mistake, not a fault
@@ -84,8 +86,9 @@ class StudioCollabHandler(ViewerMixin, QuietClientErrors, ExtensionHandlerMixin,
     async def _authorized(self) -> bool:
         """The authorizer's answer for this request; a refused request keeps its plain 403 ``forbidden``."""
         action = HTTP_METHOD_TO_AUTH_ACTION[self.request.method]
-        return bool(await ensure_async(self.authorizer.is_authorized(self, self.current_user, action,
-                                                                     self.auth_resource)))
+        return bool(
+            await ensure_async(self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource))
+        )
 
     def json_body(self) -> dict:
         if not hasattr(self, "_json_body"):
@@ -120,13 +123,17 @@ class StudioCollabHandler(ViewerMixin, QuietClientErrors, ExtensionHandlerMixin,
         elif isinstance(exc, web.HTTPError) and status_code < 500:
             payload = {
                 "code": HTTP_STATUS_CODES.get(status_code, "http_error"),
-                "message": HTTP_STATUS_MESSAGES.get(status_code) or exc.log_message
-                and _safe_log_message(exc) or self._reason,
+                "message": HTTP_STATUS_MESSAGES.get(status_code)
+                or exc.log_message
+                and _safe_log_message(exc)
+                or self._reason,
             }
         else:
-            payload = {"code": "internal_error",
-                       "message": "studio-collab hit an internal error; it is in the server log. Retry, "
-                                  "or run `studio-collab doctor`."}
+            payload = {
+                "code": "internal_error",
+                "message": "studio-collab hit an internal error; it is in the server log. Retry, "
+                "or run `studio-collab doctor`.",
+            }
         self.set_status(status_code)
         self.clear_header("Content-Type")
         self.set_header("Content-Type", "application/json")
@@ -141,8 +148,9 @@ class NotFoundHandler(StudioCollabHandler):
     @web.authenticated
     @authorized
     def get(self, *args: Any) -> None:
-        raise StudioCollabError("not_found", "No such studio-collab route. The panel and server versions may "
-                                "differ: reload the page.", 404)
+        raise StudioCollabError(
+            "not_found", "No such studio-collab route. The panel and server versions may differ: reload the page.", 404
+        )
 
     post = put = delete = patch = get
 

@@ -28,8 +28,13 @@ _GENERIC_MESSAGE = "studio-collab hit an internal error; it is in the server log
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
     """Every page's templates, by path under the package: ``git/open_page.html``, ``share/import_page.html``."""
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters.update(script_json=script_json, when=when, size=size_text)
     return environment
 
@@ -56,8 +61,13 @@ def size_text(size: int) -> str:
 def script_json(data: Any) -> str:
     """JSON that cannot end its ``<script>`` element: every character HTML could read as markup is escaped."""
     text = json.dumps(data)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return markupsafe.Markup(text)
 
@@ -76,9 +86,19 @@ class PageHandler(ViewerMixin, QuietClientErrors, ExtensionHandlerMixin, Jupyter
     def content_security_policy(self) -> str:
         # The server's own policy first (frame-ancestors, as every JupyterLab page), then: only this page's inline
         # script and style run, theme CSS and fonts come from this server, it talks and posts to this server only.
-        return "; ".join([super().content_security_policy, "default-src 'none'", f"script-src 'nonce-{self.nonce}'",
-                          f"style-src 'self' 'nonce-{self.nonce}'", "img-src 'self' data:", "font-src 'self'",
-                          "connect-src 'self'", "base-uri 'none'", "form-action 'self'"])
+        return "; ".join(
+            [
+                super().content_security_policy,
+                "default-src 'none'",
+                f"script-src 'nonce-{self.nonce}'",
+                f"style-src 'self' 'nonce-{self.nonce}'",
+                "img-src 'self' data:",
+                "font-src 'self'",
+                "connect-src 'self'",
+                "base-uri 'none'",
+                "form-action 'self'",
+            ]
+        )
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
@@ -92,23 +112,42 @@ class PageHandler(ViewerMixin, QuietClientErrors, ExtensionHandlerMixin, Jupyter
         self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's forms and POSTs send back
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(templates().get_template(template).render(
-            nonce=self.nonce, base_url=self.base_url,
-            xsrf_form_html=markupsafe.Markup(self.xsrf_form_html()), **context))  # tornado's own escaped input
+        self.finish(
+            templates()
+            .get_template(template)
+            .render(
+                nonce=self.nonce,
+                base_url=self.base_url,
+                xsrf_form_html=markupsafe.Markup(self.xsrf_form_html()),
+                **context,
+            )
+        )  # tornado's own escaped input
 
-    def render_error_page(self, error: StudioCollabError, heading: str, next_step: str | None = None,
-                          **context: Any) -> None:
+    def render_error_page(
+        self, error: StudioCollabError, heading: str, next_step: str | None = None, **context: Any
+    ) -> None:
         """One error rendering: the heading, the sentence, a next step, and the code on a details line."""
-        self.render_page("page_error.html", error.status, title=heading, heading=heading, message=error.message,
-                         next_step=next_step, code=error.code, **context)
+        self.render_page(
+            "page_error.html",
+            error.status,
+            title=heading,
+            heading=heading,
+            message=error.message,
+            next_step=next_step,
+            code=error.code,
+            **context,
+        )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, StudioCollabError):
             error = exc
         elif status_code < 500:
-            error = StudioCollabError(HTTP_STATUS_CODES.get(status_code, "http_error"),
-                                      HTTP_STATUS_MESSAGES.get(status_code) or self._reason, status_code)
+            error = StudioCollabError(
+                HTTP_STATUS_CODES.get(status_code, "http_error"),
+                HTTP_STATUS_MESSAGES.get(status_code) or self._reason,
+                status_code,
+            )
         else:
             error = StudioCollabError("internal_error", _GENERIC_MESSAGE, status_code)
         if "text/html" in self.request.headers.get("Accept", ""):

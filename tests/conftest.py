@@ -55,8 +55,12 @@ def jp_server_config(studio_collab_config):
             "jpserver_extensions": {"studio_collab": True},
             "allow_unauthenticated_access": False,
         },
-        "StudioCollabApp": {"aws_max_attempts": 1, "aws_connect_timeout": 1.0, "aws_read_timeout": 2.0,
-                            **studio_collab_config},
+        "StudioCollabApp": {
+            "aws_max_attempts": 1,
+            "aws_connect_timeout": 1.0,
+            "aws_read_timeout": 2.0,
+            **studio_collab_config,
+        },
     }
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -42,6 +43,7 @@ async def until(condition: Callable[[], Any], timeout: float = 30, interval: flo
 
 async def wait_job(jp_fetch, job_id: str, timeout: float = 90, **fetch_kwargs) -> dict:
     """Follow ``GET jobs/<id>`` until the job has ended; ``fetch_kwargs`` (e.g. a viewer's headers) go to jp_fetch."""
+
     async def ended():
         response = await jp_fetch("studio-collab", "jobs", job_id, **fetch_kwargs)
         job = json.loads(response.body)["job"]

@@ -72,9 +72,18 @@ def own_labextension(parent: Path) -> Path:
     return folder
 
 
-def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None = None,
-              base_url: str = "/", command: str = "lab", token: str | None = None,
-              timeout: float = 90.0, python: str | None = None, poll_interval: float = 0.3) -> LabServer:
+def start_lab(
+    root_dir: Path,
+    *,
+    env: dict | None = None,
+    args: list[str] | None = None,
+    base_url: str = "/",
+    command: str = "lab",
+    token: str | None = None,
+    timeout: float = 90.0,
+    python: str | None = None,
+    poll_interval: float = 0.3,
+) -> LabServer:
     """Start `jupyter lab` (or `server`) on a free loopback port and wait until it answers.
 
     ``python``: another environment's interpreter (e.g. a venv standing in for a Studio image).
@@ -90,8 +99,9 @@ def start_lab(root_dir: Path, *, env: dict | None = None, args: list[str] | None
             return _wait_ready(server, command, timeout, poll_interval)
         except PortTaken:
             if attempt == PORT_ATTEMPTS - 1:
-                raise RuntimeError(f"jupyter {command}: {PORT_ATTEMPTS} ports in a row were taken:\n"
-                                   f"{server.log()[-3000:]}") from None
+                raise RuntimeError(
+                    f"jupyter {command}: {PORT_ATTEMPTS} ports in a row were taken:\n{server.log()[-3000:]}"
+                ) from None
 
 
 PORT_ATTEMPTS = 5
@@ -101,13 +111,34 @@ class PortTaken(Exception):
     """The server exited because another process bound its port between our choice and its bind."""
 
 
-def _launch(root_dir: Path, port: int, token: str, env: dict | None, args: list[str] | None, base_url: str,
-            command: str, python: str | None) -> LabServer:
+def _launch(
+    root_dir: Path,
+    port: int,
+    token: str,
+    env: dict | None,
+    args: list[str] | None,
+    base_url: str,
+    command: str,
+    python: str | None,
+) -> LabServer:
     log_path = root_dir.parent / f"jupyter-{port}.log"
-    argv = [python or sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
-            f"--ServerApp.base_url={base_url}", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *(args or [])]
+    argv = [
+        python or sys.executable,
+        "-m",
+        "jupyter",
+        command,
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={root_dir}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.base_url={base_url}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(args or []),
+    ]
     if command == "lab" and not any(a.startswith("--LabApp.expose_app_in_browser") for a in args or []):
         # as Studio does; UI tests await `app.restored`. Never twice: traitlets reads a repeated flag as False.
         argv.append("--LabApp.expose_app_in_browser=True")
@@ -117,8 +148,9 @@ def _launch(root_dir: Path, port: int, token: str, env: dict | None, args: list[
     process_env.setdefault("JUPYTER_CONFIG_DIR", str(root_dir.parent / f"jupyter-config-{port}"))
     with open(log_path, "wb") as log:
         # cwd: jupyter-collaboration writes its .jupyter_ystore.db into the working directory.
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, cwd=root_dir.parent,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=process_env, cwd=root_dir.parent, start_new_session=True
+        )
     return LabServer(root_dir, port, token, base_url, process, log_path)
 
 

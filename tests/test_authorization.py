@@ -22,8 +22,14 @@ EXPECTED_RESOURCES = {
     r"/studio-collab/.*": "studio_collab:status",
 }
 ALL_RESOURCES = sorted(set(EXPECTED_RESOURCES.values()))
-SAMPLE_VALUES = {"job_id": "0123456789abcdef", "share_id": "AAAAAAAAAAAAAAAAAAAAAA", "repo_id": "r-0000000000",
-                 "source": "mlflow", "experiment_id": "0", "run_id": "0"}
+SAMPLE_VALUES = {
+    "job_id": "0123456789abcdef",
+    "share_id": "AAAAAAAAAAAAAAAAAAAAAA",
+    "repo_id": "r-0000000000",
+    "source": "mlflow",
+    "experiment_id": "0",
+    "run_id": "0",
+}
 
 
 def documented_operations() -> list[tuple[str, str]]:
@@ -45,15 +51,18 @@ def jp_server_auth_resources(jp_server_auth_core_resources):
 
 @pytest.fixture
 def jp_server_config(jp_server_config, jp_server_authorizer):
-    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
-                                                "authorizer_class": jp_server_authorizer}}
+    return {
+        **jp_server_config,
+        "ServerApp": {**jp_server_config["ServerApp"], "authorizer_class": jp_server_authorizer},
+    }
 
 
 async def _fetch(jp_fetch, method: str, path: str):
     body = "{}" if method in ("POST", "PUT", "PATCH") else None
     try:
-        return await jp_fetch("studio-collab", *path.strip("/").split("/"), method=method, body=body,
-                              allow_nonstandard_methods=True)
+        return await jp_fetch(
+            "studio-collab", *path.strip("/").split("/"), method=method, body=body, allow_nonstandard_methods=True
+        )
     except HTTPClientError as err:
         return err.response
 
@@ -71,8 +80,10 @@ async def test_route_asks_for_its_feature_resource(outside_studio, jp_fetch, jp_
 
 
 async def test_denying_git_blocks_clone_but_not_status(outside_studio, jp_fetch, jp_server_authorizer):
-    jp_server_authorizer.permissions = {"actions": ["read", "write"],
-                                        "resources": [r for r in ALL_RESOURCES if r != "studio_collab:git"]}
+    jp_server_authorizer.permissions = {
+        "actions": ["read", "write"],
+        "resources": [r for r in ALL_RESOURCES if r != "studio_collab:git"],
+    }
     assert (await _fetch(jp_fetch, "GET", "/status")).code == 200
     if "git" not in StudioCollabApp.present_features():
         pytest.skip("the git feature is not in this build")

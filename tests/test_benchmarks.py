@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.timeout(1800)
 def test_benchmarks_smoke(tmp_path):
     output = tmp_path / "bench-results.json"
-    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--output", str(output)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=1750)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1750,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = json.loads(output.read_text())
     assert rows and all(set(r) >= {"name", "value", "unit", "baseline", "ratio", "budget", "ok"} for r in rows)

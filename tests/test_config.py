@@ -21,27 +21,46 @@ REPO = "https://git.example.com/team/models.git"
 LOADS = {
     "types": [
         ("repositories", REPO, REPO, "git", "must be a list of objects"),
-        ("share_store", "S3", "S3", "share", "must be one of \"folder\", \"s3\"; it is a string 'S3'"),
-        ("price_overrides", '{"us-east-1": {"jupyterlab": {"ml.t3.medium": 0.05}}}',
-         {"us-east-1": {"jupyterlab": {"ml.t3.medium": 0.05}}}, "cost", "unknown component 'jupyterlab'"),
+        ("share_store", "S3", "S3", "share", 'must be one of "folder", "s3"; it is a string \'S3\''),
+        (
+            "price_overrides",
+            '{"us-east-1": {"jupyterlab": {"ml.t3.medium": 0.05}}}',
+            {"us-east-1": {"jupyterlab": {"ml.t3.medium": 0.05}}},
+            "cost",
+            "unknown component 'jupyterlab'",
+        ),
         ("mlflow_tracking_uri", "file:///tmp/mlruns", "file:///tmp/mlruns", "experiments", "has no server"),
     ],
     "repo-entry": [
-        ("repositories", json.dumps([{"url": REPO, "branchh": "main"}]), [{"url": REPO, "branchh": "main"}], "git",
-         "unknown keys ['branchh']"),
+        (
+            "repositories",
+            json.dumps([{"url": REPO, "branchh": "main"}]),
+            [{"url": REPO, "branchh": "main"}],
+            "git",
+            "unknown keys ['branchh']",
+        ),
         ("git_credentials", '["git/team-token"]', ["git/team-token"], "git", "must be an object"),
         ("share_max_bytes", "lots", "lots", "share", "must be a whole number; it is a string"),
     ],
     "url-and-core": [
-        ("repositories", json.dumps([{"url": "http://git.example.com/team/models.git"}]),
-         [{"url": "http://git.example.com/team/models.git"}], "git", "only https URLs are allowed"),
+        (
+            "repositories",
+            json.dumps([{"url": "http://git.example.com/team/models.git"}]),
+            [{"url": "http://git.example.com/team/models.git"}],
+            "git",
+            "only https URLs are allowed",
+        ),
         ("aws_read_timeout", "soon", "soon", "core", "must be a number; it is a string"),
         ("repositorie", json.dumps([{"url": REPO}]), [{"url": REPO}], "git", "did you mean repositories?"),
     ],
 }
 FEATURES = ("git", "share", "experiments", "cost")
-REFUSED_ROUTE = {"git": "repos/models-0123456789/clone", "share": "spaces", "experiments": "experiments/legacy/x/runs",
-                 "cost": "cost"}
+REFUSED_ROUTE = {
+    "git": "repos/models-0123456789/clone",
+    "share": "spaces",
+    "experiments": "experiments/legacy/x/runs",
+    "cost": "cost",
+}
 
 
 @pytest.fixture
@@ -57,8 +76,9 @@ def server_env(tmp_path, monkeypatch, outside_studio):
 
 
 def _start(tmp_path, args=()):
-    return start_lab(tmp_path / "root", command="server",
-                     args=["--ServerApp.jpserver_extensions={'studio_collab': True}", *args])
+    return start_lab(
+        tmp_path / "root", command="server", args=["--ServerApp.jpserver_extensions={'studio_collab': True}", *args]
+    )
 
 
 def _status(server) -> dict:
@@ -69,15 +89,17 @@ def _status(server) -> dict:
 
 @pytest.mark.parametrize("where", ["command line", "config file"])
 @pytest.mark.parametrize("load", list(LOADS))
-def test_each_bad_shape_is_named_in_the_log_status_and_doctor(load, where, tmp_path, server_env, capsys,
-                                                              openapi_validator):
+def test_each_bad_shape_is_named_in_the_log_status_and_doctor(
+    load, where, tmp_path, server_env, capsys, openapi_validator
+):
     bad = LOADS[load]
     if where == "command line":
         args = [f"--StudioCollabApp.{option}={cli}" for option, cli, _, _, _ in bad]
     else:
         args = []
-        (server_env / "jupyter_studio_collab_config.json").write_text(json.dumps(
-            {"StudioCollabApp": {option: value for option, _, value, _, _ in bad}}))
+        (server_env / "jupyter_studio_collab_config.json").write_text(
+            json.dumps({"StudioCollabApp": {option: value for option, _, value, _, _ in bad}})
+        )
     server = _start(tmp_path, args)
     try:
         status = _status(server)
@@ -91,16 +113,21 @@ def test_each_bad_shape_is_named_in_the_log_status_and_doctor(load, where, tmp_p
             assert re.search(rf"\[E .*studio-collab: {re.escape(named)} .*{re.escape(says)}", log), log[-3000:]
             # GET status: the problem listed, and the reason of each feature it turns off
             assert {"option": option, "feature": feature} in [
-                {k: p[k] for k in ("option", "feature")} for p in status["config_problems"]]
-            for name in (FEATURES if feature == "core" else (feature,)):
+                {k: p[k] for k in ("option", "feature")} for p in status["config_problems"]
+            ]
+            for name in FEATURES if feature == "core" else (feature,):
                 assert named in status["features"][name]["reason"] and says in status["features"][name]["reason"]
         for name in FEATURES:
             reason = status["features"][name]["reason"] or ""
             assert (status["features"][name]["available"] is False and "refused" in reason) == (name in off)
             if name in off:
                 verb = requests.post if name == "git" else requests.get  # a path with parameters, a POST
-                answer = verb(server.api(REFUSED_ROUTE[name]), headers=server.headers, timeout=30,
-                              **({"json": {}} if name == "git" else {}))
+                answer = verb(
+                    server.api(REFUSED_ROUTE[name]),
+                    headers=server.headers,
+                    timeout=30,
+                    **({"json": {}} if name == "git" else {}),
+                )
                 assert answer.status_code == 503 and answer.json()["code"] == "feature_config_refused"
         assert "error linking extension" not in log  # never the half-configured path
     finally:
@@ -116,8 +143,9 @@ def test_each_bad_shape_is_named_in_the_log_status_and_doctor(load, where, tmp_p
 
 
 def test_a_list_and_a_dict_option_on_the_command_line_are_used(tmp_path, server_env, capsys):
-    repos = json.dumps([{"url": REPO, "branch": "main", "name": "models"},
-                        {"url": "https://git.example.com/team/features.git"}])
+    repos = json.dumps(
+        [{"url": REPO, "branch": "main", "name": "models"}, {"url": "https://git.example.com/team/features.git"}]
+    )
     credentials = json.dumps({"https://git.example.com/team/": "git/team-token"})
     args = [f"--StudioCollabApp.repositories={repos}", f"--StudioCollabApp.git_credentials={credentials}"]
     server = _start(tmp_path, args)

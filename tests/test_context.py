@@ -40,8 +40,13 @@ def test_partial_metadata_names_the_missing_fields(tmp_path):
 
 
 def test_full_metadata_region_and_account_from_arn(tmp_path):
-    meta = {"DomainId": "d-1", "SpaceName": "team", "AppType": "JupyterLab", "ResourceName": "default",
-            "ResourceArn": "arn:aws:sagemaker:eu-central-1:111122223333:app/d-1/team/JupyterLab/default"}
+    meta = {
+        "DomainId": "d-1",
+        "SpaceName": "team",
+        "AppType": "JupyterLab",
+        "ResourceName": "default",
+        "ResourceArn": "arn:aws:sagemaker:eu-central-1:111122223333:app/d-1/team/JupyterLab/default",
+    }
     ctx = read_studio_context(write(tmp_path, json.dumps(meta)), env={"SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared"})
     assert ctx.in_studio is True and ctx.reason is None
     assert (ctx.region, ctx.account_id, ctx.space_type) == ("eu-central-1", "111122223333", "shared")
@@ -49,8 +54,9 @@ def test_full_metadata_region_and_account_from_arn(tmp_path):
 
 def test_env_region_wins_and_odd_space_type_is_ignored(tmp_path):
     meta = {"DomainId": "d-1", "ResourceArn": "arn:aws:sagemaker:eu-central-1:1:app/x"}
-    ctx = read_studio_context(write(tmp_path, json.dumps(meta)),
-                              env={"AWS_REGION": "us-west-2", "SAGEMAKER_SPACE_TYPE_LOWERCASE": "weird"})
+    ctx = read_studio_context(
+        write(tmp_path, json.dumps(meta)), env={"AWS_REGION": "us-west-2", "SAGEMAKER_SPACE_TYPE_LOWERCASE": "weird"}
+    )
     assert ctx.region == "us-west-2" and ctx.space_type is None
 
 

@@ -19,8 +19,13 @@ from studio_collab.experiments.service import ExperimentsService
 from studio_collab.git.service import GitService
 from studio_collab.share.service import ShareService
 
-SERVICE_TYPES = {"git": GitService, "share": ShareService, "experiments": ExperimentsService, "cost": CostService,
-                 "domain": DomainPosture}
+SERVICE_TYPES = {
+    "git": GitService,
+    "share": ShareService,
+    "experiments": ExperimentsService,
+    "cost": CostService,
+    "domain": DomainPosture,
+}
 
 
 @pytest.fixture
@@ -72,8 +77,11 @@ def test_every_route_gets_exactly_what_its_handler_declares(core_of):
         for pattern, handler, kwargs in routes:
             parameters = inspect.signature(handler.initialize).parameters.values()
             declared = {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
-            required = {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY
-                        and p.default is inspect.Parameter.empty}
+            required = {
+                p.name
+                for p in parameters
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+            }
             assert required <= set(kwargs) <= declared, (pattern, handler.__name__, sorted(kwargs), sorted(declared))
             for key, value in kwargs.items():  # every service present (only the label may be unset)
                 assert value is not None or key == "environment_label", (pattern, handler.__name__, key)

@@ -35,8 +35,9 @@ def test_every_cache_key_in_the_code_has_a_name():
     used = set()
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text("utf-8")
-        used.update(re.findall(r"cache\.(?:get|get_or_stale|get_version|remembered|invalidate|expire)\(\(\"([^\"]+)\"",
-                               text))
+        used.update(
+            re.findall(r"cache\.(?:get|get_or_stale|get_version|remembered|invalidate|expire)\(\(\"([^\"]+)\"", text)
+        )
         used.update(re.findall(r"_remembered\(\(\"([^\"]+)\"", text))
     assert used and used <= set(NAMES), used - set(NAMES)
 
@@ -51,8 +52,9 @@ async def test_single_flight_then_stale_with_a_back_off():
         await asyncio.sleep(0.01)
         return len(calls)
 
-    assert await asyncio.gather(*(cache.get_or_stale(("cost:inventory",), load, 10) for _ in range(20))) \
-        and calls == [0.0], "twenty callers, one load"
+    assert await asyncio.gather(*(cache.get_or_stale(("cost:inventory",), load, 10) for _ in range(20))) and calls == [
+        0.0
+    ], "twenty callers, one load"
 
     async def failing():
         calls.append(now[0])
@@ -101,8 +103,10 @@ def test_remembered_from_worker_threads_computes_once_per_version():
         time.sleep(0.001)
         return "https://example.com/repo.git"
 
-    threads = [threading.Thread(target=cache.remembered, args=(("git:origin", "/r/.git/config"), (1, 2, 3), compute))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=cache.remembered, args=(("git:origin", "/r/.git/config"), (1, 2, 3), compute))
+        for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -78,11 +78,16 @@ async def test_post_without_xsrf_is_refused(jp_fetch, jp_http_port, jp_base_url,
 
     client = AsyncHTTPClient()
     token = jp_serverapp.identity_provider.token
-    login = await client.fetch(f"http://127.0.0.1:{jp_http_port}{jp_base_url}lab?token={token}", raise_error=False,
-                               follow_redirects=False)
+    login = await client.fetch(
+        f"http://127.0.0.1:{jp_http_port}{jp_base_url}lab?token={token}", raise_error=False, follow_redirects=False
+    )
     cookies = "; ".join(c.split(";", 1)[0] for c in login.headers.get_list("Set-Cookie"))
     assert "username-" in cookies
-    response = await client.fetch(f"http://127.0.0.1:{jp_http_port}{jp_base_url}studio-collab/jobs/0123456789abcdef",
-                                  method="DELETE", headers={"Cookie": cookies}, raise_error=False)
+    response = await client.fetch(
+        f"http://127.0.0.1:{jp_http_port}{jp_base_url}studio-collab/jobs/0123456789abcdef",
+        method="DELETE",
+        headers={"Cookie": cookies},
+        raise_error=False,
+    )
     assert response.code == 403
     assert json.loads(response.body)["code"] == "forbidden"

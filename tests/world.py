@@ -20,7 +20,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from studio_world.local_world import LocalWorld
 from studio_world.scenario import Scenario, load_scenario
 
@@ -91,8 +90,9 @@ class WorldHandle:
         """How long Pending/Deleting/Stopping... last (0 makes transitions instant)."""
         self.control.settings(transition_seconds)
 
-    def git_faults(self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None,
-                   count: int | None = None) -> None:
+    def git_faults(
+        self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None, count: int | None = None
+    ) -> None:
         self.local.git_faults(cut_after_bytes, rate_limit_bps, count)
 
     def client(self, service: str):
@@ -102,8 +102,13 @@ class WorldHandle:
             from botocore.config import Config
 
             self._clients[service] = boto3.client(
-                service, endpoint_url=self.emulator_url, region_name=self.region, aws_access_key_id="testing",
-                aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}))
+                service,
+                endpoint_url=self.emulator_url,
+                region_name=self.region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=Config(retries={"total_max_attempts": 1}),
+            )
         return self._clients[service]
 
     def start_batch_work(self, prefix: str) -> None:
@@ -114,15 +119,20 @@ class WorldHandle:
         sm = self.client("sagemaker")
         role = f"arn:aws:iam::123456789012:role/{self.scenario.section('domain')['execution_role']}"
         sm.create_processing_job(
-            ProcessingJobName=f"{prefix}-processing", RoleArn=role,
-            ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                                   "VolumeSizeInGB": 10}},
-            AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"})
+            ProcessingJobName=f"{prefix}-processing",
+            RoleArn=role,
+            ProcessingResources={
+                "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}
+            },
+            AppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1"},
+        )
         sm.create_transform_job(
-            TransformJobName=f"{prefix}-transform", ModelName="churn-model",
+            TransformJobName=f"{prefix}-transform",
+            ModelName="churn-model",
             TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
             TransformOutput={"S3OutputPath": "s3://b/out/"},
-            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        )
         # moto finishes both at once and the world has no override for them: set them running in its backend
         # (the emulator runs in this process under pytest).
         backend = sagemaker_backend(self.region)
@@ -171,8 +181,12 @@ def world(local_world, request, refusing_url):
     if not local_world.mlflow_started:  # never a regional URL, whatever ran before
         for server in scenario.section("mlflow_tracking_servers"):
             if server.get("local"):
-                local_world.control.override("tracking_server", {"TrackingServerName": server["name"]},
-                                             {"TrackingServerUrl": refusing_url}, scenario.region)
+                local_world.control.override(
+                    "tracking_server",
+                    {"TrackingServerName": server["name"]},
+                    {"TrackingServerUrl": refusing_url},
+                    scenario.region,
+                )
     world_handle = WorldHandle(local_world, scenario)
     world_handle.refusing_url = refusing_url
     yield world_handle
@@ -186,17 +200,28 @@ def world_env(world, tmp_path, monkeypatch, request):
     space = marker.args[0] if marker else world.scenario.lab_space
     metadata = world.write_resource_metadata(tmp_path / "resource-metadata.json", space)
     sharing = world.scenario.space(space)["sharing"].lower()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "MLFLOW_TRACKING_URI"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "MLFLOW_TRACKING_URI",
+    ):
         monkeypatch.delenv(name, raising=False)
     env = {
-        "AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-creds"),
-        "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+        "AWS_ENDPOINT_URL": world.emulator_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": world.region,
+        "AWS_DEFAULT_REGION": world.region,
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-creds"),
+        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
         "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
         # MLflow only for tests that ask for it (mlflow_world), never the regional endpoint
-        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": world.mlflow_url if "mlflow_world" in request.fixturenames
+        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": world.mlflow_url
+        if "mlflow_world" in request.fixturenames
         else world.refusing_url,
     }
     for name, value in env.items():

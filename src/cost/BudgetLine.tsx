@@ -36,10 +36,7 @@ export function notifyBudget(budget: IBudget, currency: string, trans: Translati
     }
   }
   // Only this month's keys are kept: a new month notifies again.
-  window.localStorage.setItem(
-    NOTIFIED_KEY,
-    JSON.stringify(notified.filter(k => k.includes(`:${budget.month}:`)))
-  );
+  window.localStorage.setItem(NOTIFIED_KEY, JSON.stringify(notified.filter(k => k.includes(`:${budget.month}:`))));
 }
 
 /** The budget against month-to-date and forecast (C10), and whose AWS round the table shows (C8). */
@@ -70,9 +67,7 @@ export function BudgetLine(props: {
             money(budget.month_to_date, currency),
             money(budget.amount, currency),
             `${budget.percent_used} %`,
-            budget.source === 'actual'
-              ? trans.__('billed, from Cost Explorer')
-              : trans.__('an estimate'),
+            budget.source === 'actual' ? trans.__('billed, from Cost Explorer') : trans.__('an estimate'),
             money(budget.forecast, currency)
           )}
         </p>

@@ -74,12 +74,7 @@ export function CostSection(props: ISectionProps & { model: CostModel }): JSX.El
       <div className="jp-StudioCollab-scope" role="radiogroup" aria-label={trans.__('Show')}>
         {(['mine', 'domain'] as CostScope[]).map(s => (
           <label key={s}>
-            <input
-              type="radio"
-              name="jp-StudioCollab-costScope"
-              checked={scope === s}
-              onChange={() => setScope(s)}
-            />
+            <input type="radio" name="jp-StudioCollab-costScope" checked={scope === s} onChange={() => setScope(s)} />
             {s === 'mine' ? trans.__('Mine') : trans.__('Whole domain')}
           </label>
         ))}
@@ -101,12 +96,7 @@ export function CostSection(props: ISectionProps & { model: CostModel }): JSX.El
               money(cost.forecast.month, currency)
             )}
           </p>
-          <BudgetLine
-            budget={cost.budget ?? null}
-            inventory={cost.inventory}
-            currency={currency}
-            trans={trans}
-          />
+          <BudgetLine budget={cost.budget ?? null} inventory={cost.inventory} currency={currency} trans={trans} />
           {unlisted.length > 0 && (
             <p className="jp-StudioCollab-unavailable jp-StudioCollab-incomplete">
               {trans._n(

@@ -70,9 +70,7 @@ export function DomainCard(props: { status: IStatus; trans: TranslationBundle })
       <summary>
         <span className={`jp-StudioCollab-badge ${badge.mod}`}>{badge.label}</span>
         {warnings > 0 && (
-          <span className="jp-StudioCollab-domainWarnings">
-            {trans._n('%1 warning', '%1 warnings', warnings)}
-          </span>
+          <span className="jp-StudioCollab-domainWarnings">{trans._n('%1 warning', '%1 warnings', warnings)}</span>
         )}
       </summary>
       <p>{summary}</p>

@@ -138,7 +138,7 @@ export function IdleCard(props: { trans: TranslationBundle; model: CostModel }):
   };
 
   const onShutDown = async (blocker: IIdleBlocker) => {
-    const what = blocker.kind === 'kernel' ? blocker.path ?? blocker.name ?? blocker.id : blocker.name;
+    const what = blocker.kind === 'kernel' ? (blocker.path ?? blocker.name ?? blocker.id) : blocker.name;
     const answer = await showDialog({
       title: trans.__('Shut down %1?', what ?? blocker.id),
       body:
@@ -221,9 +221,7 @@ export function IdleCard(props: { trans: TranslationBundle; model: CostModel }):
       </p>
       <Blockers blockers={idle.blockers ?? []} trans={trans} onShutDown={b => void onShutDown(b)} />
       <TimeoutForm policy={idle.policy} trans={trans} onSet={m => void onSetTimeout(m)} />
-      {ownShutdown?.error && (
-        <ErrorLine code="idle_shutdown_failed" message={ownShutdown.error} />
-      )}
+      {ownShutdown?.error && <ErrorLine code="idle_shutdown_failed" message={ownShutdown.error} />}
       {(idle.notes ?? []).map(note => (
         <p key={note} className="jp-StudioCollab-unavailable">
           {note}
@@ -231,9 +229,7 @@ export function IdleCard(props: { trans: TranslationBundle; model: CostModel }):
       ))}
       {shutdownAt !== null && !ownShutdown?.enabled && (
         <p className="jp-StudioCollab-unavailable">
-          {trans.__(
-            'Running a cell or typing in a terminal counts as activity; an open notebook alone does not.'
-          )}
+          {trans.__('Running a cell or typing in a terminal counts as activity; an open notebook alone does not.')}
         </p>
       )}
       {ownShutdown?.enabled && (

@@ -60,8 +60,7 @@ export function ResourceTable(props: {
       if (x === null || y === null) {
         return x === null ? 1 : -1;
       }
-      const order =
-        typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
       return sort.descending ? -order : order;
     });
     return sorted;
@@ -86,9 +85,7 @@ export function ResourceTable(props: {
       <th key={column} aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
         <button
           className="jp-StudioCollab-sortButton"
-          onClick={() =>
-            setSort({ column, descending: active ? !sort.descending : column !== 'name' })
-          }
+          onClick={() => setSort({ column, descending: active ? !sort.descending : column !== 'name' })}
         >
           {label}
           {active ? (sort.descending ? ' ▾' : ' ▴') : ''}
@@ -163,9 +160,7 @@ export function ResourceTable(props: {
                 <td className="jp-StudioCollab-costName" title={r.arn ?? r.name}>
                   <span className="jp-StudioCollab-costTitle">{displayName(r)}</span>
                   {r.this_app && <span className="jp-StudioCollab-badge">{trans.__('this app')}</span>}
-                  {r.idle && (
-                    <span className="jp-StudioCollab-badge jp-mod-warn">{trans.__('idle')}</span>
-                  )}
+                  {r.idle && <span className="jp-StudioCollab-badge jp-mod-warn">{trans.__('idle')}</span>}
                   <span className="jp-StudioCollab-costDetail">
                     {[
                       kind,
@@ -181,15 +176,9 @@ export function ResourceTable(props: {
                 <td title={cited}>
                   {money(r.hourly_price, currency, 3)}
                   {r.price_estimate && <abbr title={trans.__('Estimate: %1', cited)}> ≈</abbr>}
-                  {r.hourly_price === null && r.price_basis === 'none' && (
-                    <abbr title={cited}> ?</abbr>
-                  )}
-                  {r.price_basis === 'no_hourly_charge' && (
-                    <abbr title={cited}> {trans.__('no hourly charge')}</abbr>
-                  )}
-                  {r.price_basis === 'included' && (
-                    <abbr title={cited}> {trans.__('billed with endpoint')}</abbr>
-                  )}
+                  {r.hourly_price === null && r.price_basis === 'none' && <abbr title={cited}> ?</abbr>}
+                  {r.price_basis === 'no_hourly_charge' && <abbr title={cited}> {trans.__('no hourly charge')}</abbr>}
+                  {r.price_basis === 'included' && <abbr title={cited}> {trans.__('billed with endpoint')}</abbr>}
                   {r.billing === 'per_run' && r.run_hourly_price !== undefined && (
                     <abbr title={cited}>
                       {' '}

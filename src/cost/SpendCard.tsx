@@ -37,9 +37,7 @@ export function SpendCard(props: { spend: ISpend; trans: TranslationBundle }): J
           ))}
           {others.length > 0 && (
             <tr className="jp-StudioCollab-spendOthers" title={others.map(s => s.space_name).join(', ')}>
-              <td>
-                {trans._n('%1 other space', '%1 other spaces', others.length)}
-              </td>
+              <td>{trans._n('%1 other space', '%1 other spaces', others.length)}</td>
               <td className="jp-StudioCollab-spendAmount">{money(othersTotal, currency)}</td>
             </tr>
           )}

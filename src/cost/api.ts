@@ -26,8 +26,6 @@ export type IIdleAnswer = Schemas['IdleAnswer'];
 export type IDomainPosture = Schemas['DomainPosture'];
 export type IFinding = IDomainPosture['findings'][number];
 
-
-
 export function getCost(scope: CostScope): Promise<ICostAnswer> {
   return requestAPI<ICostAnswer>(`cost?scope=${scope}`);
 }
@@ -59,10 +57,7 @@ export function shutdownBlocker(
   kind: IdleBlockerKind,
   id: string
 ): Promise<{ kind: IdleBlockerKind; id: string; idle: IIdleAnswer }> {
-  return requestAPI(
-    `idle/blockers/${kind}/${encodeURIComponent(id)}/shutdown`,
-    jsonInit('POST', {})
-  );
+  return requestAPI(`idle/blockers/${kind}/${encodeURIComponent(id)}/shutdown`, jsonInit('POST', {}));
 }
 
 export function setSpaceIdleTimeout(minutes: number): Promise<IIdleAnswer> {

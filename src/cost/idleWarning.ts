@@ -36,26 +36,23 @@ export function watchOwnIdleShutdown(trans: TranslationBundle, model: CostModel)
       return;
     }
     if (!shown) {
-      shown = Notification.warning(
-        trans.__('This app has been idle for a while; Studio Collab will stop it soon.'),
-        {
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Keep alive'),
-              displayType: 'accent',
-              callback: () => {
-                shown = null;
-                const kept = trans.__('Kept alive: the idle countdown starts again.');
-                model.keepAlive().then(
-                  () => Notification.success(kept, { autoClose: 3000 }),
-                  err => Notification.error(String(err))
-                );
-              }
+      shown = Notification.warning(trans.__('This app has been idle for a while; Studio Collab will stop it soon.'), {
+        autoClose: false,
+        actions: [
+          {
+            label: trans.__('Keep alive'),
+            displayType: 'accent',
+            callback: () => {
+              shown = null;
+              const kept = trans.__('Kept alive: the idle countdown starts again.');
+              model.keepAlive().then(
+                () => Notification.success(kept, { autoClose: 3000 }),
+                err => Notification.error(String(err))
+              );
             }
-          ]
-        }
-      );
+          }
+        ]
+      });
     }
   };
   const stop = () => {

@@ -26,7 +26,7 @@ export function stopConfirmation(
 ): { title: string; body: string; label: string } {
   const what =
     resource.kind === 'app'
-      ? APP_NAMES[resource.app_type ?? ''] ?? resource.app_type ?? kindLabel(resource.kind, trans)
+      ? (APP_NAMES[resource.app_type ?? ''] ?? resource.app_type ?? kindLabel(resource.kind, trans))
       : trans.__('%1 %2', kindLabel(resource.kind, trans), resource.name);
   const price = resource.hourly_price === null ? null : trans.__('%1/h', money(resource.hourly_price, currency));
   const title =

@@ -64,7 +64,9 @@ function CompareBar(props: { model: ExperimentsModel; trans: TranslationBundle }
       <button
         className="jp-mod-styled jp-mod-accept"
         disabled={count < MIN_COMPARE}
-        title={count < MIN_COMPARE ? compareHint(count, trans) : trans.__('Show what differs between the selected runs')}
+        title={
+          count < MIN_COMPARE ? compareHint(count, trans) : trans.__('Show what differs between the selected runs')
+        }
         onClick={() => void model.compare()}
       >
         {trans.__('Compare')}
@@ -93,11 +95,7 @@ export function ExperimentsSection(props: ISectionProps & { model: ExperimentsMo
     }
   }, [feature.available, props.pollIntervalSeconds]);
 
-  return (
-    <UseSignal signal={model.changed}>
-      {() => <ExperimentsView {...props} />}
-    </UseSignal>
-  );
+  return <UseSignal signal={model.changed}>{() => <ExperimentsView {...props} />}</UseSignal>;
 }
 
 function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JSX.Element {
@@ -143,9 +141,12 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
   const copySnippet = () => {
     if (overview?.tracking) {
       Clipboard.copyToSystem(overview.tracking.snippet);
-      Notification.success(trans.__('Copied: paste it into a notebook cell to track runs to %1', overview.tracking.uri), {
-        autoClose: 4000
-      });
+      Notification.success(
+        trans.__('Copied: paste it into a notebook cell to track runs to %1', overview.tracking.uri),
+        {
+          autoClose: 4000
+        }
+      );
     }
   };
 
@@ -198,8 +199,13 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
             >
               {trans.__('Open MLflow UI')}
             </button>
-            <button className="jp-mod-styled jp-mod-reject" onClick={copySnippet}
-              title={trans.__('Copies a code snippet: paste it into a notebook cell to track its runs to %1', tracking.uri)}
+            <button
+              className="jp-mod-styled jp-mod-reject"
+              onClick={copySnippet}
+              title={trans.__(
+                'Copies a code snippet: paste it into a notebook cell to track its runs to %1',
+                tracking.uri
+              )}
             >
               {trans.__('Start tracking')}
             </button>
@@ -208,7 +214,11 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
       </div>
       <label className="jp-StudioCollab-field">
         {trans.__('Experiment')}
-        <select value={model.choice} onChange={e => model.chooseExperiment(e.target.value)} aria-label={trans.__('Experiment')}>
+        <select
+          value={model.choice}
+          onChange={e => model.chooseExperiment(e.target.value)}
+          aria-label={trans.__('Experiment')}
+        >
           {!model.choice && <option value="">{trans.__('Choose an experiment')}</option>}
           {groups.map(group => (
             <optgroup key={group.name} label={group.title}>
@@ -252,7 +262,11 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
             </label>
             <button
               className="jp-mod-styled jp-mod-reject"
-              aria-label={sort.descending ? trans.__('Descending; switch to ascending') : trans.__('Ascending; switch to descending')}
+              aria-label={
+                sort.descending
+                  ? trans.__('Descending; switch to ascending')
+                  : trans.__('Ascending; switch to descending')
+              }
               onClick={() => model.flipSortDirection()}
             >
               {sort.descending ? '▼' : '▲'}
@@ -314,7 +328,11 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
             />
           )}
           {page?.next_page_token && (
-            <button className="jp-mod-styled jp-mod-reject" disabled={model.loadingMore} onClick={() => void model.loadMore()}>
+            <button
+              className="jp-mod-styled jp-mod-reject"
+              disabled={model.loadingMore}
+              onClick={() => void model.loadMore()}
+            >
               {model.loadingMore ? trans.__('Loading…') : trans.__('Load %1 more', PAGE_SIZE)}
             </button>
           )}
@@ -334,7 +352,11 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
             <div className="jp-StudioCollab-chart">
               <label className="jp-StudioCollab-field">
                 {trans.__('Chart')}
-                <select aria-label={trans.__('Metric to chart')} value={model.chartMetric} onChange={e => model.setChartMetric(e.target.value)}>
+                <select
+                  aria-label={trans.__('Metric to chart')}
+                  value={model.chartMetric}
+                  onChange={e => model.setChartMetric(e.target.value)}
+                >
                   {metricKeys.map(k => (
                     <option key={k} value={k}>
                       {k}

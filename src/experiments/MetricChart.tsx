@@ -52,9 +52,7 @@ export function historySpec(
       values: histories.reduce<JSONObject[]>(
         (all, h) =>
           all.concat(
-            h.history.points
-              .filter(p => p.value !== null)
-              .map(p => ({ run: h.name, step: p.step, value: p.value }))
+            h.history.points.filter(p => p.value !== null).map(p => ({ run: h.name, step: p.step, value: p.value }))
           ),
         []
       )

@@ -108,14 +108,25 @@ export function RunComparison(props: {
   const data = comparison.data;
   const changes: string[] = [];
   if (code?.commit_range && !code.commit_range.same) {
-    changes.push(trans.__('Code: commit %1 → %2', code.commit_range.from.slice(0, 7), code.commit_range.to.slice(0, 7)));
+    changes.push(
+      trans.__('Code: commit %1 → %2', code.commit_range.from.slice(0, 7), code.commit_range.to.slice(0, 7))
+    );
   }
   code?.diffs.forEach((entry, i) => {
     const summary = entry.summary;
     if (summary && summary.file_count > 0) {
       changes.push(
-        trans.__('%1: uncommitted changes in %2 files (+%3 −%4): %5', comparison.runs[i]?.name ?? entry.run_id,
-          summary.file_count, summary.added, summary.removed, summary.files.map(f => f.path).slice(0, 8).join(', '))
+        trans.__(
+          '%1: uncommitted changes in %2 files (+%3 −%4): %5',
+          comparison.runs[i]?.name ?? entry.run_id,
+          summary.file_count,
+          summary.added,
+          summary.removed,
+          summary.files
+            .map(f => f.path)
+            .slice(0, 8)
+            .join(', ')
+        )
       );
     }
   });
@@ -123,7 +134,9 @@ export function RunComparison(props: {
     changes.push(trans.__('Code: different notebook or script'));
   }
   data?.differing.forEach(name => {
-    const uris = (data.datasets[name] ?? []).map(d => (d ? `${d.uri ?? d.source ?? ''}${d.digest ? ` #${d.digest}` : ''}` : '—'));
+    const uris = (data.datasets[name] ?? []).map(d =>
+      d ? `${d.uri ?? d.source ?? ''}${d.digest ? ` #${d.digest}` : ''}` : '—'
+    );
     changes.push(trans.__('Data %1: %2', name, uris.join(' → ')));
   });
   return (

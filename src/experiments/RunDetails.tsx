@@ -9,7 +9,9 @@ import { formatTime, formatValue } from './RunsTable';
 export function paramsSnippet(run: IRun): string {
   const entries = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
   const lines = entries.map(([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  const where = run.code?.commit ? ` at commit ${run.code.commit.slice(0, 12)}${run.code.dirty ? ' (with its changes)' : ''}` : '';
+  const where = run.code?.commit
+    ? ` at commit ${run.code.commit.slice(0, 12)}${run.code.dirty ? ' (with its changes)' : ''}`
+    : '';
   return [
     `# the parameters of run ${JSON.stringify(run.name)} (${run.id})${where}`,
     'params = {',
@@ -65,7 +67,9 @@ export function RunDetails(props: {
     if (code.commit) {
       codeFacts.push([
         trans.__('Uncommitted changes'),
-        code.dirty ? trans.__('%1 bytes in artifact %2', code.diff_bytes ?? 0, code.diff_artifact ?? '—') : trans.__('none')
+        code.dirty
+          ? trans.__('%1 bytes in artifact %2', code.diff_bytes ?? 0, code.diff_artifact ?? '—')
+          : trans.__('none')
       ]);
     }
     addCode(trans.__('Changes cut'), code.diff_capped);
@@ -73,7 +77,11 @@ export function RunDetails(props: {
   }
   const dataFacts: [string, string][] = (run.data ?? []).map(d => [
     d.name || trans.__('(unnamed)'),
-    [d.uri ?? d.source, d.digest ? trans.__('digest %1', d.digest) : null, d.schema?.length ? d.schema.join(', ') : null]
+    [
+      d.uri ?? d.source,
+      d.digest ? trans.__('digest %1', d.digest) : null,
+      d.schema?.length ? d.schema.join(', ') : null
+    ]
       .filter(Boolean)
       .join(' · ')
   ]);
@@ -93,7 +101,10 @@ export function RunDetails(props: {
     );
   return (
     <div className="jp-StudioCollab-runDetailsBody">
-      {table(trans.__('Hyperparameters'), Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b)))}
+      {table(
+        trans.__('Hyperparameters'),
+        Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b))
+      )}
       {Object.keys(run.params).length === 0 && <p>{trans.__('No hyperparameters were logged.')}</p>}
       {table(
         trans.__('Metrics'),
@@ -107,8 +118,11 @@ export function RunDetails(props: {
       {table(trans.__('Tags'), Object.entries(run.tags))}
       {mlflow && (
         <p>
-          {trans.__('Logged to MLflow experiment %1, run %2', mlflow.experiment_name ?? mlflow.experiment_id ?? '—',
-            mlflow.run_name ?? mlflow.run_id ?? '—')}
+          {trans.__(
+            'Logged to MLflow experiment %1, run %2',
+            mlflow.experiment_name ?? mlflow.experiment_id ?? '—',
+            mlflow.run_name ?? mlflow.run_id ?? '—'
+          )}
         </p>
       )}
       {Object.keys(run.params).length > 0 && (
@@ -116,9 +130,12 @@ export function RunDetails(props: {
           className="jp-mod-styled jp-mod-reject"
           onClick={() => {
             Clipboard.copyToSystem(paramsSnippet(run));
-            Notification.success(trans.__('Copied: paste it into a notebook cell to run again with these parameters.'), {
-              autoClose: 5000
-            });
+            Notification.success(
+              trans.__('Copied: paste it into a notebook cell to run again with these parameters.'),
+              {
+                autoClose: 5000
+              }
+            );
           }}
         >
           {trans.__('Copy parameters')}

@@ -89,7 +89,9 @@ export function formatValue(value: number | string | null | undefined): string {
   if (Number.isInteger(value)) {
     return String(value);
   }
-  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(4))) : value.toExponential(3);
+  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6
+    ? String(Number(value.toPrecision(4)))
+    : value.toExponential(3);
 }
 
 const SHORT_TIME: Intl.DateTimeFormatOptions = {
@@ -197,7 +199,9 @@ export function RunsTable(props: {
                     />
                   </td>
                   <td>{best ? <span title={trans.__('Best run')}>★</span> : ''}</td>
-                  {props.timeOrdered && <td className="jp-StudioCollab-ago">{index === 0 ? trans.__('latest') : index}</td>}
+                  {props.timeOrdered && (
+                    <td className="jp-StudioCollab-ago">{index === 0 ? trans.__('latest') : index}</td>
+                  )}
                   <td>
                     <button
                       className="jp-StudioCollab-runName"
@@ -207,9 +211,7 @@ export function RunsTable(props: {
                     >
                       {run.name}
                     </button>
-                    <span className={`jp-StudioCollab-runStatus jp-mod-${run.status.toLowerCase()}`}>
-                      {run.status}
-                    </span>
+                    <span className={`jp-StudioCollab-runStatus jp-mod-${run.status.toLowerCase()}`}>{run.status}</span>
                   </td>
                   {props.metricKeys.map(key => (
                     <td key={key} className="jp-StudioCollab-number">

@@ -7,16 +7,7 @@ import { Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
 import { usePoll } from '../panel/usePoll';
 import { ApiError } from '../request';
-import {
-  cloneRepo,
-  IRepo,
-  ISyncResult,
-  openLink,
-  repoOfPath,
-  SyncChoice,
-  syncRepo,
-  undoSync
-} from './api';
+import { cloneRepo, IRepo, ISyncResult, openLink, repoOfPath, SyncChoice, syncRepo, undoSync } from './api';
 import { GitModel } from './model';
 import { followInNotification } from './progress';
 import { RepoAction, RepoItem } from './RepoItem';
@@ -102,16 +93,23 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
     const confirmed = action === 'sync' ? model.outcome(repo.id).preview?.upstream : undefined;
     model.setOutcome(repo.id, { error: null, report: null, preview: null });
     try {
-      const job = action === 'clone' ? await cloneRepo(repo.id) :
-        await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice, expectUpstream: confirmed });
+      const job =
+        action === 'clone'
+          ? await cloneRepo(repo.id)
+          : await syncRepo(repo.id, { backupAndReclone: action === 'reclone', choice, expectUpstream: confirmed });
       model.track(repo, job);
       const title = action === 'clone' ? trans.__('Cloning %1', repo.name) : trans.__('Syncing %1', repo.name);
       const final = await followInNotification<unknown>(job, title, trans, {
         onUpdate: update => model.update(repo, update),
-        success: done => done.kind === 'git_clone'
-          ? trans.__('%1 is cloned into %2.', repo.name, repo.target)
-          : trans._n('%2 is in sync (%1 file reconciled).', '%2 is in sync (%1 files reconciled).',
-            (done.result as ISyncResult).files.length, repo.name)
+        success: done =>
+          done.kind === 'git_clone'
+            ? trans.__('%1 is cloned into %2.', repo.name, repo.target)
+            : trans._n(
+                '%2 is in sync (%1 file reconciled).',
+                '%2 is in sync (%1 files reconciled).',
+                (done.result as ISyncResult).files.length,
+                repo.name
+              )
       });
       finished(repo, final);
     } catch (err) {
@@ -168,8 +166,11 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
   };
 
   if (!list) {
-    return loadError ? <Unavailable reason={`${loadError.code}: ${loadError.message}`} fallback="" /> :
-      <p>{trans.__('Loading repositories…')}</p>;
+    return loadError ? (
+      <Unavailable reason={`${loadError.code}: ${loadError.message}`} fallback="" />
+    ) : (
+      <p>{trans.__('Loading repositories…')}</p>
+    );
   }
   return (
     <div className="jp-StudioCollab-git">
@@ -210,7 +211,7 @@ function currentJob(local: IJob | undefined, server: IJob | null | undefined): I
   if (local && isActive(local)) {
     return local;
   }
-  return server && isActive(server) ? server : local ?? null;
+  return server && isActive(server) ? server : (local ?? null);
 }
 
 function problem(err: unknown): Problem {

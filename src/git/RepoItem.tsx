@@ -90,19 +90,29 @@ export function RepoItem(props: {
       )}
       <div className="jp-StudioCollab-actions">
         {running && button('cancel', trans.__('Cancel'), trans.__('Stop; nothing half-done is left behind'))}
-        {!running && repo.state !== 'cloned' && repo.status === null && !BLOCKED.has(error?.code ?? '') &&
+        {!running &&
+          repo.state !== 'cloned' &&
+          repo.status === null &&
+          !BLOCKED.has(error?.code ?? '') &&
           button('clone', trans.__('Clone'), trans.__('Clone into %1', repo.target))}
         {!running && repo.state === 'cloned' && (
           <>
             {button('sync', trans.__('Sync…'), trans.__('See what upstream changes would do; nothing changes yet'))}
             {button('open', trans.__('Open'), trans.__('Show %1 in the file browser', repo.target))}
-            {button('copy-link', trans.__('Copy open link'),
-              trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)'))}
+            {button(
+              'copy-link',
+              trans.__('Copy open link'),
+              trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)')
+            )}
           </>
         )}
-        {!running && error?.code === 'history_diverged' &&
-          button('reclone', trans.__('Back up and re-clone'),
-            trans.__('Rename your folder (never deleted) and clone a fresh copy'))}
+        {!running &&
+          error?.code === 'history_diverged' &&
+          button(
+            'reclone',
+            trans.__('Back up and re-clone'),
+            trans.__('Rename your folder (never deleted) and clone a fresh copy')
+          )}
       </div>
       {error && !running && <ErrorLine code={error.code} message={error.message} />}
       {props.preview && !running && (
@@ -121,8 +131,11 @@ export function RepoItem(props: {
               <>
                 {button('merge', trans.__('Merge'), trans.__('One merge commit, made with your git identity'))}
                 {button('rebase', trans.__('Rebase'), trans.__('Replay your commits on top of upstream'))}
-                {button('branch', trans.__('Keep mine on a branch'),
-                  trans.__('Your commits stay on a branch of their own; this branch follows upstream'))}
+                {button(
+                  'branch',
+                  trans.__('Keep mine on a branch'),
+                  trans.__('Your commits stay on a branch of their own; this branch follows upstream')
+                )}
               </>
             ) : (
               props.preview.files.length > 0 &&
@@ -138,8 +151,11 @@ export function RepoItem(props: {
           report={props.report}
           trans={trans}
           onDismiss={props.onDismissReport}
-          undo={props.report.undo && !running ?
-            button('undo', trans.__('Undo sync'), trans.__('Put everything back as it was before this sync')) : null}
+          undo={
+            props.report.undo && !running
+              ? button('undo', trans.__('Undo sync'), trans.__('Put everything back as it was before this sync'))
+              : null
+          }
         />
       )}
     </li>
@@ -157,17 +173,18 @@ function FileList(props: {
     <ul>
       {props.files.map(file => (
         <li key={file.path} data-outcome={file.outcome}>
-          <span className="jp-StudioCollab-badge">{outcomeLabel(file.outcome, trans)}</span>{' '}
-          <code>{file.path}</code>
+          <span className="jp-StudioCollab-badge">{outcomeLabel(file.outcome, trans)}</span> <code>{file.path}</code>
           {file.from && file.from !== file.path && <> {trans.__('(from %1)', file.from)}</>} {file.detail}
           {file.cells && file.cells.length > 0 && (
-            <span className="jp-StudioCollab-syncCells">
-              {' '}
-              {trans._n('%1 cell', '%1 cells', file.cells.length)}
-            </span>
+            <span className="jp-StudioCollab-syncCells"> {trans._n('%1 cell', '%1 cells', file.cells.length)}</span>
           )}
           {props.resolvable && (
-            <ConflictActions repoId={props.resolvable.repoId} syncId={props.resolvable.syncId} file={file} trans={trans} />
+            <ConflictActions
+              repoId={props.resolvable.repoId}
+              syncId={props.resolvable.syncId}
+              file={file}
+              trans={trans}
+            />
           )}
         </li>
       ))}

@@ -21,7 +21,10 @@ export function Header(props: {
   const studio = status.studio;
   const rows: [string, string | null][] = [
     [trans.__('Domain'), studio.domain_id],
-    [trans.__('Space'), studio.space_name ? `${studio.space_name} (${studio.space_type ?? trans.__('unknown type')})` : null],
+    [
+      trans.__('Space'),
+      studio.space_name ? `${studio.space_name} (${studio.space_type ?? trans.__('unknown type')})` : null
+    ],
     [trans.__('Owner'), studio.owner],
     [trans.__('You'), studio.user],
     [trans.__('Region'), studio.region]

@@ -73,9 +73,7 @@ class SectionWidget extends PanelWithToolbar {
     }
     const body = ReactWidget.create(
       <ModelBody model={model} trans={trans} className="jp-StudioCollab-sectionBody" section={spec.id}>
-        {status =>
-          spec.render({ app, status, trans, pollIntervalSeconds: model.pollIntervalSeconds, rendermime })
-        }
+        {status => spec.render({ app, status, trans, pollIntervalSeconds: model.pollIntervalSeconds, rendermime })}
       </ModelBody>
     );
     body.addClass('jp-StudioCollab-sectionScroll');

@@ -8,11 +8,7 @@ import { Widget } from '@lumino/widgets';
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
 /** What every chart of the panel shares: Vega-Lite v5, fitted to the sidebar's width, no background of its own. */
-export function sidebarChartFrame(
-  description: string,
-  width: number | 'container',
-  height: JSONValue
-): JSONObject {
+export function sidebarChartFrame(description: string, width: number | 'container', height: JSONValue): JSONObject {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     description,
@@ -85,7 +81,10 @@ function useThemeName(): string {
   const [name, setName] = React.useState(document.body.dataset.jpThemeName ?? '');
   React.useEffect(() => {
     const observer = new MutationObserver(() => setName(document.body.dataset.jpThemeName ?? ''));
-    observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
     return () => observer.disconnect();
   }, []);
   return name;
@@ -105,8 +104,7 @@ export function VegaLiteChart(props: {
   const { rendermime, spec, trans } = props;
   const host = React.useRef<HTMLDivElement>(null);
   const renderer = React.useRef<IRenderMime.IRenderer | null>(null);
-  const canRender =
-    !!rendermime && rendermime.preferredMimeType({ [VEGALITE_MIME]: {} }, 'any') === VEGALITE_MIME;
+  const canRender = !!rendermime && rendermime.preferredMimeType({ [VEGALITE_MIME]: {} }, 'any') === VEGALITE_MIME;
   const themeName = useThemeName();
   // The host's width, followed as the sidebar is resized: a fixed-width chart never gets wider than it.
   const [hostWidth, setHostWidth] = React.useState(0);
@@ -160,11 +158,6 @@ export function VegaLiteChart(props: {
     );
   }
   return (
-    <div
-      className={props.className ?? 'jp-StudioCollab-metricChart'}
-      ref={host}
-      role="img"
-      aria-label={props.label}
-    />
+    <div className={props.className ?? 'jp-StudioCollab-metricChart'} ref={host} role="img" aria-label={props.label} />
   );
 }

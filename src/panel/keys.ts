@@ -14,7 +14,7 @@ export function listKeyNavigation(event: React.KeyboardEvent<HTMLElement>): void
     return;
   }
   const active = document.activeElement as HTMLElement | null;
-  if (!active || TYPING.has(active.tagName) && (active as HTMLInputElement).type !== 'checkbox') {
+  if (!active || (TYPING.has(active.tagName) && (active as HTMLInputElement).type !== 'checkbox')) {
     return;
   }
   const row = active.closest('li, tbody > tr') as HTMLElement | null;

@@ -15,10 +15,7 @@ interface IChoice {
   expires_in_days: number;
 }
 
-function ShareForm(props: {
-  trans: TranslationBundle;
-  onChange: (choice: IChoice) => void;
-}): JSX.Element {
+function ShareForm(props: { trans: TranslationBundle; onChange: (choice: IChoice) => void }): JSX.Element {
   const { trans } = props;
   const [spaces, setSpaces] = React.useState<ISpaces | null>(null);
   const [error, setError] = React.useState<ApiError | null>(null);
@@ -71,9 +68,7 @@ function ShareForm(props: {
           >
             {targets.map(space => (
               <option key={space.name} value={space.name}>
-                {space.display_name === space.name
-                  ? space.name
-                  : trans.__('%1 (%2)', space.display_name, space.name)}
+                {space.display_name === space.name ? space.name : trans.__('%1 (%2)', space.display_name, space.name)}
               </option>
             ))}
           </HTMLSelect>
@@ -218,15 +213,18 @@ export async function shareFile(
       id,
       type: 'success',
       message: share.target_space
-        ? trans.__('Link to %1 for %2 copied to the clipboard. It expires %3.', share.title, share.target_space, expires)
+        ? trans.__(
+            'Link to %1 for %2 copied to the clipboard. It expires %3.',
+            share.title,
+            share.target_space,
+            expires
+          )
         : trans.__('Link to %1 copied to the clipboard. It expires %2.', share.title, expires),
       progress: 1,
       autoClose: 10000,
       actions: [
         { label: trans.__('Copy link again'), callback: () => Clipboard.copyToSystem(share.url) },
-        ...(liveUrl
-          ? [{ label: trans.__('Copy live link'), callback: () => Clipboard.copyToSystem(liveUrl) }]
-          : [])
+        ...(liveUrl ? [{ label: trans.__('Copy live link'), callback: () => Clipboard.copyToSystem(liveUrl) }] : [])
       ]
     });
     showShareResult(share, trans);

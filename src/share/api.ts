@@ -43,10 +43,7 @@ export async function listShares(): Promise<IShare[]> {
 }
 
 /** Creates a share; large files come back as a job, followed here with progress until the share exists. */
-export async function createShare(
-  request: IShareRequest,
-  onProgress: (job: IJob) => void
-): Promise<IShare> {
+export async function createShare(request: IShareRequest, onProgress: (job: IJob) => void): Promise<IShare> {
   const answer = await requestAPI<{ share?: IShare; job?: IJob<{ share: IShare }> }>(
     'shares',
     jsonInit('POST', request)
@@ -57,8 +54,7 @@ export async function createShare(
 }
 
 export async function revokeShare(id: string): Promise<IShare> {
-  const share = (await requestAPI<{ share: IShare }>(`shares/${encodeURIComponent(id)}`, jsonInit('DELETE')))
-    .share;
+  const share = (await requestAPI<{ share: IShare }>(`shares/${encodeURIComponent(id)}`, jsonInit('DELETE'))).share;
   sharesChanged.emit();
   return share;
 }
@@ -77,7 +73,8 @@ async function finished<R>(job: IJob<R> | undefined, onProgress: (job: IJob) => 
 }
 
 /** What a share link offers, as the recipient sees it (GET shares/<id>): for the import dialog in the lab. */
-export type ISharePreview = paths['/shares/{share_id}']['get']['responses'][200]['content']['application/json']['share'];
+export type ISharePreview =
+  paths['/shares/{share_id}']['get']['responses'][200]['content']['application/json']['share'];
 
 export async function previewShare(id: string): Promise<ISharePreview> {
   return (await requestAPI<{ share: ISharePreview }>(`shares/${encodeURIComponent(id)}`)).share;

@@ -89,7 +89,11 @@ export async function importFromLink(app: JupyterFrontEnd, shareId: string, tran
   });
   try {
     const path = await importShare(shareId, job =>
-      Notification.update({ id, message: job.message || trans.__('Importing %1…', preview.title), progress: job.progress })
+      Notification.update({
+        id,
+        message: job.message || trans.__('Importing %1…', preview.title),
+        progress: job.progress
+      })
     );
     Notification.update({
       id,

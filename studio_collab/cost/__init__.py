@@ -24,8 +24,9 @@ def build_shared_inventory(core: Core) -> SharedInventory:
         from ..share import build_store
         from ..share.store import FolderShareStore
     except ImportError:  # a build without the share feature
-        return SharedInventory(None, ttl, holder, context,
-                               "This build has no share store to keep a shared inventory in.")
+        return SharedInventory(
+            None, ttl, holder, context, "This build has no share store to keep a shared inventory in."
+        )
     share_store, reason = build_store(core)
     if reason is not None:
         return SharedInventory(None, ttl, holder, context, reason)
@@ -57,14 +58,26 @@ def build_service(core: Core) -> CostService:
         kernel_manager=lambda: getattr(serverapp, "kernel_manager", None),
         terminal_manager=terminal_manager,
         session_manager=lambda: getattr(serverapp, "session_manager", None),
-        context=context, studio=studio, aws=aws,
-        shutdown_minutes=config.idle_shutdown_minutes, warning_minutes=config.idle_warning_minutes)
+        context=context,
+        studio=studio,
+        aws=aws,
+        shutdown_minutes=config.idle_shutdown_minutes,
+        warning_minutes=config.idle_warning_minutes,
+    )
     return CostService(
         shared=build_shared_inventory(core) if config.shared_inventory else None,
         budgets=Budgets(config.budget_user_profiles, config.budget_domain),
-        context=context, aws=aws, cache=cache, studio=studio,
-        prices=PriceTable.bundled(config.price_overrides), idle=idle,
-        ttl=config.cache_ttl_seconds, concurrency=config.describe_concurrency,
+        context=context,
+        aws=aws,
+        cache=cache,
+        studio=studio,
+        prices=PriceTable.bundled(config.price_overrides),
+        idle=idle,
+        ttl=config.cache_ttl_seconds,
+        concurrency=config.describe_concurrency,
         price_refresh=config.price_refresh,
         price_cache=PriceListCache(default_price_cache_path(config.price_cache_path)),
-        cost_explorer=config.cost_explorer_enabled, stop_kinds=config.stop_kinds, aws_rates=config.aws_rates)
+        cost_explorer=config.cost_explorer_enabled,
+        stop_kinds=config.stop_kinds,
+        aws_rates=config.aws_rates,
+    )

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,20 @@ class Budgets:
         return ("user_profile", viewer, amount) if amount else None
 
 
-ESTIMATE_NOTE = ("Estimated from what runs now (hourly price × hours since the month began); resources stopped "
-                 "earlier this month are not in it.")
+ESTIMATE_NOTE = (
+    "Estimated from what runs now (hourly price × hours since the month began); resources stopped "
+    "earlier this month are not in it."
+)
 
 
-def budget_json(applying: tuple[str, str | None, float] | None, rows: list[dict], burn_rate: float,
-                now: float, actual: dict | None = None, actual_unavailable: str | None = None) -> dict | None:
+def budget_json(
+    applying: tuple[str, str | None, float] | None,
+    rows: list[dict],
+    burn_rate: float,
+    now: float,
+    actual: dict | None = None,
+    actual_unavailable: str | None = None,
+) -> dict | None:
     """The budget part of GET cost, from the answer's own rows (already filtered to its scope), or from Cost
     Explorer's month-to-date (``actual``: ``{amount, period}``) when there is one."""
     if applying is None:
@@ -83,18 +91,28 @@ def budget_json(applying: tuple[str, str | None, float] | None, rows: list[dict]
     if actual is not None:
         month_to_date = actual["amount"]
         period = actual["period"]
-        note = (f"Billed by AWS from {period['start']} to {period['end']} (Cost Explorer, SageMaker, by the Studio "
-                "tags of spaces and user profiles); billing lags about a day behind.")
+        note = (
+            f"Billed by AWS from {period['start']} to {period['end']} (Cost Explorer, SageMaker, by the Studio "
+            "tags of spaces and user profiles); billing lags about a day behind."
+        )
     else:
-        note = ESTIMATE_NOTE if actual_unavailable is None else \
-            f"{ESTIMATE_NOTE} Cost Explorer's figure is not available: {actual_unavailable}"
+        note = (
+            ESTIMATE_NOTE
+            if actual_unavailable is None
+            else f"{ESTIMATE_NOTE} Cost Explorer's figure is not available: {actual_unavailable}"
+        )
     forecast = month_to_date + burn_rate * max(0.0, month_end - now) / 3600
     return {
-        "scope": scope, "name": whose, "amount": round(amount, 2), "month": moment.strftime("%Y-%m"),
-        "month_to_date": round(month_to_date, 2), "forecast": round(forecast, 2),
+        "scope": scope,
+        "name": whose,
+        "amount": round(amount, 2),
+        "month": moment.strftime("%Y-%m"),
+        "month_to_date": round(month_to_date, 2),
+        "forecast": round(forecast, 2),
         "source": "estimate" if actual is None else "actual",
         "billed_period": None if actual is None else actual["period"],
-        "percent_used": round(100 * month_to_date / amount, 1), "percent_forecast": round(100 * forecast / amount, 1),
+        "percent_used": round(100 * month_to_date / amount, 1),
+        "percent_forecast": round(100 * forecast / amount, 1),
         "thresholds": list(THRESHOLDS),
         "crossed": [t for t in THRESHOLDS if month_to_date >= amount * t / 100],
         "forecast_crosses": [t for t in THRESHOLDS if forecast >= amount * t / 100],

@@ -50,6 +50,7 @@ class ForgottenResources:
                     return None, None
                 raise
             return await self.owner_from_tags(tags.get("Tags") or [], fan_out)
+
         return owner_of
 
     async def owner_from_tags(self, tags: list[dict], fan_out: DescribeFanOut) -> tuple[str | None, str | None]:
@@ -65,8 +66,9 @@ class ForgottenResources:
             spaces = await self.inventory.spaces(fan_out)
         except StudioCollabError:
             return {}
-        return {s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
-                for s in spaces}
+        return {
+            s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") for s in spaces
+        }
 
     # --- stopped spaces' storage ----------------------------------------------------------------------------
     async def space_storage(self, result: KindResult, fan_out: DescribeFanOut) -> None:
@@ -79,13 +81,25 @@ class ForgottenResources:
         for space in stopped:
             sharing = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType")
             size = _size(space) or defaults.get("Shared" if sharing == "Shared" else "Private") or DEFAULT_SPACE_EBS_GB
-            result.resources.append(resource_row(
-                "space_storage", space["SpaceName"], arn=self._space_arn(space["SpaceName"]), count=None,
-                status="NoRunningApp", started=space.get("CreationTime"),
-                owner=(space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName"),
-                space=space["SpaceName"], component="space_storage", storage_gb=size,
-                size_source="space" if _size(space) is not None else
-                ("domain" if defaults.get("Shared" if sharing == "Shared" else "Private") else "studio_default")))
+            result.resources.append(
+                resource_row(
+                    "space_storage",
+                    space["SpaceName"],
+                    arn=self._space_arn(space["SpaceName"]),
+                    count=None,
+                    status="NoRunningApp",
+                    started=space.get("CreationTime"),
+                    owner=(space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName"),
+                    space=space["SpaceName"],
+                    component="space_storage",
+                    storage_gb=size,
+                    size_source="space"
+                    if _size(space) is not None
+                    else (
+                        "domain" if defaults.get("Shared" if sharing == "Shared" else "Private") else "studio_default"
+                    ),
+                )
+            )
 
     async def _domain_storage_defaults(self, result: KindResult) -> dict:
         if self.describe_domain is None:
@@ -93,8 +107,9 @@ class ForgottenResources:
         try:
             domain = await self.describe_domain()
         except StudioCollabError as err:
-            result.notes.append(f"Default space sizes unknown ({err.message}); assuming Studio's "
-                                f"{DEFAULT_SPACE_EBS_GB} GB.")
+            result.notes.append(
+                f"Default space sizes unknown ({err.message}); assuming Studio's {DEFAULT_SPACE_EBS_GB} GB."
+            )
             return {}
 
         def default_of(settings: dict | None) -> int | None:
@@ -102,8 +117,10 @@ class ForgottenResources:
             size = storage.get("DefaultEbsVolumeSizeInGb")
             return size if isinstance(size, int) else None
 
-        return {"Private": default_of(domain.get("DefaultUserSettings")),
-                "Shared": default_of(domain.get("DefaultSpaceSettings")) or default_of(domain.get("DefaultUserSettings"))}
+        return {
+            "Private": default_of(domain.get("DefaultUserSettings")),
+            "Shared": default_of(domain.get("DefaultSpaceSettings")) or default_of(domain.get("DefaultUserSettings")),
+        }
 
     def _space_arn(self, name: str) -> str | None:
         c = self.context
@@ -113,34 +130,66 @@ class ForgottenResources:
 
     # --- inference components -------------------------------------------------------------------------------
     async def inference_components(self, result: KindResult, fan_out: DescribeFanOut) -> None:
-        listed = await self.aws.paginate("sagemaker", "ListInferenceComponents", "InferenceComponents",
-                                         StatusEquals="InService", **PAGE)
+        listed = await self.aws.paginate(
+            "sagemaker", "ListInferenceComponents", "InferenceComponents", StatusEquals="InService", **PAGE
+        )
         owner_of = self.owner_lookup(fan_out)
 
         async def described(item: dict) -> list[dict]:
             component, (owner, space) = await asyncio.gather(
                 fan_out.describe("DescribeInferenceComponent", InferenceComponentName=item["InferenceComponentName"]),
-                owner_of(item.get("InferenceComponentArn")))
+                owner_of(item.get("InferenceComponentArn")),
+            )
             spec = component.get("Specification") or {}
             runtime = component.get("RuntimeConfig") or {}
-            return [resource_row(
-                "inference_component", component["InferenceComponentName"],
-                arn=component.get("InferenceComponentArn"), instance_type=spec.get("InstanceType"),
-                count=runtime.get("CurrentCopyCount"), status=component.get("InferenceComponentStatus"),
-                started=component.get("CreationTime"), owner=owner, space=space, component="inference_component",
-                endpoint=component.get("EndpointName"), billed_with=component.get("EndpointName"))]
+            return [
+                resource_row(
+                    "inference_component",
+                    component["InferenceComponentName"],
+                    arn=component.get("InferenceComponentArn"),
+                    instance_type=spec.get("InstanceType"),
+                    count=runtime.get("CurrentCopyCount"),
+                    status=component.get("InferenceComponentStatus"),
+                    started=component.get("CreationTime"),
+                    owner=owner,
+                    space=space,
+                    component="inference_component",
+                    endpoint=component.get("EndpointName"),
+                    billed_with=component.get("EndpointName"),
+                )
+            ]
 
-        await fan_out.each(result, listed, described, "DescribeInferenceComponent", lambda item: [resource_row(
-            "inference_component", item["InferenceComponentName"], arn=item.get("InferenceComponentArn"),
-            status=item.get("InferenceComponentStatus"), started=item.get("CreationTime"),
-            component="inference_component", endpoint=item.get("EndpointName"),
-            billed_with=item.get("EndpointName"))])
+        await fan_out.each(
+            result,
+            listed,
+            described,
+            "DescribeInferenceComponent",
+            lambda item: [
+                resource_row(
+                    "inference_component",
+                    item["InferenceComponentName"],
+                    arn=item.get("InferenceComponentArn"),
+                    status=item.get("InferenceComponentStatus"),
+                    started=item.get("CreationTime"),
+                    component="inference_component",
+                    endpoint=item.get("EndpointName"),
+                    billed_with=item.get("EndpointName"),
+                )
+            ],
+        )
 
     # --- scheduled notebook jobs ----------------------------------------------------------------------------
     async def scheduled_notebook_jobs(self, result: KindResult, fan_out: DescribeFanOut) -> None:
         found = await self.aws.paginate(
-            "sagemaker", "Search", "Results", Resource="Pipeline", SearchExpression={"Filters": [
-                {"Name": f"Tags.{SCHEDULED_JOB_TAG}", "Operator": "Equals", "Value": "true"}]}, **PAGE)
+            "sagemaker",
+            "Search",
+            "Results",
+            Resource="Pipeline",
+            SearchExpression={
+                "Filters": [{"Name": f"Tags.{SCHEDULED_JOB_TAG}", "Operator": "Equals", "Value": "true"}]
+            },
+            **PAGE,
+        )
         pipelines = [item["Pipeline"] for item in found if isinstance(item.get("Pipeline"), dict)]
 
         async def described(pipeline: dict) -> list[dict]:
@@ -148,16 +197,41 @@ class ForgottenResources:
             owner, space = await self.owner_from_tags(pipeline.get("Tags") or [], fan_out)
             tags = {t.get("Key"): t.get("Value") for t in pipeline.get("Tags") or []}
             instance_type, count = _pipeline_instance(detail.get("PipelineDefinition"))
-            return [resource_row(
-                "scheduled_notebook_job", pipeline["PipelineName"], arn=pipeline.get("PipelineArn"),
-                instance_type=instance_type, count=count, status=detail.get("PipelineStatus") or "Active",
-                started=pipeline.get("CreationTime"), owner=owner, space=space, component="training",
-                notebook=tags.get("sagemaker:notebook-name"), billing="per_run",
-                last_run=_iso(detail.get("LastRunTime")))]
+            return [
+                resource_row(
+                    "scheduled_notebook_job",
+                    pipeline["PipelineName"],
+                    arn=pipeline.get("PipelineArn"),
+                    instance_type=instance_type,
+                    count=count,
+                    status=detail.get("PipelineStatus") or "Active",
+                    started=pipeline.get("CreationTime"),
+                    owner=owner,
+                    space=space,
+                    component="training",
+                    notebook=tags.get("sagemaker:notebook-name"),
+                    billing="per_run",
+                    last_run=_iso(detail.get("LastRunTime")),
+                )
+            ]
 
-        await fan_out.each(result, pipelines, described, "DescribePipeline", lambda p: [resource_row(
-            "scheduled_notebook_job", p["PipelineName"], arn=p.get("PipelineArn"), status=p.get("PipelineStatus"),
-            started=p.get("CreationTime"), component="training", billing="per_run")])
+        await fan_out.each(
+            result,
+            pipelines,
+            described,
+            "DescribePipeline",
+            lambda p: [
+                resource_row(
+                    "scheduled_notebook_job",
+                    p["PipelineName"],
+                    arn=p.get("PipelineArn"),
+                    status=p.get("PipelineStatus"),
+                    started=p.get("CreationTime"),
+                    component="training",
+                    billing="per_run",
+                )
+            ],
+        )
 
     # --- serverless MLflow Apps -----------------------------------------------------------------------------
     async def mlflow_apps(self, result: KindResult, fan_out: DescribeFanOut) -> None:
@@ -166,19 +240,43 @@ class ForgottenResources:
 
         async def described(app: dict) -> list[dict]:
             owner, space = await owner_of(app.get("Arn"))
-            return [resource_row("mlflow_app", app.get("Name") or app["Arn"], arn=app.get("Arn"),
-                                 status=app.get("Status"), started=app.get("CreationTime"), owner=owner, space=space,
-                                 component="mlflow_app", mlflow_version=app.get("MlflowVersion"))]
+            return [
+                resource_row(
+                    "mlflow_app",
+                    app.get("Name") or app["Arn"],
+                    arn=app.get("Arn"),
+                    status=app.get("Status"),
+                    started=app.get("CreationTime"),
+                    owner=owner,
+                    space=space,
+                    component="mlflow_app",
+                    mlflow_version=app.get("MlflowVersion"),
+                )
+            ]
 
         live = [a for a in apps if a.get("Status") in LIVE_MLFLOW_APP_STATUSES]
-        await fan_out.each(result, live, described, "ListTags", lambda app: [resource_row(
-            "mlflow_app", app.get("Name") or app["Arn"], arn=app.get("Arn"), status=app.get("Status"),
-            started=app.get("CreationTime"), component="mlflow_app")])
+        await fan_out.each(
+            result,
+            live,
+            described,
+            "ListTags",
+            lambda app: [
+                resource_row(
+                    "mlflow_app",
+                    app.get("Name") or app["Arn"],
+                    arn=app.get("Arn"),
+                    status=app.get("Status"),
+                    started=app.get("CreationTime"),
+                    component="mlflow_app",
+                )
+            ],
+        )
 
 
 def _size(space: dict) -> int | None:
     storage = ((space.get("SpaceSettingsSummary") or {}).get("SpaceStorageSettings") or {}).get(
-        "EbsStorageSettings") or {}
+        "EbsStorageSettings"
+    ) or {}
     size = storage.get("EbsVolumeSizeInGb")
     return size if isinstance(size, int) else None
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import StudioCollabError
 from .blockers import IdleBlockers
@@ -35,9 +36,18 @@ def utcnow() -> datetime:
 
 
 class IdleWatch:
-    def __init__(self, kernel_manager: Callable[[], Any], terminal_manager: Callable[[], Any], context, studio,
-                 aws, shutdown_minutes: float = 0, warning_minutes: float = 10,
-                 clock: Callable[[], datetime] = utcnow, session_manager: Callable[[], Any] = lambda: None):
+    def __init__(
+        self,
+        kernel_manager: Callable[[], Any],
+        terminal_manager: Callable[[], Any],
+        context,
+        studio,
+        aws,
+        shutdown_minutes: float = 0,
+        warning_minutes: float = 10,
+        clock: Callable[[], datetime] = utcnow,
+        session_manager: Callable[[], Any] = lambda: None,
+    ):
         self._kernel_manager = kernel_manager
         self._terminal_manager = terminal_manager
         self.context = context
@@ -59,14 +69,19 @@ class IdleWatch:
         now = self.clock()
         kernels = []
         manager = self._kernel_manager()
-        for model in (manager.list_kernels() if manager is not None else []):
-            kernels.append({"id": model.get("id"), "name": model.get("name"),
-                            "execution_state": model.get("execution_state"),
-                            "last_activity": _iso(_parse(model.get("last_activity"))),
-                            "connections": model.get("connections", 0)})
+        for model in manager.list_kernels() if manager is not None else []:
+            kernels.append(
+                {
+                    "id": model.get("id"),
+                    "name": model.get("name"),
+                    "execution_state": model.get("execution_state"),
+                    "last_activity": _iso(_parse(model.get("last_activity"))),
+                    "connections": model.get("connections", 0),
+                }
+            )
         terminals = []
         terminal_manager = self._terminal_manager()
-        for model in (terminal_manager.list() if terminal_manager is not None else []):
+        for model in terminal_manager.list() if terminal_manager is not None else []:
             terminals.append({"name": model.get("name"), "last_activity": _iso(_parse(model.get("last_activity")))})
         busy = any(k["execution_state"] == "busy" for k in kernels)
         moments = [self.started_at] + [m for m in (self._kept_alive_at,) if m]
@@ -74,8 +89,14 @@ class IdleWatch:
         last = max(m for m in moments if m is not None)
         if busy:
             last = now
-        return {"last_activity": last, "busy": busy, "kernels": kernels, "terminals": terminals,
-                "idle_seconds": max(0.0, (now - last).total_seconds()), "now": now}
+        return {
+            "last_activity": last,
+            "busy": busy,
+            "kernels": kernels,
+            "terminals": terminals,
+            "idle_seconds": max(0.0, (now - last).total_seconds()),
+            "now": now,
+        }
 
     # --- which policy stops this app ----------------------------------------------------------------------
     async def policies(self) -> tuple[list[dict], list[str], dict | None]:
@@ -118,12 +139,20 @@ class IdleWatch:
         if switch != "ENABLED":
             return None, None
         bounds = {}
-        for bound, field, limit in (("min", "MinIdleTimeoutInMinutes", API_MIN_IDLE_MINUTES),
-                                    ("max", "MaxIdleTimeoutInMinutes", API_MAX_IDLE_MINUTES)):
+        for bound, field, limit in (
+            ("min", "MinIdleTimeoutInMinutes", API_MIN_IDLE_MINUTES),
+            ("max", "MaxIdleTimeoutInMinutes", API_MAX_IDLE_MINUTES),
+        ):
             bounds[bound] = next((s[field] for _, s in admin_levels if isinstance(s.get(field), int)), limit)
-        bounds["source"] = next((source for source, s in admin_levels
-                                 if isinstance(s.get("MinIdleTimeoutInMinutes"), int)
-                                 or isinstance(s.get("MaxIdleTimeoutInMinutes"), int)), "api_limits")
+        bounds["source"] = next(
+            (
+                source
+                for source, s in admin_levels
+                if isinstance(s.get("MinIdleTimeoutInMinutes"), int)
+                or isinstance(s.get("MaxIdleTimeoutInMinutes"), int)
+            ),
+            "api_limits",
+        )
         for source, settings in levels:
             minutes = settings.get("IdleTimeoutInMinutes")
             if isinstance(minutes, int) and minutes > 0:
@@ -134,14 +163,14 @@ class IdleWatch:
         local = self.activity()
         policies, notes, allowed = await self.policies()
         effective = min(policies, key=lambda p: p["timeout_minutes"]) if policies else None
-        allowed_range = {"min": allowed["min"], "max": allowed["max"], "source": allowed["source"]} \
-            if allowed else None
+        allowed_range = {"min": allowed["min"], "max": allowed["max"], "source": allowed["source"]} if allowed else None
         shutdown_at = None
         if effective and not local["busy"]:
             shutdown_at = local["last_activity"] + timedelta(minutes=effective["timeout_minutes"])
         own = self.shutdown_minutes > 0
-        warning = bool(own and not local["busy"] and
-                       local["idle_seconds"] >= (self.shutdown_minutes - self.warning_minutes) * 60)
+        warning = bool(
+            own and not local["busy"] and local["idle_seconds"] >= (self.shutdown_minutes - self.warning_minutes) * 60
+        )
         if own and not self.deletes_in_studio:
             notes.append("Own idle shutdown is configured, but outside SageMaker Studio nothing is ever stopped.")
         return {
@@ -152,16 +181,23 @@ class IdleWatch:
             "terminals": local["terminals"],
             # What keeps Studio's own idle shutdown from counting: any open kernel or terminal.
             "blockers": await self.blockers.list(),
-            "policy": ({"source": effective["source"], "timeout_minutes": effective["timeout_minutes"],
-                        "range": allowed_range}
-                       if effective else {"source": "none", "timeout_minutes": None, "range": allowed_range}),
+            "policy": (
+                {"source": effective["source"], "timeout_minutes": effective["timeout_minutes"], "range": allowed_range}
+                if effective
+                else {"source": "none", "timeout_minutes": None, "range": allowed_range}
+            ),
             "policies": policies,
             "shutdown_at": _iso(shutdown_at),
             "server_time": _iso(local["now"]),
-            "own_shutdown": {"enabled": own, "acts": own and self.deletes_in_studio,
-                             "timeout_minutes": self.shutdown_minutes or None,
-                             "warning_minutes": self.warning_minutes if own else None, "warning": warning,
-                             "requested_at": _iso(self._shutdown_requested_at), "error": self._shutdown_error},
+            "own_shutdown": {
+                "enabled": own,
+                "acts": own and self.deletes_in_studio,
+                "timeout_minutes": self.shutdown_minutes or None,
+                "warning_minutes": self.warning_minutes if own else None,
+                "warning": warning,
+                "requested_at": _iso(self._shutdown_requested_at),
+                "error": self._shutdown_error,
+            },
             "notes": notes,
         }
 
@@ -208,12 +244,25 @@ class IdleWatch:
 
     async def _shutdown(self, idle_seconds: float) -> None:
         c = self.context
-        log.warning("studio-collab idle: no activity for %.1f min (limit %s); stopping app %s/%s/%s in domain %s "
-                    "with DeleteApp", idle_seconds / 60, self.shutdown_minutes, c.space_name, c.app_type,
-                    c.app_name, c.domain_id)
+        log.warning(
+            "studio-collab idle: no activity for %.1f min (limit %s); stopping app %s/%s/%s in domain %s "
+            "with DeleteApp",
+            idle_seconds / 60,
+            self.shutdown_minutes,
+            c.space_name,
+            c.app_type,
+            c.app_name,
+            c.domain_id,
+        )
         try:
-            await self.aws.call("sagemaker", "DeleteApp", DomainId=c.domain_id, SpaceName=c.space_name,
-                                AppType=c.app_type, AppName=c.app_name)
+            await self.aws.call(
+                "sagemaker",
+                "DeleteApp",
+                DomainId=c.domain_id,
+                SpaceName=c.space_name,
+                AppType=c.app_type,
+                AppName=c.app_name,
+            )
         except StudioCollabError as err:
             self._failed_at = self.clock()
             self._shutdown_error = err.message

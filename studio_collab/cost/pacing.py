@@ -14,7 +14,8 @@ import fnmatch
 import logging
 import random
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import StudioCollabError
 
@@ -22,7 +23,11 @@ log = logging.getLogger(__name__)
 
 # operation pattern → (requests per second, burst); the first match wins, "*" is the rest.
 DEFAULT_RATES: dict[str, tuple[float, float]] = {
-    "Search": (4, 8), "ListTags": (16, 32), "List*": (8, 16), "Describe*": (16, 32), "*": (8, 16),
+    "Search": (4, 8),
+    "ListTags": (16, 32),
+    "List*": (8, 16),
+    "Describe*": (16, 32),
+    "*": (8, 16),
 }
 RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0)  # seconds before each retry of a throttled call (then given up)
 
@@ -45,8 +50,13 @@ class PacedAws:
     """The AWS seam with a token bucket per operation and retries of throttled calls; same ``call``/``paginate``
     as :class:`AwsClients`, whose other members it passes through."""
 
-    def __init__(self, aws, rates: Mapping[str, Any] | None = None, clock=time.monotonic,
-                 retry_pauses: tuple[float, ...] = RETRY_PAUSES):
+    def __init__(
+        self,
+        aws,
+        rates: Mapping[str, Any] | None = None,
+        clock=time.monotonic,
+        retry_pauses: tuple[float, ...] = RETRY_PAUSES,
+    ):
         self._aws = aws
         self._rates = clean_rates(rates)
         self._clock = clock
@@ -60,10 +70,18 @@ class PacedAws:
     async def call(self, service: str, operation: str, region: str | None = None, **params) -> dict:
         return await self._paced(operation, lambda: self._aws.call(service, operation, region, **params))
 
-    async def paginate(self, service: str, operation: str, result_key: str, region: str | None = None,
-                       limit: int | None = None, **params) -> list:
-        return await self._paced(operation, lambda: self._aws.paginate(service, operation, result_key, region,
-                                                                        limit, **params))
+    async def paginate(
+        self,
+        service: str,
+        operation: str,
+        result_key: str,
+        region: str | None = None,
+        limit: int | None = None,
+        **params,
+    ) -> list:
+        return await self._paced(
+            operation, lambda: self._aws.paginate(service, operation, result_key, region, limit, **params)
+        )
 
     async def _paced(self, operation: str, send):
         for attempt in range(len(self._retry_pauses) + 1):

@@ -12,9 +12,10 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .prices import PriceListSnapshot
 
@@ -112,9 +113,17 @@ def is_fresh(snapshot: PriceListSnapshot | None, region: str, now: datetime | No
 async def fetch_price_list(aws, region: str) -> PriceListSnapshot:
     """All SageMaker ML-instance products of ``region``, through the paginator (raises StudioCollabError)."""
     price_list = await aws.paginate(
-        "pricing", "GetProducts", "PriceList", region=PRICING_REGION, ServiceCode="AmazonSageMaker",
-        Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
-                 {"Type": "TERM_MATCH", "Field": "productFamily", "Value": "ML Instance"}],
-        FormatVersion="aws_v1")
-    return PriceListSnapshot(region, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                             parse_price_list(price_list, region))
+        "pricing",
+        "GetProducts",
+        "PriceList",
+        region=PRICING_REGION,
+        ServiceCode="AmazonSageMaker",
+        Filters=[
+            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+            {"Type": "TERM_MATCH", "Field": "productFamily", "Value": "ML Instance"},
+        ],
+        FormatVersion="aws_v1",
+    )
+    return PriceListSnapshot(
+        region, datetime.now(timezone.utc).isoformat(timespec="seconds"), parse_price_list(price_list, region)
+    )

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 # The meters the product prices; each is a SageMaker "component" (Price List `platoinstancetype`).
 COMPONENTS = (
-    "studio_jupyterlab", "studio_codeeditor", "studio_classic", "notebook_instance", "training", "hosting",
-    "processing", "batch_transform", "mlflow_tracking_server",
+    "studio_jupyterlab",
+    "studio_codeeditor",
+    "studio_classic",
+    "notebook_instance",
+    "training",
+    "hosting",
+    "processing",
+    "batch_transform",
+    "mlflow_tracking_server",
     # USD per GB-month of a space's EBS volume (instance type "gb_month"); data/sagemaker-storage-prices.json
     "space_storage",
 )
@@ -43,16 +51,32 @@ class Price:
     as_of: str | None
 
     def to_json(self) -> dict:
-        return {"usd_per_hour": self.usd_per_hour, "estimate": self.estimate, "basis": self.basis,
-                "source": self.source, "as_of": self.as_of}
+        return {
+            "usd_per_hour": self.usd_per_hour,
+            "estimate": self.estimate,
+            "basis": self.basis,
+            "source": self.source,
+            "as_of": self.as_of,
+        }
 
 
 # Kinds that have no hourly meter of their own: said so, with why, instead of a price.
 UNMETERED = {
-    "inference_component": Price(None, False, "included", "Runs on its endpoint's instances, which the endpoint's "
-                                 "row bills; no separate hourly charge.", None),
-    "mlflow_app": Price(None, False, "no_hourly_charge", "No hourly charge: a serverless MLflow App bills for its "
-                        "storage and requests, not for a running server (AWS, MLflow Apps launch, 2025).", None),
+    "inference_component": Price(
+        None,
+        False,
+        "included",
+        "Runs on its endpoint's instances, which the endpoint's row bills; no separate hourly charge.",
+        None,
+    ),
+    "mlflow_app": Price(
+        None,
+        False,
+        "no_hourly_charge",
+        "No hourly charge: a serverless MLflow App bills for its "
+        "storage and requests, not for a running server (AWS, MLflow Apps launch, 2025).",
+        None,
+    ),
 }
 
 
@@ -62,8 +86,13 @@ def load_bundled_table(name: str = "sagemaker-prices.json") -> dict:
 
 
 class PriceTable:
-    def __init__(self, table: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
-                 price_list: "PriceListSnapshot | None" = None, storage: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        table: Mapping[str, Any],
+        overrides: Mapping[str, Any] | None = None,
+        price_list: PriceListSnapshot | None = None,
+        storage: Mapping[str, Any] | None = None,
+    ):
         self._table = table
         self._storage = storage or {}  # data/sagemaker-storage-prices.json: USD per GB-month of space volumes
         self._sources = table.get("sources") or {}
@@ -74,16 +103,16 @@ class PriceTable:
         self._single = supplementary.get("us_east_1_single_rate") or {}
 
     @classmethod
-    def bundled(cls, overrides: Mapping[str, Any] | None = None) -> "PriceTable":
+    def bundled(cls, overrides: Mapping[str, Any] | None = None) -> PriceTable:
         return cls(load_bundled_table(), overrides, storage=load_bundled_table("sagemaker-storage-prices.json"))
 
-    def with_price_list(self, snapshot: "PriceListSnapshot | None") -> "PriceTable":
+    def with_price_list(self, snapshot: PriceListSnapshot | None) -> PriceTable:
         table = PriceTable(self._table, None, snapshot, self._storage)
         table._overrides = self._overrides
         return table
 
     @property
-    def price_list(self) -> "PriceListSnapshot | None":
+    def price_list(self) -> PriceListSnapshot | None:
         return self._price_list
 
     def lookup(self, region: str | None, component: str, instance_type: str | None) -> Price:
@@ -95,8 +124,13 @@ class PriceTable:
         if self._price_list is not None and self._price_list.region == region:
             figure = _dig(self._price_list.prices, component, instance_type)
             if figure is not None:
-                return Price(figure, False, "price_list", "AWS Price List API (pricing:GetProducts).",
-                             self._price_list.fetched_at)
+                return Price(
+                    figure,
+                    False,
+                    "price_list",
+                    "AWS Price List API (pricing:GetProducts).",
+                    self._price_list.fetched_at,
+                )
         figure = _dig(self._table.get("prices") or {}, region, component, instance_type)
         if figure is not None:
             ids = _dig(self._table.get("provenance") or {}, region, component, instance_type) or []
@@ -105,37 +139,68 @@ class PriceTable:
         if figure is not None:
             exact = component == _STUDIO_CLASSIC
             what = "Studio Classic notebook rate" if exact else "Studio Classic notebook rate, used as an estimate"
-            return Price(float(figure), not exact, "studio_classic_table", self._cite([self._classic.get("source")],
-                         what), self._classic.get("retrieved"))
+            return Price(
+                float(figure),
+                not exact,
+                "studio_classic_table",
+                self._cite([self._classic.get("source")], what),
+                self._classic.get("retrieved"),
+            )
         if region == "us-east-1" and component in _SINGLE_RATE_COMPONENTS:
             figure = _dig(self._single.get("prices") or {}, region, instance_type)
             if figure is not None:
-                return Price(float(figure), True, "us_east_1_single_rate", self._cite(
-                    [self._single.get("source")], "us-east-1 single rate per type, used as an estimate"),
-                    self._single.get("retrieved"))
-        return Price(None, False, "none", f"No known price for {instance_type} ({component}) in {region}; "
-                     "an admin can set one with StudioCollabApp.price_overrides.", None)
+                return Price(
+                    float(figure),
+                    True,
+                    "us_east_1_single_rate",
+                    self._cite([self._single.get("source")], "us-east-1 single rate per type, used as an estimate"),
+                    self._single.get("retrieved"),
+                )
+        return Price(
+            None,
+            False,
+            "none",
+            f"No known price for {instance_type} ({component}) in {region}; "
+            "an admin can set one with StudioCollabApp.price_overrides.",
+            None,
+        )
 
     def storage(self, region: str | None) -> Price:
         """USD per GB-month of a space's EBS volume: the admin's figure, the Price List's, else the bundled one for
         this region (``data/sagemaker-storage-prices.json``); never one copied from another region."""
         figure = _dig(self._overrides, region or "", "space_storage", STORAGE_UNIT)
         if figure is not None:
-            return Price(figure, False, "override", "Set by your admin (StudioCollabApp.price_overrides), USD per "
-                         "GB-month.", None)
+            return Price(
+                figure,
+                False,
+                "override",
+                "Set by your admin (StudioCollabApp.price_overrides), USD per GB-month.",
+                None,
+            )
         if self._price_list is not None and self._price_list.region == region:
             figure = _dig(self._price_list.prices, "space_storage", STORAGE_UNIT)
             if figure is not None:
-                return Price(figure, False, "price_list", "AWS Price List API, USD per GB-month.",
-                             self._price_list.fetched_at)
+                return Price(
+                    figure, False, "price_list", "AWS Price List API, USD per GB-month.", self._price_list.fetched_at
+                )
         figure = _dig(self._storage.get("prices") or {}, region or "", "space_storage")
         if _is_price(figure):
-            return Price(float(figure), False, "bundled_storage", f"ML storage (General Purpose SSD), USD per "
-                         f"GB-month: {self._storage.get('source')}", self._storage.get("retrieved"))
-        return Price(None, False, "none", f"No storage price is bundled for {region}: an admin can set one with "
-                     "StudioCollabApp."
-                     f"price_overrides[\"{region}\"][\"space_storage\"][\"{STORAGE_UNIT}\"] (USD per GB-month).",
-                     None)
+            return Price(
+                float(figure),
+                False,
+                "bundled_storage",
+                f"ML storage (General Purpose SSD), USD per GB-month: {self._storage.get('source')}",
+                self._storage.get("retrieved"),
+            )
+        return Price(
+            None,
+            False,
+            "none",
+            f"No storage price is bundled for {region}: an admin can set one with "
+            "StudioCollabApp."
+            f'price_overrides["{region}"]["space_storage"]["{STORAGE_UNIT}"] (USD per GB-month).',
+            None,
+        )
 
     def describe(self) -> dict:
         """What the panel shows under the table: currency, dates, and whether the Price List was used."""
@@ -178,11 +243,14 @@ class PriceListSnapshot:
         return {"region": self.region, "fetched_at": self.fetched_at, "prices": self.prices}
 
     @classmethod
-    def from_json(cls, data: Any) -> "PriceListSnapshot | None":
+    def from_json(cls, data: Any) -> PriceListSnapshot | None:
         if not isinstance(data, dict) or not isinstance(data.get("prices"), dict):
             return None
-        prices = {c: {t: float(p) for t, p in types.items() if _is_price(p)}
-                  for c, types in data["prices"].items() if c in COMPONENTS and isinstance(types, dict)}
+        prices = {
+            c: {t: float(p) for t, p in types.items() if _is_price(p)}
+            for c, types in data["prices"].items()
+            if c in COMPONENTS and isinstance(types, dict)
+        }
         return cls(str(data.get("region", "")), str(data.get("fetched_at", "")), prices)
 
 
@@ -199,8 +267,13 @@ def clean_overrides(overrides: Mapping[str, Any]) -> dict:
                 continue
             for instance_type, price in types.items():
                 if not _is_price(price):
-                    log.warning("price_overrides[%r][%r][%r] = %r is not a price; ignored", region, component,
-                                instance_type, price)
+                    log.warning(
+                        "price_overrides[%r][%r][%r] = %r is not a price; ignored",
+                        region,
+                        component,
+                        instance_type,
+                        price,
+                    )
                     continue
                 clean.setdefault(region, {}).setdefault(component, {})[instance_type] = float(price)
     return clean

@@ -11,16 +11,16 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 
 from ..studio.cache import TtlCache
 from ..studio.executor import QUICK, Executor
 from .budget import budget_json
 from .inventory import KINDS, Inventory
+from .prices import Price
 from .rows import KindResult
 from .stop import STOPPABLE
-from .prices import Price
 
 HOURS_PER_MONTH = 730  # AWS's own convention for monthly figures
 IDLE_FLAG_MINUTES = 30  # this app is flagged idle in the table after this long without activity
@@ -36,8 +36,9 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
         key = (row["component"], row["instance_type"])
         price = memo.get(key) or memo.setdefault(key, price_of(*key))
         if row.get("serverless"):
-            price = Price(None, False, "none", "Serverless endpoints bill per request and duration, not per hour.",
-                          None)
+            price = Price(
+                None, False, "none", "Serverless endpoints bill per request and duration, not per hour.", None
+            )
         count = row["count"] if row["count"] is not None else 1
         row["price"] = price
         row["unit_price"] = price.usd_per_hour
@@ -45,8 +46,11 @@ def price_rows(inventory: Inventory, price_of: Callable[[str | None, str | None]
         if row.get("storage_gb") is not None:  # priced per GB-month
             row["unit_price"] = None
             row["gb_month_price"] = price.usd_per_hour
-            row["hourly_price"] = None if price.usd_per_hour is None else \
-                round(price.usd_per_hour * row["storage_gb"] / HOURS_PER_MONTH, 6)
+            row["hourly_price"] = (
+                None
+                if price.usd_per_hour is None
+                else round(price.usd_per_hour * row["storage_gb"] / HOURS_PER_MONTH, 6)
+            )
         elif row.get("billing") == "per_run":  # bills only while a run executes: no burn between runs
             row["hourly_price"] = None
             row["run_hourly_price"] = None if price.usd_per_hour is None else round(price.usd_per_hour * count, 6)
@@ -63,9 +67,17 @@ def can_stop(kind: str, mine: bool, owner: str | None, stop_kinds: frozenset[str
     return mine or (kind != "app" and owner is None)
 
 
-def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-           this_app_idle_minutes: float | None, prices: dict, budget: tuple | None = None,
-           stop_kinds: frozenset[str] = frozenset({"app"}), actual: tuple | None = None) -> dict:
+def render(
+    inventory: Inventory,
+    scope: str,
+    viewer: str | None,
+    stale_reason: str | None,
+    this_app_idle_minutes: float | None,
+    prices: dict,
+    budget: tuple | None = None,
+    stop_kinds: frozenset[str] = frozenset({"app"}),
+    actual: tuple | None = None,
+) -> dict:
     now = time.time()
     rows, errors, by_kind, stale_kinds = [], [], {}, []
     kept: list[dict] = []  # the inventory rows in this scope, with their internal fields (for the budget)
@@ -73,8 +85,14 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
     for kind in KINDS:
         result: KindResult = inventory.results[kind]
         if result.error is not None:
-            errors.append({"kind": kind, "code": result.error.code, "message": result.error.message,
-                           "stale": result.stale_since is not None})
+            errors.append(
+                {
+                    "kind": kind,
+                    "code": result.error.code,
+                    "message": result.error.message,
+                    "stale": result.stale_since is not None,
+                }
+            )
         if result.stale_since is not None:
             stale_kinds.append(kind)
         for note in result.notes:
@@ -88,8 +106,11 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
             # Rows cite their price source by key: a thousand rows share a handful of sources.
             out["price_source"] = sources.setdefault(row["price"], f"p{len(sources) + 1}")
             started, hourly = row.get("started_epoch"), row.get("hourly_price")
-            out["accrued"] = (round(hourly * max(0.0, now - started) / 3600, 4)
-                              if hourly is not None and started is not None else None)
+            out["accrued"] = (
+                round(hourly * max(0.0, now - started) / 3600, 4)
+                if hourly is not None and started is not None
+                else None
+            )
             out["mine"] = mine
             kept.append(row)
             out["can_stop"] = can_stop(kind, mine, row.get("owner"), stop_kinds)
@@ -97,8 +118,9 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
                 out["idle"] = this_app_idle_minutes >= IDLE_FLAG_MINUTES
             out.setdefault("idle", None)
             rows.append(out)
-            summary = by_kind.setdefault(kind, {"kind": kind, "count": 0, "burn_rate_per_hour": 0.0,
-                                                "accrued": 0.0, "unpriced": 0})
+            summary = by_kind.setdefault(
+                kind, {"kind": kind, "count": 0, "burn_rate_per_hour": 0.0, "accrued": 0.0, "unpriced": 0}
+            )
             summary["count"] += 1
             if hourly is None:
                 summary["unpriced"] += row["price"].basis == "none"
@@ -108,8 +130,9 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
     rows.sort(key=lambda r: (not r["mine"], -(r["hourly_price"] or 0.0), r["kind"], r["name"]))
     burn = sum(r["hourly_price"] for r in rows if r["hourly_price"] is not None)
     reasons = [stale_reason] if stale_reason else []
-    reasons += [f"{e['message']} (showing the last good list of {e['kind'].replace('_', ' ')}s)"
-                for e in errors if e["stale"]]
+    reasons += [
+        f"{e['message']} (showing the last good list of {e['kind'].replace('_', ' ')}s)" for e in errors if e["stale"]
+    ]
     for summary in by_kind.values():
         summary["burn_rate_per_hour"] = round(summary["burn_rate_per_hour"], 4)
         summary["accrued"] = round(summary["accrued"], 2)
@@ -138,8 +161,12 @@ def render(inventory: Inventory, scope: str, viewer: str | None, stale_reason: s
 
 def _inventory_json(inventory: Inventory, meta: dict, now: float) -> dict:
     """Whose AWS round these rows come from: the domain's shared snapshot, or this space's own."""
-    return {"shared": bool(meta.get("shared")), "age_seconds": round(max(0.0, now - inventory.collected_at), 1),
-            "refreshed_by": meta.get("refreshed_by"), "reason": meta.get("reason")}
+    return {
+        "shared": bool(meta.get("shared")),
+        "age_seconds": round(max(0.0, now - inventory.collected_at), 1),
+        "refreshed_by": meta.get("refreshed_by"),
+        "reason": meta.get("reason"),
+    }
 
 
 class RenderedAnswer:
@@ -168,8 +195,15 @@ class CostReports:
         self.cache = cache
         self.executor = executor
 
-    async def answer(self, inventory: Inventory, scope: str, viewer: str | None, stale_reason: str | None,
-                     build: Callable[[], dict], variant=None) -> RenderedAnswer:
+    async def answer(
+        self,
+        inventory: Inventory,
+        scope: str,
+        viewer: str | None,
+        stale_reason: str | None,
+        build: Callable[[], dict],
+        variant=None,
+    ) -> RenderedAnswer:
         """``variant``: what else the answer is built from (the budget's Cost Explorer figure), compared by value."""
 
         async def render_once() -> RenderedAnswer:
@@ -179,8 +213,9 @@ class CostReports:
             return answer
 
         # The answer holds its inventory, so that inventory's id names this round while the entry lives.
-        return await self.cache.get_version(("cost:answer", scope, viewer), (id(inventory), stale_reason, variant),
-                                            render_once)
+        return await self.cache.get_version(
+            ("cost:answer", scope, viewer), (id(inventory), stale_reason, variant), render_once
+        )
 
 
 def _iso(epoch: float) -> str:

@@ -51,7 +51,7 @@ class StopHandler(_CostHandler):
         body = self.json_body()
         kind, name = body.get("kind"), body.get("name")
         if not isinstance(kind, str) or not isinstance(name, str):
-            raise StudioCollabError("invalid_request", "Send {\"kind\", \"name\"} of the resource to stop.", 400)
+            raise StudioCollabError("invalid_request", 'Send {"kind", "name"} of the resource to stop.', 400)
         self.reply(await self.cost.stop_resource(kind, name, await self.acting_user()))
 
 
@@ -99,6 +99,10 @@ def route_handlers(core: Core) -> list[tuple]:
         ("cost/spend", SpendHandler, kwargs),
         ("idle", IdleHandler, kwargs),
         ("idle/keep-alive", KeepAliveHandler, kwargs),
-        (r"idle/blockers/(?P<kind>[a-z]+)/(?P<blocker_id>[A-Za-z0-9_.-]{1,128})/shutdown", BlockerShutdownHandler, kwargs),
+        (
+            r"idle/blockers/(?P<kind>[a-z]+)/(?P<blocker_id>[A-Za-z0-9_.-]{1,128})/shutdown",
+            BlockerShutdownHandler,
+            kwargs,
+        ),
         ("idle/timeout", IdleTimeoutHandler, kwargs),
     ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..errors import StudioCollabError
 
@@ -27,15 +28,35 @@ class KindResult:
         return self.error is not None and self.error.code != "aws_access_denied"
 
 
-def resource_row(kind: str, name: str, *, arn: str | None = None, instance_type: str | None = None,
-                 count: Any = None, status: str | None = None, started: Any = None, owner: str | None = None,
-                 space: str | None = None, component: str | None = None, **extra: Any) -> dict:
+def resource_row(
+    kind: str,
+    name: str,
+    *,
+    arn: str | None = None,
+    instance_type: str | None = None,
+    count: Any = None,
+    status: str | None = None,
+    started: Any = None,
+    owner: str | None = None,
+    space: str | None = None,
+    component: str | None = None,
+    **extra: Any,
+) -> dict:
     """One running resource, in the field names of the GET cost answer (pricing is added later)."""
     started_at = started if isinstance(started, datetime) else None
-    row = {"kind": kind, "name": name, "arn": arn, "instance_type": instance_type,
-           "count": int(count) if isinstance(count, (int, float)) else None, "status": status,
-           "started": started_at.isoformat() if started_at else None, "owner": owner, "space": space,
-           "component": component, "started_epoch": started_at.timestamp() if started_at else None}
+    row = {
+        "kind": kind,
+        "name": name,
+        "arn": arn,
+        "instance_type": instance_type,
+        "count": int(count) if isinstance(count, (int, float)) else None,
+        "status": status,
+        "started": started_at.isoformat() if started_at else None,
+        "owner": owner,
+        "space": space,
+        "component": component,
+        "started_epoch": started_at.timestamp() if started_at else None,
+    }
     row.update(extra)
     return row
 
@@ -58,8 +79,14 @@ class DescribeFanOut:
         async with self.limiter:
             return await self.aws.call("sagemaker", operation, **params)
 
-    async def each(self, result: KindResult, items: list[dict], describe: Callable[[dict], Awaitable[list[dict]]],
-                   operation: str, undescribed: Callable[[dict], list[dict]]) -> None:
+    async def each(
+        self,
+        result: KindResult,
+        items: list[dict],
+        describe: Callable[[dict], Awaitable[list[dict]]],
+        operation: str,
+        undescribed: Callable[[dict], list[dict]],
+    ) -> None:
         """Describe every listed item: one that vanished since the list is dropped, and without the Describe
         permission the listed rows still show (instance type and price unknown)."""
         answers = await asyncio.gather(*(describe(item) for item in items), return_exceptions=True)

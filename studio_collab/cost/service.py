@@ -22,9 +22,9 @@ from .inventory import KINDS, Inventory, ResourceInventory, with_stale
 from .pacing import PacedAws
 from .price_list import PriceListCache, fetch_price_list, is_fresh
 from .prices import UNMETERED, Price, PriceTable
-from .space_timeout import SpaceIdleTimeout
-from .shared_inventory import SharedInventory
 from .report import CostReports, RenderedAnswer, price_rows, render
+from .shared_inventory import SharedInventory
+from .space_timeout import SpaceIdleTimeout
 from .spend import BilledSpend
 from .stop import DEFAULT_STOP_KINDS, ResourceStopper
 
@@ -36,11 +36,25 @@ SNAPSHOT_RECHECK_SECONDS = 0.5
 
 
 class CostService:
-    def __init__(self, *, context, aws, cache, studio, prices: PriceTable, idle: IdleWatch,
-                 shared: SharedInventory | None = None, budgets: Budgets | None = None,
-                 ttl: float = 30.0, concurrency: int = 8, price_refresh: bool = False,
-                 price_cache: PriceListCache | None = None, cost_explorer: bool = False,
-                 stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS, aws_rates: dict | None = None):
+    def __init__(
+        self,
+        *,
+        context,
+        aws,
+        cache,
+        studio,
+        prices: PriceTable,
+        idle: IdleWatch,
+        shared: SharedInventory | None = None,
+        budgets: Budgets | None = None,
+        ttl: float = 30.0,
+        concurrency: int = 8,
+        price_refresh: bool = False,
+        price_cache: PriceListCache | None = None,
+        cost_explorer: bool = False,
+        stop_kinds: tuple[str, ...] | list[str] = DEFAULT_STOP_KINDS,
+        aws_rates: dict | None = None,
+    ):
         self.context = context
         self.aws = aws
         self.cache = cache
@@ -51,8 +65,13 @@ class CostService:
         # The inventory's many List*/Describe* calls are paced under the account's rate limits (row C8).
         self.paced_aws = PacedAws(aws, aws_rates)
         self.inventory = ResourceInventory(self.paced_aws, context, concurrency, describe_domain=studio.describe_domain)
-        self.shared = shared or SharedInventory(None, ttl, context.space_name or "local", context,
-                                                "The shared inventory is off (StudioCollabApp.cost_shared_inventory).")
+        self.shared = shared or SharedInventory(
+            None,
+            ttl,
+            context.space_name or "local",
+            context,
+            "The shared inventory is off (StudioCollabApp.cost_shared_inventory).",
+        )
         self.price_refresh = price_refresh
         self.price_cache = price_cache
         self.cost_explorer = cost_explorer
@@ -71,8 +90,10 @@ class CostService:
 
     async def availability(self) -> dict:
         if not self.region:
-            return {"available": False, "reason": "No AWS region here: set AWS_REGION (outside Studio) to see "
-                                                  "what runs and what it costs."}
+            return {
+                "available": False,
+                "reason": "No AWS region here: set AWS_REGION (outside Studio) to see what runs and what it costs.",
+            }
         return {"available": True, "reason": None}
 
     def start(self) -> None:
@@ -104,10 +125,16 @@ class CostService:
 
     def _refresh_prices_if_old(self) -> None:
         """A server that runs for weeks refreshes its prices weekly, from the first request after they aged."""
-        failed_recently = self._price_refresh_failed_at is not None and \
-            time.monotonic() - self._price_refresh_failed_at < PRICE_RETRY_SECONDS
-        if self.price_refresh and not failed_recently and (self._refresh_task is None or self._refresh_task.done()) \
-                and not is_fresh(self.prices.price_list, self.region):
+        failed_recently = (
+            self._price_refresh_failed_at is not None
+            and time.monotonic() - self._price_refresh_failed_at < PRICE_RETRY_SECONDS
+        )
+        if (
+            self.price_refresh
+            and not failed_recently
+            and (self._refresh_task is None or self._refresh_task.done())
+            and not is_fresh(self.prices.price_list, self.region)
+        ):
             self._refresh_task = asyncio.get_running_loop().create_task(self.refresh_prices())
 
     # --- prices --------------------------------------------------------------------------------------------
@@ -148,13 +175,36 @@ class CostService:
             raise StudioCollabError("invalid_scope", "scope must be 'domain' or 'mine'.", 400)
         availability = await self.availability()
         if not availability["available"]:
-            return RenderedAnswer(None, None, json.dumps({
-                **availability, "scope": scope, "currency": "USD", "burn_rate_per_hour": 0.0,
-                "forecast": {"day": 0.0, "month": 0.0}, "resources": [], "stale": False, "errors": [], "by_kind": [],
-                "budget": None, "inventory": {"shared": False, "age_seconds": 0, "refreshed_by": None,
-                                              "reason": availability["reason"]},
-                "unpriced": 0, "as_of": None, "viewer": viewer, "prices": self.prices.describe(),
-                "price_sources": {}}).encode("utf-8"), self.aws.executor)
+            return RenderedAnswer(
+                None,
+                None,
+                json.dumps(
+                    {
+                        **availability,
+                        "scope": scope,
+                        "currency": "USD",
+                        "burn_rate_per_hour": 0.0,
+                        "forecast": {"day": 0.0, "month": 0.0},
+                        "resources": [],
+                        "stale": False,
+                        "errors": [],
+                        "by_kind": [],
+                        "budget": None,
+                        "inventory": {
+                            "shared": False,
+                            "age_seconds": 0,
+                            "refreshed_by": None,
+                            "reason": availability["reason"],
+                        },
+                        "unpriced": 0,
+                        "as_of": None,
+                        "viewer": viewer,
+                        "prices": self.prices.describe(),
+                        "price_sources": {},
+                    }
+                ).encode("utf-8"),
+                self.aws.executor,
+            )
         # A round that failed for every kind counts like a good one for one TTL (retry_after): callers get the
         # stale answer meanwhile, so a throttled AWS is not hit harder by every tab that polls.
         cached = await self.cache.get_or_stale(self._key(), self._load, self._good_for, retry_after=self.ttl)
@@ -162,9 +212,24 @@ class CostService:
         idle_minutes, prices = self._this_app_idle_minutes(), self.prices.describe()  # read on the loop
         budget = self.budgets.applying(scope, viewer, self.context.domain_id)
         actual = await self._budget_actual(budget)
-        return await self.reports.answer(cached.value, scope, viewer, cached.stale_reason, lambda: render(
-            cached.value, scope, viewer, cached.stale_reason, idle_minutes, prices, budget,
-            frozenset(self.stopper.allowed_kinds), actual), variant=actual)
+        return await self.reports.answer(
+            cached.value,
+            scope,
+            viewer,
+            cached.stale_reason,
+            lambda: render(
+                cached.value,
+                scope,
+                viewer,
+                cached.stale_reason,
+                idle_minutes,
+                prices,
+                budget,
+                frozenset(self.stopper.allowed_kinds),
+                actual,
+            ),
+            variant=actual,
+        )
 
     async def _budget_actual(self, budget: tuple | None) -> tuple[dict | None, str | None] | None:
         """(Cost Explorer's month-to-date, or None and why not) for a budget, when the admin enabled Cost

@@ -21,9 +21,9 @@ import os
 import secrets
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from ..errors import StudioCollabError
 from ..studio.executor import QUICK, Executor
@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
 UNREADABLE_LEASE_GRACE_SECONDS = 30.0  # a lease file without its content yet is someone's, for this long
 # What pricing adds to a row: each server prices with its own table (an admin's overrides may differ).
-_PRICED = ("price", "unit_price", "hourly_price", "price_estimate", "price_basis", "gb_month_price",
-           "run_hourly_price")
+_PRICED = ("price", "unit_price", "hourly_price", "price_estimate", "price_basis", "gb_month_price", "run_hourly_price")
 
 
 @dataclass(frozen=True)
@@ -168,7 +167,7 @@ class S3InventoryStore(InventoryStore):
         self.bucket = bucket
         base = prefix.strip("/")
         self.snapshot_key = f"{base}/inventory/{name}.json" if base else f"inventory/{name}.json"
-        self.lease_key = self.snapshot_key[:-len(".json")] + ".lease"
+        self.lease_key = self.snapshot_key[: -len(".json")] + ".lease"
         self.location = f"s3://{bucket}/{self.snapshot_key}"
 
     async def read(self) -> dict | None:
@@ -207,8 +206,9 @@ class S3InventoryStore(InventoryStore):
 
         self.aws.actions_called["s3:PutObject"] += 1
         try:
-            self.aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body,
-                                              ContentType="application/json", **conditions)
+            self.aws.client("s3").put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", **conditions
+            )
             return True
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
@@ -264,9 +264,17 @@ class S3InventoryStore(InventoryStore):
 class SharedInventory:
     """The domain's inventory through the store; ``collect`` is this server's own AWS round."""
 
-    def __init__(self, store: InventoryStore | None, ttl: float, holder: str, context,
-                 unusable_reason: str | None = None, lease_seconds: float | None = None,
-                 wait_seconds: float = 15.0, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        store: InventoryStore | None,
+        ttl: float,
+        holder: str,
+        context,
+        unusable_reason: str | None = None,
+        lease_seconds: float | None = None,
+        wait_seconds: float = 15.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self.store = store
         self.ttl = ttl
         self.holder = holder
@@ -287,10 +295,14 @@ class SharedInventory:
                 return self._shared(snapshot)
             lease = await self.store.acquire(self.holder, self.lease_seconds)
         except StudioCollabError as err:
-            log.warning("studio-collab cost: shared inventory at %s unusable (%s); using this space's own",
-                        self.store.location, err.message)
-            return await self._own(collect, f"The shared inventory cannot be reached ({err.message}); this space "
-                                   "reads AWS itself.")
+            log.warning(
+                "studio-collab cost: shared inventory at %s unusable (%s); using this space's own",
+                self.store.location,
+                err.message,
+            )
+            return await self._own(
+                collect, f"The shared inventory cannot be reached ({err.message}); this space reads AWS itself."
+            )
         if lease is not None:
             return await self._refresh(collect, lease)
         if snapshot is not None and self._readable(snapshot):
@@ -334,8 +346,12 @@ class SharedInventory:
         return inventory, self._meta(False, inventory.collected_at, self.holder, reason)
 
     def _readable(self, snapshot) -> bool:
-        return isinstance(snapshot, dict) and snapshot.get("version") == SNAPSHOT_VERSION and \
-            snapshot.get("domain_id") == self.context.domain_id and isinstance(snapshot.get("results"), dict)
+        return (
+            isinstance(snapshot, dict)
+            and snapshot.get("version") == SNAPSHOT_VERSION
+            and snapshot.get("domain_id") == self.context.domain_id
+            and isinstance(snapshot.get("results"), dict)
+        )
 
     def _fresh(self, snapshot) -> bool:
         return self._readable(snapshot) and self.clock() - float(snapshot.get("collected_at", 0)) < self.ttl
@@ -356,9 +372,17 @@ def encode(inventory: Inventory, holder: str, context) -> dict:
         results[kind] = {
             "resources": [{k: v for k, v in row.items() if k not in _PRICED} for row in result.resources],
             "error": {"code": error.code, "message": error.message, "status": error.status} if error else None,
-            "notes": list(result.notes), "stale_since": result.stale_since}
-    return {"version": SNAPSHOT_VERSION, "domain_id": context.domain_id, "region": context.region,
-            "collected_at": inventory.collected_at, "refreshed_by": holder, "results": results}
+            "notes": list(result.notes),
+            "stale_since": result.stale_since,
+        }
+    return {
+        "version": SNAPSHOT_VERSION,
+        "domain_id": context.domain_id,
+        "region": context.region,
+        "collected_at": inventory.collected_at,
+        "refreshed_by": holder,
+        "results": results,
+    }
 
 
 def decode(snapshot: dict, context) -> Inventory:
@@ -375,11 +399,16 @@ def decode(snapshot: dict, context) -> Inventory:
                 if row["this_app"] and context.app_arn:
                     row["arn"] = context.app_arn
         results[kind] = KindResult(
-            kind, rows, StudioCollabError(error["code"], error["message"], error.get("status", 502)) if error else None,
-            list(raw.get("notes") or []), raw.get("stale_since"))
+            kind,
+            rows,
+            StudioCollabError(error["code"], error["message"], error.get("status", 502)) if error else None,
+            list(raw.get("notes") or []),
+            raw.get("stale_since"),
+        )
     return Inventory(float(snapshot["collected_at"]), results)
 
 
 def _unusable(location: str, why: str) -> StudioCollabError:
-    return StudioCollabError("inventory_store_unusable", f"The shared inventory at {location} cannot be used: {why}.",
-                             503)
+    return StudioCollabError(
+        "inventory_store_unusable", f"The shared inventory at {location} cannot be used: {why}.", 503
+    )

@@ -27,7 +27,8 @@ LAG_NOTE = "Billed spend from Cost Explorer, SageMaker only; billing lags about 
 TAG_INACTIVE_NOTE = (
     "None of this spend carries the sagemaker:space-arn tag, so it cannot be split by space: an admin activates "
     "sagemaker:space-arn as a cost allocation tag (Billing console → Cost allocation tags); AWS applies it "
-    "within about 24 hours, to costs from then on.")
+    "within about 24 hours, to costs from then on."
+)
 UNTAGGED_LABEL = "Not tagged with a space: notebook instances, endpoints, training and other jobs"
 
 
@@ -41,10 +42,21 @@ class BilledSpend:
 
     async def answer(self, viewer: str | None) -> dict:
         if not self.enabled:
-            return {"available": False, "reason": "Billed spend is off (StudioCollabApp.cost_explorer_enabled).",
-                    "period": None, "total": None, "currency": "USD", "by_space": [], "mine": [],
-                    "mine_total": None, "untagged": None, "untagged_label": UNTAGGED_LABEL, "other_domains": None,
-                    "tag_active": None, "note": None}
+            return {
+                "available": False,
+                "reason": "Billed spend is off (StudioCollabApp.cost_explorer_enabled).",
+                "period": None,
+                "total": None,
+                "currency": "USD",
+                "by_space": [],
+                "mine": [],
+                "mine_total": None,
+                "untagged": None,
+                "untagged_label": UNTAGGED_LABEL,
+                "other_domains": None,
+                "tag_active": None,
+                "note": None,
+            }
         billed = await self.cache.get(("cost:spend", self.context.domain_id), self._billed, CE_TTL_SECONDS)
         owners = await self._space_owners()
         domain_id = self.context.domain_id
@@ -55,22 +67,42 @@ class BilledSpend:
                 other_domains += amount
                 continue
             owner = owners.get(space_name)
-            by_space.append({"space_arn": arn, "space_name": space_name, "owner": owner, "amount": round(amount, 2),
-                             "mine": viewer is not None and owner == viewer})
+            by_space.append(
+                {
+                    "space_arn": arn,
+                    "space_name": space_name,
+                    "owner": owner,
+                    "amount": round(amount, 2),
+                    "mine": viewer is not None and owner == viewer,
+                }
+            )
         by_space.sort(key=lambda s: (-s["amount"], s["space_name"] or ""))
-        mine = [{"space_name": s["space_name"], "space_arn": s["space_arn"], "amount": s["amount"]}
-                for s in by_space if s["mine"]]
+        mine = [
+            {"space_name": s["space_name"], "space_arn": s["space_arn"], "amount": s["amount"]}
+            for s in by_space
+            if s["mine"]
+        ]
         # A space of the viewer's that billed nothing is still theirs to see, at zero.
         billed_names = {s["space_name"] for s in by_space}
-        mine += [{"space_name": name, "space_arn": None, "amount": 0.0} for name, owner in sorted(owners.items())
-                 if viewer is not None and owner == viewer and name not in billed_names]
+        mine += [
+            {"space_name": name, "space_arn": None, "amount": 0.0}
+            for name, owner in sorted(owners.items())
+            if viewer is not None and owner == viewer and name not in billed_names
+        ]
         total = sum(billed["by_arn"].values()) + billed["untagged"]
         tag_active = None if total == 0 else bool(billed["by_arn"])
         return {
-            "available": True, "reason": None, "period": billed["period"], "total": round(total, 2),
-            "currency": billed["currency"], "by_space": by_space, "mine": mine,
-            "mine_total": round(sum(s["amount"] for s in mine), 2), "untagged": round(billed["untagged"], 2),
-            "untagged_label": UNTAGGED_LABEL, "other_domains": round(other_domains, 2) if other_domains else None,
+            "available": True,
+            "reason": None,
+            "period": billed["period"],
+            "total": round(total, 2),
+            "currency": billed["currency"],
+            "by_space": by_space,
+            "mine": mine,
+            "mine_total": round(sum(s["amount"] for s in mine), 2),
+            "untagged": round(billed["untagged"], 2),
+            "untagged_label": UNTAGGED_LABEL,
+            "other_domains": round(other_domains, 2) if other_domains else None,
             "tag_active": tag_active,
             "note": f"{TAG_INACTIVE_NOTE} {LAG_NOTE}" if tag_active is False else LAG_NOTE,
         }
@@ -79,11 +111,15 @@ class BilledSpend:
         end = datetime.now(timezone.utc).date()
         start = end - timedelta(days=DAYS)
         answer = await self.aws.call(
-            "ce", "GetCostAndUsage", region="us-east-1",  # Cost Explorer's one endpoint
+            "ce",
+            "GetCostAndUsage",
+            region="us-east-1",  # Cost Explorer's one endpoint
             TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-            Granularity="MONTHLY", Metrics=["UnblendedCost"],
+            Granularity="MONTHLY",
+            Metrics=["UnblendedCost"],
             Filter={"Dimensions": {"Key": "SERVICE", "Values": [SERVICE]}},
-            GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}])
+            GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}],
+        )
         by_arn: dict[str, float] = {}
         untagged, currency = 0.0, "USD"
         for period in answer.get("ResultsByTime") or []:
@@ -97,8 +133,12 @@ class BilledSpend:
                     by_arn[value] = by_arn.get(value, 0.0) + amount
                 else:
                     untagged += amount
-        return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "by_arn": by_arn,
-                "untagged": untagged, "currency": currency}
+        return {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "by_arn": by_arn,
+            "untagged": untagged,
+            "currency": currency,
+        }
 
     # --- month-to-date for budgets (C10, source: actual) ---------------------------------------------------
     async def month_to_date(self, scope: str, whose: str | None) -> dict:
@@ -110,9 +150,11 @@ class BilledSpend:
         Explorer cannot answer or the tags are not activated (the budget then says so and estimates)."""
         today = datetime.now(timezone.utc).date()
         month = today.strftime("%Y-%m")
-        billed = await self.cache.get(("cost:budget-actuals", self.context.domain_id, month),
-                                      lambda: self._month_groups(today),
-                                      lambda got: CE_RETRY_SECONDS if "error" in got else CE_TTL_SECONDS)
+        billed = await self.cache.get(
+            ("cost:budget-actuals", self.context.domain_id, month),
+            lambda: self._month_groups(today),
+            lambda got: CE_RETRY_SECONDS if "error" in got else CE_TTL_SECONDS,
+        )
         if "error" in billed:
             raise billed["error"]
         if billed["total"] > 0 and not billed["groups"]:
@@ -125,8 +167,11 @@ class BilledSpend:
             profile_domain, profile_name = _profile_of(profile_arn)
             if domain_id and domain_id not in (space_domain, profile_domain):
                 continue
-            if scope == "domain" or profile_name == whose or (profile_name is None and owners.get(space_name) == whose
-                                                              and whose is not None):
+            if (
+                scope == "domain"
+                or profile_name == whose
+                or (profile_name is None and owners.get(space_name) == whose and whose is not None)
+            ):
                 amount += value
         return {"amount": amount, "period": billed["period"], "currency": billed["currency"]}
 
@@ -150,16 +195,24 @@ class BilledSpend:
                 total += amount
                 if space_arn or profile_arn:
                     groups.append((space_arn, profile_arn, amount))
-        return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "groups": groups, "total": total,
-                "currency": currency}
+        return {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "groups": groups,
+            "total": total,
+            "currency": currency,
+        }
 
     async def _month_call(self, start, end) -> dict:
         return await self.aws.call(
-            "ce", "GetCostAndUsage", region="us-east-1",
+            "ce",
+            "GetCostAndUsage",
+            region="us-east-1",
             TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-            Granularity="MONTHLY", Metrics=["UnblendedCost"],
+            Granularity="MONTHLY",
+            Metrics=["UnblendedCost"],
             Filter={"Dimensions": {"Key": "SERVICE", "Values": [SERVICE]}},
-            GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}, {"Type": "TAG", "Key": PROFILE_TAG}])
+            GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}, {"Type": "TAG", "Key": PROFILE_TAG}],
+        )
 
     async def _space_owners(self) -> dict[str, str | None]:
         """Space name → owning user profile, from the ListSpaces answer the share feature also caches."""
@@ -167,14 +220,18 @@ class BilledSpend:
         if not domain_id:
             return {}
         try:
-            spaces = await self.cache.get(("ListSpaces", domain_id), lambda: self.aws.paginate(
-                "sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id), self.spaces_ttl)
+            spaces = await self.cache.get(
+                ("ListSpaces", domain_id),
+                lambda: self.aws.paginate("sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id),
+                self.spaces_ttl,
+            )
         except StudioCollabError as err:
             # Spend by space still shows, without owners (nothing is "mine"): the billed figures are the point.
             log.info("studio-collab spend: space owners unknown (%s)", err.message)
             return {}
-        return {s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
-                for s in spaces}
+        return {
+            s.get("SpaceName"): (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") for s in spaces
+        }
 
 
 def _space_of(arn: str) -> tuple[str | None, str | None]:

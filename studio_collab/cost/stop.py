@@ -26,17 +26,33 @@ from .rows import PAGE
 
 log = logging.getLogger(__name__)
 
-STOPPABLE = {"notebook_instance": "StopNotebookInstance", "app": "DeleteApp",
-             "mlflow_tracking_server": "StopMlflowTrackingServer"}
+STOPPABLE = {
+    "notebook_instance": "StopNotebookInstance",
+    "app": "DeleteApp",
+    "mlflow_tracking_server": "StopMlflowTrackingServer",
+}
 # The kinds an admin can let users stop (StudioCollabApp.cost_stop_kinds), and the default: Studio apps only.
 STOP_KINDS = ("app", "notebook_instance", "mlflow_tracking_server", "mlflow_app")
 DEFAULT_STOP_KINDS = ("app",)
 # The tag AWS puts on a resource a Studio user profile creates (studio-facts §8.4); its value is the profile's ARN.
 PROFILE_ARN_TAG = "sagemaker:user-profile-arn"
-_KIND_LABELS = {"app": "Studio apps", "notebook_instance": "notebook instances",
-                "mlflow_tracking_server": "MLflow tracking servers", "mlflow_app": "MLflow Apps"}
-APP_TYPES = ("JupyterServer", "KernelGateway", "DetailedProfiler", "TensorBoard", "CodeEditor", "JupyterLab",
-             "RStudioServerPro", "RSessionGateway", "Canvas")
+_KIND_LABELS = {
+    "app": "Studio apps",
+    "notebook_instance": "notebook instances",
+    "mlflow_tracking_server": "MLflow tracking servers",
+    "mlflow_app": "MLflow Apps",
+}
+APP_TYPES = (
+    "JupyterServer",
+    "KernelGateway",
+    "DetailedProfiler",
+    "TensorBoard",
+    "CodeEditor",
+    "JupyterLab",
+    "RStudioServerPro",
+    "RSessionGateway",
+    "Canvas",
+)
 # SageMaker's own name patterns and lengths, checked before any AWS call (apps: <space or profile>/<AppType>/<AppName>).
 _PART = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
 _NAMES = {
@@ -56,19 +72,30 @@ class ResourceStopper:
     async def stop(self, kind: str, name, viewer: str) -> dict:
         """Stop ``name`` of ``kind`` for ``viewer`` (a named user profile: the route refuses unknown viewers)."""
         if kind not in STOPPABLE:
-            raise StudioCollabError("invalid_kind", "kind must be one of notebook_instance, app, "
-                                    "mlflow_tracking_server.", 400)
+            raise StudioCollabError(
+                "invalid_kind", "kind must be one of notebook_instance, app, mlflow_tracking_server.", 400
+            )
         pattern, longest = _NAMES[kind]
-        if not isinstance(name, str) or not pattern.fullmatch(name) or \
-                max(len(part) for part in name.split("/")) > longest:
+        if (
+            not isinstance(name, str)
+            or not pattern.fullmatch(name)
+            or max(len(part) for part in name.split("/")) > longest
+        ):
             raise StudioCollabError("invalid_name", "name must be the resource name shown in the table.", 400)
         if kind not in self.allowed_kinds:
-            raise StudioCollabError("stop_not_allowed", f"Stopping {_KIND_LABELS[kind]} from studio-collab is off "
-                                    f"here, so {name} is left running. Whoever administers the account stops it "
-                                    "(SageMaker console), or an admin adds "
-                                    f"\"{kind}\" to StudioCollabApp.cost_stop_kinds.", 403)
-        finders = {"app": self._app, "notebook_instance": self._notebook_instance,
-                   "mlflow_tracking_server": self._tracking_server}
+            raise StudioCollabError(
+                "stop_not_allowed",
+                f"Stopping {_KIND_LABELS[kind]} from studio-collab is off "
+                f"here, so {name} is left running. Whoever administers the account stops it "
+                "(SageMaker console), or an admin adds "
+                f'"{kind}" to StudioCollabApp.cost_stop_kinds.',
+                403,
+            )
+        finders = {
+            "app": self._app,
+            "notebook_instance": self._notebook_instance,
+            "mlflow_tracking_server": self._tracking_server,
+        }
         params = await finders[kind](name, viewer)
         operation = STOPPABLE[kind]
         log.info("studio-collab cost: %s asked to stop %s %s (%s)", viewer, kind, name, operation)
@@ -87,10 +114,17 @@ class ResourceStopper:
         creator = next((t.get("Value") for t in tags.get("Tags") or [] if t.get("Key") == PROFILE_ARN_TAG), None)
         mine = self._profile_arn_names(creator, viewer)
         if not mine:
-            who = f"the user profile its {PROFILE_ARN_TAG} tag names ({creator})" if creator else \
-                f"its creator (it has no {PROFILE_ARN_TAG} tag, so no user profile here is known to own it)"
-            raise StudioCollabError("not_owner", f"{name} is a notebook instance of the account; only {who} stops "
-                                    "it from studio-collab, or an account admin in the SageMaker console.", 403)
+            who = (
+                f"the user profile its {PROFILE_ARN_TAG} tag names ({creator})"
+                if creator
+                else f"its creator (it has no {PROFILE_ARN_TAG} tag, so no user profile here is known to own it)"
+            )
+            raise StudioCollabError(
+                "not_owner",
+                f"{name} is a notebook instance of the account; only {who} stops "
+                "it from studio-collab, or an account admin in the SageMaker console.",
+                403,
+            )
         return {"NotebookInstanceName": name}
 
     def _profile_arn_names(self, arn: str | None, viewer: str) -> bool:
@@ -105,8 +139,9 @@ class ResourceStopper:
         return parts[5] == f"user-profile/{self.context.domain_id}/{viewer}"
 
     async def _tracking_server(self, name: str, viewer: str) -> dict:
-        found = await self._describe("DescribeMlflowTrackingServer", "MLflow tracking server", name,
-                                     TrackingServerName=name)
+        found = await self._describe(
+            "DescribeMlflowTrackingServer", "MLflow tracking server", name, TrackingServerName=name
+        )
         _must_run(name, found.get("TrackingServerStatus") in RUNNING_MLFLOW_STATUSES)
         creator = (found.get("CreatedBy") or {}).get("UserProfileName")
         if creator is not None and creator != viewer:
@@ -120,10 +155,18 @@ class ResourceStopper:
         holder, app_type, app_name = name.split("/")
         # The holder is a space (JupyterLab, Code Editor) or, for Studio Classic apps, a user profile.
         for holder_param in ({"SpaceNameEquals": holder}, {"UserProfileNameEquals": holder}):
-            apps = await self.aws.paginate("sagemaker", "ListApps", "Apps", DomainIdEquals=domain_id, **holder_param,
-                                           **PAGE)
-            app = next((a for a in apps if (a.get("AppType"), a.get("AppName")) == (app_type, app_name)
-                        and a.get("Status") in RUNNING_APP_STATUSES), None)
+            apps = await self.aws.paginate(
+                "sagemaker", "ListApps", "Apps", DomainIdEquals=domain_id, **holder_param, **PAGE
+            )
+            app = next(
+                (
+                    a
+                    for a in apps
+                    if (a.get("AppType"), a.get("AppName")) == (app_type, app_name)
+                    and a.get("Status") in RUNNING_APP_STATUSES
+                ),
+                None,
+            )
             if app is None:
                 continue
             if app.get("SpaceName"):
@@ -131,8 +174,12 @@ class ResourceStopper:
                 return {"DomainId": domain_id, "AppType": app_type, "AppName": app_name, "SpaceName": app["SpaceName"]}
             if app.get("UserProfileName") != viewer:
                 raise _not_owner(name, app.get("UserProfileName") or "its user profile")
-            return {"DomainId": domain_id, "AppType": app_type, "AppName": app_name,
-                    "UserProfileName": app["UserProfileName"]}
+            return {
+                "DomainId": domain_id,
+                "AppType": app_type,
+                "AppName": app_name,
+                "UserProfileName": app["UserProfileName"],
+            }
         raise StudioCollabError("not_found", f"No running app {name} in this domain. Reload the table.", 404)
 
     async def _describe(self, operation: str, what: str, name: str, **params) -> dict:
@@ -141,8 +188,9 @@ class ResourceStopper:
         except StudioCollabError as err:
             # A missing notebook instance is a ValidationException ("RecordNotFound") in AWS's answer.
             if err.code == "aws_not_found" or (err.code == "aws_validation" and "not" in err.message.lower()):
-                raise StudioCollabError("not_found", f"There is no {what} named {name}. Reload the table.",
-                                        404) from err
+                raise StudioCollabError(
+                    "not_found", f"There is no {what} named {name}. Reload the table.", 404
+                ) from err
             raise
 
     async def _may_stop_in_space(self, name: str, space_name: str, viewer: str) -> None:
@@ -158,11 +206,13 @@ class ResourceStopper:
 
 def _must_run(name: str, running: bool) -> None:
     if not running:
-        raise StudioCollabError("not_running", f"{name} is not running, so there is nothing to stop. "
-                                "Reload the table.", 409)
+        raise StudioCollabError(
+            "not_running", f"{name} is not running, so there is nothing to stop. Reload the table.", 409
+        )
 
 
 def _not_owner(name: str, owner: str, shared_space: str | None = None) -> StudioCollabError:
     where = f" (or a member working in the shared space {shared_space})" if shared_space else ""
-    return StudioCollabError("not_owner", f"{name} belongs to {owner}; only {owner}{where} stops it from "
-                             "studio-collab.", 403)
+    return StudioCollabError(
+        "not_owner", f"{name} belongs to {owner}; only {owner}{where} stops it from studio-collab.", 403
+    )

@@ -35,15 +35,27 @@ def _admin_options(args: argparse.Namespace) -> dict:
 
 def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("what to install (one is required: the public index has no studio_collab)")
-    source.add_argument("--wheel", help="s3://bucket/path/studio_collab-X-py3-none-any.whl: the script copies it and "
-                        "installs it only if its sha256 is the one recorded now")
-    source.add_argument("--wheel-file", type=Path, help="a local copy of that wheel, to compute its sha256 "
-                        "(default: read the object from S3)")
+    source.add_argument(
+        "--wheel",
+        help="s3://bucket/path/studio_collab-X-py3-none-any.whl: the script copies it and "
+        "installs it only if its sha256 is the one recorded now",
+    )
+    source.add_argument(
+        "--wheel-file",
+        type=Path,
+        help="a local copy of that wheel, to compute its sha256 (default: read the object from S3)",
+    )
     source.add_argument("--wheel-sha256", help="the wheel's sha256, if you already have it")
-    source.add_argument("--index-url", help="your own mirror (CodeArtifact: the token is fetched at run time; https, "
-                        "no credentials in the URL); with --wheel, where missing dependencies come from")
-    source.add_argument("--version", dest="package_version", help="the studio_collab version to install from the "
-                        "mirror (default: this one's)")
+    source.add_argument(
+        "--index-url",
+        help="your own mirror (CodeArtifact: the token is fetched at run time; https, "
+        "no credentials in the URL); with --wheel, where missing dependencies come from",
+    )
+    source.add_argument(
+        "--version",
+        dest="package_version",
+        help="the studio_collab version to install from the mirror (default: this one's)",
+    )
     config = parser.add_argument_group("admin options written into the app (StudioCollabApp traitlets)")
     config.add_argument("--config-json", type=Path, help='a JSON file: {"StudioCollabApp": {...}} or the bare {...}')
     config.add_argument("--repo", action="append", metavar="URL", help="a catalog repo (repeatable)")
@@ -58,8 +70,11 @@ def add_lcc_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--domain", help="domain id for --attach")
     out.add_argument("--user-profile", help="attach to this user profile instead of the domain default")
     out.add_argument("--name", help="lifecycle config name (default: studio-collab-<version>-<content hash>)")
-    out.add_argument("--make-default", action="store_true",
-                     help="also make it the default LCC of new JupyterLab apps (DefaultResourceSpec)")
+    out.add_argument(
+        "--make-default",
+        action="store_true",
+        help="also make it the default LCC of new JupyterLab apps (DefaultResourceSpec)",
+    )
     out.add_argument("--region", help="AWS region for --attach (default: $AWS_REGION)")
 
 
@@ -77,8 +92,15 @@ def run_lcc(args: argparse.Namespace) -> int:
                 sha256 = wheel_sha256(args.wheel, aws=aws)
             finally:
                 aws.close()
-    script = render_script(LccSpec(config=_admin_options(args), wheel=args.wheel, wheel_sha256=sha256,
-                                   index_url=args.index_url, version=args.package_version))
+    script = render_script(
+        LccSpec(
+            config=_admin_options(args),
+            wheel=args.wheel,
+            wheel_sha256=sha256,
+            index_url=args.index_url,
+            version=args.package_version,
+        )
+    )
     if not args.attach:
         sys.stdout.write(encode(script) + "\n" if args.base64 else script)
         return 0
@@ -96,23 +118,42 @@ def run_lcc(args: argparse.Namespace) -> int:
 def add_iam_arguments(parser: argparse.ArgumentParser) -> None:
     from .iam import FEATURE_ACTIONS
 
-    parser.add_argument("--features", nargs="+", choices=sorted(FEATURE_ACTIONS), metavar="FEATURE",
-                        help=f"features to allow (default: what the configuration uses); one of "
-                             f"{', '.join(FEATURE_ACTIONS)}")
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        choices=sorted(FEATURE_ACTIONS),
+        metavar="FEATURE",
+        help=f"features to allow (default: what the configuration uses); one of {', '.join(FEATURE_ACTIONS)}",
+    )
     parser.add_argument("--config-json", type=Path, help="the admin configuration (as for `lcc`), to scope the policy")
     parser.add_argument("--share-s3-bucket", help="scope the S3 actions to this bucket")
     parser.add_argument("--share-s3-prefix", help="and this key prefix")
-    parser.add_argument("--secret", action="append", metavar="NAME_OR_ARN",
-                        help="also allow secretsmanager:GetSecretValue on this secret (repeatable)")
+    parser.add_argument(
+        "--secret",
+        action="append",
+        metavar="NAME_OR_ARN",
+        help="also allow secretsmanager:GetSecretValue on this secret (repeatable)",
+    )
     where = parser.add_argument_group("where the role acts")
-    where.add_argument("--domain", help="the Studio domain id (d-…): DeleteApp and the Describe* of spaces and "
-                       "profiles are granted in this domain only (required when apps may be stopped)")
+    where.add_argument(
+        "--domain",
+        help="the Studio domain id (d-…): DeleteApp and the Describe* of spaces and "
+        "profiles are granted in this domain only (required when apps may be stopped)",
+    )
     where.add_argument("--region", help="the domain's region (default: $AWS_REGION, else any)")
     where.add_argument("--account", help="the 12-digit account id (default: any)")
-    where.add_argument("--notebook-instance", action="append", default=[], metavar="NAME",
-                       help="with cost_stop_kinds notebook_instance: the instances users may stop (repeatable)")
-    where.add_argument("--stop-tag", metavar="KEY=VALUE",
-                       help="allow stopping notebook instances / tracking servers that carry this tag")
+    where.add_argument(
+        "--notebook-instance",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with cost_stop_kinds notebook_instance: the instances users may stop (repeatable)",
+    )
+    where.add_argument(
+        "--stop-tag",
+        metavar="KEY=VALUE",
+        help="allow stopping notebook instances / tracking servers that carry this tag",
+    )
 
 
 def run_iam_policy(args: argparse.Namespace) -> int:
@@ -120,24 +161,39 @@ def run_iam_policy(args: argparse.Namespace) -> int:
 
     options = _admin_options(args)
     if args.secret:
-        options["repositories"] = [*options.get("repositories", []),
-                                   *({"url": "", "credentials_secret": s} for s in args.secret)]
+        options["repositories"] = [
+            *options.get("repositories", []),
+            *({"url": "", "credentials_secret": s} for s in args.secret),
+        ]
     if args.account and not (args.account.isdigit() and len(args.account) == 12):
         raise StudioCollabError("bad_arguments", "--account takes the 12-digit account id.")
     region = args.region or options.get("aws_region") or os.environ.get("AWS_REGION") or "*"
-    scope = PolicyScope(domain=args.domain, region=region, account=args.account or "*",
-                        notebook_instances=tuple(args.notebook_instance), stop_tag=args.stop_tag)
+    scope = PolicyScope(
+        domain=args.domain,
+        region=region,
+        account=args.account or "*",
+        notebook_instances=tuple(args.notebook_instance),
+        stop_tag=args.stop_tag,
+    )
     sys.stdout.write(render(policy(options, scope, args.features)))
     return 0
 
 
 def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", action="append", type=Path, default=[], metavar="FILE",
-                        help="extra StudioCollabApp options (JSON) on top of the Jupyter config files")
+    parser.add_argument(
+        "--config",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra StudioCollabApp options (JSON) on top of the Jupyter config files",
+    )
     parser.add_argument("--root-dir", type=Path, default=None, help="the Jupyter root (default: the current folder)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
-    parser.epilog = ("Options the server gets on its command line can follow, as the server takes them: "
-                     "--StudioCollabApp.<option>=<value> (JSON for lists and dicts).")
+    parser.epilog = (
+        "Options the server gets on its command line can follow, as the server takes them: "
+        "--StudioCollabApp.<option>=<value> (JSON for lists and dicts)."
+    )
 
 
 def run_doctor(args: argparse.Namespace) -> int:
@@ -152,8 +208,13 @@ def run_doctor(args: argparse.Namespace) -> int:
 def _aws_clients(region: str | None):
     from ..studio.aws import AwsClients, AwsSettings
 
-    return AwsClients(AwsSettings(region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-                                  endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None, max_workers=2))
+    return AwsClients(
+        AwsSettings(
+            region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+            endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+            max_workers=2,
+        )
+    )
 
 
 def _reporting_errors(run):
@@ -171,9 +232,15 @@ def _reporting_errors(run):
 
 # name → (help, add_arguments, run): rows of studio_collab/cli.py's COMMANDS.
 COMMANDS = {
-    "lcc": ("print a Studio JupyterLab lifecycle configuration script (or --attach it)", add_lcc_arguments,
-            _reporting_errors(run_lcc)),
-    "iam-policy": ("print a least-privilege IAM policy for the execution role", add_iam_arguments,
-                   _reporting_errors(run_iam_policy)),
+    "lcc": (
+        "print a Studio JupyterLab lifecycle configuration script (or --attach it)",
+        add_lcc_arguments,
+        _reporting_errors(run_lcc),
+    ),
+    "iam-policy": (
+        "print a least-privilege IAM policy for the execution role",
+        add_iam_arguments,
+        _reporting_errors(run_iam_policy),
+    ),
     "doctor": ("check that studio-collab can work here", add_doctor_arguments, _reporting_errors(run_doctor)),
 }

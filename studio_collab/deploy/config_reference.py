@@ -1,8 +1,8 @@
 """The README's configuration reference, rendered from StudioCollabApp's traitlets so it cannot drift.
 
-    python -m studio_collab.deploy.config_reference              # print the reference
-    python -m studio_collab.deploy.config_reference --write README.md   # replace it between the markers
-    python -m studio_collab.deploy.config_reference --check README.md   # exit 1 when README.md is stale
+python -m studio_collab.deploy.config_reference              # print the reference
+python -m studio_collab.deploy.config_reference --write README.md   # replace it between the markers
+python -m studio_collab.deploy.config_reference --check README.md   # exit 1 when README.md is stale
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def render() -> str:
     ]
     for name in declared:
         trait = traits[name]
-        lines.append(f"| `{name}` | {_type_name(trait)} | {_default(StudioCollabApp, name, trait)} | "
-                     f"{_cell(trait.help)} |")
+        lines.append(
+            f"| `{name}` | {_type_name(trait)} | {_default(StudioCollabApp, name, trait)} | {_cell(trait.help)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -74,8 +75,10 @@ def section(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m studio_collab.deploy.config_reference",
-                                     description="Render the configuration reference from the traitlets.")
+    parser = argparse.ArgumentParser(
+        prog="python -m studio_collab.deploy.config_reference",
+        description="Render the configuration reference from the traitlets.",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", metavar="README", type=Path, help="replace the section between the markers")
     group.add_argument("--check", metavar="README", type=Path, help="exit 1 when the section is out of date")
@@ -86,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         if section(args.check.read_text(encoding="utf-8")) != reference:
-            print(f"{args.check} is out of date: run python -m studio_collab.deploy.config_reference --write "
-                  f"{args.check}", file=sys.stderr)
+            print(
+                f"{args.check} is out of date: run python -m studio_collab.deploy.config_reference --write "
+                f"{args.check}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     sys.stdout.write(reference)

@@ -95,9 +95,13 @@ class Doctor:
         if not problems:
             self.add("config", OK, "every StudioCollabApp option accepted")
             return
-        self.add("config", FAIL, " · ".join(p.text for p in problems),
-                 "Fix each named option where it is set (a Jupyter config file or the server's command line); "
-                 "its feature stays off until then.")
+        self.add(
+            "config",
+            FAIL,
+            " · ".join(p.text for p in problems),
+            "Fix each named option where it is set (a Jupyter config file or the server's command line); "
+            "its feature stays off until then.",
+        )
 
     # --- installation ------------------------------------------------------------------------------
     def check_server_extension(self) -> None:
@@ -108,8 +112,12 @@ class Doctor:
         if enabled.get("studio_collab"):
             self.add("server extension", OK, f"studio_collab {__version__} enabled")
         else:
-            self.add("server extension", FAIL, f"studio_collab {__version__} is installed but not enabled",
-                     "Run `jupyter server extension enable --sys-prefix studio_collab`, then restart-jupyter-server.")
+            self.add(
+                "server extension",
+                FAIL,
+                f"studio_collab {__version__} is installed but not enabled",
+                "Run `jupyter server extension enable --sys-prefix studio_collab`, then restart-jupyter-server.",
+            )
 
     def check_labextension(self) -> None:
         from jupyter_core.paths import jupyter_path
@@ -123,11 +131,19 @@ class Doctor:
                     self.add("labextension", OK, f"studio-collab {version} in {package.parent}")
                     self.check_jupyterlab(metadata)
                 else:
-                    self.add("labextension", FAIL, f"studio-collab {version} in {package.parent}, but the server "
-                             f"extension is {__version__}", "Reinstall one wheel so both halves match.")
+                    self.add(
+                        "labextension",
+                        FAIL,
+                        f"studio-collab {version} in {package.parent}, but the server extension is {__version__}",
+                        "Reinstall one wheel so both halves match.",
+                    )
                 return
-        self.add("labextension", FAIL, "the prebuilt labextension studio-collab is not installed",
-                 "Reinstall the wheel (pip install studio_collab-*.whl): it carries the labextension, no node needed.")
+        self.add(
+            "labextension",
+            FAIL,
+            "the prebuilt labextension studio-collab is not installed",
+            "Reinstall the wheel (pip install studio_collab-*.whl): it carries the labextension, no node needed.",
+        )
 
     def check_jupyterlab(self, labextension: dict) -> None:
         """The JupyterLab the panel was built for beside the one running: the panel asks the page for shared
@@ -143,8 +159,12 @@ class Doctor:
         try:
             running = version("jupyterlab")
         except PackageNotFoundError:
-            self.add("jupyterlab", FAIL, f"panel built for JupyterLab {built_for}; JupyterLab is not installed here",
-                     "Install JupyterLab 4 (SageMaker Distribution has it).")
+            self.add(
+                "jupyterlab",
+                FAIL,
+                f"panel built for JupyterLab {built_for}; JupyterLab is not installed here",
+                "Install JupyterLab 4 (SageMaker Distribution has it).",
+            )
             return
         detail = f"panel built for JupyterLab {built_for} (supports {supported or '?'}), running {running}"
         try:
@@ -152,8 +172,13 @@ class Doctor:
         except (InvalidSpecifier, InvalidVersion):
             fits = None
         if fits is False:
-            self.add("jupyterlab", WARN, detail, "Use a studio-collab wheel built for this JupyterLab, or an image "
-                     "whose JupyterLab is in the supported range.")
+            self.add(
+                "jupyterlab",
+                WARN,
+                detail,
+                "Use a studio-collab wheel built for this JupyterLab, or an image "
+                "whose JupyterLab is in the supported range.",
+            )
         else:
             self.add("jupyterlab", OK, detail)
 
@@ -161,12 +186,20 @@ class Doctor:
     def check_metadata(self) -> None:
         c = self.context
         if c.in_studio:
-            self.add("metadata", OK, f"Studio domain {c.domain_id}, space {c.space_name or '?'} "
-                     f"({c.app_type or 'app'} {c.app_name or ''})".rstrip())
+            self.add(
+                "metadata",
+                OK,
+                f"Studio domain {c.domain_id}, space {c.space_name or '?'} "
+                f"({c.app_type or 'app'} {c.app_name or ''})".rstrip(),
+            )
         else:
-            self.add("metadata", WARN, c.reason or "not in SageMaker Studio",
-                     "Outside Studio only the parts that need no domain can work; in Studio the file is "
-                     "/opt/ml/metadata/resource-metadata.json.")
+            self.add(
+                "metadata",
+                WARN,
+                c.reason or "not in SageMaker Studio",
+                "Outside Studio only the parts that need no domain can work; in Studio the file is "
+                "/opt/ml/metadata/resource-metadata.json.",
+            )
 
     def check_region(self) -> bool:
         region = self.aws.settings.region
@@ -180,8 +213,13 @@ class Doctor:
         try:
             identity = await self.aws.call("sts", "GetCallerIdentity")
         except StudioCollabError as err:
-            self.add("credentials", FAIL, err.message, "In Studio the execution role provides them; elsewhere "
-                     "configure AWS credentials (aws configure, AWS_PROFILE or environment variables).")
+            self.add(
+                "credentials",
+                FAIL,
+                err.message,
+                "In Studio the execution role provides them; elsewhere "
+                "configure AWS credentials (aws configure, AWS_PROFILE or environment variables).",
+            )
             return False
         endpoint = f" via {self.aws.settings.endpoint_url}" if self.aws.settings.endpoint_url else ""
         self.add("credentials", OK, f"{identity.get('Arn', 'unknown identity')}{endpoint}")
@@ -192,8 +230,12 @@ class Doctor:
         from ..config import RefusedFeature
 
         if isinstance(service, RefusedFeature):  # off until its options are fixed: nothing of it to probe
-            self.add(name, FAIL, "off: " + "; ".join(p.text for p in service.problems), "Fix the options named "
-                     "in the config line above.")
+            self.add(
+                name,
+                FAIL,
+                "off: " + "; ".join(p.text for p in service.problems),
+                "Fix the options named in the config line above.",
+            )
             return
         status, notes, step = OK, [], None
         if service is not None:
@@ -218,16 +260,19 @@ class Doctor:
             if level == FAIL or (level == WARN and status == OK):
                 status = level
             step = step or fix
-        self.add(name, status, "; ".join(notes) or "no Studio domain here, nothing to check",
-                 step if status != OK else None)
+        self.add(
+            name, status, "; ".join(notes) or "no Studio domain here, nothing to check", step if status != OK else None
+        )
 
     def fix_for(self, err: StudioCollabError, feature: str) -> str:
         if err.code == "aws_access_denied":
             role = self.context.execution_role or "the identity above"
             # the policy is scoped to this domain (DeleteApp, the spaces and profiles read)
             domain = f" --domain {self.context.domain_id}" if self.context.domain_id else ""
-            return (f"{err.message.split('. ')[0]}: grant it to {role} "
-                    f"(`studio-collab iam-policy --features {feature}{domain}` prints the policy).")
+            return (
+                f"{err.message.split('. ')[0]}: grant it to {role} "
+                f"(`studio-collab iam-policy --features {feature}{domain}` prints the policy)."
+            )
         return err.message
 
     def probes(self, name: str) -> list[tuple[str, str, str, dict]]:
@@ -238,8 +283,9 @@ class Doctor:
         if name == "core" and in_domain:
             probes.append(("core", "sagemaker", "DescribeDomain", {"DomainId": c.domain_id}))
             if c.space_name:
-                probes.append(("core", "sagemaker", "DescribeSpace", {"DomainId": c.domain_id,
-                                                                     "SpaceName": c.space_name}))
+                probes.append(
+                    ("core", "sagemaker", "DescribeSpace", {"DomainId": c.domain_id, "SpaceName": c.space_name})
+                )
         elif name == "git":
             for repo in git.repositories:
                 if isinstance(repo, dict) and repo.get("credentials_secret"):
@@ -259,8 +305,9 @@ class Doctor:
             probes.append(("cost", "sagemaker", "ListNotebookInstances", {"MaxResults": 1}))
             probes.append(("cost", "sagemaker", "Search", {"Resource": "Endpoint", "MaxResults": 1}))
             if cost.price_refresh:
-                probes.append(("price_refresh", "pricing", "GetProducts",
-                               {"ServiceCode": "AmazonSageMaker", "MaxResults": 1}))
+                probes.append(
+                    ("price_refresh", "pricing", "GetProducts", {"ServiceCode": "AmazonSageMaker", "MaxResults": 1})
+                )
         return probes
 
     async def reachability(self, name: str) -> list[tuple[str, str, str | None]]:
@@ -279,12 +326,23 @@ class Doctor:
         if self.settings.git.ca_bundle:
             env["GIT_SSL_CAINFO"] = self.settings.git.ca_bundle
         # Repos with a token are covered by the secret probe; ls-remote without it would only be refused.
-        public = [r["url"] for r in self.settings.git.repositories if isinstance(r, dict) and r.get("url")
-                  and not r.get("credentials_secret")][:10]
+        public = [
+            r["url"]
+            for r in self.settings.git.repositories
+            if isinstance(r, dict) and r.get("url") and not r.get("credentials_secret")
+        ][:10]
         for url in public:
             process = await asyncio.create_subprocess_exec(
-                "git", "ls-remote", "--exit-code", "--", url, "HEAD", env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                "git",
+                "ls-remote",
+                "--exit-code",
+                "--",
+                url,
+                "HEAD",
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             try:
                 code = await asyncio.wait_for(process.wait(), GIT_TIMEOUT)
             except asyncio.TimeoutError:
@@ -294,9 +352,14 @@ class Doctor:
             if code == 0:
                 results.append((OK, f"{url} reachable", None))
             else:
-                results.append((WARN, f"{url} not reachable" + (" in time" if code is None else ""),
-                                "Check the URL, the network (VPC-only domains need a route to the git host) and "
-                                "the CA bundle (StudioCollabApp.git_ca_bundle)."))
+                results.append(
+                    (
+                        WARN,
+                        f"{url} not reachable" + (" in time" if code is None else ""),
+                        "Check the URL, the network (VPC-only domains need a route to the git host) and "
+                        "the CA bundle (StudioCollabApp.git_ca_bundle).",
+                    )
+                )
         return results
 
     async def _mlflow_health(self) -> list[tuple[str, str, str | None]]:
@@ -311,8 +374,13 @@ class Doctor:
         try:
             status = await self.aws.executor.run(QUICK, _http_status, url)
         except OSError as err:
-            return [(FAIL, f"MLflow at {base} not reachable ({getattr(err, 'reason', err)})",
-                     "Check StudioCollabApp.mlflow_tracking_uri and that the server runs.")]
+            return [
+                (
+                    FAIL,
+                    f"MLflow at {base} not reachable ({getattr(err, 'reason', err)})",
+                    "Check StudioCollabApp.mlflow_tracking_uri and that the server runs.",
+                )
+            ]
         if status == 200:
             return [(OK, f"MLflow {base} healthy", None)]
         return [(FAIL, f"MLflow {url} answered HTTP {status}", "Check the MLflow server's logs.")]

@@ -168,8 +168,10 @@ _SAGEMAKER_RESOURCE = {  # action → ARN resource path, "{domain}" filled in; p
 _MLFLOW_SERVER_ACTIONS = ("sagemaker:CreatePresignedMlflowTrackingServerUrl", *MLFLOW_REST_ACTIONS.values())
 _MLFLOW_APP_ACTIONS = ("sagemaker:CreatePresignedMlflowAppUrl",)
 _ANY_RESOURCE_SERVICES = ("ce", "pricing", "ec2")
-_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-                  r"(?P<kind>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]+)$")
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<kind>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]+)$"
+)
 _DOMAIN_ID = re.compile(r"^d-[a-z0-9]{1,63}$")
 _TAG = re.compile(r"^(?P<key>[\w.:/+@-]{1,128})=(?P<value>[\w.:/=+@ -]{0,256})$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:")
@@ -215,8 +217,10 @@ def _mlflow_target(options: dict) -> tuple[str, str | None]:
         return "self-hosted", None
     match = _ARN.match(uri)
     if not match:
-        raise StudioCollabError("iam_bad_option", "mlflow_tracking_uri must be an http(s) URL or the ARN of a "
-                                "SageMaker MLflow tracking server or app.")
+        raise StudioCollabError(
+            "iam_bad_option",
+            "mlflow_tracking_uri must be an http(s) URL or the ARN of a SageMaker MLflow tracking server or app.",
+        )
     return ("server" if match["kind"] == "mlflow-tracking-server" else "app"), uri
 
 
@@ -226,27 +230,35 @@ def _secret_resources(options: dict, scope: PolicyScope) -> list[str]:
     resources = set()
     for secret in filter(None, named):
         # A name matches its ARN, whose last part has a random 6-character suffix.
-        resources.add(secret if _SECRET_ARN.match(secret)
-                      else f"arn:{scope.partition}:secretsmanager:{scope.region}:{scope.account}:secret:{secret}-??????")
+        resources.add(
+            secret
+            if _SECRET_ARN.match(secret)
+            else f"arn:{scope.partition}:secretsmanager:{scope.region}:{scope.account}:secret:{secret}-??????"
+        )
     return sorted(resources)
 
 
-def _stop_resources(kind_path: str, named: list[str], scope: PolicyScope, option: str,
-                    default_condition: dict | None = None) -> tuple[list[str], dict | None]:
+def _stop_resources(
+    kind_path: str, named: list[str], scope: PolicyScope, option: str, default_condition: dict | None = None
+) -> tuple[list[str], dict | None]:
     """Named resources, else every one of the kind that carries the admin's stop tag (or the kind's own tag)."""
     if named:
         return sorted(named), None
     if not scope.stop_tag and default_condition:
         return [scope.sagemaker_arn(f"{kind_path}/*")], default_condition
     if not scope.stop_tag:
-        raise StudioCollabError("iam_needs_option", f"Stopping {option} needs the resources it may touch: name them "
-                                "(--notebook-instance, or mlflow_tracking_uri = the server's ARN) or pass --stop-tag "
-                                "KEY=VALUE to allow only resources carrying that tag.")
+        raise StudioCollabError(
+            "iam_needs_option",
+            f"Stopping {option} needs the resources it may touch: name them "
+            "(--notebook-instance, or mlflow_tracking_uri = the server's ARN) or pass --stop-tag "
+            "KEY=VALUE to allow only resources carrying that tag.",
+        )
     match = _TAG.match(scope.stop_tag)
     if not match:
         raise StudioCollabError("iam_bad_option", "--stop-tag takes KEY=VALUE.")
-    return [scope.sagemaker_arn(f"{kind_path}/*")], {"StringEquals": {f"aws:ResourceTag/{match['key']}":
-                                                                          match["value"]}}
+    return [scope.sagemaker_arn(f"{kind_path}/*")], {
+        "StringEquals": {f"aws:ResourceTag/{match['key']}": match["value"]}
+    }
 
 
 def policy(options: dict | None = None, scope: PolicyScope | None = None, features=None) -> dict:
@@ -257,8 +269,9 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
     features = list(features or features_for_config(options))
     unknown = [f for f in features if f not in FEATURE_ACTIONS]
     if unknown:
-        raise StudioCollabError("iam_bad_option", f"unknown feature(s) {', '.join(unknown)}; known: "
-                                f"{', '.join(FEATURE_ACTIONS)}")
+        raise StudioCollabError(
+            "iam_bad_option", f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURE_ACTIONS)}"
+        )
     actions = sorted({a for f in dict.fromkeys(["core", *features]) for a in FEATURE_ACTIONS[f]})
     kinds = stop_kinds(options) if "cost" in features else []
     mlflow_kind, mlflow_arn = _mlflow_target(options)
@@ -277,23 +290,33 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
         elif action == "sagemaker:DeleteApp":
             if "app" in kinds or options.get("idle_shutdown_minutes"):
                 if not scope.domain:
-                    raise StudioCollabError("iam_needs_option", "--domain is required: sagemaker:DeleteApp (stop "
-                                            "buttons, idle shutdown) is granted on the apps of one domain only.")
-                grant("stop apps", action, [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))])
+                    raise StudioCollabError(
+                        "iam_needs_option",
+                        "--domain is required: sagemaker:DeleteApp (stop "
+                        "buttons, idle shutdown) is granted on the apps of one domain only.",
+                    )
+                grant(
+                    "stop apps", action, [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))]
+                )
         elif action == "sagemaker:StopNotebookInstance":
             if "notebook_instance" in kinds:
                 named = [scope.sagemaker_arn(f"notebook-instance/{n.lower()}") for n in scope.notebook_instances]
                 # The product stops only an instance tagged with the viewer's profile (cost/stop.py); IAM allows
                 # only instances a Studio profile made, which carry that tag.
                 resources, condition = _stop_resources(
-                    "notebook-instance", named, scope, "notebook instances",
-                    {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}})
+                    "notebook-instance",
+                    named,
+                    scope,
+                    "notebook instances",
+                    {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}},
+                )
                 grant("stop notebook instances", action, resources, condition)
         elif action == "sagemaker:StopMlflowTrackingServer":
             if "mlflow_tracking_server" in kinds:
                 named = [mlflow_arn] if mlflow_kind == "server" else []
-                resources, condition = _stop_resources("mlflow-tracking-server", named, scope,
-                                                       "MLflow tracking servers")
+                resources, condition = _stop_resources(
+                    "mlflow-tracking-server", named, scope, "MLflow tracking servers"
+                )
                 grant("stop mlflow tracking servers", action, resources, condition)
         elif action in _MLFLOW_SERVER_ACTIONS:
             if mlflow_kind == "server":
@@ -305,8 +328,11 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
                 grant("mlflow app", action, [mlflow_arn])
         elif action == "sagemaker:UpdateSpace":  # the space owner sets its idle timeout: this domain's spaces only
             if scope.domain:  # without --domain it is not granted (never on every domain's spaces)
-                grant("update spaces", action,
-                      [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))])
+                grant(
+                    "update spaces",
+                    action,
+                    [scope.sagemaker_arn(_SAGEMAKER_RESOURCE[action].format(domain=scope.domain))],
+                )
         elif action in _SAGEMAKER_RESOURCE:
             path = _SAGEMAKER_RESOURCE[action]
             if "{domain}" in path:
@@ -317,8 +343,10 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
         elif service == "s3":
             bucket = options.get("share_s3_bucket")
             if not bucket:
-                raise StudioCollabError("iam_needs_option", "share_store 's3' needs share_s3_bucket: S3 actions are "
-                                        "granted on that bucket only.")
+                raise StudioCollabError(
+                    "iam_needs_option",
+                    "share_store 's3' needs share_s3_bucket: S3 actions are granted on that bucket only.",
+                )
             if action == "s3:ListBucket":
                 grant("share bucket", action, [f"arn:{scope.partition}:s3:::{bucket}"])
             else:
@@ -330,8 +358,12 @@ def policy(options: dict | None = None, scope: PolicyScope | None = None, featur
             raise StudioCollabError("iam_unscoped_action", f"{action} has no resource rule in iam.py.", 500)
     statements = []
     for (purpose, resources, condition), granted_actions in sorted(grants.items()):
-        statement = {"Sid": _sid(purpose), "Effect": "Allow", "Action": sorted(granted_actions),
-                     "Resource": resources[0] if len(resources) == 1 else list(resources)}
+        statement = {
+            "Sid": _sid(purpose),
+            "Effect": "Allow",
+            "Action": sorted(granted_actions),
+            "Resource": resources[0] if len(resources) == 1 else list(resources),
+        }
         if condition:
             statement["Condition"] = json.loads(condition)
         statements.append(statement)

@@ -32,8 +32,10 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!]{0,63}$")
 _LCC_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # A CodeArtifact repository endpoint: its token is fetched at run time, never written into the script.
-_CODEARTIFACT_HOST = re.compile(r"^(?P<domain>[a-z][a-z0-9-]{1,49})-(?P<owner>\d{12})\.d\.codeartifact\."
-                                r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$")
+_CODEARTIFACT_HOST = re.compile(
+    r"^(?P<domain>[a-z][a-z0-9-]{1,49})-(?P<owner>\d{12})\.d\.codeartifact\."
+    r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$"
+)
 _URL_OPTIONS = ("mlflow_endpoint_url", "aws_endpoint_url")
 
 
@@ -65,8 +67,11 @@ def check_https_url(value: object, option: str) -> str:
     if parts.scheme.lower() != "https":
         raise refuse(option, f"uses {parts.scheme or 'no scheme'}: only https URLs are allowed.")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise refuse(option, "embeds credentials in its URL; a CodeArtifact token is fetched at run time, other "
-                     "secrets belong in AWS Secrets Manager.")
+        raise refuse(
+            option,
+            "embeds credentials in its URL; a CodeArtifact token is fetched at run time, other "
+            "secrets belong in AWS Secrets Manager.",
+        )
     if not parts.hostname:
         raise refuse(option, "has no host.")
     if parts.query or parts.fragment or value.strip().endswith(("?", "#")):
@@ -90,8 +95,10 @@ def validate_config(options: dict) -> dict:
     traits = StudioCollabApp.class_own_traits(config=True)
     unknown = sorted(set(options) - set(traits))
     if unknown:
-        raise StudioCollabError("lcc_unknown_option", f"Unknown StudioCollabApp option(s): {', '.join(unknown)}. "
-                                "See the configuration reference in the README.")
+        raise StudioCollabError(
+            "lcc_unknown_option",
+            f"Unknown StudioCollabApp option(s): {', '.join(unknown)}. See the configuration reference in the README.",
+        )
     probe = StudioCollabApp()
     for name, value in options.items():
         try:
@@ -131,8 +138,11 @@ def config_from_file(path: Path) -> dict:
 def check_wheel_uri(uri: str) -> re.Match:
     match = _S3_URI.match(uri or "")
     if not match or not _WHEEL_NAME.match(PurePosixPath(match["key"]).name):
-        raise refuse("--wheel", "takes s3://bucket/path/studio_collab-<version>-py3-none-any.whl (`make wheel` "
-                     "writes it; upload it to a bucket the execution role may read).")
+        raise refuse(
+            "--wheel",
+            "takes s3://bucket/path/studio_collab-<version>-py3-none-any.whl (`make wheel` "
+            "writes it; upload it to a bucket the execution role may read).",
+        )
     _refuse_dot_segments(match["key"], "--wheel")
     return match
 
@@ -163,9 +173,12 @@ def codeartifact_of(index_url: str) -> dict | None:
 def render_script(spec: LccSpec) -> str:
     """The complete bash script; raises when a source is missing, an option unsafe or the script too large."""
     if not spec.wheel and not spec.index_url:
-        raise StudioCollabError("lcc_no_source", "Choose what the script installs: --wheel s3://…/studio_collab-"
-                                "<version>-py3-none-any.whl (its sha256 is recorded and checked) or --index-url of "
-                                "your own mirror. The public package index has no studio_collab.")
+        raise StudioCollabError(
+            "lcc_no_source",
+            "Choose what the script installs: --wheel s3://…/studio_collab-"
+            "<version>-py3-none-any.whl (its sha256 is recorded and checked) or --index-url of "
+            "your own mirror. The public package index has no studio_collab.",
+        )
     if spec.wheel:
         check_wheel_uri(spec.wheel)
         if not _SHA256.match(spec.wheel_sha256 or ""):
@@ -176,8 +189,9 @@ def render_script(spec: LccSpec) -> str:
     if spec.version and not _VERSION.match(spec.version):
         raise refuse("--version", "is not a version number.")
     codeartifact = codeartifact_of(index_url) if index_url else None
-    config_json = json.dumps({"StudioCollabApp": validate_config(dict(spec.config))}, sort_keys=True,
-                             separators=(",", ":"))
+    config_json = json.dumps(
+        {"StudioCollabApp": validate_config(dict(spec.config))}, sort_keys=True, separators=(",", ":")
+    )
     settings = {
         "STUDIO_COLLAB_VERSION": spec.package_version(),
         "STUDIO_COLLAB_WHEEL": spec.wheel or "",
@@ -202,8 +216,11 @@ def render_script(spec: LccSpec) -> str:
     script = "\n".join(head) + "\n" + BODY.read_text(encoding="utf-8")
     size = len(encode(script))
     if size > LCC_MAX_CONTENT:
-        raise StudioCollabError("lcc_too_large", f"The script is {size} characters base64-encoded; Studio takes at "
-                                f"most {LCC_MAX_CONTENT}. Move large options (e.g. price_overrides) into the image.")
+        raise StudioCollabError(
+            "lcc_too_large",
+            f"The script is {size} characters base64-encoded; Studio takes at "
+            f"most {LCC_MAX_CONTENT}. Move large options (e.g. price_overrides) into the image.",
+        )
     return script
 
 
@@ -217,8 +234,14 @@ def default_name(script: str) -> str:
     return f"studio-collab-{re.sub(r'[^a-zA-Z0-9]+', '-', __version__).strip('-')}-{digest}"
 
 
-def attach(aws, script: str, domain_id: str, user_profile: str | None = None, name: str | None = None,
-           make_default: bool = False) -> dict:
+def attach(
+    aws,
+    script: str,
+    domain_id: str,
+    user_profile: str | None = None,
+    name: str | None = None,
+    make_default: bool = False,
+) -> dict:
     """Create the LCC (or reuse one with this name and content) and add its ARN to the JupyterLab settings.
 
     ``aws`` is :class:`studio_collab.studio.aws.AwsClients`; calls run in this thread (the CLI has no loop).
@@ -226,8 +249,10 @@ def attach(aws, script: str, domain_id: str, user_profile: str | None = None, na
     """
     name = name or default_name(script)
     if not _LCC_NAME.match(name):
-        raise StudioCollabError("lcc_bad_name", f"{name!r} is not a valid lifecycle configuration name "
-                                "(letters, digits and hyphens, at most 63).")
+        raise StudioCollabError(
+            "lcc_bad_name",
+            f"{name!r} is not a valid lifecycle configuration name (letters, digits and hyphens, at most 63).",
+        )
     content = encode(script)
     arn, created = _create_or_reuse(aws, name, content)
     if user_profile:
@@ -248,22 +273,39 @@ def attach(aws, script: str, domain_id: str, user_profile: str | None = None, na
         settings["DefaultResourceSpec"] = spec
     if changed:
         if user_profile:
-            aws.run_sync("sagemaker", "UpdateUserProfile", DomainId=domain_id, UserProfileName=user_profile,
-                         UserSettings={"JupyterLabAppSettings": settings})
+            aws.run_sync(
+                "sagemaker",
+                "UpdateUserProfile",
+                DomainId=domain_id,
+                UserProfileName=user_profile,
+                UserSettings={"JupyterLabAppSettings": settings},
+            )
         else:
-            aws.run_sync("sagemaker", "UpdateDomain", DomainId=domain_id,
-                         DefaultUserSettings={"JupyterLabAppSettings": settings})
-    return {"lifecycle_config_name": name, "lifecycle_config_arn": arn, "created": created,
-            "target": f"user profile {user_profile}" if user_profile else f"domain {domain_id}",
-            "lifecycle_config_arns": arns, "updated": changed, "default": make_default,
-            # the execution role's policy for the same domain: DeleteApp is granted on this domain's apps only
-            "iam_policy_command": f"studio-collab iam-policy --config-json <config.json> --domain {domain_id}"}
+            aws.run_sync(
+                "sagemaker", "UpdateDomain", DomainId=domain_id, DefaultUserSettings={"JupyterLabAppSettings": settings}
+            )
+    return {
+        "lifecycle_config_name": name,
+        "lifecycle_config_arn": arn,
+        "created": created,
+        "target": f"user profile {user_profile}" if user_profile else f"domain {domain_id}",
+        "lifecycle_config_arns": arns,
+        "updated": changed,
+        "default": make_default,
+        # the execution role's policy for the same domain: DeleteApp is granted on this domain's apps only
+        "iam_policy_command": f"studio-collab iam-policy --config-json <config.json> --domain {domain_id}",
+    }
 
 
 def _create_or_reuse(aws, name: str, content: str) -> tuple[str, bool]:
     try:
-        answer = aws.run_sync("sagemaker", "CreateStudioLifecycleConfig", StudioLifecycleConfigName=name,
-                              StudioLifecycleConfigContent=content, StudioLifecycleConfigAppType="JupyterLab")
+        answer = aws.run_sync(
+            "sagemaker",
+            "CreateStudioLifecycleConfig",
+            StudioLifecycleConfigName=name,
+            StudioLifecycleConfigContent=content,
+            StudioLifecycleConfigAppType="JupyterLab",
+        )
         return answer["StudioLifecycleConfigArn"], True
     except StudioCollabError as err:
         # AWS answers ResourceInUse when the name exists; the seam keeps botocore's error as the cause.
@@ -271,8 +313,14 @@ def _create_or_reuse(aws, name: str, content: str) -> tuple[str, bool]:
         if response.get("Error", {}).get("Code") != "ResourceInUse":
             raise
     existing = aws.run_sync("sagemaker", "DescribeStudioLifecycleConfig", StudioLifecycleConfigName=name)
-    if existing.get("StudioLifecycleConfigContent") != content or \
-            existing.get("StudioLifecycleConfigAppType") != "JupyterLab":
-        raise StudioCollabError("lcc_name_taken", f"A lifecycle configuration named {name} already exists with other "
-                                "content. Studio cannot update one in place: pass another --name.", 409)
+    if (
+        existing.get("StudioLifecycleConfigContent") != content
+        or existing.get("StudioLifecycleConfigAppType") != "JupyterLab"
+    ):
+        raise StudioCollabError(
+            "lcc_name_taken",
+            f"A lifecycle configuration named {name} already exists with other "
+            "content. Studio cannot update one in place: pass another --name.",
+            409,
+        )
     return existing["StudioLifecycleConfigArn"], False

@@ -39,50 +39,84 @@ def assess(facts: PostureFacts) -> tuple[str, list[dict]]:
 
     if network == "PublicInternetOnly":
         quick_signs.append(True)
-        add("public_internet", "warning", "Apps reach the internet directly, not through your VPC (network "
+        add(
+            "public_internet",
+            "warning",
+            "Apps reach the internet directly, not through your VPC (network "
             "access: public internet only). Fine for learning and proofs of concept; for sensitive data use "
-            "VPC only, so traffic stays in your network and its controls apply.")
+            "VPC only, so traffic stays in your network and its controls apply.",
+        )
     elif network == "VpcOnly":
         manual_signs += 1
-        add("vpc_only", "ok", "Apps reach the network only through your VPC (VPC only): traffic stays under "
-            "your network controls, as production needs.")
+        add(
+            "vpc_only",
+            "ok",
+            "Apps reach the network only through your VPC (VPC only): traffic stays under "
+            "your network controls, as production needs.",
+        )
     else:
         quick_signs.append(None)
         add("network_unknown", "info", "The domain does not say how its apps reach the network.")
 
     if facts.vpc_is_default is True:
         quick_signs.append(True)
-        add("default_vpc", "warning", f"The domain runs in the account's default VPC ({domain.get('VpcId')}), "
+        add(
+            "default_vpc",
+            "warning",
+            f"The domain runs in the account's default VPC ({domain.get('VpcId')}), "
             "whose subnets are public and shared with everything else in the account. Quick setup does this; "
-            "production domains get a dedicated VPC with private subnets.")
+            "production domains get a dedicated VPC with private subnets.",
+        )
     elif facts.vpc_is_default is False:
         manual_signs += 1
-        add("dedicated_vpc", "ok", f"The domain runs in a dedicated VPC ({domain.get('VpcId')}), not the "
-            "account's default one.")
+        add(
+            "dedicated_vpc",
+            "ok",
+            f"The domain runs in a dedicated VPC ({domain.get('VpcId')}), not the account's default one.",
+        )
     else:
         quick_signs.append(None)
 
     if kms:
         manual_signs += 1
-        add("kms_key", "ok", "Storage is encrypted with your own KMS key, so you control and can revoke access "
-            "to the data at rest.")
+        add(
+            "kms_key",
+            "ok",
+            "Storage is encrypted with your own KMS key, so you control and can revoke access to the data at rest.",
+        )
     else:
         quick_signs.append(True)
-        add("no_kms_key", "warning", "No customer KMS key: storage is encrypted with an AWS-owned key that you "
-            "cannot audit, rotate or revoke. Production domains usually set their own key.")
+        add(
+            "no_kms_key",
+            "warning",
+            "No customer KMS key: storage is encrypted with an AWS-owned key that you "
+            "cannot audit, rotate or revoke. Production domains usually set their own key.",
+        )
 
     if auth == "SSO":
         manual_signs += 1
-        add("sso_auth", "ok", "Users sign in through IAM Identity Center: one identity per person, managed "
-            "centrally, and Studio knows who opened each app.")
+        add(
+            "sso_auth",
+            "ok",
+            "Users sign in through IAM Identity Center: one identity per person, managed "
+            "centrally, and Studio knows who opened each app.",
+        )
     elif auth == "IAM":
-        add("iam_auth", "info", "Users sign in through IAM (the console or pre-signed URLs), as Quick setup "
-            "does. Teams usually move to IAM Identity Center for central identities and per-person audit.")
+        add(
+            "iam_auth",
+            "info",
+            "Users sign in through IAM (the console or pre-signed URLs), as Quick setup "
+            "does. Teams usually move to IAM Identity Center for central identities and per-person audit.",
+        )
 
     if facts.role_full_access is True:
-        add("full_access_role", "warning", f"The default execution role carries {FULL_ACCESS_POLICY}: every "
+        add(
+            "full_access_role",
+            "warning",
+            f"The default execution role carries {FULL_ACCESS_POLICY}: every "
             "notebook can create, change and delete any SageMaker resource in the account. Quick setup attaches "
-            "it; production roles are scoped to what the team needs.")
+            "it; production roles are scoped to what the team needs.",
+        )
     elif facts.role_full_access is False:
         add("scoped_role", "ok", f"The default execution role does not carry {FULL_ACCESS_POLICY}.")
 
@@ -93,8 +127,12 @@ def assess(facts: PostureFacts) -> tuple[str, list[dict]]:
         verdict = "manual"
     elif quick_signs and all(sign is True for sign in quick_signs):
         verdict = "quick"
-        add("quick_setup", "warning", "This looks like a Quick setup domain: fine for learning and proofs of "
-            "concept, not for production or sensitive data. Ask your platform admin for a Manual setup domain.")
+        add(
+            "quick_setup",
+            "warning",
+            "This looks like a Quick setup domain: fine for learning and proofs of "
+            "concept, not for production or sensitive data. Ask your platform admin for a Manual setup domain.",
+        )
     else:
         verdict = "unknown"
     return verdict, findings

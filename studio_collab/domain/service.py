@@ -28,10 +28,12 @@ class DomainPosture:
         try:
             domain = await self.studio.describe_domain()
         except StudioCollabError as err:
-            return self._unknown(err.message, available=err.code != "not_in_studio",
-                                 domain_id=context.domain_id)
-        return await self.cache.get(("domain:posture", context.domain_id, domain.get("LastModifiedTime")),
-                                    lambda: self._assess(domain), self.ttl)
+            return self._unknown(err.message, available=err.code != "not_in_studio", domain_id=context.domain_id)
+        return await self.cache.get(
+            ("domain:posture", context.domain_id, domain.get("LastModifiedTime")),
+            lambda: self._assess(domain),
+            self.ttl,
+        )
 
     async def _assess(self, domain: dict) -> dict:
         facts = PostureFacts(domain)
@@ -81,9 +83,18 @@ class DomainPosture:
     @staticmethod
     def _unknown(reason: str, available: bool, domain_id: str | None = None) -> dict:
         return {
-            "available": available, "reason": reason, "domain_id": domain_id, "domain_name": None,
-            "auth_mode": None, "network_access": None, "vpc": {"id": None, "is_default": None}, "subnet_ids": [],
-            "kms_key_id": None, "execution_role": None, "execution_role_full_access": None, "verdict": "unknown",
+            "available": available,
+            "reason": reason,
+            "domain_id": domain_id,
+            "domain_name": None,
+            "auth_mode": None,
+            "network_access": None,
+            "vpc": {"id": None, "is_default": None},
+            "subnet_ids": [],
+            "kms_key_id": None,
+            "execution_role": None,
+            "execution_role_full_access": None,
+            "verdict": "unknown",
             "findings": [{"id": "domain_unreadable", "severity": "info", "message": reason}],
         }
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 from ..errors import StudioCollabError, not_found
-from .run_order import RunOrder, unknown_key_error
 from .aws_source import AwsRunSource, experiments_key
+from .run_order import RunOrder, unknown_key_error
 from .window import epoch_ms, fan_out, page_of, require_region
 
 MAX_EXPERIMENTS = 500
@@ -31,8 +31,15 @@ class LegacyExperimentSource(AwsRunSource):
         from that same entry, so the list is held once."""
         require_region(self.region)
         summaries = await self._list_experiments()
-        return [{"source": self.name, "id": s["ExperimentName"], "name": s.get("DisplayName") or s["ExperimentName"],
-                 "last_update_time": epoch_ms(s.get("LastModifiedTime"))} for s in summaries]
+        return [
+            {
+                "source": self.name,
+                "id": s["ExperimentName"],
+                "name": s.get("DisplayName") or s["ExperimentName"],
+                "last_update_time": epoch_ms(s.get("LastModifiedTime")),
+            }
+            for s in summaries
+        ]
 
     async def experiment(self, experiment_id: str) -> dict:
         for experiment in await self.cache.get(experiments_key(self.name), self.experiments, self.ttl):
@@ -40,8 +47,9 @@ class LegacyExperimentSource(AwsRunSource):
                 return experiment
         raise not_found(f"SageMaker experiment '{experiment_id[:80]}'")
 
-    async def runs(self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None,
-                   filter_text: str | None) -> dict:
+    async def runs(
+        self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None, filter_text: str | None
+    ) -> dict:
         components = await self._components(experiment_id)
         if filter_text:
             needle = filter_text.lower()
@@ -50,13 +58,17 @@ class LegacyExperimentSource(AwsRunSource):
         page, token, offset = page_of(runs, page_token, limit)
         if order.is_value and offset == 0 and page and order.value_of(page[0]) is None:
             raise unknown_key_error(order, page, bool(filter_text))
-        return {"runs": page, "next_page_token": token,
-                "note": f"Shows the {WINDOW} most recent trial components." if len(components) >= WINDOW else None}
+        return {
+            "runs": page,
+            "next_page_token": token,
+            "note": f"Shows the {WINDOW} most recent trial components." if len(components) >= WINDOW else None,
+        }
 
     async def run(self, run_id: str) -> dict:
         try:
-            described = await self.aws.call("sagemaker", "DescribeTrialComponent", region=self.region,
-                                             TrialComponentName=run_id[:120])
+            described = await self.aws.call(
+                "sagemaker", "DescribeTrialComponent", region=self.region, TrialComponentName=run_id[:120]
+            )
         except StudioCollabError as err:
             if err.code in ("aws_not_found", "aws_validation"):
                 raise not_found(f"Trial component '{run_id[:80]}'") from None
@@ -70,25 +82,51 @@ class LegacyExperimentSource(AwsRunSource):
         raise not_found(f"Trial component '{run_id[:80]}' of experiment '{experiment_id[:80]}'")
 
     async def metric_history(self, run_id: str, key: str) -> dict:
-        raise StudioCollabError("metric_history_unavailable", "SageMaker Experiments keeps only summaries (min, "
-                                "max, last) of a trial component's metrics, not their history.", 404)
+        raise StudioCollabError(
+            "metric_history_unavailable",
+            "SageMaker Experiments keeps only summaries (min, "
+            "max, last) of a trial component's metrics, not their history.",
+            404,
+        )
 
     async def _list_experiments(self) -> list[dict]:
-        return await self.aws.paginate("sagemaker", "ListExperiments", "ExperimentSummaries", region=self.region,
-                                       limit=MAX_EXPERIMENTS, SortBy="CreationTime", SortOrder="Descending")
+        return await self.aws.paginate(
+            "sagemaker",
+            "ListExperiments",
+            "ExperimentSummaries",
+            region=self.region,
+            limit=MAX_EXPERIMENTS,
+            SortBy="CreationTime",
+            SortOrder="Descending",
+        )
 
     async def _components(self, experiment_id: str) -> list[dict]:
         await self.experiment(experiment_id)
-        return await self.cache.get(("experiments", self.name, "components", experiment_id),
-                                    lambda: self._load_components(experiment_id), self.ttl)
+        return await self.cache.get(
+            ("experiments", self.name, "components", experiment_id),
+            lambda: self._load_components(experiment_id),
+            self.ttl,
+        )
 
     async def _load_components(self, experiment_id: str) -> list[dict]:
-        trials = await self.aws.paginate("sagemaker", "ListTrials", "TrialSummaries", region=self.region,
-                                         limit=MAX_TRIALS, ExperimentName=experiment_id)
+        trials = await self.aws.paginate(
+            "sagemaker",
+            "ListTrials",
+            "TrialSummaries",
+            region=self.region,
+            limit=MAX_TRIALS,
+            ExperimentName=experiment_id,
+        )
 
         async def components_of(trial: dict) -> list[tuple[str, dict]]:
-            found = await self.aws.paginate("sagemaker", "ListTrialComponents", "TrialComponentSummaries",
-                                            region=self.region, limit=WINDOW, TrialName=trial["TrialName"])
+            found = await self.aws.paginate(
+                "sagemaker",
+                "ListTrialComponents",
+                "TrialComponentSummaries",
+                region=self.region,
+                limit=WINDOW,
+                TrialName=trial["TrialName"],
+            )
             return [(trial["TrialName"], c) for c in found]
 
         trials_of: dict[str, list[str]] = {}
@@ -98,8 +136,9 @@ class LegacyExperimentSource(AwsRunSource):
         names = list(trials_of)[:WINDOW]
 
         async def describe(name: str) -> dict:
-            described = await self.aws.call("sagemaker", "DescribeTrialComponent", region=self.region,
-                                            TrialComponentName=name)
+            described = await self.aws.call(
+                "sagemaker", "DescribeTrialComponent", region=self.region, TrialComponentName=name
+            )
             run = run_from_component(described, experiment_id)
             run["details"]["trials"] = sorted(trials_of[name])
             return run
@@ -130,11 +169,16 @@ def run_from_component(component: dict, experiment_id: str | None) -> dict:
         "tags": {},
         "experiment_id": experiment_id,
         "source": LegacyExperimentSource.name,
-        "details": {"source_arn": source.get("SourceArn"), "status_message": status.get("Message"),
-                    "created_by": created_by.get("UserProfileName"), "trials": [],
-                    # what SageMaker keeps of each metric instead of its history
-                    "metric_summaries": {m["MetricName"]: {k.lower(): _finite(m.get(k)) for k in SUMMARY_FIELDS}
-                                         for m in metrics}},
+        "details": {
+            "source_arn": source.get("SourceArn"),
+            "status_message": status.get("Message"),
+            "created_by": created_by.get("UserProfileName"),
+            "trials": [],
+            # what SageMaker keeps of each metric instead of its history
+            "metric_summaries": {
+                m["MetricName"]: {k.lower(): _finite(m.get(k)) for k in SUMMARY_FIELDS} for m in metrics
+            },
+        },
     }
 
 

@@ -28,13 +28,21 @@ def code_from_tags(tags: dict[str, str]) -> dict | None:
         diff_bytes = int(tags.get(T.DIFF_BYTES) or 0)
     except ValueError:
         diff_bytes = 0
-    return {"repo_url": tags.get(T.REPO_URL) or None, "commit": commit, "branch": tags.get(T.BRANCH) or None,
-            "dirty": dirty, "path": tags.get(T.PATH) or None,
-            "diff_artifact": (tags.get(T.DIFF_ARTIFACT) or None) if dirty else None,
-            "diff_bytes": diff_bytes if dirty else 0, "diff_sha256": tags.get(T.DIFF_SHA256) or None,
-            "diff_capped": tags.get(T.DIFF_CAPPED) or None, "untracked_skipped": tags.get(T.UNTRACKED_SKIPPED) or None,
-            "notebook_artifact": tags.get(T.NOTEBOOK_ARTIFACT) or None, "source_uri": None,
-            "restorable": bool(_COMMIT.match(commit)) and not tags.get(T.DIFF_CAPPED)}
+    return {
+        "repo_url": tags.get(T.REPO_URL) or None,
+        "commit": commit,
+        "branch": tags.get(T.BRANCH) or None,
+        "dirty": dirty,
+        "path": tags.get(T.PATH) or None,
+        "diff_artifact": (tags.get(T.DIFF_ARTIFACT) or None) if dirty else None,
+        "diff_bytes": diff_bytes if dirty else 0,
+        "diff_sha256": tags.get(T.DIFF_SHA256) or None,
+        "diff_capped": tags.get(T.DIFF_CAPPED) or None,
+        "untracked_skipped": tags.get(T.UNTRACKED_SKIPPED) or None,
+        "notebook_artifact": tags.get(T.NOTEBOOK_ARTIFACT) or None,
+        "source_uri": None,
+        "restorable": bool(_COMMIT.match(commit)) and not tags.get(T.DIFF_CAPPED),
+    }
 
 
 def inline_diff(tags: dict[str, str]) -> bytes | None:
@@ -54,19 +62,26 @@ def datasets_from_inputs(inputs: dict | None) -> list[dict]:
         source = _json(dataset.get("source"))
         uri = None
         if isinstance(source, dict):
-            uri = next((str(source[k]) for k in ("uri", "url", "path", "table_name", "location") if source.get(k)),
-                       None)
+            uri = next(
+                (str(source[k]) for k in ("uri", "url", "path", "table_name", "location") if source.get(k)), None
+            )
         schema = _json(dataset.get("schema"))
         columns = None
         if isinstance(schema, dict):
             specs = schema.get("mlflow_colspec") or schema.get("mlflow_tensorspec") or []
             columns = [str(c.get("name")) for c in specs if isinstance(c, dict) and c.get("name") is not None]
             columns = columns[:MAX_SCHEMA_COLUMNS]
-        context = next((t.get("value") for t in entry.get("tags") or [] if t.get("key") == "mlflow.data.context"),
-                       None)
-        found.append({"name": dataset.get("name") or "", "digest": dataset.get("digest") or None,
-                      "source": dataset.get("source_type") or None, "uri": uri, "schema": columns,
-                      "context": context})
+        context = next((t.get("value") for t in entry.get("tags") or [] if t.get("key") == "mlflow.data.context"), None)
+        found.append(
+            {
+                "name": dataset.get("name") or "",
+                "digest": dataset.get("digest") or None,
+                "source": dataset.get("source_type") or None,
+                "uri": uri,
+                "schema": columns,
+                "context": context,
+            }
+        )
     return found
 
 
@@ -76,10 +91,21 @@ def code_from_hyperparameters(hyperparameters: dict[str, str]) -> dict | None:
     program = hyperparameters.get("sagemaker_program")
     if not submitted and not program:
         return None
-    return {"repo_url": None, "commit": None, "branch": None, "dirty": False, "path": program or None,
-            "diff_artifact": None, "diff_bytes": 0, "diff_sha256": None, "diff_capped": None,
-            "untracked_skipped": None, "notebook_artifact": None, "source_uri": submitted or None,
-            "restorable": False}
+    return {
+        "repo_url": None,
+        "commit": None,
+        "branch": None,
+        "dirty": False,
+        "path": program or None,
+        "diff_artifact": None,
+        "diff_bytes": 0,
+        "diff_sha256": None,
+        "diff_capped": None,
+        "untracked_skipped": None,
+        "notebook_artifact": None,
+        "source_uri": submitted or None,
+        "restorable": False,
+    }
 
 
 def datasets_from_channels(channels: list[dict]) -> list[dict]:
@@ -94,8 +120,16 @@ def datasets_from_channels(channels: list[dict]) -> list[dict]:
             uri = f"{kind}://{fs.get('FileSystemId')}{fs.get('DirectoryPath') or ''}"
         else:
             uri, kind = None, next(iter(source), None)
-        found.append({"name": channel.get("ChannelName") or "", "digest": None, "source": kind, "uri": uri,
-                      "schema": None, "context": channel.get("ContentType")})
+        found.append(
+            {
+                "name": channel.get("ChannelName") or "",
+                "digest": None,
+                "source": kind,
+                "uri": uri,
+                "schema": None,
+                "context": channel.get("ContentType"),
+            }
+        )
     return found
 
 
@@ -123,8 +157,12 @@ def diff_summary(diff: bytes | None) -> dict | None:
             current["added"] += 1
         elif line.startswith("-") and not line.startswith("--- "):
             current["removed"] += 1
-    return {"files": files[:MAX_DIFF_FILES], "file_count": len(files),
-            "added": sum(f["added"] for f in files), "removed": sum(f["removed"] for f in files)}
+    return {
+        "files": files[:MAX_DIFF_FILES],
+        "file_count": len(files),
+        "added": sum(f["added"] for f in files),
+        "removed": sum(f["removed"] for f in files),
+    }
 
 
 def compare_code(runs: list[dict], summaries: list[dict | None]) -> dict:
@@ -136,15 +174,24 @@ def compare_code(runs: list[dict], summaries: list[dict | None]) -> dict:
     first, last = codes[0], codes[-1]
     commit_range = None
     if first and last and first.get("commit") and last.get("commit") and first.get("repo_url") == last.get("repo_url"):
-        commit_range = {"repo_url": first.get("repo_url"), "from": first["commit"], "to": last["commit"],
-                        "same": first["commit"] == last["commit"]}
+        commit_range = {
+            "repo_url": first.get("repo_url"),
+            "from": first["commit"],
+            "to": last["commit"],
+            "same": first["commit"] == last["commit"],
+        }
     diffs = []
     for run, summary in zip(runs, summaries):
         diffs.append({"run_id": run["id"], "summary": summary})
     paths_per_run = [{f["path"] for f in (s or {}).get("files", [])} for s in summaries]
     changed_in_some = sorted(set().union(*paths_per_run) - set.intersection(*paths_per_run)) if paths_per_run else []
-    return {"values": {f: values[f] for f in fields}, "differing": differing, "commit_range": commit_range,
-            "diffs": diffs, "files_differing": changed_in_some[:MAX_DIFF_FILES]}
+    return {
+        "values": {f: values[f] for f in fields},
+        "differing": differing,
+        "commit_range": commit_range,
+        "diffs": diffs,
+        "files_differing": changed_in_some[:MAX_DIFF_FILES],
+    }
 
 
 def compare_data(runs: list[dict]) -> dict:
@@ -156,8 +203,9 @@ def compare_data(runs: list[dict]) -> dict:
         per_run = []
         for run in runs:
             entry = next((d for d in run.get("data") or [] if d["name"] == name), None)
-            per_run.append({"digest": entry["digest"], "uri": entry["uri"], "source": entry["source"]}
-                           if entry else None)
+            per_run.append(
+                {"digest": entry["digest"], "uri": entry["uri"], "source": entry["source"]} if entry else None
+            )
         datasets[name] = per_run
         if len({json.dumps(p, sort_keys=True) for p in per_run}) > 1:
             differing.append(name)

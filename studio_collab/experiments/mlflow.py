@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..errors import StudioCollabError, bad_request, not_found
+from ..provenance.tags import DIFF_ARTIFACT, DIFF_ARTIFACT_PATH
 from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
 from ..studio.context import StudioContext
-from ..provenance.tags import DIFF_ARTIFACT, DIFF_ARTIFACT_PATH
 from .lineage import code_from_tags, datasets_from_inputs, inline_diff, is_provenance_tag
 from .run_order import RunOrder, unknown_key_error
 from .tracking import RequestSigner, TrackingTarget, active_tracking_server, target_from_uri
@@ -35,8 +35,13 @@ API = "/api/2.0/mlflow/"
 MAX_EXPERIMENTS = 2000
 MAX_HISTORY_POINTS = 5000
 # Tags people set themselves are shown; of MLflow's own tags only these few say something about a run.
-_SYSTEM_TAGS_SHOWN = {"mlflow.user", "mlflow.source.name", "mlflow.source.git.commit", "mlflow.note.content",
-                      "mlflow.parentRunId"}
+_SYSTEM_TAGS_SHOWN = {
+    "mlflow.user",
+    "mlflow.source.name",
+    "mlflow.source.git.commit",
+    "mlflow.note.content",
+    "mlflow.parentRunId",
+}
 _MAX_TAG_CHARS = 2000
 _KEPT_INLINE_DIFFS = 256
 _INLINE_DIFF_SECONDS = 60.0  # a diff read with its run serves a Restore clicked within this time
@@ -81,8 +86,12 @@ class MlflowSource:
         if s.env_tracking_uri:
             return target_from_uri(s.env_tracking_uri, "environment", s.endpoint_url, s.env)
         if not self.context.in_studio:
-            raise StudioCollabError("mlflow_not_configured", "No MLflow tracking server is set: configure "
-                                    "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.", 409)
+            raise StudioCollabError(
+                "mlflow_not_configured",
+                "No MLflow tracking server is set: configure "
+                "StudioCollabApp.mlflow_tracking_uri or MLFLOW_TRACKING_URI.",
+                409,
+            )
         # Serverless MLflow Apps first, as AWS now recommends them: the domain's default App, then the account's
         # default, then the active tracking server. A role without ListMlflowApps (or a region without Apps)
         # goes straight to the tracking servers.
@@ -90,24 +99,33 @@ class MlflowSource:
             if not all(app_filter.values()):
                 continue
             try:
-                apps = await self.aws.paginate("sagemaker", "ListMlflowApps", "Summaries", region=self.context.region,
-                                               limit=100, **app_filter)
+                apps = await self.aws.paginate(
+                    "sagemaker", "ListMlflowApps", "Summaries", region=self.context.region, limit=100, **app_filter
+                )
             except StudioCollabError as err:
                 if err.code in ("aws_access_denied", "aws_validation", "aws_error"):
                     log.info("MLflow Apps not listed (%s); looking for tracking servers", err.message)
                     break
                 raise
-            usable = sorted((a for a in apps if a.get("Status") in ("Created", "Updated") and a.get("Arn")),
-                            key=lambda a: str(a.get("CreationTime") or ""), reverse=True)
+            usable = sorted(
+                (a for a in apps if a.get("Status") in ("Created", "Updated") and a.get("Arn")),
+                key=lambda a: str(a.get("CreationTime") or ""),
+                reverse=True,
+            )
             if usable:
                 return target_from_uri(usable[0]["Arn"], "studio", s.endpoint_url, s.env)
-        servers = await self.aws.paginate("sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries",
-                                          region=self.context.region, limit=500)
+        servers = await self.aws.paginate(
+            "sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries", region=self.context.region, limit=500
+        )
         active = active_tracking_server(servers)
         if active is None:
-            raise StudioCollabError("mlflow_not_configured", "This account has no active SageMaker MLflow tracking "
-                                    "server in this region. Create one in Studio (MLflow), or set "
-                                    "StudioCollabApp.mlflow_tracking_uri.", 409)
+            raise StudioCollabError(
+                "mlflow_not_configured",
+                "This account has no active SageMaker MLflow tracking "
+                "server in this region. Create one in Studio (MLflow), or set "
+                "StudioCollabApp.mlflow_tracking_uri.",
+                409,
+            )
         return target_from_uri(active["TrackingServerArn"], "studio", s.endpoint_url, s.env)
 
     # --- the REST calls -------------------------------------------------------------------------
@@ -116,8 +134,9 @@ class MlflowSource:
         response = await self._fetch(target, method, target.base_url + API + endpoint, query, body, endpoint)
         return _answer(target, endpoint, response)
 
-    async def _fetch(self, target: TrackingTarget, method: str, url: str, query: dict | None, body: dict | None,
-                     what: str):
+    async def _fetch(
+        self, target: TrackingTarget, method: str, url: str, query: dict | None, body: dict | None, what: str
+    ):
         from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
         if query:
@@ -131,17 +150,28 @@ class MlflowSource:
             # Our own client (not the shared singleton): MLflow traffic never queues behind other features'.
             self._http = AsyncHTTPClient(force_instance=True, max_clients=16)
         timeout = self.settings.timeout
-        request = HTTPRequest(url, method=method, headers=headers, body=data, connect_timeout=min(timeout, 5.0),
-                              request_timeout=timeout, follow_redirects=False, decompress_response=True)
+        request = HTTPRequest(
+            url,
+            method=method,
+            headers=headers,
+            body=data,
+            connect_timeout=min(timeout, 5.0),
+            request_timeout=timeout,
+            follow_redirects=False,
+            decompress_response=True,
+        )
         try:
             return await self._http.fetch(request, raise_error=False)
         except Exception as err:  # noqa: BLE001 - timeouts, refused connections, DNS and TLS failures alike
             # raise_error=False covers HTTP statuses only; a timeout or a refused connection still raises.
             log.info("MLflow %s %s: %s", method, what, err)
             reason = "did not answer in time" if "timeout" in str(err).lower() else "is not reachable"
-            raise StudioCollabError("mlflow_unreachable", f"MLflow at {target.uri} {reason} (waited up to "
-                                    f"{timeout:g} s). Check that the tracking server is running, then retry.",
-                                    503) from None
+            raise StudioCollabError(
+                "mlflow_unreachable",
+                f"MLflow at {target.uri} {reason} (waited up to "
+                f"{timeout:g} s). Check that the tracking server is running, then retry.",
+                503,
+            ) from None
 
     async def artifact(self, run_id: str, path: str, max_bytes: int) -> bytes:
         """One artifact file of a run, through the tracking server (``artifacts/list`` for its size first, so a
@@ -150,23 +180,33 @@ class MlflowSource:
         listing = await self.request("GET", "artifacts/list", {"run_id": run_id, "path": folder})
         entry = next((f for f in listing.get("files") or [] if f.get("path") == path and not f.get("is_dir")), None)
         if entry is None:
-            raise StudioCollabError("artifact_missing", f"The run has no artifact '{path[:200]}' (its upload may have "
-                                    "failed when the run started). Its tags still name the commit.", 404)
+            raise StudioCollabError(
+                "artifact_missing",
+                f"The run has no artifact '{path[:200]}' (its upload may have "
+                "failed when the run started). Its tags still name the commit.",
+                404,
+            )
         size = int(entry.get("file_size") or 0)
         if size > max_bytes:
-            raise StudioCollabError("artifact_too_large", f"The artifact '{path[:200]}' is {size:,} bytes; at most "
-                                    f"{max_bytes:,} are read.", 413)
+            raise StudioCollabError(
+                "artifact_too_large",
+                f"The artifact '{path[:200]}' is {size:,} bytes; at most {max_bytes:,} are read.",
+                413,
+            )
         target = await self.target()
-        response = await self._fetch(target, "GET", target.base_url + "/get-artifact",
-                                     {"path": path, "run_uuid": run_id}, None, "get-artifact")
+        response = await self._fetch(
+            target, "GET", target.base_url + "/get-artifact", {"path": path, "run_uuid": run_id}, None, "get-artifact"
+        )
         if response.code != 200:
             _answer(target, "get-artifact", response)  # raises the matching error
-            raise StudioCollabError("mlflow_error", f"MLflow at {target.uri} answered HTTP {response.code} to "
-                                    "get-artifact.", 503)
+            raise StudioCollabError(
+                "mlflow_error", f"MLflow at {target.uri} answered HTTP {response.code} to get-artifact.", 503
+            )
         body = response.body or b""
         if len(body) > max_bytes:
-            raise StudioCollabError("artifact_too_large", f"The artifact '{path[:200]}' is over {max_bytes:,} bytes.",
-                                    413)
+            raise StudioCollabError(
+                "artifact_too_large", f"The artifact '{path[:200]}' is over {max_bytes:,} bytes.", 413
+            )
         return body
 
     # --- what the service asks -----------------------------------------------------------------
@@ -174,13 +214,23 @@ class MlflowSource:
         found: list[dict] = []
         token = None
         while len(found) < MAX_EXPERIMENTS:
-            body: dict[str, Any] = {"max_results": 1000, "view_type": "ACTIVE_ONLY",
-                                    "order_by": ["last_update_time DESC"]}
+            body: dict[str, Any] = {
+                "max_results": 1000,
+                "view_type": "ACTIVE_ONLY",
+                "order_by": ["last_update_time DESC"],
+            }
             if token:
                 body["page_token"] = token
             page = await self.request("POST", "experiments/search", body=body)
-            found.extend({"source": self.name, "id": str(e["experiment_id"]), "name": e.get("name") or "",
-                          "last_update_time": e.get("last_update_time")} for e in page.get("experiments", []))
+            found.extend(
+                {
+                    "source": self.name,
+                    "id": str(e["experiment_id"]),
+                    "name": e.get("name") or "",
+                    "last_update_time": e.get("last_update_time"),
+                }
+                for e in page.get("experiments", [])
+            )
             token = page.get("next_page_token")
             if not token:
                 break
@@ -198,10 +248,15 @@ class MlflowSource:
             raise not_found(f"MLflow experiment '{experiment_id[:80]}'")
         return {"source": self.name, "id": str(experiment.get("experiment_id")), "name": experiment.get("name")}
 
-    async def runs(self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None,
-                   filter_text: str | None) -> dict:
-        body: dict[str, Any] = {"experiment_ids": [experiment_id], "max_results": limit,
-                                "order_by": [order.mlflow_clause()], "run_view_type": "ACTIVE_ONLY"}
+    async def runs(
+        self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None, filter_text: str | None
+    ) -> dict:
+        body: dict[str, Any] = {
+            "experiment_ids": [experiment_id],
+            "max_results": limit,
+            "order_by": [order.mlflow_clause()],
+            "run_view_type": "ACTIVE_ONLY",
+        }
         if filter_text:
             body["filter"] = filter_text
         if page_token:
@@ -249,10 +304,13 @@ class MlflowSource:
         return await self.artifact(run_id, tags.get(DIFF_ARTIFACT) or DIFF_ARTIFACT_PATH, max_bytes)
 
     async def metric_history(self, run_id: str, key: str) -> dict:
-        answer = await self.request("GET", "metrics/get-history", {"run_id": run_id, "metric_key": key,
-                                                                   "max_results": MAX_HISTORY_POINTS})
-        points = [{"step": int(m.get("step") or 0), "timestamp": m.get("timestamp"), "value": _number(m.get("value"))}
-                  for m in answer.get("metrics", [])]
+        answer = await self.request(
+            "GET", "metrics/get-history", {"run_id": run_id, "metric_key": key, "max_results": MAX_HISTORY_POINTS}
+        )
+        points = [
+            {"step": int(m.get("step") or 0), "timestamp": m.get("timestamp"), "value": _number(m.get("value"))}
+            for m in answer.get("metrics", [])
+        ]
         points.sort(key=lambda p: (p["step"], p["timestamp"] or 0))
         return {"points": points, "truncated": bool(answer.get("next_page_token"))}
 
@@ -262,11 +320,17 @@ class MlflowSource:
             return {"url": target.ui_url(experiment_id, run_id), "presigned": False}
         # A presigned URL works once and for a minute: made on each click, never cached.
         if target.kind == "mlflow-app":
-            answer = await self.aws.call("sagemaker", "CreatePresignedMlflowAppUrl", region=target.region,
-                                         Arn=target.arn, ExpiresInSeconds=60)
+            answer = await self.aws.call(
+                "sagemaker", "CreatePresignedMlflowAppUrl", region=target.region, Arn=target.arn, ExpiresInSeconds=60
+            )
         else:
-            answer = await self.aws.call("sagemaker", "CreatePresignedMlflowTrackingServerUrl", region=target.region,
-                                         TrackingServerName=target.resource_name, ExpiresInSeconds=60)
+            answer = await self.aws.call(
+                "sagemaker",
+                "CreatePresignedMlflowTrackingServerUrl",
+                region=target.region,
+                TrackingServerName=target.resource_name,
+                ExpiresInSeconds=60,
+            )
         return {"url": answer["AuthorizedUrl"], "presigned": True}
 
     async def close(self) -> None:
@@ -302,8 +366,11 @@ def run_from_mlflow(raw: dict) -> dict:
         "end_time": info.get("end_time"),
         "params": {p["key"]: p.get("value", "") for p in data.get("params", []) if "key" in p},
         "metrics": {m["key"]: _number(m.get("value")) for m in data.get("metrics", []) if "key" in m},
-        "tags": {k: v[:_MAX_TAG_CHARS] for k, v in tags.items()
-                 if (not k.startswith("mlflow.") or k in _SYSTEM_TAGS_SHOWN) and not is_provenance_tag(k)},
+        "tags": {
+            k: v[:_MAX_TAG_CHARS]
+            for k, v in tags.items()
+            if (not k.startswith("mlflow.") or k in _SYSTEM_TAGS_SHOWN) and not is_provenance_tag(k)
+        },
         "code": code_from_tags(tags),
         "data": datasets_from_inputs(raw.get("inputs")),
         "experiment_id": str(info.get("experiment_id", "")),
@@ -324,23 +391,36 @@ def _number(value: Any) -> float | None:
 def _answer(target: TrackingTarget, endpoint: str, response) -> dict:
     where = f"MLflow at {target.uri}"
     if response.code == 599:  # some HTTP clients report network failures as a response
-        raise StudioCollabError("mlflow_unreachable", f"{where} is not reachable. Check that the tracking server is "
-                                "running, then retry.", 503)
+        raise StudioCollabError(
+            "mlflow_unreachable",
+            f"{where} is not reachable. Check that the tracking server is running, then retry.",
+            503,
+        )
     if response.code in (401, 403):  # often an HTML page from a proxy or the SageMaker endpoint
-        hint = ("the space's execution role needs sagemaker-mlflow:* on this tracking server" if target.is_sagemaker
-                else "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN for the Jupyter server")
+        hint = (
+            "the space's execution role needs sagemaker-mlflow:* on this tracking server"
+            if target.is_sagemaker
+            else "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN for the Jupyter server"
+        )
         raise StudioCollabError("mlflow_access_denied", f"{where} refused access: {hint}.", 403)
     try:
         payload = json.loads(response.body or b"{}")
     except ValueError:
         payload = None
     if not isinstance(payload, dict) and response.code == 404:
-        raise StudioCollabError("mlflow_error", f"{where} does not look like an MLflow server (HTTP 404 for its REST "
-                                "API). Check the tracking URI.", 503)
+        raise StudioCollabError(
+            "mlflow_error",
+            f"{where} does not look like an MLflow server (HTTP 404 for its REST API). Check the tracking URI.",
+            503,
+        )
     if response.code >= 500 or not isinstance(payload, dict):
         log.warning("MLflow %s answered HTTP %s", endpoint, response.code)
-        raise StudioCollabError("mlflow_error", f"{where} answered HTTP {response.code} to {endpoint}. The server "
-                                "may be starting or overloaded; retry in a minute.", 503)
+        raise StudioCollabError(
+            "mlflow_error",
+            f"{where} answered HTTP {response.code} to {endpoint}. The server "
+            "may be starting or overloaded; retry in a minute.",
+            503,
+        )
     if response.code == 404:
         raise StudioCollabError("mlflow_not_found", str(payload.get("message") or "Not found")[:300], 404)
     if response.code >= 300:

@@ -30,8 +30,10 @@ MAX_RESTORE_DIFF_BYTES = 16 << 20
 # checkout of the commit, the bulk of its time in a large repo.
 _CHECKOUT = ("checkout.workers=0",)
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-_PATCH_PATH = re.compile(rb"^(?:diff --git a/(.+) b/(.+)|--- a/(.+)|\+\+\+ b/(.+)|rename (?:from|to) (.+)|"
-                         rb"copy (?:from|to) (.+))$")
+_PATCH_PATH = re.compile(
+    rb"^(?:diff --git a/(.+) b/(.+)|--- a/(.+)|\+\+\+ b/(.+)|rename (?:from|to) (.+)|"
+    rb"copy (?:from|to) (.+))$"
+)
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,30 @@ class RestorePlan:
 
 def check_commit(commit: str | None) -> str:
     if not commit or not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", commit):
-        raise StudioCollabError("invalid_recorded_commit", "The run's recorded commit is not a full git commit id, so "
-                                "its code cannot be restored.", 409)
+        raise StudioCollabError(
+            "invalid_recorded_commit",
+            "The run's recorded commit is not a full git commit id, so its code cannot be restored.",
+            409,
+        )
     return commit
 
 
 def check_diff(diff: bytes, expected_sha256: str | None, max_bytes: int = MAX_RESTORE_DIFF_BYTES) -> bytes:
     if len(diff) > max_bytes:
-        raise StudioCollabError("diff_too_large", f"The run's recorded changes are {len(diff):,} bytes, over the "
-                                f"{max_bytes:,} a Restore applies. Restore the commit alone from git, or commit the "
-                                "changes before the next runs.", 413)
+        raise StudioCollabError(
+            "diff_too_large",
+            f"The run's recorded changes are {len(diff):,} bytes, over the "
+            f"{max_bytes:,} a Restore applies. Restore the commit alone from git, or commit the "
+            "changes before the next runs.",
+            413,
+        )
     if expected_sha256 and hashlib.sha256(diff).hexdigest() != expected_sha256:
-        raise StudioCollabError("diff_mismatch", "The run's recorded changes do not match the checksum taken when the "
-                                "run started (the artifact was replaced or cut). Restore the commit alone from git.",
-                                409)
+        raise StudioCollabError(
+            "diff_mismatch",
+            "The run's recorded changes do not match the checksum taken when the "
+            "run started (the artifact was replaced or cut). Restore the commit alone from git.",
+            409,
+        )
     for line in diff.split(b"\n"):
         if not line.startswith((b"diff --git ", b"--- a/", b"+++ b/", b"rename ", b"copy ")):
             continue
@@ -73,8 +85,12 @@ def check_diff(diff: bytes, expected_sha256: str | None, max_bytes: int = MAX_RE
                 path = path.strip('"')  # git quotes unusual names; what matters here is '..', '/' and .git
             pure = PurePosixPath(path)
             if pure.is_absolute() or ".." in pure.parts or any(p.lower() == ".git" for p in pure.parts):
-                raise StudioCollabError("diff_path_outside", f"The run's recorded changes name '{path[:200]}', which "
-                                        "is outside the repository. Nothing was restored.", 400)
+                raise StudioCollabError(
+                    "diff_path_outside",
+                    f"The run's recorded changes name '{path[:200]}', which "
+                    "is outside the repository. Nothing was restored.",
+                    400,
+                )
     return diff
 
 
@@ -85,12 +101,26 @@ def destination_for(root: Path, repo_name: str, commit: str, run_id: str) -> str
         name = f"{RESTORE_FOLDER}/{base}" + (f"-{attempt}" if attempt > 1 else "")
         if not (root / name).exists() and not (root / name).is_symlink():
             return name
-    raise StudioCollabError("restore_folder_full", f"'{RESTORE_FOLDER}' already holds 999 restores of this run. "
-                            "Remove some, then restore again.", 409)
+    raise StudioCollabError(
+        "restore_folder_full",
+        f"'{RESTORE_FOLDER}' already holds 999 restores of this run. Remove some, then restore again.",
+        409,
+    )
 
 
-def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: dict | None, config: tuple[str, ...],
-                redact, cancel: threading.Event, report, clone_into=None) -> dict:
+def materialise(
+    plan: RestorePlan,
+    *,
+    runner,
+    root: Path,
+    timeout: float,
+    env: dict | None,
+    config: tuple[str, ...],
+    redact,
+    cancel: threading.Event,
+    report,
+    clone_into=None,
+) -> dict:
     """Runs in a worker thread: the commit in a new folder, then the diff applied. On any failure the folder goes."""
     from ..git.command import GitCommandFailed
     from ..git.repo_spec import resolve_inside
@@ -98,26 +128,30 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
 
     destination = resolve_inside(root, plan.destination)
     if destination.exists() or destination.is_symlink():
-        raise StudioCollabError("restore_folder_exists", f"'{plan.destination}' appeared meanwhile. Restore again.",
-                                409)
+        raise StudioCollabError(
+            "restore_folder_exists", f"'{plan.destination}' appeared meanwhile. Restore again.", 409
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     source_clone = Worktree(runner, plan.clone, timeout) if plan.clone is not None else None
     created = False
     try:
         if source_clone is not None:
             report(0.1, "Adding a worktree at the run's commit")
-            added = source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
-                                     check=False, config=_CHECKOUT)
+            added = source_clone.run(
+                "worktree", "add", "--detach", "-q", "--", str(destination), plan.commit, check=False, config=_CHECKOUT
+            )
             if added.returncode != 0:
                 # Most often the clone lacks the commit (a worktree add does not fetch): fetch it, then again.
                 if destination.exists():
-                    raise StudioCollabError("restore_folder_exists", f"'{plan.destination}' appeared meanwhile. "
-                                            "Restore again.", 409)
+                    raise StudioCollabError(
+                        "restore_folder_exists", f"'{plan.destination}' appeared meanwhile. Restore again.", 409
+                    )
                 report(0.2, "Fetching the commit from the remote")
                 _fetch_commit(source_clone, plan, env, config, redact, cancel)
                 _raise_if(cancel)
-                source_clone.run("worktree", "add", "--detach", "-q", "--", str(destination), plan.commit,
-                                 config=_CHECKOUT)
+                source_clone.run(
+                    "worktree", "add", "--detach", "-q", "--", str(destination), plan.commit, config=_CHECKOUT
+                )
             created = True  # from here on, a failure removes the new folder
             restored = Worktree(runner, destination, timeout)
         else:
@@ -137,9 +171,13 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
             try:
                 restored.run("apply", "--binary", "--whitespace=nowarn", "--", str(patch))
             except GitCommandFailed as err:
-                raise StudioCollabError("diff_does_not_apply", "The run's recorded changes do not apply to its commit "
-                                        f"({_first_line(err.stderr)}). Nothing was restored; the commit alone can "
-                                        "be checked out from git.", 409) from None
+                raise StudioCollabError(
+                    "diff_does_not_apply",
+                    "The run's recorded changes do not apply to its commit "
+                    f"({_first_line(err.stderr)}). Nothing was restored; the commit alone can "
+                    "be checked out from git.",
+                    409,
+                ) from None
             finally:
                 patch.unlink(missing_ok=True)
         report(1.0, "Restored")
@@ -153,18 +191,28 @@ def materialise(plan: RestorePlan, *, runner, root: Path, timeout: float, env: d
     opened = None
     if plan.open_path and (root / plan.open_path).is_file():
         opened = plan.open_path
-    return {"path": plan.destination, "opened": opened, "commit": plan.commit, "diff_applied": bool(plan.diff),
-            "from": "worktree" if source_clone is not None else "clone"}
+    return {
+        "path": plan.destination,
+        "opened": opened,
+        "commit": plan.commit,
+        "diff_applied": bool(plan.diff),
+        "from": "worktree" if source_clone is not None else "clone",
+    }
 
 
 def _fetch_commit(worktree, plan: RestorePlan, env, config, redact, cancel) -> None:
     # Every branch of the remote: a commit reachable from none of them is one the remote does not have.
-    worktree.run("fetch", "--no-tags", "-q", "origin", env=env, config=config, redact=redact, cancel=cancel,
-                 background=True)
+    worktree.run(
+        "fetch", "--no-tags", "-q", "origin", env=env, config=config, redact=redact, cancel=cancel, background=True
+    )
     if worktree.rev(plan.commit) is None:
-        raise StudioCollabError("commit_not_on_remote", f"The run's commit {plan.commit[:12]} is not on the remote "
-                                "(it was never pushed, or history was rewritten). Push it from where the run "
-                                "started, then restore again.", 409)
+        raise StudioCollabError(
+            "commit_not_on_remote",
+            f"The run's commit {plan.commit[:12]} is not on the remote "
+            "(it was never pushed, or history was rewritten). Push it from where the run "
+            "started, then restore again.",
+            409,
+        )
 
 
 def _remove(destination: Path, source_clone) -> None:
@@ -206,46 +254,75 @@ class RunRestorer:
 
         recorded_diff = getattr(source, "recorded_diff", None)
         if recorded_diff is None:
-            raise StudioCollabError("not_restorable", "Only MLflow runs record the git commit they ran; a training "
-                                    "job's code is where its source_uri says.", 409)
+            raise StudioCollabError(
+                "not_restorable",
+                "Only MLflow runs record the git commit they ran; a training job's code is where its source_uri says.",
+                409,
+            )
         code = run.get("code")
         if code is None or not code.get("commit"):
-            raise StudioCollabError("no_code_recorded", "This run recorded no git commit: it was not started inside a "
-                                    "git clone, or studio-collab was not installed in its kernel.", 409)
+            raise StudioCollabError(
+                "no_code_recorded",
+                "This run recorded no git commit: it was not started inside a "
+                "git clone, or studio-collab was not installed in its kernel.",
+                409,
+            )
         if self.git is None:
-            raise StudioCollabError("git_unavailable", "The git feature is not part of this installation, so code "
-                                    "cannot be restored.", 503)
+            raise StudioCollabError(
+                "git_unavailable", "The git feature is not part of this installation, so code cannot be restored.", 503
+            )
         commit = check_commit(code["commit"])
         if code.get("diff_capped"):
-            raise StudioCollabError("diff_incomplete", f"{code['diff_capped']} Restore the commit alone from git.",
-                                    413)
+            raise StudioCollabError("diff_incomplete", f"{code['diff_capped']} Restore the commit alone from git.", 413)
         try:
             relative = check_repo_path(code.get("path") or "")
         except StudioCollabError:
-            raise StudioCollabError("recorded_path_outside", "The run's recorded notebook path leads outside its "
-                                    "repository. Nothing was restored.", 400) from None
+            raise StudioCollabError(
+                "recorded_path_outside",
+                "The run's recorded notebook path leads outside its repository. Nothing was restored.",
+                400,
+            ) from None
         if not code.get("repo_url"):
-            raise StudioCollabError("repo_not_recorded", "The run's clone had no remote, so there is nowhere to "
-                                    "restore its commit from. Push the repository and add it to the catalog.", 409)
+            raise StudioCollabError(
+                "repo_not_recorded",
+                "The run's clone had no remote, so there is nowhere to "
+                "restore its commit from. Push the repository and add it to the catalog.",
+                409,
+            )
         specs, _ = await self.git.catalog.load()
         wanted = normalize_url(code["repo_url"]) if "://" in code["repo_url"] else None
         spec = next((s for s in specs if wanted and s.normalized_url == wanted), None)
         if spec is None:
-            raise StudioCollabError("repo_not_in_catalog", f"The run's repository ({code['repo_url'][:200]}) is not in "
-                                    "the repository catalog. Ask your admin to add it, then restore again.", 409)
+            raise StudioCollabError(
+                "repo_not_in_catalog",
+                f"The run's repository ({code['repo_url'][:200]}) is not in "
+                "the repository catalog. Ask your admin to add it, then restore again.",
+                409,
+            )
         # the diff (maybe a request to MLflow) and whether the repo is cloned (a git process) are read together
         diff, state = await asyncio.gather(
             recorded_diff(run["id"], self.max_diff_bytes) if code.get("dirty") else _nothing(),
-            self.git.executor.run(QUICK, target_state, self.git.runner, self.root, spec, self.git.timeout))
+            self.git.executor.run(QUICK, target_state, self.git.runner, self.root, spec, self.git.timeout),
+        )
         if diff is not None:
             diff = check_diff(diff, code.get("diff_sha256"), self.max_diff_bytes)
         clone = resolve_inside(self.root, spec.target) if state == "cloned" else None
         destination = destination_for(self.root, spec.name, commit, run["id"])
         resolve_inside(self.root, destination)  # a symlinked restore folder leading out is refused here
-        plan = RestorePlan(spec=spec, commit=commit, diff=diff or None, destination=destination,
-                           open_path=f"{destination}/{relative}" if relative else None, clone=clone)
-        return self.jobs.start("experiments_restore", f"restore:{source.name}:{run['id']}",
-                               lambda reporter: self._work(plan, reporter), owner)
+        plan = RestorePlan(
+            spec=spec,
+            commit=commit,
+            diff=diff or None,
+            destination=destination,
+            open_path=f"{destination}/{relative}" if relative else None,
+            clone=clone,
+        )
+        return self.jobs.start(
+            "experiments_restore",
+            f"restore:{source.name}:{run['id']}",
+            lambda reporter: self._work(plan, reporter),
+            owner,
+        )
 
     async def _work(self, plan: RestorePlan, reporter) -> dict:
         from ..git.clone import clone_repo
@@ -257,15 +334,35 @@ class RunRestorer:
         report = lambda fraction, text: reporter.report(fraction, text)  # noqa: E731
 
         def clone_into(spec) -> None:
-            clone_repo(git.runner, self.root, spec, timeout=git.timeout, env=env, config=config, redact=redact,
-                       cancel=reporter.cancel_event, report=lambda f, t: report(0.1 + 0.5 * f, t),
-                       job_id=reporter.job_id)
+            clone_repo(
+                git.runner,
+                self.root,
+                spec,
+                timeout=git.timeout,
+                env=env,
+                config=config,
+                redact=redact,
+                cancel=reporter.cancel_event,
+                report=lambda f, t: report(0.1 + 0.5 * f, t),
+                job_id=reporter.job_id,
+            )
 
         async with git.repo_lock(plan.spec.id):
             try:
                 return await git.executor.run_settled(
-                    TRANSFER, materialise, plan, runner=git.runner, root=self.root, timeout=git.timeout, env=env,
-                    config=config, redact=redact, cancel=reporter.cancel_event, report=report, clone_into=clone_into)
+                    TRANSFER,
+                    materialise,
+                    plan,
+                    runner=git.runner,
+                    root=self.root,
+                    timeout=git.timeout,
+                    env=env,
+                    config=config,
+                    redact=redact,
+                    cancel=reporter.cancel_event,
+                    report=report,
+                    clone_into=clone_into,
+                )
             except (GitCommandFailed, GitTimedOut, OSError) as err:  # not classified above: auth, network, disk
                 raise explain(err, "restore the run's code", bool(plan.spec.credentials_secret)) from err
             finally:

@@ -40,9 +40,17 @@ class RunsHandler(ExperimentsHandler):
     @web.authenticated
     @authorized
     async def get(self, source: str, experiment_id: str) -> None:
-        self.reply(await self.experiments.runs(
-            source, experiment_id, order_by=self.query("order_by"), limit=self.query("limit"),
-            page_token=self.query("page_token"), filter_text=self.query("filter"), best_by=self.query("best_by")))
+        self.reply(
+            await self.experiments.runs(
+                source,
+                experiment_id,
+                order_by=self.query("order_by"),
+                limit=self.query("limit"),
+                page_token=self.query("page_token"),
+                filter_text=self.query("filter"),
+                best_by=self.query("best_by"),
+            )
+        )
 
 
 class RunHandler(ExperimentsHandler):
@@ -79,8 +87,11 @@ class MlflowUiHandler(ExperimentsHandler):
     async def post(self) -> None:
         body = self.json_body()
         experiment_id, run_id = body.get("experiment_id"), body.get("run_id")
-        self.reply(await self.experiments.mlflow_ui(
-            str(experiment_id) if experiment_id is not None else None, str(run_id) if run_id is not None else None))
+        self.reply(
+            await self.experiments.mlflow_ui(
+                str(experiment_id) if experiment_id is not None else None, str(run_id) if run_id is not None else None
+            )
+        )
 
 
 def route_handlers(core: Core) -> list[tuple]:

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import bad_request
 
 # Run attributes a person can sort by, with MLflow's names for them.
-ATTRIBUTES = {"start_time": "start_time", "end_time": "end_time", "name": "run_name", "run_name": "run_name",
-              "status": "status"}
-_KINDS = {"metrics": "metric", "metric": "metric", "params": "param", "param": "param",
-          "attributes": "attribute", "attribute": "attribute"}
+ATTRIBUTES = {
+    "start_time": "start_time",
+    "end_time": "end_time",
+    "name": "run_name",
+    "run_name": "run_name",
+    "status": "status",
+}
+_KINDS = {
+    "metrics": "metric",
+    "metric": "metric",
+    "params": "param",
+    "param": "param",
+    "attributes": "attribute",
+    "attribute": "attribute",
+}
 _CLAUSE = re.compile(r"^\s*(?:(?P<kind>[A-Za-z]+)\.)?(?P<key>`[^`]+`|[^\s`]+)\s*(?P<dir>ASC|DESC)?\s*$", re.I)
 # MLflow's rule for metric and param keys (alphanumerics, _ - . space / :): no quote or backtick can slip in.
 _KEY = re.compile(r"^[\w\-. /:]{1,250}$")
@@ -32,23 +44,25 @@ class RunOrder:
     ascending: bool
 
     @classmethod
-    def parse(cls, text: str | None) -> "RunOrder":
+    def parse(cls, text: str | None) -> RunOrder:
         if text is None or not text.strip():
             return DEFAULT_ORDER
         match = _CLAUSE.match(text)
         if not match:
-            raise bad_request("invalid_order_by", "order_by must look like 'metrics.accuracy DESC', "
-                              "'params.lr ASC' or 'start_time DESC'.")
+            raise bad_request(
+                "invalid_order_by",
+                "order_by must look like 'metrics.accuracy DESC', 'params.lr ASC' or 'start_time DESC'.",
+            )
         kind_word = (match["kind"] or "attributes").lower()
         kind = _KINDS.get(kind_word)
         key = match["key"].strip("`")
         if kind is None:
-            raise bad_request("invalid_order_by", f"Runs can be ordered by metrics, params or attributes, "
-                              f"not '{kind_word[:40]}'.")
+            raise bad_request(
+                "invalid_order_by", f"Runs can be ordered by metrics, params or attributes, not '{kind_word[:40]}'."
+            )
         if kind == "attribute":
             if key not in ATTRIBUTES:
-                raise bad_request("invalid_order_by", "Run attributes to order by: start_time, end_time, name, "
-                                  "status.")
+                raise bad_request("invalid_order_by", "Run attributes to order by: start_time, end_time, name, status.")
             key = ATTRIBUTES[key]
         elif not _KEY.match(key):
             raise bad_request("invalid_order_by", f"'{key[:60]}' is not a valid {kind} name.")
@@ -92,8 +106,10 @@ def unknown_key_error(order: RunOrder, page: list[dict], filtered: bool):
     known = sorted({key for run in page for key in run[field]})[:12]
     scope = "matching this filter " if filtered else "in this experiment "
     hint = f" Its runs log: {', '.join(known)}." if known else ""
-    return bad_request("unknown_order_key", f"No run {scope}has logged the {order.kind} '{order.key}', so runs "
-                       f"cannot be ordered by it.{hint}")
+    return bad_request(
+        "unknown_order_key",
+        f"No run {scope}has logged the {order.kind} '{order.key}', so runs cannot be ordered by it.{hint}",
+    )
 
 
 def _present(value: Any) -> bool:

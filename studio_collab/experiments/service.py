@@ -30,9 +30,19 @@ MAX_COMPARED_DIFF_BYTES = 2 << 20  # a diff is read for its summary only up to t
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _METRIC_KEY = re.compile(r"^[\w\-. /:]{1,250}$")
 # Codes meaning "this source cannot serve right now", as opposed to "this request is wrong".
-UNAVAILABLE = {"mlflow_unreachable", "mlflow_error", "mlflow_not_configured", "mlflow_not_supported",
-               "mlflow_access_denied", "aws_not_configured", "aws_unreachable", "aws_error", "aws_access_denied",
-               "aws_throttled", "not_in_studio"}
+UNAVAILABLE = {
+    "mlflow_unreachable",
+    "mlflow_error",
+    "mlflow_not_configured",
+    "mlflow_not_supported",
+    "mlflow_access_denied",
+    "aws_not_configured",
+    "aws_unreachable",
+    "aws_error",
+    "aws_access_denied",
+    "aws_throttled",
+    "not_in_studio",
+}
 
 
 class RunSource(Protocol):
@@ -42,8 +52,9 @@ class RunSource(Protocol):
     def configured(self) -> bool: ...
     async def experiments(self) -> list[dict]: ...
     async def experiment(self, experiment_id: str) -> dict: ...
-    async def runs(self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None,
-                   filter_text: str | None) -> dict: ...
+    async def runs(
+        self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None, filter_text: str | None
+    ) -> dict: ...
     async def run(self, run_id: str) -> dict: ...
     async def metric_history(self, run_id: str, key: str) -> dict: ...
 
@@ -61,15 +72,20 @@ class ExperimentsService:
         # Whether each one answers right now is in GET experiments.
         if any(s.configured() for s in self.sources.values()):
             return {"available": True, "reason": None}
-        return {"available": False, "reason": "No MLflow tracking URI is configured and no AWS region is known: "
-                "set StudioCollabApp.mlflow_tracking_uri (or MLFLOW_TRACKING_URI), or AWS_REGION."}
+        return {
+            "available": False,
+            "reason": "No MLflow tracking URI is configured and no AWS region is known: "
+            "set StudioCollabApp.mlflow_tracking_uri (or MLFLOW_TRACKING_URI), or AWS_REGION.",
+        }
 
     # --- routes ---------------------------------------------------------------------------------
     async def overview(self) -> dict:
         """Every source with whether it can serve, and every experiment of those that can."""
         names = list(self.sources)
-        answers = await asyncio.gather(*(self.cache.get(experiments_key(n), self.sources[n].experiments, self.ttl)
-                                         for n in names), return_exceptions=True)
+        answers = await asyncio.gather(
+            *(self.cache.get(experiments_key(n), self.sources[n].experiments, self.ttl) for n in names),
+            return_exceptions=True,
+        )
         sources, experiments = [], []
         tracking_known = True
         for name, answer in zip(names, answers):
@@ -79,17 +95,28 @@ class ExperimentsService:
                 tracking_known = answer.code in ("mlflow_unreachable", "mlflow_error", "mlflow_access_denied")
             source = self.sources[name]
             if isinstance(answer, BaseException):
-                sources.append({"name": name, "title": source.title, "available": False,
-                                "reason": _reason(answer, source)})
+                sources.append(
+                    {"name": name, "title": source.title, "available": False, "reason": _reason(answer, source)}
+                )
                 continue
             sources.append({"name": name, "title": source.title, "available": True, "reason": None})
             experiments.extend({"source": e["source"], "id": e["id"], "name": e["name"]} for e in answer)
-        return {"sources": sources, "experiments": experiments,
-                "tracking": await self._tracking() if tracking_known else None}
+        return {
+            "sources": sources,
+            "experiments": experiments,
+            "tracking": await self._tracking() if tracking_known else None,
+        }
 
-    async def runs(self, source_name: str, experiment_id: str, order_by: str | None = None,
-                   limit: str | int | None = None, page_token: str | None = None, filter_text: str | None = None,
-                   best_by: str | None = None) -> dict:
+    async def runs(
+        self,
+        source_name: str,
+        experiment_id: str,
+        order_by: str | None = None,
+        limit: str | int | None = None,
+        page_token: str | None = None,
+        filter_text: str | None = None,
+        best_by: str | None = None,
+    ) -> dict:
         source = self._source(source_name)
         _check_id(experiment_id, "Experiment")
         order = RunOrder.parse(order_by)
@@ -106,22 +133,37 @@ class ExperimentsService:
         try:
             page, best_run_id = await asyncio.gather(
                 self._page(source, experiment_id, order, size, token, filter_text),
-                self._best(source, experiment_id, best, filter_text))
+                self._best(source, experiment_id, best, filter_text),
+            )
         except StudioCollabError as err:
             if err.code not in UNAVAILABLE:
                 raise
-            return {"available": False, "reason": err.message, "runs": [], "next_page_token": None,
-                    "order_by": order.text(), "best_run_id": None, "note": None}
-        return {"available": True, "reason": None, "runs": [_with_lineage(r) for r in page["runs"]],
-                "next_page_token": page["next_page_token"],
-                "order_by": order.text(), "best_run_id": best_run_id, "note": page.get("note")}
+            return {
+                "available": False,
+                "reason": err.message,
+                "runs": [],
+                "next_page_token": None,
+                "order_by": order.text(),
+                "best_run_id": None,
+                "note": None,
+            }
+        return {
+            "available": True,
+            "reason": None,
+            "runs": [_with_lineage(r) for r in page["runs"]],
+            "next_page_token": page["next_page_token"],
+            "order_by": order.text(),
+            "best_run_id": best_run_id,
+            "note": page.get("note"),
+        }
 
     async def run(self, source_name: str, experiment_id: str, run_id: str) -> dict:
         source = self._source(source_name)
         _check_id(experiment_id, "Experiment")
         _check_id(run_id, "Run")
-        run = await self._cached((source.name, "run-in", experiment_id, run_id),
-                                 lambda: self._run_in(source, experiment_id, run_id))
+        run = await self._cached(
+            (source.name, "run-in", experiment_id, run_id), lambda: self._run_in(source, experiment_id, run_id)
+        )
         return {"run": _with_lineage(run)}
 
     async def metric_history(self, source_name: str, experiment_id: str, run_id: str, key: str | None) -> dict:
@@ -152,8 +194,9 @@ class ExperimentsService:
         source = self._source(source_name)
         _check_id(run_id, "Run")
         if self.restorer is None:
-            raise StudioCollabError("git_unavailable", "The git feature is not part of this installation, so code "
-                                    "cannot be restored.", 503)
+            raise StudioCollabError(
+                "git_unavailable", "The git feature is not part of this installation, so code cannot be restored.", 503
+            )
         run = await source.run(run_id)
         job = await self.restorer.start(source, run, owner)
         return {"job": job.to_json()}
@@ -164,8 +207,9 @@ class ExperimentsService:
         if not code.get("dirty") or recorded_diff is None:
             return None
         try:
-            diff = await self._cached((source.name, "diff", run["id"]),
-                                      lambda: recorded_diff(run["id"], MAX_COMPARED_DIFF_BYTES))
+            diff = await self._cached(
+                (source.name, "diff", run["id"]), lambda: recorded_diff(run["id"], MAX_COMPARED_DIFF_BYTES)
+            )
         except StudioCollabError as err:
             return {"files": [], "file_count": 0, "added": 0, "removed": 0, "unavailable": err.message}
         return diff_summary(diff)
@@ -196,8 +240,15 @@ class ExperimentsService:
     async def _cached(self, key: tuple, loader):
         return await self.cache.get(("experiments", *key), loader, self.ttl)
 
-    async def _page(self, source: RunSource, experiment_id: str, order: RunOrder, size: int, token: str | None,
-                    filter_text: str | None) -> dict:
+    async def _page(
+        self,
+        source: RunSource,
+        experiment_id: str,
+        order: RunOrder,
+        size: int,
+        token: str | None,
+        filter_text: str | None,
+    ) -> dict:
         # The experiment is looked up only when the search alone cannot tell: MLflow searches an unknown id as an
         # empty experiment, and refuses one that is not a number; both must be a 404. A page of runs proves it.
         try:
@@ -213,14 +264,23 @@ class ExperimentsService:
     async def _experiment(self, source: RunSource, experiment_id: str) -> dict:
         return await self._cached((source.name, "experiment", experiment_id), lambda: source.experiment(experiment_id))
 
-    async def _first_page_cached(self, source: RunSource, experiment_id: str, order: RunOrder, size: int,
-                                 token: str | None, filter_text: str | None) -> dict:
+    async def _first_page_cached(
+        self,
+        source: RunSource,
+        experiment_id: str,
+        order: RunOrder,
+        size: int,
+        token: str | None,
+        filter_text: str | None,
+    ) -> dict:
         # The first page is what every poll asks again, so it is cached; later pages are read on demand and not
         # kept, so paging through 10,000 runs never leaves them all in memory.
         if token is not None:
             return await source.runs(experiment_id, order, size, token, filter_text)
-        return await self._cached((source.name, "runs", experiment_id, order.text(), size, filter_text),
-                                  lambda: source.runs(experiment_id, order, size, None, filter_text))
+        return await self._cached(
+            (source.name, "runs", experiment_id, order.text(), size, filter_text),
+            lambda: source.runs(experiment_id, order, size, None, filter_text),
+        )
 
     async def _run_in(self, source: RunSource, experiment_id: str, run_id: str) -> dict:
         run_in = getattr(source, "run_in", None)
@@ -231,8 +291,9 @@ class ExperimentsService:
             raise not_found(f"Run '{run_id[:80]}' of experiment '{experiment_id[:80]}'")
         return run
 
-    async def _best(self, source: RunSource, experiment_id: str, best: RunOrder | None,
-                    filter_text: str | None) -> str | None:
+    async def _best(
+        self, source: RunSource, experiment_id: str, best: RunOrder | None, filter_text: str | None
+    ) -> str | None:
         """The first run of the ``best`` order over the whole experiment; None when nothing can be starred."""
         if best is None:
             return None
@@ -266,11 +327,21 @@ def comparison(runs: list[dict]) -> dict:
     for name, values in metrics.items():
         first, last = values[0], values[-1]
         deltas[name] = (last - first) if first is not None and last is not None else None
-    slim = [{k: r.get(k) for k in ("id", "name", "status", "start_time", "end_time", "experiment_id", "source", "code",
-                                  "data")}
-            for r in runs]
-    return {"runs": slim, "params": params, "metrics": metrics, "differing": differing,
-            "differing_metrics": [k for k in metric_names if len(set(metrics[k])) > 1], "metric_deltas": deltas}
+    slim = [
+        {
+            k: r.get(k)
+            for k in ("id", "name", "status", "start_time", "end_time", "experiment_id", "source", "code", "data")
+        }
+        for r in runs
+    ]
+    return {
+        "runs": slim,
+        "params": params,
+        "metrics": metrics,
+        "differing": differing,
+        "differing_metrics": [k for k in metric_names if len(set(metrics[k])) > 1],
+        "metric_deltas": deltas,
+    }
 
 
 def _with_lineage(run: dict) -> dict:

@@ -18,11 +18,15 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import StudioCollabError
 from ..studio.aws import AwsClients
 
-_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-                  r"(?P<type>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]{1,256})$")
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<type>mlflow-tracking-server|mlflow-app)/(?P<name>[A-Za-z0-9-]{1,256})$"
+)
 # What the plugin signs for and which header names the resource, per ARN type.
-_SIGNING = {"mlflow-tracking-server": ("sagemaker-mlflow", "x-mlflow-sm-tracking-server-arn"),
-            "mlflow-app": ("sagemaker", "x-sm-mlflow-app-arn")}
+_SIGNING = {
+    "mlflow-tracking-server": ("sagemaker-mlflow", "x-mlflow-sm-tracking-server-arn"),
+    "mlflow-app": ("sagemaker", "x-sm-mlflow-app-arn"),
+}
 # Tracking servers that can answer requests (the others are stopped, failing or being deleted).
 SERVING_STATUSES = {"Created", "Updated", "Started", "MaintenanceComplete", "Updating", "MaintenanceInProgress"}
 
@@ -62,11 +66,16 @@ class TrackingTarget:
 
     def snippet(self) -> str:
         """Code a notebook runs to start tracking to this server."""
-        lines = ["import mlflow", "", f'mlflow.set_tracking_uri("{self.uri}")',
-                 'mlflow.set_experiment("my-experiment")', "",
-                 "with mlflow.start_run():",
-                 '    mlflow.log_params({"learning_rate": 0.01, "epochs": 10})',
-                 '    mlflow.log_metric("accuracy", 0.93)']
+        lines = [
+            "import mlflow",
+            "",
+            f'mlflow.set_tracking_uri("{self.uri}")',
+            'mlflow.set_experiment("my-experiment")',
+            "",
+            "with mlflow.start_run():",
+            '    mlflow.log_params({"learning_rate": 0.01, "epochs": 10})',
+            '    mlflow.log_metric("accuracy", 0.93)',
+        ]
         if self.is_sagemaker:
             lines.insert(0, "# needs: pip install mlflow sagemaker-mlflow (both are in SageMaker Distribution)")
         elif self.basic_auth:
@@ -102,17 +111,25 @@ def target_from_uri(uri: str, origin: str, endpoint_override: str | None, env: d
         else:
             # The plugin's endpoint: https://<region>.experiments.sagemaker.<dns suffix>, "aws" in the aws partition.
             base = f"https://{region}.experiments.sagemaker.aws"
-        return TrackingTarget(uri=uri, base_url=base.rstrip("/"), kind=match["type"], origin=origin, arn=uri,
-                              region=region)
+        return TrackingTarget(
+            uri=uri, base_url=base.rstrip("/"), kind=match["type"], origin=origin, arn=uri, region=region
+        )
     if uri.startswith("arn:"):
-        raise StudioCollabError("mlflow_not_supported", "The MLflow tracking URI is an ARN but not of a SageMaker "
-                                "MLflow tracking server or app. Check StudioCollabApp.mlflow_tracking_uri.", 400)
+        raise StudioCollabError(
+            "mlflow_not_supported",
+            "The MLflow tracking URI is an ARN but not of a SageMaker "
+            "MLflow tracking server or app. Check StudioCollabApp.mlflow_tracking_uri.",
+            400,
+        )
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         scheme = parts.scheme or uri.split(":", 1)[0]
         raise StudioCollabError(
-            "mlflow_not_supported", f"The panel reads MLflow over its REST API; a '{scheme[:20]}' tracking URI "
-            "(a local file or database store) has no server. Start `mlflow server` and use its http(s) URL.", 400)
+            "mlflow_not_supported",
+            f"The panel reads MLflow over its REST API; a '{scheme[:20]}' tracking URI "
+            "(a local file or database store) has no server. Start `mlflow server` and use its http(s) URL.",
+            400,
+        )
     basic = None
     if parts.username is not None:
         basic = (parts.username, parts.password or "")
@@ -120,14 +137,25 @@ def target_from_uri(uri: str, origin: str, endpoint_override: str | None, env: d
         basic = (env["MLFLOW_TRACKING_USERNAME"], env.get("MLFLOW_TRACKING_PASSWORD", ""))
     netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
     clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))  # no credentials, ever
-    return TrackingTarget(uri=clean, base_url=clean, kind="url", origin=origin, basic_auth=basic,
-                          bearer_token=None if basic else env.get("MLFLOW_TRACKING_TOKEN") or None)
+    return TrackingTarget(
+        uri=clean,
+        base_url=clean,
+        kind="url",
+        origin=origin,
+        basic_auth=basic,
+        bearer_token=None if basic else env.get("MLFLOW_TRACKING_TOKEN") or None,
+    )
 
 
 def active_tracking_server(summaries: list[dict]) -> dict | None:
     """The tracking server Studio marks active, newest first when several are."""
-    active = [s for s in summaries if s.get("IsActive") == "Active"
-              and s.get("TrackingServerStatus") in SERVING_STATUSES and s.get("TrackingServerArn")]
+    active = [
+        s
+        for s in summaries
+        if s.get("IsActive") == "Active"
+        and s.get("TrackingServerStatus") in SERVING_STATUSES
+        and s.get("TrackingServerArn")
+    ]
     active.sort(key=lambda s: str(s.get("CreationTime") or ""), reverse=True)
     return active[0] if active else None
 
@@ -163,7 +191,11 @@ class RequestSigner:
                 self._credentials = botocore.session.get_session().get_credentials()
             credentials = self._credentials
         if credentials is None:
-            raise StudioCollabError("aws_not_configured", "No AWS credentials to sign requests to the SageMaker "
-                                    "MLflow tracking server. In Studio the execution role provides them; elsewhere "
-                                    "set AWS credentials.", 503)
+            raise StudioCollabError(
+                "aws_not_configured",
+                "No AWS credentials to sign requests to the SageMaker "
+                "MLflow tracking server. In Studio the execution role provides them; elsewhere "
+                "set AWS credentials.",
+                503,
+            )
         return credentials.get_frozen_credentials()

@@ -15,9 +15,9 @@ from collections import OrderedDict
 from ..errors import StudioCollabError, not_found
 from ..studio.aws import AwsClients
 from ..studio.cache import TtlCache
-from .run_order import RunOrder, unknown_key_error
 from .aws_source import AwsRunSource
 from .lineage import code_from_hyperparameters, datasets_from_channels
+from .run_order import RunOrder, unknown_key_error
 from .window import epoch_ms, fan_out, page_of, require_region
 
 ALL_JOBS = "all"
@@ -48,11 +48,13 @@ class TrainingJobSource(AwsRunSource):
             raise not_found(f"Training-job group '{experiment_id[:80]}'")
         return {"source": self.name, "id": ALL_JOBS, "name": "All training jobs"}
 
-    async def runs(self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None,
-                   filter_text: str | None) -> dict:
+    async def runs(
+        self, experiment_id: str, order: RunOrder, limit: int, page_token: str | None, filter_text: str | None
+    ) -> dict:
         await self.experiment(experiment_id)
-        summaries = await self.cache.get(("experiments", self.name, "window", filter_text or ""),
-                                         lambda: self._window(filter_text), self.ttl)
+        summaries = await self.cache.get(
+            ("experiments", self.name, "window", filter_text or ""), lambda: self._window(filter_text), self.ttl
+        )
         if order.is_value:
             # Hyperparameters and metrics are only in the descriptions: describe the window, then sort.
             runs = order.sort(await fan_out(summaries, self._run_of_summary, DESCRIBE_CONCURRENCY))
@@ -63,8 +65,11 @@ class TrainingJobSource(AwsRunSource):
             ordered = order.sort(run_from_summary(s) for s in summaries)
             slim, token, _ = page_of(ordered, page_token, limit)
             page = await fan_out(slim, lambda r: self.run(r["id"]), DESCRIBE_CONCURRENCY)
-        return {"runs": page, "next_page_token": token,
-                "note": f"Ordered within the {WINDOW} most recent training jobs." if len(summaries) >= WINDOW else None}
+        return {
+            "runs": page,
+            "next_page_token": token,
+            "note": f"Ordered within the {WINDOW} most recent training jobs." if len(summaries) >= WINDOW else None,
+        }
 
     async def run(self, run_id: str) -> dict:
         if not _NAME.match(run_id):
@@ -73,8 +78,9 @@ class TrainingJobSource(AwsRunSource):
             self._finished.move_to_end(run_id)
             return self._finished[run_id]
         try:
-            described = await self.aws.call("sagemaker", "DescribeTrainingJob", region=self.region,
-                                             TrainingJobName=run_id)
+            described = await self.aws.call(
+                "sagemaker", "DescribeTrainingJob", region=self.region, TrainingJobName=run_id
+            )
         except StudioCollabError as err:
             if err.code in ("aws_not_found", "aws_validation"):  # AWS answers ValidationException "Could not find"
                 raise not_found(f"Training job '{run_id[:80]}'") from None
@@ -91,8 +97,12 @@ class TrainingJobSource(AwsRunSource):
         return await self.run(run_id)
 
     async def metric_history(self, run_id: str, key: str) -> dict:
-        raise StudioCollabError("metric_history_unavailable", "SageMaker keeps only the final value of a training "
-                                "job's metrics (the full series is in CloudWatch); log to MLflow for history.", 404)
+        raise StudioCollabError(
+            "metric_history_unavailable",
+            "SageMaker keeps only the final value of a training "
+            "job's metrics (the full series is in CloudWatch); log to MLflow for history.",
+            404,
+        )
 
     async def _run_of_summary(self, summary: dict) -> dict:
         return await self.run(summary["TrainingJobName"])
@@ -101,16 +111,24 @@ class TrainingJobSource(AwsRunSource):
         params = {"SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 100}
         if filter_text:
             params["NameContains"] = filter_text[:63]
-        return await self.aws.paginate("sagemaker", "ListTrainingJobs", "TrainingJobSummaries", region=self.region,
-                                       limit=WINDOW, **params)
+        return await self.aws.paginate(
+            "sagemaker", "ListTrainingJobs", "TrainingJobSummaries", region=self.region, limit=WINDOW, **params
+        )
 
 
 def run_from_summary(summary: dict) -> dict:
-    return {"id": summary["TrainingJobName"], "name": summary["TrainingJobName"],
-            "status": summary.get("TrainingJobStatus") or "Unknown",
-            "start_time": epoch_ms(summary.get("CreationTime")),
-            "end_time": epoch_ms(summary.get("TrainingEndTime")), "params": {}, "metrics": {}, "tags": {},
-            "code": None, "data": []}
+    return {
+        "id": summary["TrainingJobName"],
+        "name": summary["TrainingJobName"],
+        "status": summary.get("TrainingJobStatus") or "Unknown",
+        "start_time": epoch_ms(summary.get("CreationTime")),
+        "end_time": epoch_ms(summary.get("TrainingEndTime")),
+        "params": {},
+        "metrics": {},
+        "tags": {},
+        "code": None,
+        "data": [],
+    }
 
 
 def run_from_description(job: dict) -> dict:
@@ -148,7 +166,9 @@ def run_from_description(job: dict) -> dict:
                 "run_name": mlflow.get("MlflowRunName"),
                 "experiment_id": mlflow_details.get("MlflowExperimentId"),
                 "run_id": mlflow_details.get("MlflowRunId"),
-            } if mlflow else None,
+            }
+            if mlflow
+            else None,
         },
     }
 

@@ -11,8 +11,9 @@ import asyncio
 import base64
 import binascii
 import json
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from ..errors import StudioCollabError, bad_request
 
@@ -34,7 +35,7 @@ async def fan_out(items: Iterable[T], fn: Callable[[T], Awaitable[R]], concurren
 def page_of(runs: list[dict], page_token: str | None, limit: int) -> tuple[list[dict], str | None, int]:
     """The page that ``page_token`` points at, the next token, and the page's offset."""
     offset = decode_offset(page_token) if page_token else 0
-    page = runs[offset:offset + limit]
+    page = runs[offset : offset + limit]
     following = offset + limit
     return page, (encode_offset(following) if following < len(runs) else None), offset
 
@@ -71,5 +72,8 @@ def epoch_ms(value: Any) -> int | None:
 def require_region(region: str | None) -> None:
     """SageMaker sources need a region; without one, say so at once instead of trying us-east-1."""
     if not region:
-        raise StudioCollabError("aws_not_configured", "No AWS region is known here: set AWS_REGION (in Studio it "
-                                "comes from the app's metadata).", 503)
+        raise StudioCollabError(
+            "aws_not_configured",
+            "No AWS region is known here: set AWS_REGION (in Studio it comes from the app's metadata).",
+            503,
+        )

@@ -31,14 +31,26 @@ def build_service(core: Core) -> GitService:
     except CatalogError as err:
         specs, prefixes, config_error = [], [], str(err)
         log.error("studio-collab: repository catalog refused: %s", err)
-    runner = GitRunner(ca_bundle=config.ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
-                       allowed_protocols=("https", "ssh") if allow_ssh else ("https",), memo=core.cache)
+    runner = GitRunner(
+        ca_bundle=config.ca_bundle or os.environ.get("GIT_SSL_CAINFO") or None,
+        allowed_protocols=("https", "ssh") if allow_ssh else ("https",),
+        memo=core.cache,
+    )
     catalog = RepoCatalog(specs, core.studio, core.cache, core.settings.core.cache_ttl_seconds, allow_ssh, prefixes)
     credentials = GitCredentials(core.aws, core.cache)
-    service = GitService(catalog=catalog, runner=runner, credentials=credentials,
-                         jobs=core.jobs, root=core.root_dir, timeout=config.timeout_seconds,
-                         fetch_interval=config.fetch_interval_seconds, auto_clone=config.auto_clone,
-                         config_error=config_error, executor=core.executor, cache=core.cache)
+    service = GitService(
+        catalog=catalog,
+        runner=runner,
+        credentials=credentials,
+        jobs=core.jobs,
+        root=core.root_dir,
+        timeout=config.timeout_seconds,
+        fetch_interval=config.fetch_interval_seconds,
+        auto_clone=config.auto_clone,
+        config_error=config_error,
+        executor=core.executor,
+        cache=core.cache,
+    )
     service.recover_interrupted_clones()
     event_logger = getattr(core.serverapp, "event_logger", None)
     if event_logger is not None:  # a save makes the repo's status fresh at once, not at the next poll

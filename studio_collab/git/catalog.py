@@ -21,8 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class RepoCatalog:
-    def __init__(self, config_specs: list[RepoSpec], studio: StudioService, cache: TtlCache, ttl: float,
-                 allow_ssh: bool = False, credential_prefixes: list[tuple[str, str]] | None = None):
+    def __init__(
+        self,
+        config_specs: list[RepoSpec],
+        studio: StudioService,
+        cache: TtlCache,
+        ttl: float,
+        allow_ssh: bool = False,
+        credential_prefixes: list[tuple[str, str]] | None = None,
+    ):
         self.config_specs = list(config_specs)
         self.credential_prefixes = credential_prefixes or []
         self.studio = studio
@@ -43,15 +50,21 @@ class RepoCatalog:
         for spec in specs:
             if spec.id == repo_id:
                 return spec
-        raise StudioCollabError("repo_not_found", "No repository with this id is in the catalog. Reload the panel; "
-                                "the catalog may have changed.", 404)
+        raise StudioCollabError(
+            "repo_not_found",
+            "No repository with this id is in the catalog. Reload the panel; the catalog may have changed.",
+            404,
+        )
 
     async def _build(self) -> tuple[list[RepoSpec], list[str]]:
         warnings: list[str] = []
         found: list[tuple[str, object]] = []
         if self.studio.context.in_studio:
-            for source, loader in (("space", self._space_urls), ("user_profile", self._profile_urls),
-                                   ("domain", self._domain_urls)):
+            for source, loader in (
+                ("space", self._space_urls),
+                ("user_profile", self._profile_urls),
+                ("domain", self._domain_urls),
+            ):
                 try:
                     found += [(source, url) for url in await loader()]
                 except StudioCollabError as err:
@@ -80,8 +93,9 @@ class RepoCatalog:
         return _code_repositories(profile.get("UserSettings"))
 
 
-def merge_sources(config_specs: list[RepoSpec], found: list[tuple[str, object]], allow_ssh: bool,
-                  warnings: list[str]) -> list[RepoSpec]:
+def merge_sources(
+    config_specs: list[RepoSpec], found: list[tuple[str, object]], allow_ssh: bool, warnings: list[str]
+) -> list[RepoSpec]:
     """Config first, then Studio URLs in precedence order; one entry per normalised URL, unique targets."""
     by_url: dict[str, RepoSpec] = {spec.normalized_url: spec for spec in config_specs}
     targets = {spec.target for spec in config_specs}

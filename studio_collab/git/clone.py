@@ -23,9 +23,9 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import StudioCollabError
 from ..jobs import JobCancelled
@@ -60,13 +60,27 @@ def target_state(runner: GitRunner, root: Path, spec: RepoSpec, timeout: float) 
 
 
 def occupied_error(spec: RepoSpec) -> StudioCollabError:
-    return StudioCollabError("target_occupied", f"The folder '{spec.target}' already holds something that is not "
-                             f"{spec.name}. Rename or move that folder, then clone again.", 409)
+    return StudioCollabError(
+        "target_occupied",
+        f"The folder '{spec.target}' already holds something that is not "
+        f"{spec.name}. Rename or move that folder, then clone again.",
+        409,
+    )
 
 
-def clone_repo(runner: GitRunner, root: Path, spec: RepoSpec, *, timeout: float, env: dict | None = None,
-               config: tuple[str, ...] = (), redact: Redactor | None = None, cancel: threading.Event | None = None,
-               report: Report | None = None, job_id: str | None = None) -> dict:
+def clone_repo(
+    runner: GitRunner,
+    root: Path,
+    spec: RepoSpec,
+    *,
+    timeout: float,
+    env: dict | None = None,
+    config: tuple[str, ...] = (),
+    redact: Redactor | None = None,
+    cancel: threading.Event | None = None,
+    report: Report | None = None,
+    job_id: str | None = None,
+) -> dict:
     """Clone ``spec`` into its target under ``root``. Runs in a worker thread. ``job_id``: the job this clone
     runs in, recorded so that a server restarted after a kill can report that job as failed."""
     from git import Git, Repo  # lazy: GitPython's guards, applied to exactly what we pass to git
@@ -75,8 +89,9 @@ def clone_repo(runner: GitRunner, root: Path, spec: RepoSpec, *, timeout: float,
     target = resolve_inside(root, spec.target)
     state = target_state(runner, root, spec, timeout)
     if state == "cloned":
-        raise StudioCollabError("already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync to "
-                                "update it.", 409)
+        raise StudioCollabError(
+            "already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync to update it.", 409
+        )
     if state == "occupied":
         raise occupied_error(spec)
     options = ["--progress"]
@@ -95,9 +110,17 @@ def clone_repo(runner: GitRunner, root: Path, spec: RepoSpec, *, timeout: float,
         temp.mkdir(mode=0o700)
         _write_owner(temp, {"job_id": job_id, "repo_id": spec.id, "name": spec.name, "target": spec.target})
         # -c options before the verb are not written into the new repo's config; hooks never run here
-        runner.run(["clone", *options, "--", spec.url, str(work)], cwd=target.parent, timeout=timeout, env=env,
-                   config=("core.hooksPath=/dev/null", *config), cancel=cancel, redact=redact,
-                   on_stderr_line=progress_parser(report, 0.0, 0.99), background=True)
+        runner.run(
+            ["clone", *options, "--", spec.url, str(work)],
+            cwd=target.parent,
+            timeout=timeout,
+            env=env,
+            config=("core.hooksPath=/dev/null", *config),
+            cancel=cancel,
+            redact=redact,
+            on_stderr_line=progress_parser(report, 0.0, 0.99),
+            background=True,
+        )
         if cancel is not None and cancel.is_set():
             raise JobCancelled()
         worktree = Worktree(runner, work, timeout)
@@ -201,8 +224,14 @@ def sweep_leftovers(parent: Path, older_than: float) -> list[Path]:
 # --- who owns a temporary folder -------------------------------------------------------------------------
 def _write_owner(temp: Path, fields: dict) -> None:
     pid = os.getpid()
-    record = {**fields, "pid": pid, "process_start": _process_start(pid), "boot_id": _boot_id(),
-              "host": socket.gethostname(), "created": time.time()}
+    record = {
+        **fields,
+        "pid": pid,
+        "process_start": _process_start(pid),
+        "boot_id": _boot_id(),
+        "host": socket.gethostname(),
+        "created": time.time(),
+    }
     (temp / OWNER_FILE).write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -250,7 +279,7 @@ def _process_start(pid: int) -> int | None:
     """The process's start time (clock ticks after boot, from /proc): with the pid, it names one process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        return int(stat[stat.rindex(")") + 2:].split()[19])
+        return int(stat[stat.rindex(")") + 2 :].split()[19])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -287,4 +316,4 @@ def _running(entry: Path) -> bool:
         stat = (entry / "stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:][:1] not in ("Z", "X")
+    return stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X")

@@ -18,8 +18,8 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from ..jobs import JobCancelled
 
@@ -75,8 +75,13 @@ class Redactor:
 class GitRunner:
     """Runs ``git`` with a fixed, minimal environment and per-call timeout, cancel and progress."""
 
-    def __init__(self, ca_bundle: str | None = None, allowed_protocols: Sequence[str] = ("https",),
-                 executable: str | None = None, memo=None):
+    def __init__(
+        self,
+        ca_bundle: str | None = None,
+        allowed_protocols: Sequence[str] = ("https",),
+        executable: str | None = None,
+        memo=None,
+    ):
         self.ca_bundle = ca_bundle or None
         # The server's one cache (studio/cache.py): what a worktree learns per file version (origin URL, a
         # notebook equal to its commit) is kept there; without it (a runner made alone) git is asked each time.
@@ -86,16 +91,18 @@ class GitRunner:
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "SSH_ASKPASS"}
-        env.update({
-            "GIT_TERMINAL_PROMPT": "0",  # never wait for a password on a terminal nobody sees
-            "GIT_ASKPASS": "",  # empty = no askpass at all, unless credentials set one for this process
-            "SSH_ASKPASS": "",
-            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
-            "LC_ALL": "C",  # English messages: errors are classified by their text
-            "LANGUAGE": "C",
-            # a file named '*.txt' or ':(glob)x' is that file, never a pattern that reaches the user's others
-            "GIT_LITERAL_PATHSPECS": "1",
-        })
+        env.update(
+            {
+                "GIT_TERMINAL_PROMPT": "0",  # never wait for a password on a terminal nobody sees
+                "GIT_ASKPASS": "",  # empty = no askpass at all, unless credentials set one for this process
+                "SSH_ASKPASS": "",
+                "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+                "LC_ALL": "C",  # English messages: errors are classified by their text
+                "LANGUAGE": "C",
+                # a file named '*.txt' or ':(glob)x' is that file, never a pattern that reaches the user's others
+                "GIT_LITERAL_PATHSPECS": "1",
+            }
+        )
         if self.ca_bundle:
             env["GIT_SSL_CAINFO"] = self.ca_bundle  # the standard way to trust a company CA; TLS stays on
         env.update(extra or {})
@@ -111,20 +118,37 @@ class GitRunner:
             options += ["-c", item]
         return [self.executable, *options, *args]
 
-    def run(self, args: Sequence[str], cwd: str | os.PathLike | None = None, *, timeout: float,
-            env: dict[str, str] | None = None, config: Sequence[str] = (), cancel: threading.Event | None = None,
-            on_stderr_line: ProgressLine | None = None, redact: Redactor | None = None,
-            check: bool = True, stdout_bytes: bool = False, background: bool = False,
-            input: bytes | None = None) -> GitResult:
+    def run(
+        self,
+        args: Sequence[str],
+        cwd: str | os.PathLike | None = None,
+        *,
+        timeout: float,
+        env: dict[str, str] | None = None,
+        config: Sequence[str] = (),
+        cancel: threading.Event | None = None,
+        on_stderr_line: ProgressLine | None = None,
+        redact: Redactor | None = None,
+        check: bool = True,
+        stdout_bytes: bool = False,
+        background: bool = False,
+        input: bytes | None = None,
+    ) -> GitResult:
         """Run one git command to completion. Raises :class:`GitTimedOut`, :class:`JobCancelled`
         (the cancel event was set) or, with ``check``, :class:`GitCommandFailed`. ``background``: a transfer,
         run at :data:`BACKGROUND_NICENESS` (its helpers, started later, inherit it)."""
         redact = redact or Redactor()
         verb = next((a for a in args if not a.startswith("-")), "git")
         argv = self.argv(args, config)
-        process = subprocess.Popen(argv, cwd=cwd, env=self.environment(env),
-                                   stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=self.environment(env),
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         if background:
             with contextlib.suppress(OSError):  # a container may forbid it; the transfer then runs as is
                 os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)

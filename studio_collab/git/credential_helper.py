@@ -57,8 +57,7 @@ def _host_port(url: str) -> str:
     return parts.hostname + (f":{parts.port}" if parts.port else "")
 
 
-def answer(request: dict[str, str], secret_id: str, host: str, region: str | None,
-           endpoint_url: str | None) -> str:
+def answer(request: dict[str, str], secret_id: str, host: str, region: str | None, endpoint_url: str | None) -> str:
     """git's ``get`` request -> the lines to print (empty: no answer, git goes on without us)."""
     if request.get("protocol") != "https" or request.get("host", "").lower() != host.lower():
         return ""
@@ -97,8 +96,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         sys.stdout.write(answer(request, args.secret, args.host, args.region, args.endpoint_url))
     except Exception as err:  # noqa: BLE001 - git then says "could not read Username"; say why, without the secret
-        print(f"studio-collab git-credential: cannot read secret '{args.secret}': {type(err).__name__}",
-              file=sys.stderr)
+        print(
+            f"studio-collab git-credential: cannot read secret '{args.secret}': {type(err).__name__}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -106,5 +106,9 @@ class GitCredentials:
 
 
 def _invalid(secret_id: str) -> StudioCollabError:
-    return StudioCollabError("credentials_invalid", f"The secret '{secret_id}' holds no usable git token. Store "
-                             "the token itself, or JSON {\"username\": ..., \"token\": ...}.", 502)
+    return StudioCollabError(
+        "credentials_invalid",
+        f"The secret '{secret_id}' holds no usable git token. Store "
+        'the token itself, or JSON {"username": ..., "token": ...}.',
+        502,
+    )

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 CONFLICT_KEY = "studio_collab"
-_MERGE_ARGS = argparse.Namespace(merge_strategy="use-local", input_strategy=None, output_strategy=None,
-                                 ignore_transients=True, log_level="WARNING")
+_MERGE_ARGS = argparse.Namespace(
+    merge_strategy="use-local", input_strategy=None, output_strategy=None, ignore_transients=True, log_level="WARNING"
+)
 _CHURN_FIELDS = {"outputs", "metadata", "execution_count", "id"}  # never a conflict people must resolve
 
 
@@ -49,15 +50,17 @@ def _parse(data: bytes | None):
 
     captured: dict = {}
     try:  # reads validates once; the error is captured instead of only logged
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT,
-                                  capture_validation_error=captured)
+        notebook = nbformat.reads(
+            data.decode("utf-8"), as_version=nbformat.NO_CONVERT, capture_validation_error=captured
+        )
     except UnicodeDecodeError as err:
         raise NotebookInvalid("not UTF-8 text") from err
     except Exception as err:  # noqa: BLE001 - NotJSONError, ValidationError, version errors: all "invalid"
         raise NotebookInvalid(type(err).__name__) from err
     if captured:
-        raise NotebookInvalid(type(captured.get("ValidationError")).__name__ if captured.get("ValidationError")
-                              else "ValidationError")
+        raise NotebookInvalid(
+            type(captured.get("ValidationError")).__name__ if captured.get("ValidationError") else "ValidationError"
+        )
     if notebook.get("nbformat") != 4:
         raise NotebookInvalid(f"nbformat {notebook.get('nbformat')} (only 4 is merged)")
     return notebook
@@ -75,8 +78,9 @@ def same_notebook(a: bytes | None, b: bytes | None) -> bool:
 
 
 def _essence(notebook) -> list:
-    return [(c.get("cell_type"), _source(c), c.get("outputs"), c.get("attachments")) for c in notebook.cells] + \
-        [_without(notebook.get("metadata", {}), ("widgets",))]
+    return [(c.get("cell_type"), _source(c), c.get("outputs"), c.get("attachments")) for c in notebook.cells] + [
+        _without(notebook.get("metadata", {}), ("widgets",))
+    ]
 
 
 def _without(mapping: dict, keys: tuple) -> dict:
@@ -112,8 +116,9 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
         original = _parse(base)
     # nbdime's merge_notebooks, step by step, so its two diffs also give the cell maps below
     local_diff, remote_diff = diff_notebooks(original, local), diff_notebooks(original, remote)
-    decisions = decide_merge_with_diff(original, local, remote, local_diff, remote_diff,
-                                       notebook_merge_strategies(_MERGE_ARGS))
+    decisions = decide_merge_with_diff(
+        original, local, remote, local_diff, remote_diff, notebook_merge_strategies(_MERGE_ARGS)
+    )
     merged = apply_decisions(original, decisions)
     local_map = _cell_map(local_diff, len(original.cells))
     remote_map = _cell_map(remote_diff, len(original.cells))
@@ -141,8 +146,9 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
     for k in sorted(dropped_cells, reverse=True):
         theirs = remote.cells[remote_map[k]] if remote_map.get(k) is not None else None
         ours = local.cells[local_map[k]] if local_map.get(k) is not None else None
-        if theirs is None or (ours is not None and _source(ours) == _source(theirs)
-                              and ours.get("cell_type") == theirs.get("cell_type")):
+        if theirs is None or (
+            ours is not None and _source(ours) == _source(theirs) and ours.get("cell_type") == theirs.get("cell_type")
+        ):
             continue
         position = _merged_position(merged, ours)
         if position is None:  # the user deleted this cell: upstream's edit goes where it was
@@ -152,16 +158,33 @@ def merge_notebooks(base: bytes | None, mine: bytes, upstream: bytes, upstream_l
             kept = merged.cells[position]
             position += 1
         conflicts += 1
-        _insert_conflict(merged, position, kept, [theirs], ids_in_use, conflicts, upstream_label,
-                         "You deleted this cell; upstream changed it." if kept is None else
-                         "You and upstream both changed this cell.")
+        _insert_conflict(
+            merged,
+            position,
+            kept,
+            [theirs],
+            ids_in_use,
+            conflicts,
+            upstream_label,
+            "You deleted this cell; upstream changed it."
+            if kept is None
+            else "You and upstream both changed this cell.",
+        )
     for key, new_cells in sorted(dropped_inserts, key=lambda item: item[0], reverse=True):
         sources = {_source(c) for c in merged.cells}
         missing = [c for c in new_cells if _source(c) not in sources]
         if missing:
             conflicts += 1
-            _insert_conflict(merged, _insert_after(merged, local, local_map, key), None, missing, ids_in_use,
-                             conflicts, upstream_label, "You and upstream both added cells here.")
+            _insert_conflict(
+                merged,
+                _insert_after(merged, local, local_map, key),
+                None,
+                missing,
+                ids_in_use,
+                conflicts,
+                upstream_label,
+                "You and upstream both added cells here.",
+            )
     _unique_ids(merged)
     nbformat.validate(merged)  # the promise: never an invalid notebook (raises, so the caller keeps both whole)
     data = nbformat.writes(merged).encode("utf-8") + b"\n"
@@ -216,28 +239,34 @@ def _insert_after(merged, local, local_map: dict, base_index: int) -> int:
     return 0
 
 
-def _insert_conflict(merged, position: int, kept, theirs: list, ids_in_use: set, number: int, label: str,
-                     why: str) -> None:
+def _insert_conflict(
+    merged, position: int, kept, theirs: list, ids_in_use: set, number: int, label: str, why: str
+) -> None:
     import nbformat
 
     conflict_id = f"sync-{number}"
     if kept is not None:
-        kept.setdefault("metadata", {}).setdefault(CONFLICT_KEY, {})["conflict"] = {"side": "mine",
-                                                                                     "id": conflict_id}
+        kept.setdefault("metadata", {}).setdefault(CONFLICT_KEY, {})["conflict"] = {"side": "mine", "id": conflict_id}
     copies = []
     for cell in theirs:
         twin = copy.deepcopy(cell)
         if "id" in twin and twin["id"] in ids_in_use:
             twin["id"] = _fresh_id(ids_in_use)
         ids_in_use.add(twin.get("id"))
-        twin.setdefault("metadata", {}).setdefault(CONFLICT_KEY, {})["conflict"] = {"side": "upstream",
-                                                                                     "id": conflict_id}
+        twin.setdefault("metadata", {}).setdefault(CONFLICT_KEY, {})["conflict"] = {
+            "side": "upstream",
+            "id": conflict_id,
+        }
         copies.append(twin)
-    where = "the cell above is yours and the next one is upstream's" if kept is not None else \
-        "the next cell is upstream's version"
+    where = (
+        "the cell above is yours and the next one is upstream's"
+        if kept is not None
+        else "the next cell is upstream's version"
+    )
     note = nbformat.v4.new_markdown_cell(
         f"**Sync conflict ({conflict_id})**: {why} Nothing was dropped: {where} (from {label}). Keep one, "
-        "delete the other and this note.")
+        "delete the other and this note."
+    )
     note.metadata[CONFLICT_KEY] = {"conflict": {"side": "note", "id": conflict_id}}
     if "id" not in (kept or theirs[0]):
         note.pop("id", None)
@@ -271,10 +300,12 @@ def _upstream_cells(original, remote, remote_map: dict, dropped: set[int]) -> li
     for k, j in remote_map.items():
         if j is None:
             cells.append({"id": original.cells[k].get("id"), "index": k, "change": "removed"})
-        elif _source(original.cells[k]) != _source(remote.cells[j]) or \
-                original.cells[k].get("outputs") != remote.cells[j].get("outputs"):
-            cells.append({"id": remote.cells[j].get("id"), "index": j,
-                          "change": "kept_both" if k in dropped else "merged"})
+        elif _source(original.cells[k]) != _source(remote.cells[j]) or original.cells[k].get("outputs") != remote.cells[
+            j
+        ].get("outputs"):
+            cells.append(
+                {"id": remote.cells[j].get("id"), "index": j, "change": "kept_both" if k in dropped else "merged"}
+            )
     for j, cell in enumerate(remote.cells):
         if j not in kept:
             cells.append({"id": cell.get("id"), "index": j, "change": "added"})
@@ -291,4 +322,3 @@ def beside_name(root: Path, path: str, tag: str, taken: set[str] | frozenset = f
         if candidate not in taken and not os.path.lexists(root / candidate):
             return candidate
     raise FileExistsError(path)
-

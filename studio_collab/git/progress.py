@@ -7,7 +7,7 @@ the bar, so the bar only ever moves forward across counting, receiving, resolvin
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 Report = Callable[[float, str], None]
 

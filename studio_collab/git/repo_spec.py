@@ -49,8 +49,16 @@ class RepoSpec:
 
     def display(self) -> dict:
         """The allow-listed fields the browser may see (never the credentials reference)."""
-        return {"id": self.id, "name": self.name, "url": self.url, "branch": self.branch, "target": self.target,
-                "source": self.source, "description": self.description, "private": bool(self.credentials_secret)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "url": self.url,
+            "branch": self.branch,
+            "target": self.target,
+            "source": self.source,
+            "description": self.description,
+            "private": bool(self.credentials_secret),
+        }
 
 
 def check_url(url: object, allow_ssh: bool = False) -> str:
@@ -73,8 +81,10 @@ def check_url(url: object, allow_ssh: bool = False) -> str:
         hint = "" if allow_ssh or scheme != "ssh" else " (an admin can allow ssh with allow_ssh_repositories)"
         raise CatalogError(f"uses {scheme or 'a local path'}: only {' or '.join(allowed)} URLs are allowed{hint}")
     if parts.password is not None or (scheme == "https" and parts.username is not None):
-        raise CatalogError("embeds credentials in its url; put the token in AWS Secrets Manager and name the "
-                           "secret in credentials_secret")
+        raise CatalogError(
+            "embeds credentials in its url; put the token in AWS Secrets Manager and name the "
+            "secret in credentials_secret"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -139,8 +149,10 @@ def _path_spelling_problem(path: str) -> str | None:
     if any("/" in segment or "\\" in segment for segment in decoded):
         return "has an encoded '/' or '\\' in its url path; write the path it means"
     if _UNRESERVED_ESCAPE.search(path):
-        return ("has percent-encoded letters, digits or '-._~' in its url path; write them as plain characters "
-                f"({_UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path)})")
+        return (
+            "has percent-encoded letters, digits or '-._~' in its url path; write them as plain characters "
+            f"({_UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path)})"
+        )
     return None
 
 
@@ -160,9 +172,16 @@ def check_branch(branch: object) -> str:
         raise CatalogError("has an empty branch")
     if len(branch) > 255:
         raise CatalogError("has a branch name over 255 characters")
-    bad = (branch.startswith(("-", "/")) or branch.endswith(("/", ".", ".lock")) or "//" in branch
-           or ".." in branch or "@{" in branch or branch in ("@", "HEAD") or _REF_FORBIDDEN.search(branch)
-           or any(part.startswith(".") or part.endswith(".lock") for part in branch.split("/")))
+    bad = (
+        branch.startswith(("-", "/"))
+        or branch.endswith(("/", ".", ".lock"))
+        or "//" in branch
+        or ".." in branch
+        or "@{" in branch
+        or branch in ("@", "HEAD")
+        or _REF_FORBIDDEN.search(branch)
+        or any(part.startswith(".") or part.endswith(".lock") for part in branch.split("/"))
+    )
     if bad:
         raise CatalogError(f"has a branch name git refuses ({branch!r})")
     _refuse_unsafe_option_text(branch, "branch")
@@ -192,8 +211,11 @@ def resolve_inside(root: Path, relative: str) -> Path:
     root = root.resolve()
     path = (root / relative).resolve()
     if path != root and root not in path.parents:
-        raise StudioCollabError("path_outside_root", f"'{relative}' leads outside the server root (through a "
-                                "symlink or '..'); pick another target.", 400)
+        raise StudioCollabError(
+            "path_outside_root",
+            f"'{relative}' leads outside the server root (through a symlink or '..'); pick another target.",
+            400,
+        )
     return path
 
 
@@ -205,9 +227,13 @@ def refuse_symlinks(root: Path, relative: str, status: int = 409) -> None:
         current = current / part
         if current.is_symlink():
             shown = current.relative_to(root).as_posix()
-            raise StudioCollabError("is_symlink", f"'{shown}' is a symbolic link; studio-collab does not follow "
-                                    "links. Replace it with the folder or file itself (or open its target "
-                                    "directly).", status)
+            raise StudioCollabError(
+                "is_symlink",
+                f"'{shown}' is a symbolic link; studio-collab does not follow "
+                "links. Replace it with the folder or file itself (or open its target "
+                "directly).",
+                status,
+            )
         if not current.exists():
             return
 
@@ -219,8 +245,7 @@ def check_repo_path(path: object) -> str:
     if not isinstance(path, str) or len(path) > 1024 or _CONTROL.search(path) or "\\" in path:
         raise StudioCollabError("invalid_path", "The file path in the link is not valid.", 400)
     pure = PurePosixPath(path)
-    if pure.is_absolute() or any(p in ("..", ".") for p in pure.parts) or any(
-            p.lower() == ".git" for p in pure.parts):
+    if pure.is_absolute() or any(p in ("..", ".") for p in pure.parts) or any(p.lower() == ".git" for p in pure.parts):
         raise StudioCollabError("invalid_path", "The file path in the link must stay inside the repository.", 400)
     return "/".join(pure.parts)
 
@@ -263,21 +288,32 @@ def spec_from_config(index: int, entry: object, allow_ssh: bool) -> RepoSpec:
         if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or not 0 < depth <= 1_000_000):
             raise CatalogError("has a depth that is not a whole number from 1 to 1000000")
         secret = entry.get("credentials_secret")
-        if secret is not None and (not isinstance(secret, str) or not _SECRET_ID.match(secret)
-                                   or secret.startswith("-")):
+        if secret is not None and (
+            not isinstance(secret, str) or not _SECRET_ID.match(secret) or secret.startswith("-")
+        ):
             raise CatalogError("has a credentials_secret that is not a Secrets Manager name or ARN")
     except CatalogError as err:
         raise CatalogError(f"{label} {err}") from None
-    return RepoSpec(id=repo_id(normalize_url(url), name), name=name, url=url, source="config", target=target,
-                    branch=branch, depth=depth, description=description, credentials_secret=secret)
+    return RepoSpec(
+        id=repo_id(normalize_url(url), name),
+        name=name,
+        url=url,
+        source="config",
+        target=target,
+        branch=branch,
+        depth=depth,
+        description=description,
+        credentials_secret=secret,
+    )
 
 
 def spec_from_studio(url: object, source: str, allow_ssh: bool) -> RepoSpec:
     """A ``CodeRepositories`` URL from the domain, space or user profile (no branch, no credentials)."""
     checked = check_url(url, allow_ssh)
     name = default_name(checked)
-    return RepoSpec(id=repo_id(normalize_url(checked), name), name=name, url=checked, source=source,
-                    target=default_target(name))
+    return RepoSpec(
+        id=repo_id(normalize_url(checked), name), name=name, url=checked, source=source, target=default_target(name)
+    )
 
 
 def load_config_catalog(entries: list, allow_ssh: bool) -> list[RepoSpec]:
@@ -291,8 +327,9 @@ def load_config_catalog(entries: list, allow_ssh: bool) -> list[RepoSpec]:
         if key in seen:
             raise CatalogError(f"repositories[{index}] names the same repository as repositories[{seen[key]}]")
         if spec.target in targets:
-            raise CatalogError(f"repositories[{index}] has the same target '{spec.target}' as "
-                               f"repositories[{targets[spec.target]}]")
+            raise CatalogError(
+                f"repositories[{index}] has the same target '{spec.target}' as repositories[{targets[spec.target]}]"
+            )
         seen[key] = index
         targets[spec.target] = index
         specs.append(spec)

@@ -42,8 +42,10 @@ def resolution_state(wt: Worktree, sync_id: str) -> tuple[str, str] | None:
     commit = wt.rev(RESOLUTIONS + sync_id)
     if not commit:
         return None
-    return (wt.out("rev-parse", f"{commit}^{{tree}}:left").strip(),
-            wt.out("rev-parse", f"{commit}^{{tree}}:saved").strip())
+    return (
+        wt.out("rev-parse", f"{commit}^{{tree}}:left").strip(),
+        wt.out("rev-parse", f"{commit}^{{tree}}:saved").strip(),
+    )
 
 
 class ConflictResolver:
@@ -58,11 +60,15 @@ class ConflictResolver:
         refs = self.recorder.refs()
         commit = next((c for r, c in refs if r == RECORDS + sync_id), None)
         if commit is None:
-            raise StudioCollabError("sync_not_found", "No such sync for this repository (it may have been undone).",
-                                    404)
+            raise StudioCollabError(
+                "sync_not_found", "No such sync for this repository (it may have been undone).", 404
+            )
         if refs[0][1] != commit:
-            raise StudioCollabError("resolve_not_latest", "Only the conflicts of the latest sync can be resolved "
-                                    "here; edit the file yourself.", 409)
+            raise StudioCollabError(
+                "resolve_not_latest",
+                "Only the conflicts of the latest sync can be resolved here; edit the file yourself.",
+                409,
+            )
         meta = self.recorder.meta(commit)
         reported = {f["path"]: f["outcome"] for f in meta["files"]}
         if reported.get(path) != "kept_both":
@@ -75,8 +81,12 @@ class ConflictResolver:
             now = self.recorder.snapshot(touched)
             differing = [p for p in wt.out("diff-tree", "-r", "--name-only", "-z", expected, now).split("\0") if p]
             if path in differing or self._beside(meta, path, touched) in differing:
-                raise StudioCollabError("changed_since_sync", f"'{path}' changed since the sync, so choosing a side "
-                                        "would overwrite your edits. Nothing was changed; edit it yourself.", 409)
+                raise StudioCollabError(
+                    "changed_since_sync",
+                    f"'{path}' changed since the sync, so choosing a side "
+                    "would overwrite your edits. Nothing was changed; edit it yourself.",
+                    409,
+                )
         if path not in touched:  # a binary the sync kept whole (upstream's beside it): the resolve saves it first
             saved += self._entries(self.recorder.snapshot({path}))
             touched.add(path)
@@ -84,8 +94,7 @@ class ConflictResolver:
         if current is None and (wt.path / path).is_file() and not (wt.path / path).is_symlink():
             current = (wt.path / path).read_bytes()
         if current is None:
-            raise StudioCollabError("changed_since_sync", f"'{path}' is gone since the sync. Nothing was changed.",
-                                    409)
+            raise StudioCollabError("changed_since_sync", f"'{path}' is gone since the sync. Nothing was changed.", 409)
         beside = self._beside(meta, path, touched)
         if beside is not None and self._blob_at(expected, beside) is None:
             beside = None  # resolved already: upstream's copy is gone
@@ -105,16 +114,34 @@ class ConflictResolver:
                 wt.write_file(path, theirs, executable=self._mode(expected, path) == "100755")
             (wt.path / beside).unlink(missing_ok=True)
         else:
-            data = self._blob_at(wt.out("rev-parse", f"{commit}^{{tree}}:before").strip(), path) if keep == "mine" \
+            data = (
+                self._blob_at(wt.out("rev-parse", f"{commit}^{{tree}}:before").strip(), path)
+                if keep == "mine"
                 else self._blob_at(meta["head_after"], path)
+            )
             if data is None:
-                raise StudioCollabError("cannot_resolve", f"The sync kept no {'earlier' if keep == 'mine' else 'upstream'}"
-                                        f" version of '{path}' to go back to; edit it yourself.", 409)
+                raise StudioCollabError(
+                    "cannot_resolve",
+                    f"The sync kept no {'earlier' if keep == 'mine' else 'upstream'}"
+                    f" version of '{path}' to go back to; edit it yourself.",
+                    409,
+                )
             wt.write_file(path, data, executable=self._mode(expected, path) == "100755")
-        self._record(sync_id, expected, saved, {path} | ({beside} if beside else set()),
-                     f"{keep} {path}" + (f" {conflict}" if conflict else ""))
-        return {"path": path, "kept": keep, "conflict": conflict, "conflicts_left": left,
-                "removed": beside, "sync_id": sync_id}
+        self._record(
+            sync_id,
+            expected,
+            saved,
+            {path} | ({beside} if beside else set()),
+            f"{keep} {path}" + (f" {conflict}" if conflict else ""),
+        )
+        return {
+            "path": path,
+            "kept": keep,
+            "conflict": conflict,
+            "conflicts_left": left,
+            "removed": beside,
+            "sync_id": sync_id,
+        }
 
     # --- notebooks ------------------------------------------------------------------------------------
     @staticmethod
@@ -148,8 +175,9 @@ class ConflictResolver:
         stem = pure.name[: -len(pure.suffix)] if pure.suffix else pure.name
         prefix = str(pure.with_name(f"{stem}.upstream-{(meta['head_after'] or '')[:7]}"))
         reported = {f["path"] for f in meta["files"]}
-        found = sorted(p for p in touched if p.startswith(prefix) and p not in reported
-                       and p.endswith(pure.suffix) and p != path)
+        found = sorted(
+            p for p in touched if p.startswith(prefix) and p not in reported and p.endswith(pure.suffix) and p != path
+        )
         return found[0] if found else None
 
     def _blob_at(self, tree_ish: str | None, path: str) -> bytes | None:
@@ -169,8 +197,14 @@ class ConflictResolver:
         with tempfile.TemporaryDirectory(prefix="studio-collab-resolve-") as folder:
             env = {"GIT_INDEX_FILE": str(Path(folder, "index"))}
             if entries:
-                self.wt.run("update-index", "-z", "--add", "--index-info", env=env,
-                            input="".join(_index_line(e) + "\0" for e in entries).encode())
+                self.wt.run(
+                    "update-index",
+                    "-z",
+                    "--add",
+                    "--index-info",
+                    env=env,
+                    input="".join(_index_line(e) + "\0" for e in entries).encode(),
+                )
             return self.wt.run("write-tree", env=env).stdout.strip()
 
     def _record(self, sync_id: str, expected: str, saved: list[str], changed: set[str], what: str) -> None:
@@ -179,14 +213,25 @@ class ConflictResolver:
         wt = self.wt
         entries = [e for e in self._entries(expected) if _entry_path(e) not in changed]
         entries += self._entries(self.recorder.snapshot(changed))
-        tree = wt.run("mktree", "-z", input="".join(
-            f"040000 tree {oid}\t{name}\0" for name, oid in (
-                ("left", self._tree_of(entries)), ("saved", self._tree_of(saved)))).encode()).stdout.strip()
+        tree = wt.run(
+            "mktree",
+            "-z",
+            input="".join(
+                f"040000 tree {oid}\t{name}\0"
+                for name, oid in (("left", self._tree_of(entries)), ("saved", self._tree_of(saved)))
+            ).encode(),
+        ).stdout.strip()
         previous = wt.rev(RESOLUTIONS + sync_id)
         parents = ["-p", previous] if previous else []
-        commit = wt.run("commit-tree", tree, *parents, "-F", "-", env=IDENTITY,
-                        input=f"studio-collab resolve {sync_id}\n\n{json.dumps({'resolved': what})}\n".encode()
-                        ).stdout.strip()
+        commit = wt.run(
+            "commit-tree",
+            tree,
+            *parents,
+            "-F",
+            "-",
+            env=IDENTITY,
+            input=f"studio-collab resolve {sync_id}\n\n{json.dumps({'resolved': what})}\n".encode(),
+        ).stdout.strip()
         wt.run("update-ref", RESOLUTIONS + sync_id, commit, previous or _ZERO)
 
 

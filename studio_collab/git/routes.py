@@ -63,12 +63,19 @@ class SyncHandler(_GitHandler):
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
         expect = body.get("expect_upstream")
         if expect is not None and not (isinstance(expect, str) and re.fullmatch(r"[0-9a-f]{7,40}", expect)):
-            raise StudioCollabError("invalid_request", "expect_upstream must be a commit id (7 to 40 hex "
-                                    "characters).", 400)
+            raise StudioCollabError(
+                "invalid_request", "expect_upstream must be a commit id (7 to 40 hex characters).", 400
+            )
         if preview and backup:
             raise StudioCollabError("invalid_request", "backup_and_reclone cannot be previewed.", 400)
-        job = await self.git.start_sync(repo_id, backup_and_reclone=backup, owner=await self.acting_user(),
-                                        preview=preview, choice=choice, expect_upstream=expect)
+        job = await self.git.start_sync(
+            repo_id,
+            backup_and_reclone=backup,
+            owner=await self.acting_user(),
+            preview=preview,
+            choice=choice,
+            expect_upstream=expect,
+        )
         self.reply({"job": job.to_json()}, 202)
 
 
@@ -95,13 +102,11 @@ class ResolveConflictHandler(_GitHandler):
     async def post(self, repo_id: str, sync_id: str) -> None:
         body = self.json_body()
         path, keep, conflict = body.get("path"), body.get("keep"), body.get("conflict")
-        if not isinstance(path, str) or not path or path.startswith("/") or "\0" in path \
-                or ".." in path.split("/"):
+        if not isinstance(path, str) or not path or path.startswith("/") or "\0" in path or ".." in path.split("/"):
             raise StudioCollabError("invalid_request", "path must be a file path inside the repository.", 400)
         if keep not in RESOLVE_SIDES:
             raise StudioCollabError("invalid_request", "keep must be 'mine' or 'theirs'.", 400)
-        if conflict is not None and not (isinstance(conflict, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}",
-                                                                                       conflict)):
+        if conflict is not None and not (isinstance(conflict, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", conflict)):
             raise StudioCollabError("invalid_request", "conflict must be a conflict id such as 'sync-1'.", 400)
         await self.acting_user()
         self.reply(await self.git.resolve_conflict(repo_id, sync_id, path, keep, conflict))
@@ -129,10 +134,13 @@ class OpenPageHandler(PageHandler):
         repo, cloned = target["repo"], target["state"] == "cloned"
         if cloned:
             count = target["incoming_files"] or 0
-            plan = (f"Sync '{repo['target']}' with upstream: {count} incoming file{'s' if count != 1 else ''} as of "
-                    "the last check (the sync fetches first and keeps every local edit)."
-                    if count else f"Sync '{repo['target']}' with upstream: no incoming files as of the last check "
-                                  "(the sync fetches first and keeps every local edit).")
+            plan = (
+                f"Sync '{repo['target']}' with upstream: {count} incoming file{'s' if count != 1 else ''} as of "
+                "the last check (the sync fetches first and keeps every local edit)."
+                if count
+                else f"Sync '{repo['target']}' with upstream: no incoming files as of the last check "
+                "(the sync fetches first and keeps every local edit)."
+            )
         else:
             plan = f"Clone {repo['name']} into the folder '{repo['target']}'."
         data = {

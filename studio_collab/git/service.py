@@ -45,9 +45,21 @@ _GIT_ERRORS = (GitCommandFailed, GitTimedOut, OSError)
 
 
 class GitService:
-    def __init__(self, *, catalog: RepoCatalog, runner: GitRunner, credentials: GitCredentials, jobs: JobRegistry,
-                 root: Path, timeout: float, fetch_interval: float, auto_clone: bool,
-                 config_error: str | None = None, executor: Executor | None = None, cache: TtlCache | None = None):
+    def __init__(
+        self,
+        *,
+        catalog: RepoCatalog,
+        runner: GitRunner,
+        credentials: GitCredentials,
+        jobs: JobRegistry,
+        root: Path,
+        timeout: float,
+        fetch_interval: float,
+        auto_clone: bool,
+        config_error: str | None = None,
+        executor: Executor | None = None,
+        cache: TtlCache | None = None,
+    ):
         self.catalog = catalog
         self.runner = runner
         self.credentials = credentials
@@ -129,8 +141,11 @@ class GitService:
         if remembered is not None and self._locks[spec.id].locked():
             return remembered  # a running job owns the repo: show the last status instead of waiting
         try:
-            return await self.cache.get(key, lambda: self.executor.run(
-                QUICK, read_status, self.runner, self.root, spec, self.timeout), _STATUS_TTL)
+            return await self.cache.get(
+                key,
+                lambda: self.executor.run(QUICK, read_status, self.runner, self.root, spec, self.timeout),
+                _STATUS_TTL,
+            )
         except _GIT_ERRORS as err:
             raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
 
@@ -153,12 +168,20 @@ class GitService:
         if running is not None:
             return running
         if seen == "cloned":
-            raise StudioCollabError("already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync "
-                                    "to update it.", 409)
+            raise StudioCollabError(
+                "already_cloned", f"{spec.name} is already cloned in '{spec.target}'. Use Sync to update it.", 409
+            )
         return self.jobs.start("git_clone", _key(repo_id), functools.partial(self._clone_job, spec), owner)
 
-    async def start_sync(self, repo_id: str, backup_and_reclone: bool = False, owner: str | None = None,
-                         preview: bool = False, choice: str | None = None, expect_upstream: str | None = None):
+    async def start_sync(
+        self,
+        repo_id: str,
+        backup_and_reclone: bool = False,
+        owner: str | None = None,
+        preview: bool = False,
+        choice: str | None = None,
+        expect_upstream: str | None = None,
+    ):
         spec, running, seen = await self._begin(repo_id)
         if running is not None:
             return running
@@ -185,8 +208,9 @@ class GitService:
             raise StudioCollabError("not_cloned", f"{spec.name} is not cloned.", 409)
         return self.jobs.start("git_undo", _key(repo_id), functools.partial(self._undo_job, spec, sync_id), owner)
 
-    async def resolve_conflict(self, repo_id: str, sync_id: str, path: str, keep: str,
-                               conflict: str | None = None) -> dict:
+    async def resolve_conflict(
+        self, repo_id: str, sync_id: str, path: str, keep: str, conflict: str | None = None
+    ) -> dict:
         """Keep mine / take theirs for one file (or one notebook cell conflict) the latest sync left in conflict.
         Only the work tree changes (resolve.py); the repo's lock keeps it apart from a running sync or undo."""
         spec = await self._cloned(repo_id)
@@ -196,6 +220,7 @@ class GitService:
             def resolve() -> dict:
                 with repo_lock(worktree):
                     return ConflictResolver(worktree).resolve(sync_id, path, keep, conflict)
+
             try:
                 return await self.executor.run_settled(TRANSFER, resolve)
             except _GIT_ERRORS as err:
@@ -217,6 +242,7 @@ class GitService:
             def undo() -> dict:
                 with repo_lock(worktree):
                     return SyncRecorder(worktree).undo(sync_id)
+
             try:
                 return await self.executor.run_settled(TRANSFER, undo)
             except _GIT_ERRORS as err:
@@ -244,8 +270,13 @@ class GitService:
                 raise explain(err, "read the repository status", bool(spec.credentials_secret)) from err
         elif seen["state"] == "occupied":
             raise occupied_error(spec)
-        return {"repo": spec.display(), "state": seen["state"], "path": location, "file": relative,
-                "incoming_files": incoming}
+        return {
+            "repo": spec.display(),
+            "state": seen["state"],
+            "path": location,
+            "file": relative,
+            "incoming_files": incoming,
+        }
 
     async def _read_fresh_status(self, spec: RepoSpec) -> dict:
         self.forget_status(spec.id)
@@ -278,9 +309,19 @@ class GitService:
             try:
                 env, config, redact = await self._auth(spec)
                 result = await self.executor.run_settled(
-                    TRANSFER, clone_repo, self.runner, self.root, spec, timeout=self.timeout, env=env, config=config,
-                    redact=redact, cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
-                    job_id=reporter.job_id)
+                    TRANSFER,
+                    clone_repo,
+                    self.runner,
+                    self.root,
+                    spec,
+                    timeout=self.timeout,
+                    env=env,
+                    config=config,
+                    redact=redact,
+                    cancel=reporter.cancel_event,
+                    report=lambda f, t: reporter.report(f, t),
+                    job_id=reporter.job_id,
+                )
                 await self.executor.run_settled(TRANSFER, self._configure_credential_helper, spec)
                 return result
             except _GIT_ERRORS as err:
@@ -288,21 +329,38 @@ class GitService:
             finally:
                 self.forget_status(spec.id)
 
-    async def _sync_job(self, spec: RepoSpec, backup_and_reclone: bool, preview: bool, choice: str | None,
-                        expect_upstream: str | None, reporter: JobReporter) -> dict:
+    async def _sync_job(
+        self,
+        spec: RepoSpec,
+        backup_and_reclone: bool,
+        preview: bool,
+        choice: str | None,
+        expect_upstream: str | None,
+        reporter: JobReporter,
+    ) -> dict:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
                 if backup_and_reclone:
-                    return await self.executor.run_settled(TRANSFER, self._backup_and_reclone, spec, env, config,
-                                                           redact, reporter)
+                    return await self.executor.run_settled(
+                        TRANSFER, self._backup_and_reclone, spec, env, config, redact, reporter
+                    )
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
                 if not preview:
                     await self.executor.run_settled(TRANSFER, self._configure_credential_helper, spec)
-                sync = RepoSync(worktree, spec.branch, fetch_env=env, fetch_config=config, redact=redact,
-                                cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
-                                preview=preview, choice=choice, expect_upstream=expect_upstream,
-                                fan_out=functools.partial(self.executor.submit, QUICK))
+                sync = RepoSync(
+                    worktree,
+                    spec.branch,
+                    fetch_env=env,
+                    fetch_config=config,
+                    redact=redact,
+                    cancel=reporter.cancel_event,
+                    report=lambda f, t: reporter.report(f, t),
+                    preview=preview,
+                    choice=choice,
+                    expect_upstream=expect_upstream,
+                    fan_out=functools.partial(self.executor.submit, QUICK),
+                )
                 result = await self.executor.run_settled(TRANSFER, sync.run)
                 self._last_fetch[spec.id] = time.monotonic()
                 return result
@@ -315,8 +373,12 @@ class GitService:
         """So that a terminal or jupyterlab-git can fetch a private repo too (see :mod:`.credential_helper`)."""
         if spec.credentials_secret:
             settings = self.credentials.aws.settings
-            configure_helper(Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout),
-                             spec.credentials_secret, settings.region, settings.endpoint_url)
+            configure_helper(
+                Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout),
+                spec.credentials_secret,
+                settings.region,
+                settings.endpoint_url,
+            )
 
     def _backup_and_reclone(self, spec: RepoSpec, env, config, redact, reporter: JobReporter) -> dict:
         """The user's folder is renamed (never deleted) and a fresh copy cloned; a failed clone puts the
@@ -325,18 +387,35 @@ class GitService:
         backup = backup_name(target)
         os.rename(target, backup)
         try:
-            clone_repo(self.runner, self.root, spec, timeout=self.timeout, env=env, config=config, redact=redact,
-                       cancel=reporter.cancel_event, report=lambda f, t: reporter.report(f, t),
-                       job_id=reporter.job_id)
+            clone_repo(
+                self.runner,
+                self.root,
+                spec,
+                timeout=self.timeout,
+                env=env,
+                config=config,
+                redact=redact,
+                cancel=reporter.cancel_event,
+                report=lambda f, t: reporter.report(f, t),
+                job_id=reporter.job_id,
+            )
         except BaseException:
             if not target.exists():
                 os.rename(backup, target)
             raise
         self._configure_credential_helper(spec)
         kept = str(backup.relative_to(self.root))
-        return {"files": [{"path": spec.target, "outcome": "kept_local",
-                           "detail": f"Your previous folder, edits included, was renamed to '{kept}'."}],
-                "notes": [], "backup": kept}
+        return {
+            "files": [
+                {
+                    "path": spec.target,
+                    "outcome": "kept_local",
+                    "detail": f"Your previous folder, edits included, was renamed to '{kept}'.",
+                }
+            ],
+            "notes": [],
+            "backup": kept,
+        }
 
     async def _auth(self, spec: RepoSpec) -> tuple[dict | None, tuple[str, ...], Redactor | None]:
         if not spec.credentials_secret:
@@ -354,8 +433,9 @@ class GitService:
 
     def _require_usable(self) -> None:
         if self.config_error:
-            raise StudioCollabError("catalog_config_invalid", f"The repository catalog config is refused: "
-                                    f"{self.config_error}", 503)
+            raise StudioCollabError(
+                "catalog_config_invalid", f"The repository catalog config is refused: {self.config_error}", 503
+            )
 
     # --- background: leftovers, auto-clone, fetch --------------------------------------------------
     def _leftovers_at_start(self, parents: set[Path]) -> list[Leftover]:
@@ -378,12 +458,20 @@ class GitService:
         if owner is None or not _JOB_ID.fullmatch(owner["job_id"]) or not isinstance(owner.get("repo_id"), str):
             return
         name = owner.get("name") if isinstance(owner.get("name"), str) else "the repository"
-        error = StudioCollabError("server_restarted", f"The server restarted while {name} was being cloned; the "
-                                  "unfinished copy was removed and nothing else was changed. Clone it again.", 409)
+        error = StudioCollabError(
+            "server_restarted",
+            f"The server restarted while {name} was being cloned; the "
+            "unfinished copy was removed and nothing else was changed. Clone it again.",
+            409,
+        )
         created = owner.get("created") if isinstance(owner.get("created"), (int, float)) else None
         self.jobs.record_failed(owner["job_id"], "git_clone", _key(owner["repo_id"]), error, created=created)
-        log.warning("studio-collab git: a clone of %s (job %s) was interrupted by a server restart; its unfinished "
-                    "copy is removed", name, owner["job_id"])
+        log.warning(
+            "studio-collab git: a clone of %s (job %s) was interrupted by a server restart; its unfinished "
+            "copy is removed",
+            name,
+            owner["job_id"],
+        )
 
     async def _background(self, leftovers: list[Leftover] = (), swept: set[Path] = frozenset()) -> None:
         for leftover in leftovers:
@@ -432,11 +520,15 @@ class GitService:
                     return
                 env, config, redact = await self._auth(spec)
                 worktree = Worktree(self.runner, resolve_inside(self.root, spec.target), self.timeout)
-                await self.executor.run_settled(TRANSFER, fetch_upstream, worktree, spec.branch, env=env,
-                                                config=config, redact=redact)
+                await self.executor.run_settled(
+                    TRANSFER, fetch_upstream, worktree, spec.branch, env=env, config=config, redact=redact
+                )
             except (*_GIT_ERRORS, StudioCollabError) as err:
-                log.info("studio-collab git: background fetch of %s failed: %s", spec.name,
-                         getattr(err, "message", None) or type(err).__name__)
+                log.info(
+                    "studio-collab git: background fetch of %s failed: %s",
+                    spec.name,
+                    getattr(err, "message", None) or type(err).__name__,
+                )
             finally:
                 self.forget_status(spec.id)
 

@@ -22,8 +22,11 @@ def read_status(runner: GitRunner, root: Path, spec: RepoSpec, timeout: float) -
     worktree = Worktree(runner, resolve_inside(root, spec.target), timeout)
     status = worktree.status_summary()
     tracked = status.pop("upstream")
-    branch = spec.branch or (tracked.split("/", 1)[1] if tracked and tracked.startswith("origin/") else None) \
+    branch = (
+        spec.branch
+        or (tracked.split("/", 1)[1] if tracked and tracked.startswith("origin/") else None)
         or worktree.default_remote_branch()
+    )
     if branch and tracked != f"origin/{branch}":  # not what git tracks: count against the catalog's branch
         upstream = worktree.rev(f"refs/remotes/origin/{branch}")
         status["ahead"] = status["behind"] = 0
@@ -51,5 +54,14 @@ def fetch_upstream(worktree: Worktree, branch: str | None, **run_options) -> Non
     branch = branch or worktree.default_remote_branch()
     if not branch:
         return
-    worktree.run("fetch", "--no-tags", "--no-recurse-submodules", "--quiet", "--", "origin",
-                 f"+refs/heads/{branch}:refs/remotes/origin/{branch}", background=True, **run_options)
+    worktree.run(
+        "fetch",
+        "--no-tags",
+        "--no-recurse-submodules",
+        "--quiet",
+        "--",
+        "origin",
+        f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+        background=True,
+        **run_options,
+    )

@@ -29,10 +29,10 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..errors import StudioCollabError
 from .command import Redactor
@@ -63,6 +63,7 @@ class Entry:
 @dataclass
 class Change:
     """One upstream change: ``old`` path in HEAD (None: added) to ``new`` path in the target (None: deleted)."""
+
     old: str | None
     new: str | None
     base: Entry | None
@@ -93,8 +94,12 @@ class Plan:
 
     def report(self, path: str, outcome: str, detail: str, **extra) -> None:
         self.entries.pop(path, None)
-        self.entries[path] = {"path": path, "outcome": outcome, "detail": detail,
-                              **{k: v for k, v in extra.items() if v is not None}}
+        self.entries[path] = {
+            "path": path,
+            "outcome": outcome,
+            "detail": detail,
+            **{k: v for k, v in extra.items() if v is not None},
+        }
 
     @property
     def files(self) -> list[dict]:
@@ -106,16 +111,27 @@ class Plan:
         for source, destination in self.aside:
             inside = expand_files(root, source)
             paths.update(inside)
-            paths.update(destination + p[len(source):] for p in inside)
+            paths.update(destination + p[len(source) :] for p in inside)
         return paths
 
 
 class RepoSync:
-    def __init__(self, worktree: Worktree, branch: str | None, *, fetch_env: dict | None = None,
-                 fetch_config: tuple[str, ...] = (), redact: Redactor | None = None,
-                 cancel: threading.Event | None = None, report: Report | None = None,
-                 fetch_timeout: float | None = None, preview: bool = False, choice: str | None = None,
-                 expect_upstream: str | None = None, fan_out: Callable[..., Future] | None = None):
+    def __init__(
+        self,
+        worktree: Worktree,
+        branch: str | None,
+        *,
+        fetch_env: dict | None = None,
+        fetch_config: tuple[str, ...] = (),
+        redact: Redactor | None = None,
+        cancel: threading.Event | None = None,
+        report: Report | None = None,
+        fetch_timeout: float | None = None,
+        preview: bool = False,
+        choice: str | None = None,
+        expect_upstream: str | None = None,
+        fan_out: Callable[..., Future] | None = None,
+    ):
         if choice is not None and choice not in CHOICES:
             raise StudioCollabError("invalid_request", f"choice must be one of {', '.join(CHOICES)}.", 400)
         self.wt = worktree
@@ -143,58 +159,105 @@ class RepoSync:
         wt = self.wt
         busy = wt.operation_in_progress()
         if busy:
-            raise StudioCollabError("operation_in_progress", f"This repository is in the middle of {busy}. Finish "
-                                    "or abort it in a terminal (git status shows how), then sync again.", 409)
+            raise StudioCollabError(
+                "operation_in_progress",
+                f"This repository is in the middle of {busy}. Finish "
+                "or abort it in a terminal (git status shows how), then sync again.",
+                409,
+            )
         wt.clear_stale_index_lock()
         branch = self.branch or wt.default_remote_branch() or wt.current_branch()
         if not branch:
-            raise StudioCollabError("branch_unknown", "Cannot tell which upstream branch to sync. Ask your admin "
-                                    "to set a branch for this repository in the catalog.", 409)
+            raise StudioCollabError(
+                "branch_unknown",
+                "Cannot tell which upstream branch to sync. Ask your admin "
+                "to set a branch for this repository in the catalog.",
+                409,
+            )
         current = wt.current_branch()
         if current is not None and current != branch:
-            raise StudioCollabError("other_branch", f"You have branch '{current}' checked out; Sync updates "
-                                    f"'{branch}'. Switch with `git switch {branch}` in a terminal (your "
-                                    "uncommitted changes come along), then sync again.", 409)
+            raise StudioCollabError(
+                "other_branch",
+                f"You have branch '{current}' checked out; Sync updates "
+                f"'{branch}'. Switch with `git switch {branch}` in a terminal (your "
+                "uncommitted changes come along), then sync again.",
+                409,
+            )
         upstream = self.fetch(branch)
         if self.expect_upstream and not upstream.startswith(self.expect_upstream):
-            raise StudioCollabError("upstream_moved", "Upstream changed since the preview you confirmed, so "
-                                    "nothing was changed. Preview again to see the new plan.", 409)
+            raise StudioCollabError(
+                "upstream_moved",
+                "Upstream changed since the preview you confirmed, so "
+                "nothing was changed. Preview again to see the new plan.",
+                409,
+            )
         self.check_history(upstream)
         self.report(0.65, "Planning")
         plan = self.plan(branch, upstream)
-        result = {"preview": self.preview, "branch": branch, "upstream": upstream[:12],
-                  "choice_needed": plan.choice_needed, "local_commits": plan.local_commits}
+        result = {
+            "preview": self.preview,
+            "branch": branch,
+            "upstream": upstream[:12],
+            "choice_needed": plan.choice_needed,
+            "local_commits": plan.local_commits,
+        }
         if self.preview or plan.choice_needed:
-            return {**result, "files": plan.files, "notes": plan.notes, "head": (plan.head or "")[:12],
-                    "undo": None}
+            return {**result, "files": plan.files, "notes": plan.notes, "head": (plan.head or "")[:12], "undo": None}
         self.report(0.8, "Applying")
         undo_id = self.apply(plan)
         wt.run("update-ref", SYNCED_REF, upstream)
-        return {**result, "files": plan.files, "notes": plan.notes, "head": (wt.rev("HEAD") or "")[:12],
-                "undo": undo_id}
+        return {
+            **result,
+            "files": plan.files,
+            "notes": plan.notes,
+            "head": (wt.rev("HEAD") or "")[:12],
+            "undo": undo_id,
+        }
 
     def fetch(self, branch: str) -> str:
         remote_ref = f"refs/remotes/origin/{branch}"
         self.report(0.01, "Fetching")
-        self.wt.run("fetch", "--progress", "--no-tags", "--no-recurse-submodules", "--", "origin",
-                    f"+refs/heads/{branch}:{remote_ref}",
-                    env=self.fetch_env, config=self.fetch_config, cancel=self.cancel, redact=self.redact,
-                    timeout=self.fetch_timeout, on_stderr_line=progress_parser(self.report, 0.01, 0.6), background=True)
+        self.wt.run(
+            "fetch",
+            "--progress",
+            "--no-tags",
+            "--no-recurse-submodules",
+            "--",
+            "origin",
+            f"+refs/heads/{branch}:{remote_ref}",
+            env=self.fetch_env,
+            config=self.fetch_config,
+            cancel=self.cancel,
+            redact=self.redact,
+            timeout=self.fetch_timeout,
+            on_stderr_line=progress_parser(self.report, 0.01, 0.6),
+            background=True,
+        )
         upstream = self.wt.rev(remote_ref)
         if upstream is None:
-            raise StudioCollabError("branch_not_found", f"The remote has no branch '{branch}'. Ask your admin to "
-                                    "fix the catalog entry's branch.", 409)
+            raise StudioCollabError(
+                "branch_not_found",
+                f"The remote has no branch '{branch}'. Ask your admin to fix the catalog entry's branch.",
+                409,
+            )
         return upstream
 
     def check_history(self, upstream: str) -> None:
         synced = self.wt.rev(SYNCED_REF)
         rewritten = synced is not None and not self.wt.is_ancestor(synced, upstream)
-        unrelated = self.wt.rev("HEAD") is not None and self.wt.merge_base("HEAD", upstream) is None \
+        unrelated = (
+            self.wt.rev("HEAD") is not None
+            and self.wt.merge_base("HEAD", upstream) is None
             and not self.wt.is_shallow()
+        )
         if rewritten or unrelated:
-            raise StudioCollabError("history_diverged", "Upstream history was rewritten, so it cannot be merged "
-                                    "with your copy. Choose 'Back up and re-clone': your folder is renamed (never "
-                                    "deleted) and a fresh copy is cloned.", 409)
+            raise StudioCollabError(
+                "history_diverged",
+                "Upstream history was rewritten, so it cannot be merged "
+                "with your copy. Choose 'Back up and re-clone': your folder is renamed (never "
+                "deleted) and a fresh copy is cloned.",
+                409,
+            )
 
     # --- choosing the target --------------------------------------------------------------------
     def plan(self, branch: str, upstream: str) -> Plan:
@@ -203,10 +266,13 @@ class RepoSync:
         local = wt.rev(f"refs/heads/{branch}")
         detached = wt.current_branch() is None
         if detached and local and head and not wt.is_ancestor(local, head) and not wt.is_ancestor(local, upstream):
-            raise StudioCollabError("detached_head", f"Your checkout is detached and branch '{branch}' has commits "
-                                    "that are neither in it nor upstream. In a terminal, `git switch "
-                                    f"{branch}` (or `git switch -c my-work` to keep where you are), then sync.",
-                                    409)
+            raise StudioCollabError(
+                "detached_head",
+                f"Your checkout is detached and branch '{branch}' has commits "
+                "that are neither in it nor upstream. In a terminal, `git switch "
+                f"{branch}` (or `git switch -c my-work` to keep where you are), then sync.",
+                409,
+            )
         plan = Plan(head=head, target=upstream, branch=branch)
         if head is not None and wt.is_ancestor(upstream, head):
             plan.target = head
@@ -219,10 +285,12 @@ class RepoSync:
                 plan.choice_needed = list(CHOICES)
                 for change in self.changes(wt.merge_base(head, upstream), upstream):
                     plan.report(change.new or change.old, "updated", "Changed upstream (applied once you choose).")
-                plan.notes.append(f"You have {plan.local_commits} commit(s) of your own and upstream has new ones. "
-                                  "Choose: merge (a merge commit with your git identity), rebase (your commits "
-                                  "replayed on upstream's), or branch (your commits kept on a branch of their own "
-                                  f"and '{branch}' follows upstream).")
+                plan.notes.append(
+                    f"You have {plan.local_commits} commit(s) of your own and upstream has new ones. "
+                    "Choose: merge (a merge commit with your git identity), rebase (your commits "
+                    "replayed on upstream's), or branch (your commits kept on a branch of their own "
+                    f"and '{branch}' follows upstream)."
+                )
             else:
                 plan.target = self.choose(head, upstream, branch)
         if plan.choice_needed:
@@ -244,50 +312,72 @@ class RepoSync:
                 return tree
             return self._commit_tree(tree, [head, upstream], f"Merge upstream '{branch}' into {branch}\n")
         if wt.out("rev-list", "--merges", f"{upstream}..{head}").strip():
-            raise StudioCollabError("rebase_refused", "Your commits include a merge, which a rebase would flatten. "
-                                    "Choose 'merge' or 'branch' instead.", 409)
+            raise StudioCollabError(
+                "rebase_refused",
+                "Your commits include a merge, which a rebase would flatten. Choose 'merge' or 'branch' instead.",
+                409,
+            )
         current = upstream
         for commit in wt.out("rev-list", "--reverse", f"{upstream}..{head}").split():
             parent = wt.out("rev-parse", f"{commit}^").strip()
-            ours = wt.run("commit-tree", f"{current}^{{tree}}", "-p", parent, "-m", "studio-collab rebase step",
-                          env=IDENTITY).stdout.strip()  # dangling helpers: merge-tree finds ``parent`` as the base
-            theirs = wt.run("commit-tree", f"{commit}^{{tree}}", "-p", parent, "-m", "studio-collab rebase step",
-                            env=IDENTITY).stdout.strip()
+            ours = wt.run(
+                "commit-tree", f"{current}^{{tree}}", "-p", parent, "-m", "studio-collab rebase step", env=IDENTITY
+            ).stdout.strip()  # dangling helpers: merge-tree finds ``parent`` as the base
+            theirs = wt.run(
+                "commit-tree", f"{commit}^{{tree}}", "-p", parent, "-m", "studio-collab rebase step", env=IDENTITY
+            ).stdout.strip()
             tree = self._merge_trees(ours, theirs)
             if self.preview:
                 current = wt.run("commit-tree", tree, "-p", current, "-m", "preview", env=IDENTITY).stdout.strip()
                 continue
             author = wt.out("log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit).rstrip("\n").split("\0")
             message = wt.run("log", "-1", "--format=%B", commit, stdout_bytes=True).stdout
-            current = self._commit_tree(tree, [current], message, {"GIT_AUTHOR_NAME": author[0],
-                                                                   "GIT_AUTHOR_EMAIL": author[1],
-                                                                   "GIT_AUTHOR_DATE": author[2]})
+            current = self._commit_tree(
+                tree,
+                [current],
+                message,
+                {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": author[2]},
+            )
         return current
 
     def _merge_trees(self, ours: str, theirs: str) -> str:
-        result = self.wt.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs,
-                             check=False)
+        result = self.wt.run(
+            "merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs, check=False
+        )
         fields = result.stdout.split("\0")
         if result.returncode == 1:
             conflicted = sorted({p for p in fields[1:] if p})
-            raise StudioCollabError("choice_conflicts", f"Your commits and upstream's change the same lines of "
-                                    f"{', '.join(conflicted[:5])}{'…' if len(conflicted) > 5 else ''}. Choose "
-                                    "'branch' to keep your commits on a branch of their own, or resolve the merge "
-                                    "in a terminal.", 409)
+            raise StudioCollabError(
+                "choice_conflicts",
+                f"Your commits and upstream's change the same lines of "
+                f"{', '.join(conflicted[:5])}{'…' if len(conflicted) > 5 else ''}. Choose "
+                "'branch' to keep your commits on a branch of their own, or resolve the merge "
+                "in a terminal.",
+                409,
+            )
         if result.returncode != 0:
-            raise StudioCollabError("merge_failed", "git could not combine your commits with upstream's: "
-                                    f"{self._short(result.stderr)}. Nothing was changed.", 409)
+            raise StudioCollabError(
+                "merge_failed",
+                "git could not combine your commits with upstream's: "
+                f"{self._short(result.stderr)}. Nothing was changed.",
+                409,
+            )
         return fields[0].strip()
 
     def _commit_tree(self, tree: str, parents: list[str], message: bytes | str, env: dict | None = None) -> str:
         """A commit the user chose, under their own git identity (never the studio-collab one)."""
         # only an identity the user configured: git would otherwise invent one from the host name
-        configured = [self.wt.run("config", "--get", key, check=False).stdout.strip()
-                      for key in ("user.name", "user.email")]
+        configured = [
+            self.wt.run("config", "--get", key, check=False).stdout.strip() for key in ("user.name", "user.email")
+        ]
         if not all(configured):
-            raise StudioCollabError("identity_missing", "Your git name and email are not set, and the commit you "
-                                    "chose is yours. In a terminal: git config --global user.name \"Your Name\"; "
-                                    "git config --global user.email you@example.com. Then sync again.", 409)
+            raise StudioCollabError(
+                "identity_missing",
+                "Your git name and email are not set, and the commit you "
+                'chose is yours. In a terminal: git config --global user.name "Your Name"; '
+                "git config --global user.email you@example.com. Then sync again.",
+                409,
+            )
         data = message if isinstance(message, bytes) else message.encode()
         args = ["commit-tree", tree, *[a for p in parents for a in ("-p", p)], "-F", "-"]
         return self.wt.run(*args, env=env, input=data).stdout.strip()
@@ -302,21 +392,29 @@ class RepoSync:
         changes = self.changes(plan.head or EMPTY_TREE, plan.target)  # an unborn HEAD: everything is new
         paths = sorted({p for c in changes for p in (c.old, c.new) if p})
         index, flags = wt.index_entries(paths)
-        modified = wt.modified_in_worktree(paths, [p for p, f in flags.items() if f == "assume-unchanged"],
-                                           index)
+        modified = wt.modified_in_worktree(paths, [p for p, f in flags.items() if f == "assume-unchanged"], index)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         label = f"upstream {plan.target[:7]}"
         # the blobs a merge may need (paths the user changed too), read in one call
         mine = [c for c in changes if c.old and (c.old in modified or index.get(c.old) != c.base)]
-        self._blobs.update(wt.blobs({e.oid for c in mine for e in (c.base, c.theirs, index.get(c.old))
-                                     if e is not None and e.mode != _GITLINK}))
+        self._blobs.update(
+            wt.blobs(
+                {
+                    e.oid
+                    for c in mine
+                    for e in (c.base, c.theirs, index.get(c.old))
+                    if e is not None and e.mode != _GITLINK
+                }
+            )
+        )
         self._prepare_text_merges(changes, index, modified, label)
         for change in changes:
             self.plan_change(plan, change, index, flags, modified, label)
         self.plan_clashes(plan, stamp, index)
 
-    def _prepare_text_merges(self, changes: list[Change], index: dict[str, Entry], modified: set[str],
-                             label: str) -> None:
+    def _prepare_text_merges(
+        self, changes: list[Change], index: dict[str, Entry], modified: set[str], label: str
+    ) -> None:
         """The text merges the plan will ask for, run a few at a time (each is a git process): the plan then
         reads their results. Anything unusual (notebook, binary, symlink, flag) is left to the plan itself."""
         if self.fan_out is None:
@@ -324,9 +422,13 @@ class RepoSync:
         jobs = {}
         for change in changes:
             old, base, theirs = change.old, change.base, change.theirs
-            if not (old and change.new and base and theirs) or is_notebook(change.new) or \
-                    _SYMLINK in (base.mode, theirs.mode) or _GITLINK in (base.mode, theirs.mode) or \
-                    not (old in modified or index.get(old) != base):
+            if (
+                not (old and change.new and base and theirs)
+                or is_notebook(change.new)
+                or _SYMLINK in (base.mode, theirs.mode)
+                or _GITLINK in (base.mode, theirs.mode)
+                or not (old in modified or index.get(old) != base)
+            ):
                 continue
             seen = _lstat(self.wt.path / old)
             if seen is None or not stat.S_ISREG(seen.st_mode) or seen.st_size > _HUGE:
@@ -366,8 +468,9 @@ class RepoSync:
             changes.append(Change(old, new, base, theirs))
         return changes
 
-    def plan_change(self, plan: Plan, change: Change, index: dict[str, Entry], flags: dict[str, str],
-                    modified: set[str], label: str) -> None:
+    def plan_change(
+        self, plan: Plan, change: Change, index: dict[str, Entry], flags: dict[str, str], modified: set[str], label: str
+    ) -> None:
         if change.old is None and change.new in index:  # both added it: the user's staged file is their work
             change = Change(change.new, change.new, None, change.theirs)
         old, new, base, theirs = change.old, change.new, change.base, change.theirs
@@ -377,18 +480,29 @@ class RepoSync:
                 plan.flags[p] = flags[p]
         if flags.get(old) == "skip-worktree" or flags.get(new) == "skip-worktree":
             self._set_index(plan, change, index)
-            plan.report(path, "skipped", "This path is marked skip-worktree (a sparse checkout), so it was not "
-                        "written; its new version is in the index. To get it: git update-index "
-                        f"--no-skip-worktree -- '{path}' && git checkout -- '{path}'.")
+            plan.report(
+                path,
+                "skipped",
+                "This path is marked skip-worktree (a sparse checkout), so it was not "
+                "written; its new version is in the index. To get it: git update-index "
+                f"--no-skip-worktree -- '{path}' && git checkout -- '{path}'.",
+            )
             return
         if _GITLINK in (getattr(base, "mode", None), getattr(theirs, "mode", None)):
             staged = old is not None and index.get(old) != base
             if not staged:
                 self._set_index(plan, change, index)
-            plan.report(path, "skipped", "A submodule: "
-                        + ("you changed its commit, so yours stays staged." if staged else
-                           "it now points at upstream's commit; to check it out, run "
-                           f"git submodule update --init -- '{path}' in a terminal."))
+            plan.report(
+                path,
+                "skipped",
+                "A submodule: "
+                + (
+                    "you changed its commit, so yours stays staged."
+                    if staged
+                    else "it now points at upstream's commit; to check it out, run "
+                    f"git submodule update --init -- '{path}' in a terminal."
+                ),
+            )
             return
         staged = old is not None and index.get(old) != base
         on_disk = _lstat(self.wt.path / old) if old else None
@@ -410,39 +524,62 @@ class RepoSync:
             if index.get(old) is None:  # a staged deletion stays staged
                 if change.renamed:
                     self._take_theirs(plan, change, index, keep_old_index=True)
-                    plan.report(new, "restored", f"You had deleted '{old}'; upstream renamed it to '{new}' and "
-                                "that file is here.", **{"from": old})
+                    plan.report(
+                        new,
+                        "restored",
+                        f"You had deleted '{old}'; upstream renamed it to '{new}' and that file is here.",
+                        **{"from": old},
+                    )
                 else:
-                    plan.report(old, "skipped", "You deleted this file (staged) and upstream changed it; your "
-                                "deletion stays staged. Upstream's version: git restore --staged --worktree -- "
-                                f"'{old}'.")
+                    plan.report(
+                        old,
+                        "skipped",
+                        "You deleted this file (staged) and upstream changed it; your "
+                        "deletion stays staged. Upstream's version: git restore --staged --worktree -- "
+                        f"'{old}'.",
+                    )
                 return
             self._take_theirs(plan, change, index)
             if staged:  # staged content whose file was then deleted: that content is kept beside
                 taken = set(plan.writes) | {d for _, d in plan.aside}
                 beside = beside_name(self.wt.path, new, f"staged-{time.strftime('%Y%m%d-%H%M%S')}", taken)
                 plan.writes[beside] = (self._blob(index[old].oid), index[old].mode)
-                plan.report(new, "kept_both", f"You had staged a change to this file, then deleted it; upstream "
-                            f"changed it too. Upstream's version is here and what you had staged is saved as "
-                            f"'{beside}'.", beside=beside)
+                plan.report(
+                    new,
+                    "kept_both",
+                    f"You had staged a change to this file, then deleted it; upstream "
+                    f"changed it too. Upstream's version is here and what you had staged is saved as "
+                    f"'{beside}'.",
+                    beside=beside,
+                )
                 return
-            plan.report(new, "restored", "You had deleted this file and upstream changed it, so upstream's "
-                        "version is back.", **({"from": old} if change.renamed else {}))
+            plan.report(
+                new,
+                "restored",
+                "You had deleted this file and upstream changed it, so upstream's version is back.",
+                **({"from": old} if change.renamed else {}),
+            )
             return
         if stat.S_ISDIR(on_disk.st_mode):
             self._set_index(plan, change, index)
-            plan.report(old, "skipped", "You replaced this file with a folder; upstream changed the file. Your "
-                        f"folder stays; upstream's version: git show HEAD:'{path}'.")
+            plan.report(
+                old,
+                "skipped",
+                "You replaced this file with a folder; upstream changed the file. Your "
+                f"folder stays; upstream's version: git show HEAD:'{path}'.",
+            )
             return
         if theirs is None:
             plan.index[old] = index.get(old) if staged else None
-            plan.report(old, "skipped", "Upstream deleted this file; your changed copy stays where it is "
-                        "(no longer tracked).")
+            plan.report(
+                old, "skipped", "Upstream deleted this file; your changed copy stays where it is (no longer tracked)."
+            )
             return
         self._merge(plan, change, index, on_disk, staged, label)
 
-    def _merge(self, plan: Plan, change: Change, index: dict[str, Entry], on_disk: os.stat_result, staged: bool,
-               label: str) -> None:
+    def _merge(
+        self, plan: Plan, change: Change, index: dict[str, Entry], on_disk: os.stat_result, staged: bool, label: str
+    ) -> None:
         old, new, base, theirs = change.old, change.new, change.base, change.theirs
         extra = {"from": old} if change.renamed else {}
         verb = "renamed" if change.renamed else None
@@ -462,45 +599,67 @@ class RepoSync:
         if same and _mode_of(on_disk) == theirs.mode:
             if change.renamed:
                 plan.checkout.append(new)
-                plan.report(new, "renamed", f"Renamed upstream from '{old}' (you had made the same change).",
-                            **extra)
+                plan.report(new, "renamed", f"Renamed upstream from '{old}' (you had made the same change).", **extra)
             return
         symlinks = _SYMLINK in (theirs.mode, _mode_of(on_disk), getattr(base, "mode", None))
-        binary = any(d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER) or len(d) > _HUGE)
-                     for d in (mine, theirs_data, base_data))
+        binary = any(
+            d is not None and (b"\0" in d[:8000] or d.startswith(_LFS_POINTER) or len(d) > _HUGE)
+            for d in (mine, theirs_data, base_data)
+        )
         if is_notebook(new) and not symlinks:
             try:
                 merged = merge_notebooks(base_data, mine, theirs_data, label)
             except NotebookInvalid as err:
                 if _problem_of(theirs_data):
                     self._keep_mine_at(plan, old, new, mine, mode)
-                    plan.report(new, verb or "skipped", f"Upstream's version is not a valid notebook "
-                                f"({_problem_of(theirs_data)}), so it was not merged; it is in HEAD as upstream "
-                                f"wrote it (git show HEAD:'{new}'). Yours stays in place. Tell the repository's "
-                                "maintainers.", **extra)
+                    plan.report(
+                        new,
+                        verb or "skipped",
+                        f"Upstream's version is not a valid notebook "
+                        f"({_problem_of(theirs_data)}), so it was not merged; it is in HEAD as upstream "
+                        f"wrote it (git show HEAD:'{new}'). Yours stays in place. Tell the repository's "
+                        "maintainers.",
+                        **extra,
+                    )
                     return
                 log.info("notebook merge of %s refused: %s", new, err.reason)
-                self._keep_both_beside(plan, old, new, mine, mode, theirs, label, extra,
-                                       f"Your notebook could not be read as a notebook ({err.reason})")
+                self._keep_both_beside(
+                    plan,
+                    old,
+                    new,
+                    mine,
+                    mode,
+                    theirs,
+                    label,
+                    extra,
+                    f"Your notebook could not be read as a notebook ({err.reason})",
+                )
                 return
             plan.writes[new] = (merged.data, mode)
             outcome = "kept_both" if merged.conflicts else verb or "merged"
-            detail = (f"Merged cell by cell; {merged.conflicts} cell conflict(s): your cell is kept and "
-                      "upstream's is right after it, marked with a note." if merged.conflicts else
-                      "Merged cell by cell with upstream's changes.")
+            detail = (
+                f"Merged cell by cell; {merged.conflicts} cell conflict(s): your cell is kept and "
+                "upstream's is right after it, marked with a note."
+                if merged.conflicts
+                else "Merged cell by cell with upstream's changes."
+            )
             if change.renamed:
                 detail = f"Renamed upstream from '{old}'. " + detail
             plan.report(new, outcome, detail, cells=merged.cells, conflicts=merged.conflicts or None, **extra)
             return
         if symlinks or binary or base_data is not None and b"\0" in base_data[:8000]:
-            self._keep_both_beside(plan, old, new, mine, mode, theirs, label, extra,
-                                   "You and upstream both changed this file")
+            self._keep_both_beside(
+                plan, old, new, mine, mode, theirs, label, extra, "You and upstream both changed this file"
+            )
             return
         text, conflicts = self.merge_text(base_data or b"", mine, theirs_data, label)
         plan.writes[new] = (text, mode)
-        detail = ("Merged with upstream's changes." if not conflicts else
-                  f"You and upstream both changed the same lines: {conflicts} conflict region(s) marked "
-                  f"<<<<<<< yours / >>>>>>> {label} hold both versions; keep what you need.")
+        detail = (
+            "Merged with upstream's changes."
+            if not conflicts
+            else f"You and upstream both changed the same lines: {conflicts} conflict region(s) marked "
+            f"<<<<<<< yours / >>>>>>> {label} hold both versions; keep what you need."
+        )
         if change.renamed:
             detail = f"Renamed upstream from '{old}'. " + detail
         plan.report(new, "kept_both" if conflicts else verb or "merged", detail, **extra)
@@ -509,14 +668,20 @@ class RepoSync:
         if old != new:
             plan.writes[new] = (mine, mode)
 
-    def _keep_both_beside(self, plan: Plan, old: str, new: str, mine: bytes, mode: str, theirs: Entry, label: str,
-                          extra: dict, why: str) -> None:
+    def _keep_both_beside(
+        self, plan: Plan, old: str, new: str, mine: bytes, mode: str, theirs: Entry, label: str, extra: dict, why: str
+    ) -> None:
         self._keep_mine_at(plan, old, new, mine, mode)
         taken = set(plan.writes) | {d for _, d in plan.aside}
         beside = beside_name(self.wt.path, new, f"upstream-{plan.target[:7]}", taken)
         plan.writes[beside] = (self._blob(theirs.oid), theirs.mode if theirs.mode != _SYMLINK else "100644")
-        plan.report(new, "kept_both", f"{why}; yours is kept whole and upstream's version is saved beside it as "
-                    f"'{beside}'.", beside=beside, **extra)
+        plan.report(
+            new,
+            "kept_both",
+            f"{why}; yours is kept whole and upstream's version is saved beside it as '{beside}'.",
+            beside=beside,
+            **extra,
+        )
 
     def _take_theirs(self, plan: Plan, change: Change, index: dict[str, Entry], keep_old_index: bool = False) -> None:
         if change.old and change.old != change.new:
@@ -527,16 +692,27 @@ class RepoSync:
             plan.index[change.new] = change.theirs
             plan.checkout.append(change.new)
 
-    def _set_index(self, plan: Plan, change: Change, index: dict[str, Entry],
-                   staged_content: tuple[bytes | None, Entry | None] | None = None) -> None:
+    def _set_index(
+        self,
+        plan: Plan,
+        change: Change,
+        index: dict[str, Entry],
+        staged_content: tuple[bytes | None, Entry | None] | None = None,
+    ) -> None:
         if change.old and change.old != change.new:
             plan.index[change.old] = None
         if change.new:
             plan.index[change.new] = change.theirs
-            if staged_content is not None and staged_content[1] is not None and \
-                    staged_content[1].oid != change.theirs.oid:
-                plan.staged_merges[change.new] = (staged_content[0], self._blob(staged_content[1].oid),
-                                                  self._blob(change.theirs.oid))
+            if (
+                staged_content is not None
+                and staged_content[1] is not None
+                and staged_content[1].oid != change.theirs.oid
+            ):
+                plan.staged_merges[change.new] = (
+                    staged_content[0],
+                    self._blob(staged_content[1].oid),
+                    self._blob(change.theirs.oid),
+                )
 
     def plan_clashes(self, plan: Plan, stamp: str, index: dict[str, Entry]) -> None:
         """Whatever of the user's stands where upstream's file must go (an untracked or ignored file, a folder
@@ -571,8 +747,11 @@ class RepoSync:
         if path in plan.writes:
             return False  # a beside name is always free; a merged file is tracked
         entry = plan.index.get(path)
-        return entry is not None and entry.mode == _mode_of(seen) and \
-            _read_entry(self.wt.path / path, seen) == self._blob(entry.oid)
+        return (
+            entry is not None
+            and entry.mode == _mode_of(seen)
+            and _read_entry(self.wt.path / path, seen) == self._blob(entry.oid)
+        )
 
     def _move_aside(self, plan: Plan, prefix: str, stamp: str, moved: set[str]) -> None:
         taken = set(plan.writes) | {d for _, d in plan.aside}
@@ -581,12 +760,16 @@ class RepoSync:
         moved.add(prefix)
         earlier = plan.entries.get(prefix)
         why = {"skipped": "Upstream deleted it and now has something else under this name"}.get(
-            earlier["outcome"] if earlier else "", "Upstream now has a file or folder under this name")
+            earlier["outcome"] if earlier else "", "Upstream now has a file or folder under this name"
+        )
         if earlier and earlier["outcome"] == "skipped":
             del plan.entries[prefix]
-        plan.entries[destination] = {"path": destination, "from": prefix, "outcome": "renamed",
-                                     "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing "
-                                               "in it changed)."}
+        plan.entries[destination] = {
+            "path": destination,
+            "from": prefix,
+            "outcome": "renamed",
+            "detail": f"{why}, so your '{prefix}' was moved to '{destination}' (nothing in it changed).",
+        }
         if prefix not in plan.entries:
             plan.report(prefix, "updated", "Now upstream's version (yours was moved aside).")
 
@@ -607,11 +790,11 @@ class RepoSync:
                 target = Path(folder, name)
                 target.write_bytes(data)
                 files.append(str(target))
-            result = self.wt.run("merge-file", "-p", "-L", "yours", "-L", "base", "-L", label, *files,
-                                 check=False, stdout_bytes=True)
+            result = self.wt.run(
+                "merge-file", "-p", "-L", "yours", "-L", "base", "-L", label, *files, check=False, stdout_bytes=True
+            )
         if result.returncode < 0 or result.returncode > 127:
-            raise StudioCollabError("merge_failed", f"git could not merge a file: {self._short(result.stderr)}",
-                                    409)
+            raise StudioCollabError("merge_failed", f"git could not merge a file: {self._short(result.stderr)}", 409)
         return result.stdout, result.returncode
 
     # --- applying -------------------------------------------------------------------------------------
@@ -638,16 +821,21 @@ class RepoSync:
                 entry = self._staged(path, entry, plan)
             entries.append(f"0 {ZERO}\t{path}" if entry is None else f"{entry.mode} {entry.oid}\t{path}")
         for start in range(0, len(entries), _CHUNK * 10):
-            wt.run("update-index", "-z", "--index-info",
-                   input="".join(e + "\0" for e in entries[start:start + _CHUNK * 10]).encode())
+            wt.run(
+                "update-index",
+                "-z",
+                "--index-info",
+                input="".join(e + "\0" for e in entries[start : start + _CHUNK * 10]).encode(),
+            )
         for path in plan.checkout:
             clear_dir_for_file(root, path)
         for path, entry in plan.index.items():
             if entry is not None and entry.mode == _GITLINK and not os.path.lexists(root / path):
                 (root / path).mkdir(parents=True)  # as git checkout does: an empty folder until `submodule update`
         if plan.checkout:
-            wt.run("checkout-index", "-f", "-u", "-z", "--stdin",
-                   input="".join(p + "\0" for p in plan.checkout).encode())
+            wt.run(
+                "checkout-index", "-f", "-u", "-z", "--stdin", input="".join(p + "\0" for p in plan.checkout).encode()
+            )
         for path, (data, mode) in plan.writes.items():
             clear_dir_for_file(root, path)
             wt.write_file(path, data, executable=mode == "100755")
@@ -687,8 +875,9 @@ class RepoSync:
             name = f"{plan.branch}-mine-{stamp}-{n}"
             n += 1
         self.wt.run("update-ref", f"refs/heads/{name}", plan.head, ZERO)
-        plan.notes.append(f"Your {plan.local_commits} commit(s) are kept on branch '{name}'; '{plan.branch}' now "
-                          "follows upstream.")
+        plan.notes.append(
+            f"Your {plan.local_commits} commit(s) are kept on branch '{name}'; '{plan.branch}' now follows upstream."
+        )
         return name
 
     def _move_branch(self, plan: Plan) -> None:
@@ -712,8 +901,11 @@ def repo_lock(wt: Worktree):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             if err.errno in (errno.EAGAIN, errno.EACCES):
-                raise StudioCollabError("repo_busy", "Another sync or undo of this repository is running. Wait "
-                                        "for it to finish, then try again.", 409) from err
+                raise StudioCollabError(
+                    "repo_busy",
+                    "Another sync or undo of this repository is running. Wait for it to finish, then try again.",
+                    409,
+                ) from err
             raise
         yield
     finally:

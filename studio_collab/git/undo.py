@@ -56,24 +56,57 @@ class SyncRecorder:
     # --- recording --------------------------------------------------------------------------------
     def begin(self, touched: set[str]) -> dict:
         wt = self.wt
-        return {"head": wt.rev("HEAD"), "branch": wt.current_branch(), "index": self.index_tree(),
-                "files": self.snapshot(touched)}
+        return {
+            "head": wt.rev("HEAD"),
+            "branch": wt.current_branch(),
+            "index": self.index_tree(),
+            "files": self.snapshot(touched),
+        }
 
     def finish(self, before: dict, touched: set[str], files: list[dict], created_branch: str | None) -> str:
         wt = self.wt
-        after = {"head": wt.rev("HEAD"), "branch": wt.current_branch(), "index": self.index_tree(),
-                 "files": self.snapshot(touched)}
-        tree = wt.run("mktree", "-z", input="".join(
-            f"040000 tree {oid}\t{name}\0" for name, oid in (
-                ("before", before["files"]), ("after", after["files"]), ("index-before", before["index"]),
-                ("index-after", after["index"]))).encode()).stdout.strip()
+        after = {
+            "head": wt.rev("HEAD"),
+            "branch": wt.current_branch(),
+            "index": self.index_tree(),
+            "files": self.snapshot(touched),
+        }
+        tree = wt.run(
+            "mktree",
+            "-z",
+            input="".join(
+                f"040000 tree {oid}\t{name}\0"
+                for name, oid in (
+                    ("before", before["files"]),
+                    ("after", after["files"]),
+                    ("index-before", before["index"]),
+                    ("index-after", after["index"]),
+                )
+            ).encode(),
+        ).stdout.strip()
         sync_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
-        meta = {"version": 1, "id": sync_id, "time": time.time(), "head_before": before["head"],
-                "branch_before": before["branch"], "head_after": after["head"], "branch_after": after["branch"],
-                "touched": sorted(touched), "files": files, "created_branch": created_branch}
+        meta = {
+            "version": 1,
+            "id": sync_id,
+            "time": time.time(),
+            "head_before": before["head"],
+            "branch_before": before["branch"],
+            "head_after": after["head"],
+            "branch_after": after["branch"],
+            "touched": sorted(touched),
+            "files": files,
+            "created_branch": created_branch,
+        }
         parents = [a for h in {before["head"], after["head"]} if h for a in ("-p", h)]  # keeps both alive
-        commit = wt.run("commit-tree", tree, *parents, "-F", "-", env=IDENTITY,
-                        input=f"studio-collab sync {sync_id}\n\n{json.dumps(meta)}\n".encode()).stdout.strip()
+        commit = wt.run(
+            "commit-tree",
+            tree,
+            *parents,
+            "-F",
+            "-",
+            env=IDENTITY,
+            input=f"studio-collab sync {sync_id}\n\n{json.dumps(meta)}\n".encode(),
+        ).stdout.strip()
         wt.run("update-ref", RECORDS + sync_id, commit, _ZERO)
         for old in self.refs()[KEEP:]:
             wt.run("update-ref", "-d", old[0], check=False)
@@ -103,14 +136,20 @@ class SyncRecorder:
         with tempfile.TemporaryDirectory(prefix="studio-collab-undo-") as folder:
             env = {"GIT_INDEX_FILE": str(Path(folder, "index"))}
             if entries:
-                self.wt.run("update-index", "-z", "--add", "--index-info", env=env,
-                            input="".join(e + "\0" for e in entries).encode())
+                self.wt.run(
+                    "update-index",
+                    "-z",
+                    "--add",
+                    "--index-info",
+                    env=env,
+                    input="".join(e + "\0" for e in entries).encode(),
+                )
             return self.wt.run("write-tree", env=env).stdout.strip()
 
     def _hash_files(self, paths: list[str]) -> list[str]:
         oids = []
         for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
+            chunk = paths[start : start + 500]
             out = self.wt.run("hash-object", "-w", "--no-filters", "--", *chunk).stdout.split()
             oids.extend(out)
         return oids
@@ -129,8 +168,14 @@ class SyncRecorder:
         syncs = []
         for i, (_ref, commit) in enumerate(self.refs()[:limit]):
             meta = self.meta(commit)
-            syncs.append({"id": meta["id"], "time": meta["time"], "files": meta["files"],
-                          "undoable": i == 0 and head == meta["head_after"] and branch == meta["branch_after"]})
+            syncs.append(
+                {
+                    "id": meta["id"],
+                    "time": meta["time"],
+                    "files": meta["files"],
+                    "undoable": i == 0 and head == meta["head_after"] and branch == meta["branch_after"],
+                }
+            )
         return syncs
 
     # --- undoing --------------------------------------------------------------------------------------
@@ -139,15 +184,19 @@ class SyncRecorder:
         refs = self.refs()
         commit = next((c for r, c in refs if r == RECORDS + sync_id), None)
         if commit is None:
-            raise StudioCollabError("sync_not_found", "No such sync for this repository (it may have been "
-                                    "undone already).", 404)
+            raise StudioCollabError(
+                "sync_not_found", "No such sync for this repository (it may have been undone already).", 404
+            )
         if refs[0][1] != commit:
-            raise StudioCollabError("undo_not_latest", "Only the latest sync can be undone; undo the later ones "
-                                    "first.", 409)
+            raise StudioCollabError(
+                "undo_not_latest", "Only the latest sync can be undone; undo the later ones first.", 409
+            )
         meta = self.meta(commit)
         touched = set(meta["touched"])
-        trees = {name: wt.out("rev-parse", f"{commit}^{{tree}}:{name}").strip()
-                 for name in ("before", "after", "index-before", "index-after")}
+        trees = {
+            name: wt.out("rev-parse", f"{commit}^{{tree}}:{name}").strip()
+            for name in ("before", "after", "index-before", "index-after")
+        }
         changed = []
         if wt.rev("HEAD") != meta["head_after"] or wt.current_branch() != meta["branch_after"]:
             changed.append("HEAD (a commit or a branch switch)")
@@ -163,9 +212,14 @@ class SyncRecorder:
             differing = wt.out("diff-tree", "-r", "--name-only", "-z", left, now).split("\0")
             changed.append("files: " + ", ".join(p for p in differing if p)[:300])
         if changed:
-            raise StudioCollabError("changed_since_sync", "You changed things since this sync ("
-                                    + "; ".join(changed) + "), so undo would overwrite newer work. Nothing was "
-                                    "changed.", 409)
+            raise StudioCollabError(
+                "changed_since_sync",
+                "You changed things since this sync ("
+                + "; ".join(changed)
+                + "), so undo would overwrite newer work. Nothing was "
+                "changed.",
+                409,
+            )
         root = wt.path
         before = {**saved, **self._tree_entries(trees["before"])}
         for path in sorted(touched, reverse=True):
@@ -196,8 +250,14 @@ class SyncRecorder:
         if branch_after and meta["head_before"] is None:  # the branch was unborn before the sync
             wt.run("update-ref", "-d", f"refs/heads/{branch_after}", meta["head_after"])
         elif branch_after:
-            wt.run("update-ref", "-m", "studio-collab undo sync", f"refs/heads/{branch_after}", meta["head_before"],
-                   meta["head_after"])
+            wt.run(
+                "update-ref",
+                "-m",
+                "studio-collab undo sync",
+                f"refs/heads/{branch_after}",
+                meta["head_before"],
+                meta["head_after"],
+            )
         if branch_before is None:
             wt.run("update-ref", "--no-deref", "-m", "studio-collab undo sync", "HEAD", meta["head_before"])
         created = meta.get("created_branch")
@@ -208,9 +268,14 @@ class SyncRecorder:
         wt.run("update-ref", "-d", RECORDS + sync_id, commit)
         if resolved:
             wt.run("update-ref", "-d", RESOLUTIONS + sync_id, resolved, check=False)
-        return {"undone": sync_id, "files": [{"path": p, "outcome": "restored"} for p in sorted(
-            set(before) | {p for p in touched if (root / p).exists() or os.path.islink(root / p)})],
-                "head": (meta["head_before"] or "")[:12]}
+        return {
+            "undone": sync_id,
+            "files": [
+                {"path": p, "outcome": "restored"}
+                for p in sorted(set(before) | {p for p in touched if (root / p).exists() or os.path.islink(root / p)})
+            ],
+            "head": (meta["head_before"] or "")[:12],
+        }
 
     def _tree_entries(self, tree: str) -> dict[str, tuple[str, str]]:
         entries = {}

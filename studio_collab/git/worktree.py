@@ -16,11 +16,20 @@ from .command import GitResult, GitRunner, Redactor
 
 # Bookkeeping commits are made by this identity through the environment of that one git process:
 # the user's git config (global or the repo's) is never written.
-IDENTITY = {"GIT_AUTHOR_NAME": "studio-collab", "GIT_AUTHOR_EMAIL": "studio-collab@localhost",
-            "GIT_COMMITTER_NAME": "studio-collab", "GIT_COMMITTER_EMAIL": "studio-collab@localhost"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "studio-collab",
+    "GIT_AUTHOR_EMAIL": "studio-collab@localhost",
+    "GIT_COMMITTER_NAME": "studio-collab",
+    "GIT_COMMITTER_EMAIL": "studio-collab@localhost",
+}
 # Sync never runs the repo's hooks or asks for a signing key: its commits are bookkeeping, not the user's.
-LOCAL_CONFIG = ("core.hooksPath=/dev/null", "commit.gpgSign=false", "rerere.enabled=false",
-                "merge.conflictStyle=merge", "core.quotePath=false")
+LOCAL_CONFIG = (
+    "core.hooksPath=/dev/null",
+    "commit.gpgSign=false",
+    "rerere.enabled=false",
+    "merge.conflictStyle=merge",
+    "core.quotePath=false",
+)
 SYNCED_REF = "refs/studio-collab/synced"  # upstream as of the last good clone or sync
 _STALE_LOCK_SECONDS = 600
 CHECKPOINTS = ".ipynb_checkpoints"
@@ -34,14 +43,34 @@ class Worktree:
         self.timeout = timeout
 
     # --- running git -----------------------------------------------------------------------------
-    def run(self, *args: str, check: bool = True, env: dict | None = None, timeout: float | None = None,
-            cancel: threading.Event | None = None, on_stderr_line=None, redact: Redactor | None = None,
-            config: tuple[str, ...] = (), stdout_bytes: bool = False, background: bool = False,
-            input: bytes | None = None) -> GitResult:
-        return self.runner.run(args, cwd=self.path, timeout=timeout or self.timeout, env=env,
-                               config=LOCAL_CONFIG + tuple(config), cancel=cancel, on_stderr_line=on_stderr_line,
-                               redact=redact, check=check, stdout_bytes=stdout_bytes, background=background,
-                               input=input)
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        env: dict | None = None,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
+        on_stderr_line=None,
+        redact: Redactor | None = None,
+        config: tuple[str, ...] = (),
+        stdout_bytes: bool = False,
+        background: bool = False,
+        input: bytes | None = None,
+    ) -> GitResult:
+        return self.runner.run(
+            args,
+            cwd=self.path,
+            timeout=timeout or self.timeout,
+            env=env,
+            config=LOCAL_CONFIG + tuple(config),
+            cancel=cancel,
+            on_stderr_line=on_stderr_line,
+            redact=redact,
+            check=check,
+            stdout_bytes=stdout_bytes,
+            background=background,
+            input=input,
+        )
 
     def out(self, *args: str) -> str:
         return self.run(*args).stdout
@@ -61,6 +90,7 @@ class Worktree:
 
         def ask() -> str | None:
             return self.run("config", "--get", "remote.origin.url", check=False).stdout.strip() or None
+
         return self._remembered(("git:origin", str(config)), version, ask)
 
     def _remembered(self, key: tuple, version, compute):
@@ -101,8 +131,7 @@ class Worktree:
         return [p for p in self.out("ls-files", "-z", "--deleted").split("\0") if p]
 
     def tracked_changes(self) -> list[str]:
-        return [line for line in self.out("status", "--porcelain=v1", "-z", "--untracked-files=no").split("\0")
-                if line]
+        return [line for line in self.out("status", "--porcelain=v1", "-z", "--untracked-files=no").split("\0") if line]
 
     def unmerged(self) -> dict[str, set[int]]:
         stages: dict[str, set[int]] = {}
@@ -117,9 +146,14 @@ class Worktree:
 
     def operation_in_progress(self) -> str | None:
         git_dir = self.git_dir()
-        for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
-                             ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
-                             ("BISECT_LOG", "a bisect")):
+        for marker, what in (
+            ("MERGE_HEAD", "a merge"),
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+            ("BISECT_LOG", "a bisect"),
+        ):
             if (git_dir / marker).exists():
                 return what
         if self.unmerged():
@@ -134,8 +168,12 @@ class Worktree:
         except FileNotFoundError:
             return
         if age < _STALE_LOCK_SECONDS:
-            raise StudioCollabError("repo_busy", "Another git command is working in this repository (its "
-                                    ".git/index.lock is recent). Wait a minute, then sync again.", 409)
+            raise StudioCollabError(
+                "repo_busy",
+                "Another git command is working in this repository (its "
+                ".git/index.lock is recent). Wait a minute, then sync again.",
+                409,
+            )
         lock.unlink(missing_ok=True)
 
     def status_summary(self) -> dict:
@@ -172,8 +210,11 @@ class Worktree:
             if CHECKPOINTS in path.rstrip("/").split("/"):
                 return True
             if path.endswith("/"):
-                files = [os.path.relpath(os.path.join(folder, name), self.path / path)
-                         for folder, _, names in os.walk(self.path / path) for name in names]
+                files = [
+                    os.path.relpath(os.path.join(folder, name), self.path / path)
+                    for folder, _, names in os.walk(self.path / path)
+                    for name in names
+                ]
                 return all(CHECKPOINTS in f.split(os.sep) for f in files)
             return False
         if line.startswith("1 .M "):
@@ -182,20 +223,24 @@ class Worktree:
             full = self.path / path
             if is_notebook(path) and full.is_file() and not full.is_symlink():
                 seen = full.stat()
+
                 def compare() -> bool:
                     committed = self.run("cat-file", "blob", index_oid, check=False, stdout_bytes=True).stdout
                     return same_notebook(full.read_bytes(), committed)
+
                 # GET repos asks every few seconds: parse once per version of the file and of its commit
-                return self._remembered(("git:notebook-unchanged", str(full)),
-                                        (seen.st_mtime_ns, seen.st_size, index_oid), compare)
+                return self._remembered(
+                    ("git:notebook-unchanged", str(full)), (seen.st_mtime_ns, seen.st_size, index_oid), compare
+                )
         return False
 
     def is_shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def _per_chunk(self, args: tuple[str, ...], paths: list[str]) -> str:
-        return "".join(self.out(*args, "--", *paths[i:i + _ARGS_PER_CALL]) for i in range(0, len(paths),
-                                                                                            _ARGS_PER_CALL))
+        return "".join(
+            self.out(*args, "--", *paths[i : i + _ARGS_PER_CALL]) for i in range(0, len(paths), _ARGS_PER_CALL)
+        )
 
     def index_entries(self, paths: list[str]) -> tuple[dict, dict[str, str]]:
         """``({path: Entry}, {path: "skip-worktree"|"assume-unchanged"})`` for those of ``paths`` in the index
@@ -223,8 +268,11 @@ class Worktree:
         wanted = set(paths)
         # `git diff` (not diff-files): it re-checks stat-dirty entries' contents, so a copied or touched but
         # unchanged file is not "modified"; it never writes the index
-        modified = {p for p in self._per_chunk(("diff", "-z", "--name-only", "--no-renames", "--no-ext-diff"),
-                                               paths).split("\0") if p in wanted}
+        modified = {
+            p
+            for p in self._per_chunk(("diff", "-z", "--name-only", "--no-renames", "--no-ext-diff"), paths).split("\0")
+            if p in wanted
+        }
         for path in assumed:
             full = self.path / path
             if not full.is_file() or full.is_symlink() or path not in index:
@@ -240,8 +288,9 @@ class Worktree:
         wanted = sorted(oids)
         if not wanted:
             return {}
-        out = self.run("cat-file", "--batch", input="".join(o + "\n" for o in wanted).encode(),
-                       stdout_bytes=True).stdout
+        out = self.run(
+            "cat-file", "--batch", input="".join(o + "\n" for o in wanted).encode(), stdout_bytes=True
+        ).stdout
         found, at = {}, 0
         for oid in wanted:
             end = out.index(b"\n", at)
@@ -250,7 +299,7 @@ class Worktree:
                 at = end + 1
                 continue
             size = int(header[2])
-            found[oid] = out[end + 1:end + 1 + size]
+            found[oid] = out[end + 1 : end + 1 + size]
             at = end + 1 + size + 1
         return found
 
@@ -259,8 +308,11 @@ class Worktree:
         parent = target.parent
         parent.mkdir(parents=True, exist_ok=True)
         if parent.resolve() != Path(os.path.realpath(self.path)) / os.path.relpath(parent, self.path):
-            raise StudioCollabError("symlink_in_path", f"A folder on the way to '{relative}' is a symbolic link; "
-                                    "nothing is written through it.", 409)
+            raise StudioCollabError(
+                "symlink_in_path",
+                f"A folder on the way to '{relative}' is a symbolic link; nothing is written through it.",
+                409,
+            )
         tmp = target.with_name(f".{target.name}.studio-collab-tmp")
         tmp.write_bytes(data)
         if executable:

@@ -18,8 +18,9 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..errors import StudioCollabError
 
@@ -49,9 +50,17 @@ class Job:
     version: int = 0
 
     def to_json(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "state": self.state, "progress": round(self.progress, 4),
-                "message": self.message, "result": self.result, "error": self.error,
-                "created": self.created, "updated": self.updated}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": round(self.progress, 4),
+            "message": self.message,
+            "result": self.result,
+            "error": self.error,
+            "created": self.created,
+            "updated": self.updated,
+        }
 
     @property
     def active(self) -> bool:
@@ -61,7 +70,7 @@ class Job:
 class JobReporter:
     """What a job's work sees: report progress, check for cancel. Safe to call from any thread."""
 
-    def __init__(self, registry: "JobRegistry", job: Job, loop: asyncio.AbstractEventLoop):
+    def __init__(self, registry: JobRegistry, job: Job, loop: asyncio.AbstractEventLoop):
         self._registry = registry
         self._job = job
         self._loop = loop
@@ -121,8 +130,15 @@ class JobRegistry:
         self._tasks[job.id] = loop.create_task(self._run(job, reporter, work))
         return job
 
-    def record_failed(self, job_id: str, kind: str, key: str, error: StudioCollabError, owner: str | None = None,
-                      created: float | None = None) -> Job:
+    def record_failed(
+        self,
+        job_id: str,
+        kind: str,
+        key: str,
+        error: StudioCollabError,
+        owner: str | None = None,
+        created: float | None = None,
+    ) -> Job:
         """Register a job that failed outside this server's life: a clone a killed server left unfinished, so
         that a tab still polling its id after the restart learns what happened (not "no such job"), and the
         repo's row shows the failure and its next step. A job id this registry already has is left alone."""
@@ -130,8 +146,9 @@ class JobRegistry:
         if existing is not None:
             return existing
         self._prune()
-        job = Job(id=job_id, kind=kind, key=key, owner=owner, state="failed", error=error.to_json(),
-                  message=error.message)
+        job = Job(
+            id=job_id, kind=kind, key=key, owner=owner, state="failed", error=error.to_json(), message=error.message
+        )
         if created is not None:
             job.created = min(created, job.created)
         self._jobs[job_id] = job

@@ -29,8 +29,13 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # Never part of what ran, and present in nearly every notebook folder that does not ignore them.
 _NOISE_PARTS = {".ipynb_checkpoints", "__pycache__"}
 # The diff is read with fixed options whatever the user's git config says, so that `git apply` takes it.
-_DIFF_CONFIG = ("diff.noprefix=false", "diff.mnemonicPrefix=false", "diff.relative=false",
-                "core.quotePath=true", "color.ui=false")
+_DIFF_CONFIG = (
+    "diff.noprefix=false",
+    "diff.mnemonicPrefix=false",
+    "diff.relative=false",
+    "core.quotePath=true",
+    "color.ui=false",
+)
 
 
 @dataclass
@@ -116,8 +121,18 @@ def head_of(start: Path, running: Path | None) -> CodeHead | None:
     if read is not None:
         top, index_path, commit, branch = read
     else:  # anything unusual (reftable, a symref chain, no commit yet): git answers
-        head = _git(work_tree, _git_env(), "rev-parse", "--show-toplevel", "--git-path", "index", "HEAD",
-                    "--abbrev-ref", "HEAD", check=False)
+        head = _git(
+            work_tree,
+            _git_env(),
+            "rev-parse",
+            "--show-toplevel",
+            "--git-path",
+            "index",
+            "HEAD",
+            "--abbrev-ref",
+            "HEAD",
+            check=False,
+        )
         lines = head.stdout.decode("utf-8", "surrogateescape").splitlines()
         if head.returncode != 0 or len(lines) < 4:
             return None  # no commit yet: nothing to pin the run to
@@ -130,8 +145,9 @@ def head_of(start: Path, running: Path | None) -> CodeHead | None:
             relative = running.resolve().relative_to(top.resolve()).as_posix()
         except ValueError:
             relative = None
-    return CodeHead(top=top, index_path=index_path, commit=commit, branch=None if branch == "HEAD" else branch,
-                    path=relative)
+    return CodeHead(
+        top=top, index_path=index_path, commit=commit, branch=None if branch == "HEAD" else branch, path=relative
+    )
 
 
 def read_head(work_tree: Path) -> tuple[Path, Path, str, str] | None:
@@ -147,15 +163,15 @@ def read_head(work_tree: Path) -> tuple[Path, Path, str, str] | None:
             text = dot_git.read_text(encoding="utf-8").strip()
             if not text.startswith("gitdir:"):
                 return None
-            git_dir = (work_tree / text[len("gitdir:"):].strip()).resolve()
+            git_dir = (work_tree / text[len("gitdir:") :].strip()).resolve()
         common = git_dir
         if (git_dir / "commondir").is_file():
             common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
         head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
         branch = "HEAD"
         if head.startswith("ref: refs/heads/"):
-            ref = head[len("ref: "):]
-            branch = ref[len("refs/heads/"):]
+            ref = head[len("ref: ") :]
+            branch = ref[len("refs/heads/") :]
             loose = common / ref
             commit = loose.read_text(encoding="utf-8").strip() if loose.is_file() else _packed_ref(common, ref)
         else:
@@ -188,8 +204,14 @@ def working_state(head: CodeHead, max_diff_bytes: int = MAX_DIFF_BYTES) -> CodeC
     """The remote and the uncommitted changes of the work tree ``head`` was read from."""
     env = _git_env()
     top = head.top
-    found = CodeCapture(top=top, commit=head.commit, branch=head.branch, repo_url=_remote_url(top, env, head.branch),
-                        path=head.path, dirty=False)
+    found = CodeCapture(
+        top=top,
+        commit=head.commit,
+        branch=head.branch,
+        repo_url=_remote_url(top, env, head.branch),
+        path=head.path,
+        dirty=False,
+    )
     tracked, untracked = _status(top, env)
     if not tracked and not untracked:
         return found
@@ -199,8 +221,10 @@ def working_state(head: CodeHead, max_diff_bytes: int = MAX_DIFF_BYTES) -> CodeC
     found.diff_sha256 = hashlib.sha256(diff).hexdigest()
     found.diff_bytes = len(diff)
     if len(diff) > max_diff_bytes:
-        found.capped = (f"The uncommitted changes are {len(diff):,} bytes; only the first {max_diff_bytes:,} were "
-                        "recorded, so this run's code cannot be restored exactly. Commit the changes before runs.")
+        found.capped = (
+            f"The uncommitted changes are {len(diff):,} bytes; only the first {max_diff_bytes:,} were "
+            "recorded, so this run's code cannot be restored exactly. Commit the changes before runs."
+        )
         diff = diff[:max_diff_bytes]
     found.diff = diff
     return found
@@ -219,13 +243,20 @@ def _git(cwd: Path, env: dict, *args: str, check: bool = True) -> subprocess.Com
     for item in _DIFF_CONFIG:
         config += ["-c", item]
     try:
-        done = subprocess.run(["git", *config, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=GIT_TIMEOUT_SECONDS)
+        done = subprocess.run(
+            ["git", *config, *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise GitUnavailable(f"git {args[0]}: {err}") from None
     if check and done.returncode != 0:
-        raise GitUnavailable(f"git {args[0]} exited {done.returncode}: "
-                             f"{done.stderr.decode('utf-8', 'replace').strip()[:300]}")
+        raise GitUnavailable(
+            f"git {args[0]} exited {done.returncode}: {done.stderr.decode('utf-8', 'replace').strip()[:300]}"
+        )
     return done
 
 
@@ -237,7 +268,7 @@ def _remote_url(top: Path, env: dict, found_branch: str | None) -> str | None:
     for entry in done.stdout.decode("utf-8", "replace").split("\0"):
         key, _, value = entry.partition("\n")
         if key.startswith("remote.") and key.endswith(".url"):
-            urls.setdefault(key[len("remote."):-len(".url")], value)
+            urls.setdefault(key[len("remote.") : -len(".url")], value)
         elif found_branch and key == f"branch.{found_branch}.remote":
             upstream = value
     name = upstream if upstream in urls else "origin" if "origin" in urls else next(iter(urls), None)
@@ -245,8 +276,9 @@ def _remote_url(top: Path, env: dict, found_branch: str | None) -> str | None:
 
 
 def _status(top: Path, env: dict) -> tuple[list[str], list[str]]:
-    done = _git(top, env, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
-                "--ignore-submodules=dirty")
+    done = _git(
+        top, env, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=dirty"
+    )
     tracked, untracked = [], []
     for entry in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if len(entry) < 4:
@@ -283,8 +315,19 @@ def _small_text_files(top: Path, untracked: list[str], skipped: list[str]) -> li
 
 
 def _diff(top: Path, env: dict, index_path: Path, untracked: list[str]) -> bytes:
-    args = ("diff", "HEAD", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames",
-            "--ignore-submodules=all", "--src-prefix=a/", "--dst-prefix=b/", "--")
+    args = (
+        "diff",
+        "HEAD",
+        "--binary",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--ignore-submodules=all",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--",
+    )
     if not untracked:
         return _git(top, env, *args).stdout
     # Untracked files enter the diff as new files through a copy of the index marked intent-to-add; the

@@ -60,8 +60,9 @@ class StudioCollabRunContext:
             from .recorder import record_when_created
 
             tags[T.CAPTURE_ID] = secrets.token_hex(12)
-            record_when_created(tags[T.CAPTURE_ID], head, running if _wants_notebook() else None,
-                                _max_diff_bytes(), self._warn)
+            record_when_created(
+                tags[T.CAPTURE_ID], head, running if _wants_notebook() else None, _max_diff_bytes(), self._warn
+            )
             return tags
         except Exception as err:  # noqa: BLE001 - never break start_run
             self._warn(err)
@@ -70,8 +71,11 @@ class StudioCollabRunContext:
     def _warn(self, err: Exception) -> None:
         if not self._warned:  # one warning per process, not one per run
             self._warned = True
-            log.warning("studio-collab could not record this run's code (%s: %s); the run goes on without it.",
-                        type(err).__name__, str(err)[:300])
+            log.warning(
+                "studio-collab could not record this run's code (%s: %s); the run goes on without it.",
+                type(err).__name__,
+                str(err)[:300],
+            )
 
 
 def _wants_notebook() -> bool:

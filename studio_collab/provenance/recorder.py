@@ -28,13 +28,18 @@ NICENESS = 10
 _pending: list[threading.Thread] = []
 
 
-def record_when_created(capture_id: str, head: CodeHead, notebook: Path | None, max_diff_bytes: int,
-                        warn) -> threading.Thread:
+def record_when_created(
+    capture_id: str, head: CodeHead, notebook: Path | None, max_diff_bytes: int, warn
+) -> threading.Thread:
     import mlflow  # already imported: this runs inside mlflow.start_run
 
     tracking_uri = mlflow.get_tracking_uri()
-    thread = threading.Thread(target=_record, args=(capture_id, head, notebook, max_diff_bytes, tracking_uri, warn),
-                              name="studio-collab-provenance", daemon=False)
+    thread = threading.Thread(
+        target=_record,
+        args=(capture_id, head, notebook, max_diff_bytes, tracking_uri, warn),
+        name="studio-collab-provenance",
+        daemon=False,
+    )
     thread.start()
     _pending.append(thread)
     return thread
@@ -72,8 +77,9 @@ def tags_of(found: CodeCapture, files: dict[str, bytes]) -> dict[str, str]:
     return tags
 
 
-def _record(capture_id: str, head: CodeHead, notebook: Path | None, max_diff_bytes: int, tracking_uri: str,
-            warn) -> None:
+def _record(
+    capture_id: str, head: CodeHead, notebook: Path | None, max_diff_bytes: int, tracking_uri: str, warn
+) -> None:
     try:
         _yield_cpu()
         found = working_state(head, max_diff_bytes)
@@ -148,6 +154,5 @@ def _search_run_with(capture_id: str, tracking_uri: str) -> str | None:
     from mlflow.tracking import MlflowClient, fluent
 
     client = MlflowClient(tracking_uri)
-    found = client.search_runs([fluent._get_experiment_id()], f"tags.`{T.CAPTURE_ID}` = '{capture_id}'",
-                               max_results=1)
+    found = client.search_runs([fluent._get_experiment_id()], f"tags.`{T.CAPTURE_ID}` = '{capture_id}'", max_results=1)
     return found[0].info.run_id if found else None

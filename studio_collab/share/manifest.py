@@ -34,8 +34,12 @@ def new_share_id() -> str:
 def check_share_id(share_id: object) -> str:
     """The id itself, or a 400: ids end up in store keys and file names, so only the exact format passes."""
     if not isinstance(share_id, str) or not SHARE_ID_RE.match(share_id):
-        raise StudioCollabError("invalid_share_id", "This is not a share id. Check that the link was copied "
-                                "whole; share ids are 22 letters, digits, '-' or '_'.", 400)
+        raise StudioCollabError(
+            "invalid_share_id",
+            "This is not a share id. Check that the link was copied "
+            "whole; share ids are 22 letters, digits, '-' or '_'.",
+            400,
+        )
     return share_id
 
 
@@ -101,16 +105,20 @@ class ShareManifest:
         return data
 
     @classmethod
-    def from_json(cls, data: object, share_id: str) -> "ShareManifest":
+    def from_json(cls, data: object, share_id: str) -> ShareManifest:
         """A manifest read from a store, or ``share_damaged`` (409) when any field is not as written."""
         try:
             return cls._parse(data, share_id)
         except (KeyError, TypeError, ValueError) as err:
-            raise StudioCollabError("share_damaged", "This share's record in the store is damaged or was changed "
-                                    f"({err}). Nothing was imported; ask the author to share again.", 409) from None
+            raise StudioCollabError(
+                "share_damaged",
+                "This share's record in the store is damaged or was changed "
+                f"({err}). Nothing was imported; ask the author to share again.",
+                409,
+            ) from None
 
     @classmethod
-    def _parse(cls, data: object, share_id: str) -> "ShareManifest":
+    def _parse(cls, data: object, share_id: str) -> ShareManifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("unknown format")
         if data["id"] != share_id:
@@ -135,12 +143,22 @@ class ShareManifest:
             if not isinstance(data.get(key, False), bool):
                 raise ValueError(f"bad {key}")
         return cls(
-            id=share_id, title=title, author=author, source_space=_optional(data, "source_space"),
-            source_path=_text(data, "source_path"), created=data["created"], expires=data["expires"],
-            include_outputs=data["include_outputs"], size=size, sha256=sha256,
-            target_space=_optional(data, "target_space"), url=_text(data, "url"),
-            live_url=_optional(data, "live_url"), revoked=data.get("revoked", False),
-            revoked_at=data.get("revoked_at"))
+            id=share_id,
+            title=title,
+            author=author,
+            source_space=_optional(data, "source_space"),
+            source_path=_text(data, "source_path"),
+            created=data["created"],
+            expires=data["expires"],
+            include_outputs=data["include_outputs"],
+            size=size,
+            sha256=sha256,
+            target_space=_optional(data, "target_space"),
+            url=_text(data, "url"),
+            live_url=_optional(data, "live_url"),
+            revoked=data.get("revoked", False),
+            revoked_at=data.get("revoked_at"),
+        )
 
 
 def _text(data: dict, key: str) -> str:

@@ -107,8 +107,10 @@ class ImportPageHandler(PageHandler):
                 if job.state == "succeeded":
                     return self._open_copy(job.result["path"])
                 if job.state in ("failed", "cancelled"):
-                    error = job.error or {"code": "job_cancelled", "message": "The import was cancelled. "
-                                                                              "Nothing was imported."}
+                    error = job.error or {
+                        "code": "job_cancelled",
+                        "message": "The import was cancelled. Nothing was imported.",
+                    }
                     raise StudioCollabError(error["code"], error["message"], 409)
                 return self._render(200, shown, job=job.to_json())
         except StudioCollabError as err:
@@ -140,8 +142,9 @@ class ImportPageHandler(PageHandler):
     def _open_copy(self, path: str) -> None:
         self.redirect(url_path_join(self.base_url, "lab", "tree", quote(path)), status=303)
 
-    def _render(self, status: int, share: dict | None, error: StudioCollabError | None = None,
-                job: dict | None = None) -> None:
+    def _render(
+        self, status: int, share: dict | None, error: StudioCollabError | None = None, job: dict | None = None
+    ) -> None:
         data: dict = {"base_url": self.base_url}
         if share is not None:
             data["share"] = share
@@ -155,11 +158,23 @@ class ImportPageHandler(PageHandler):
             heading = f"{share['author']} shared {share['title']}"
         else:
             heading = "Import a shared notebook"
-        action = url_path_join(self.base_url, "studio-collab", "import") + "?" + \
-            urlencode({"share": share["id"] if share else self.get_query_argument("share", "")})
-        self.render_page("share/import_page.html", status, title="Import a shared notebook", heading=heading,
-                         share=share, error=error, next_step=_next_step(error), job=job, data=data,
-                         action_url=action)
+        action = (
+            url_path_join(self.base_url, "studio-collab", "import")
+            + "?"
+            + urlencode({"share": share["id"] if share else self.get_query_argument("share", "")})
+        )
+        self.render_page(
+            "share/import_page.html",
+            status,
+            title="Import a shared notebook",
+            heading=heading,
+            share=share,
+            error=error,
+            next_step=_next_step(error),
+            job=job,
+            data=data,
+            action_url=action,
+        )
 
 
 _GONE = ("share_revoked", "share_expired")

@@ -13,10 +13,10 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from ..errors import StudioCollabError
 from ..jobs import Job, JobRegistry, JobReporter
@@ -24,8 +24,7 @@ from ..studio.cache import TtlCache
 from ..studio.executor import QUICK, TRANSFER, Executor, settled
 from ..studio.service import StudioService
 from . import workspace
-from .manifest import (AUTHOR_RE, ShareManifest, check_share_id, iso, new_share_id, parse_iso, safe_title,
-                       utc_now)
+from .manifest import AUTHOR_RE, ShareManifest, check_share_id, iso, new_share_id, parse_iso, safe_title, utc_now
 from .spaces import LAB_IMPORT_PARAM, SpaceDirectory, import_link, live_link
 from .store import ShareStore
 
@@ -58,9 +57,18 @@ class Answer:
 
 
 class ShareService:
-    def __init__(self, store: ShareStore, studio: StudioService, spaces: SpaceDirectory, jobs: JobRegistry,
-                 cache: TtlCache, root_dir: Path, settings: ShareSettings,
-                 clock: Callable[[], datetime] = utc_now, executor: Executor | None = None):
+    def __init__(
+        self,
+        store: ShareStore,
+        studio: StudioService,
+        spaces: SpaceDirectory,
+        jobs: JobRegistry,
+        cache: TtlCache,
+        root_dir: Path,
+        settings: ShareSettings,
+        clock: Callable[[], datetime] = utc_now,
+        executor: Executor | None = None,
+    ):
         self.store = store
         self.studio = studio
         self.spaces = spaces
@@ -106,8 +114,12 @@ class ShareService:
         a single safe path segment, since imports land under ``shared/<author>/``."""
         name = viewer if AUTHOR_RE.match(viewer) else re.sub(r"[^A-Za-z0-9._-]+", "-", viewer).strip("-._")[:63]
         if not AUTHOR_RE.match(name):
-            raise StudioCollabError("identity_unknown", "studio-collab cannot record you as an author: your user "
-                                    "name has no usable characters. Open this space from SageMaker Studio.", 403)
+            raise StudioCollabError(
+                "identity_unknown",
+                "studio-collab cannot record you as an author: your user "
+                "name has no usable characters. Open this space from SageMaker Studio.",
+                403,
+            )
         return name
 
     # --- create (S1, S2, S4) ---------------------------------------------------------------------
@@ -119,47 +131,68 @@ class ShareService:
             raise StudioCollabError("invalid_include_outputs", "include_outputs must be true or false.", 400)
         days = body.get("expires_in_days", self.settings.default_expiry_days)
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= self.settings.max_expiry_days:
-            raise StudioCollabError("invalid_expiry", f"expires_in_days must be a whole number from 1 to "
-                                    f"{self.settings.max_expiry_days}.", 400)
-        source = await self.executor.run(QUICK, workspace.resolve_source, self.root_dir, body.get("path"),
-                                          self.settings.max_bytes)
+            raise StudioCollabError(
+                "invalid_expiry",
+                f"expires_in_days must be a whole number from 1 to {self.settings.max_expiry_days}.",
+                400,
+            )
+        source = await self.executor.run(
+            QUICK, workspace.resolve_source, self.root_dir, body.get("path"), self.settings.max_bytes
+        )
         title = safe_title(source.path.name)
         if title is None:
             raise StudioCollabError("invalid_path", "This file name cannot be shared; rename the file.", 400)
         author = self.author_name(viewer)
         share_id = new_share_id()
-        url, target_space, live = await self._links(share_id, body.get("target_space"), source.relative,
-                                                    local_import_url)
+        url, target_space, live = await self._links(
+            share_id, body.get("target_space"), source.relative, local_import_url
+        )
         now = self.clock()
         manifest = ShareManifest(
-            id=share_id, title=title, author=author, source_space=self.studio.context.space_name,
-            source_path=source.relative, created=iso(now), expires=iso(now + timedelta(days=days)),
-            include_outputs=include_outputs, size=0, sha256="0" * 64, target_space=target_space, url=url,
-            live_url=live)
+            id=share_id,
+            title=title,
+            author=author,
+            source_space=self.studio.context.space_name,
+            source_path=source.relative,
+            created=iso(now),
+            expires=iso(now + timedelta(days=days)),
+            include_outputs=include_outputs,
+            size=0,
+            sha256="0" * 64,
+            target_space=target_space,
+            url=url,
+            live_url=live,
+        )
 
         async def upload(reporter: JobReporter | None) -> dict:
             return {"share": await self._upload(source, manifest, reporter)}
 
         return await self._run("share", f"share:{share_id}", source.size, upload, author)
 
-    async def _links(self, share_id: str, target: object, relative: str,
-                     local_import_url: str) -> tuple[str, str | None, str | None]:
+    async def _links(
+        self, share_id: str, target: object, relative: str, local_import_url: str
+    ) -> tuple[str, str | None, str | None]:
         if not self.spaces.in_studio:
             # Outside Studio there are no spaces: the link is this server's own import page.
             return f"{local_import_url}?{LAB_IMPORT_PARAM}={share_id}", None, None
         space, sso, own_url, own_type = await asyncio.gather(
-            self.spaces.shared_target(target), self.spaces.sso(), self.spaces.own_url(), self.studio.space_type())
+            self.spaces.shared_target(target), self.spaces.sso(), self.spaces.own_url(), self.studio.space_type()
+        )
         live = live_link(own_url, relative, sso) if own_type == "shared" and own_url else None
         return import_link(space["url"], share_id, sso), space["name"], live
 
-    async def _upload(self, source: workspace.SourceFile, manifest: ShareManifest,
-                      reporter: JobReporter | None) -> dict:
+    async def _upload(
+        self, source: workspace.SourceFile, manifest: ShareManifest, reporter: JobReporter | None
+    ) -> dict:
         handle = await self.executor.run(TRANSFER, workspace.snapshot_reader, source, manifest.include_outputs)
         try:
             # Closed right here, not in a thread: a local file opened for reading closes without I/O.
             with handle:
-                digest = await settled(self.store.put_content(manifest.id, handle, self.settings.max_bytes,
-                                                              _progress(reporter, source.size, "Uploading")))
+                digest = await settled(
+                    self.store.put_content(
+                        manifest.id, handle, self.settings.max_bytes, _progress(reporter, source.size, "Uploading")
+                    )
+                )
         except BaseException:
             await _quietly(self.store.delete_share(manifest.id, None))
             raise
@@ -202,8 +235,9 @@ class ShareService:
         self._require_store()
         manifest = await self._manifest(check_share_id(share_id))
         if manifest.author != self.author_name(viewer):
-            raise StudioCollabError("not_share_author", f"Only {manifest.author}, who made this share, can revoke "
-                                    "it.", 403)
+            raise StudioCollabError(
+                "not_share_author", f"Only {manifest.author}, who made this share, can revoke it.", 403
+            )
         if not manifest.revoked:
             manifest.revoked, manifest.revoked_at = True, iso(self.clock())
             # The manifest first: from this moment every import refuses, even one that races the delete.
@@ -228,19 +262,27 @@ class ShareService:
         async def download(reporter: JobReporter | None) -> dict:
             return {"path": await self._download(manifest, reporter)}
 
-        return await self._run("share-import", f"share-import:{manifest.id}:{new_share_id()}", manifest.size,
-                               download, viewer)
+        return await self._run(
+            "share-import", f"share-import:{manifest.id}:{new_share_id()}", manifest.size, download, viewer
+        )
 
     async def _download(self, manifest: ShareManifest, reporter: JobReporter | None) -> str:
         handle, temp = await self.executor.run(QUICK, workspace.download_target)
         try:
             with handle:  # the copy already flushed it: closing does no I/O
-                digest = await settled(self.store.get_content(manifest.id, handle, manifest.size,
-                                                              _progress(reporter, manifest.size, "Downloading")))
+                digest = await settled(
+                    self.store.get_content(
+                        manifest.id, handle, manifest.size, _progress(reporter, manifest.size, "Downloading")
+                    )
+                )
             if digest.size != manifest.size or digest.sha256 != manifest.sha256:
-                raise StudioCollabError("share_damaged", "The shared file does not match its record (sha256 "
-                                        "differs): it was changed or damaged in the store. Nothing was imported; "
-                                        "ask the author to share again.", 409)
+                raise StudioCollabError(
+                    "share_damaged",
+                    "The shared file does not match its record (sha256 "
+                    "differs): it was changed or damaged in the store. Nothing was imported; "
+                    "ask the author to share again.",
+                    409,
+                )
             # Re-read: a revoke that landed during the download wins.
             self._importable(await self._manifest(manifest.id))
         except BaseException:
@@ -251,24 +293,34 @@ class ShareService:
     async def _manifest(self, share_id: str) -> ShareManifest:
         manifest = await self.store.get_manifest(share_id)
         if manifest is None:
-            raise StudioCollabError("share_not_found", "There is no such share. Check that the whole link was "
-                                    "copied; very old shares are removed.", 404)
+            raise StudioCollabError(
+                "share_not_found",
+                "There is no such share. Check that the whole link was copied; very old shares are removed.",
+                404,
+            )
         return manifest
 
     def _importable(self, manifest: ShareManifest) -> ShareManifest:
         state = manifest.state(self.clock())
         if state == "revoked":
-            raise StudioCollabError("share_revoked", f"{manifest.author} revoked this share of {manifest.title}. "
-                                    "Ask them for a new link.", 410)
+            raise StudioCollabError(
+                "share_revoked",
+                f"{manifest.author} revoked this share of {manifest.title}. Ask them for a new link.",
+                410,
+            )
         if state == "expired":
-            raise StudioCollabError("share_expired", f"This share of {manifest.title} expired on "
-                                    f"{manifest.expires}. Ask {manifest.author} for a new link.", 410)
+            raise StudioCollabError(
+                "share_expired",
+                f"This share of {manifest.title} expired on {manifest.expires}. Ask {manifest.author} for a new link.",
+                410,
+            )
         return manifest
 
     # --- jobs and cleanup ------------------------------------------------------------------------
 
-    async def _run(self, kind: str, key: str, size: int, work: Callable[[JobReporter | None], Awaitable[dict]],
-                   owner: str | None) -> Answer:
+    async def _run(
+        self, kind: str, key: str, size: int, work: Callable[[JobReporter | None], Awaitable[dict]], owner: str | None
+    ) -> Answer:
         if size <= self.settings.job_threshold_bytes:
             return Answer(result=await work(None))
         return Answer(job=self.jobs.start(kind, key, work, owner=owner))
@@ -316,8 +368,9 @@ def _progress(reporter: JobReporter | None, total: int, verb: str):
         nonlocal moved
         reporter.raise_if_cancelled()
         moved += count
-        reporter.report(progress=moved / total if total else 1.0,
-                        message=f"{verb} {moved / (1 << 20):.1f} of {total_mb:.1f} MB")
+        reporter.report(
+            progress=moved / total if total else 1.0, message=f"{verb} {moved / (1 << 20):.1f} of {total_mb:.1f} MB"
+        )
 
     return on_bytes
 

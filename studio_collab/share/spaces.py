@@ -28,8 +28,11 @@ def space_link(space_url: str, route: str, query: list[tuple[str, str]], sso: bo
     """``space_url`` + JupyterLab's base path + ``route``, keeping any query the Url already has."""
     parts = urlsplit(space_url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise StudioCollabError("space_url_invalid", "Studio gave this space an address that is not a web URL; "
-                                "open the space once in Studio, then share again.", 502)
+        raise StudioCollabError(
+            "space_url_invalid",
+            "Studio gave this space an address that is not a web URL; open the space once in Studio, then share again.",
+            502,
+        )
     path = parts.path.rstrip("/")
     if not path.endswith(JUPYTERLAB_BASE):
         path += JUPYTERLAB_BASE
@@ -72,8 +75,11 @@ class SpaceDirectory:
         if not self.in_studio:
             return []
         domain_id = self.studio.context.domain_id
-        details = await self.cache.get(("ListSpaces", domain_id), lambda: self.aws.paginate(
-            "sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id), self.ttl)
+        details = await self.cache.get(
+            ("ListSpaces", domain_id),
+            lambda: self.aws.paginate("sagemaker", "ListSpaces", "Spaces", DomainIdEquals=domain_id),
+            self.ttl,
+        )
         gate = asyncio.Semaphore(_DESCRIBE_CONCURRENCY)
 
         failures: list[StudioCollabError] = []
@@ -93,8 +99,9 @@ class SpaceDirectory:
         if names and len(failures) == len(names):
             raise failures[0]  # not one space could be described: say why, rather than list spaces without links
         by_name = {d.get("SpaceName"): d for d in details}
-        return [_space_row(by_name[name], url, name == self.studio.context.space_name)
-                for name, url in zip(names, urls)]
+        return [
+            _space_row(by_name[name], url, name == self.studio.context.space_name) for name, url in zip(names, urls)
+        ]
 
     async def shared_target(self, name: object) -> dict:
         """The space a share is for: it must be a Shared JupyterLab space of this domain, with a URL."""
@@ -102,17 +109,26 @@ class SpaceDirectory:
             raise StudioCollabError("invalid_target_space", "Choose the shared space the link is for.", 400)
         space = next((s for s in await self.spaces() if s["name"] == name), None)
         if space is None:
-            raise StudioCollabError("unknown_space", f"There is no space '{name}' in this domain. Reload the list "
-                                    "of spaces and choose again.", 400)
+            raise StudioCollabError(
+                "unknown_space",
+                f"There is no space '{name}' in this domain. Reload the list of spaces and choose again.",
+                400,
+            )
         if space["sharing"] != "Shared" or space["app_type"] != "JupyterLab":
-            raise StudioCollabError("target_not_shared", f"'{name}' is not a shared JupyterLab space; a share "
-                                    "link must land in one. Choose a shared space.", 400)
+            raise StudioCollabError(
+                "target_not_shared",
+                f"'{name}' is not a shared JupyterLab space; a share link must land in one. Choose a shared space.",
+                400,
+            )
         if not space["url"]:
             # Studio has no URL for it yet, or DescribeSpace failed: then that failure is the answer, not "no URL"
             space = {**space, "url": (await self.studio.describe_space(name)).get("Url") or None}
         if not space["url"]:
-            raise StudioCollabError("space_url_missing", f"Studio gives no URL for '{name}' yet. Open the space "
-                                    "once in Studio, then share again.", 409)
+            raise StudioCollabError(
+                "space_url_missing",
+                f"Studio gives no URL for '{name}' yet. Open the space once in Studio, then share again.",
+                409,
+            )
         return space
 
     async def own_url(self) -> str | None:

@@ -18,8 +18,9 @@ import json
 import os
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from ..errors import StudioCollabError
 from ..jobs import JobCancelled
@@ -39,8 +40,11 @@ _OWN_STOPS = (StudioCollabError, JobCancelled)
 
 
 def _content_missing() -> StudioCollabError:
-    return StudioCollabError("share_gone", "The shared file is no longer in the store (revoked, expired or "
-                             "cleaned up). Ask the author to share it again.", 410)
+    return StudioCollabError(
+        "share_gone",
+        "The shared file is no longer in the store (revoked, expired or cleaned up). Ask the author to share it again.",
+        410,
+    )
 
 
 class ShareStore(ABC):
@@ -56,14 +60,16 @@ class ShareStore(ABC):
         """Raise StudioCollabError when the store cannot be used from here."""
 
     @abstractmethod
-    async def put_content(self, share_id: str, source: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def put_content(
+        self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         """Store ``source`` (a file, or bytes in memory) as the share's content; the digest is of what was
         stored. 413 past ``max_bytes``, and nothing is stored."""
 
     @abstractmethod
-    async def get_content(self, share_id: str, target: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def get_content(
+        self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         """Copy the content into ``target`` (a file open for reading and writing); the digest is of what
         was written. 410 when the content is gone, 409 past ``max_bytes``."""
 
@@ -125,11 +131,19 @@ class FolderShareStore(ShareStore):
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if not existing.is_dir():
-            raise StudioCollabError("share_store_unusable", f"The share folder {self.folder} cannot be used: "
-                                    f"{existing} is not a folder. Ask your admin to mount it or set share_folder.", 503)
+            raise StudioCollabError(
+                "share_store_unusable",
+                f"The share folder {self.folder} cannot be used: "
+                f"{existing} is not a folder. Ask your admin to mount it or set share_folder.",
+                503,
+            )
         if not os.access(existing, os.W_OK | os.X_OK):
-            raise StudioCollabError("share_store_unusable", f"The share folder {self.folder} is not writable "
-                                    "from this space. Ask your admin to fix its permissions.", 503)
+            raise StudioCollabError(
+                "share_store_unusable",
+                f"The share folder {self.folder} is not writable "
+                "from this space. Ask your admin to fix its permissions.",
+                503,
+            )
 
     def _ensure(self) -> None:
         """Make the store's folders on the first write."""
@@ -137,22 +151,30 @@ class FolderShareStore(ShareStore):
             (self.folder / "shares").mkdir(parents=True, exist_ok=True)
             (self.folder / "authors").mkdir(exist_ok=True)
         except OSError as err:
-            raise StudioCollabError("share_store_unusable", f"The share folder {self.folder} cannot be used "
-                                    f"({err.strerror}). Ask your admin to mount it or set share_folder.", 503) from None
+            raise StudioCollabError(
+                "share_store_unusable",
+                f"The share folder {self.folder} cannot be used "
+                f"({err.strerror}). Ask your admin to mount it or set share_folder.",
+                503,
+            ) from None
 
-    async def put_content(self, share_id: str, source: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def put_content(
+        self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         return await self.executor.run(TRANSFER, self._put_content, share_id, source, max_bytes, progress)
 
     def _put_content(self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
         self._ensure()
         directory = self._dir(share_id)
         directory.mkdir(exist_ok=True)
-        return _write_atomically(directory / "content", lambda target: copy_file(
-            source, target, max_bytes, lambda: upload_too_large(max_bytes), progress))
+        return _write_atomically(
+            directory / "content",
+            lambda target: copy_file(source, target, max_bytes, lambda: upload_too_large(max_bytes), progress),
+        )
 
-    async def get_content(self, share_id: str, target: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def get_content(
+        self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         return await self.executor.run(TRANSFER, self._get_content, share_id, target, max_bytes, progress)
 
     def _get_content(self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None) -> Digest:
@@ -162,8 +184,11 @@ class FolderShareStore(ShareStore):
         except FileNotFoundError:
             raise _content_missing() from None
         except OSError as err:
-            raise StudioCollabError("share_damaged", f"The shared file cannot be read from the store "
-                                    f"({err.strerror}). Nothing was imported.", 409) from None
+            raise StudioCollabError(
+                "share_damaged",
+                f"The shared file cannot be read from the store ({err.strerror}). Nothing was imported.",
+                409,
+            ) from None
         with os.fdopen(fd, "rb") as source:
             if os.fstat(fd).st_size > max_bytes:
                 raise larger_than_record()  # refused before a byte is copied
@@ -191,8 +216,9 @@ class FolderShareStore(ShareStore):
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise StudioCollabError("share_damaged", f"The share's record cannot be read ({err.strerror}).", 409) \
-                from None
+            raise StudioCollabError(
+                "share_damaged", f"The share's record cannot be read ({err.strerror}).", 409
+            ) from None
         with os.fdopen(fd, "rb") as source:
             raw = source.read(_MAX_MANIFEST_BYTES + 1)
         return _parse_manifest(raw, share_id)
@@ -257,7 +283,7 @@ class S3ShareStore(ShareStore):
 
     kind = "s3"
 
-    def __init__(self, aws: "AwsClients", bucket: str, prefix: str):
+    def __init__(self, aws: AwsClients, bucket: str, prefix: str):
         self.aws = aws
         self.bucket = bucket
         prefix = prefix.strip("/")
@@ -281,23 +307,44 @@ class S3ShareStore(ShareStore):
     async def check(self) -> None:
         await self.aws.call("s3", "HeadBucket", Bucket=self.bucket)
 
-    async def put_content(self, share_id: str, source: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def put_content(
+        self, share_id: str, source: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         reader = HashingReader(source, max_bytes)
         # S3's managed transfer, through the AWS seam: counted as PutObject (the IAM policy names it), errors
         # translated; our own stops (the size limit, a cancel from the progress callback) pass as they are.
-        await self.aws.use("s3", "PutObject", lambda s3: s3.upload_fileobj(
-            reader, self.bucket, self._key(share_id, "content"), Config=self._transfer_config(), Callback=progress,
-            ExtraArgs={"ContentType": "application/octet-stream"}), passthrough=_OWN_STOPS)
+        await self.aws.use(
+            "s3",
+            "PutObject",
+            lambda s3: s3.upload_fileobj(
+                reader,
+                self.bucket,
+                self._key(share_id, "content"),
+                Config=self._transfer_config(),
+                Callback=progress,
+                ExtraArgs={"ContentType": "application/octet-stream"},
+            ),
+            passthrough=_OWN_STOPS,
+        )
         return reader.digest
 
-    async def get_content(self, share_id: str, target: BinaryIO, max_bytes: int,
-                          progress: Progress | None = None) -> Digest:
+    async def get_content(
+        self, share_id: str, target: BinaryIO, max_bytes: int, progress: Progress | None = None
+    ) -> Digest:
         writer = HashingWriter(target, max_bytes)
         try:
-            await self.aws.use("s3", "GetObject", lambda s3: s3.download_fileobj(
-                self.bucket, self._key(share_id, "content"), writer, Config=self._transfer_config(),
-                Callback=progress), passthrough=_OWN_STOPS)
+            await self.aws.use(
+                "s3",
+                "GetObject",
+                lambda s3: s3.download_fileobj(
+                    self.bucket,
+                    self._key(share_id, "content"),
+                    writer,
+                    Config=self._transfer_config(),
+                    Callback=progress,
+                ),
+                passthrough=_OWN_STOPS,
+            )
         except StudioCollabError as err:
             if err.code == "aws_not_found":
                 raise _content_missing() from None
@@ -306,10 +353,17 @@ class S3ShareStore(ShareStore):
 
     async def put_manifest(self, manifest: ShareManifest) -> None:
         body = json.dumps(manifest.to_json(), indent=1).encode()
-        await self.aws.call("s3", "PutObject", Bucket=self.bucket, Key=self._key(manifest.id, "manifest.json"),
-                            Body=body, ContentType="application/json")
-        await self.aws.call("s3", "PutObject", Bucket=self.bucket, Key=self._marker(manifest.author, manifest.id),
-                            Body=b"")
+        await self.aws.call(
+            "s3",
+            "PutObject",
+            Bucket=self.bucket,
+            Key=self._key(manifest.id, "manifest.json"),
+            Body=body,
+            ContentType="application/json",
+        )
+        await self.aws.call(
+            "s3", "PutObject", Bucket=self.bucket, Key=self._marker(manifest.author, manifest.id), Body=b""
+        )
 
     async def get_manifest(self, share_id: str) -> ShareManifest | None:
         return await self.aws.in_thread(self._get_manifest, share_id)
@@ -328,14 +382,15 @@ class S3ShareStore(ShareStore):
     async def author_share_ids(self, author: str) -> list[str]:
         prefix = self._marker(author, "")
         objects = await self.aws.paginate("s3", "ListObjectsV2", "Contents", Bucket=self.bucket, Prefix=prefix)
-        ids = (obj["Key"][len(prefix):] for obj in objects)
+        ids = (obj["Key"][len(prefix) :] for obj in objects)
         return sorted(i for i in ids if SHARE_ID_RE.match(i))
 
     async def all_share_ids(self) -> list[str]:
         prefix = f"{self.prefix}shares/"
-        folders = await self.aws.paginate("s3", "ListObjectsV2", "CommonPrefixes", Bucket=self.bucket,
-                                          Prefix=prefix, Delimiter="/")
-        ids = (entry["Prefix"][len(prefix):].rstrip("/") for entry in folders)
+        folders = await self.aws.paginate(
+            "s3", "ListObjectsV2", "CommonPrefixes", Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+        )
+        ids = (entry["Prefix"][len(prefix) :].rstrip("/") for entry in folders)
         return sorted(i for i in ids if SHARE_ID_RE.match(i))
 
     async def delete_content(self, share_id: str) -> None:

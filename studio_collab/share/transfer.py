@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from ..errors import StudioCollabError
 
@@ -34,13 +35,20 @@ class Digest:
 
 
 def upload_too_large(max_bytes: int) -> StudioCollabError:
-    return StudioCollabError("share_too_large", f"The file grew past the share limit of {max_bytes / (1 << 20):.0f} "
-                             "MB while it was being shared.", 413)
+    return StudioCollabError(
+        "share_too_large",
+        f"The file grew past the share limit of {max_bytes / (1 << 20):.0f} MB while it was being shared.",
+        413,
+    )
 
 
 def larger_than_record() -> StudioCollabError:
-    return StudioCollabError("share_damaged", "The shared file in the store is larger than its record says: it was "
-                             "changed after sharing. Nothing was imported; ask the author to share again.", 409)
+    return StudioCollabError(
+        "share_damaged",
+        "The shared file in the store is larger than its record says: it was "
+        "changed after sharing. Nothing was imported; ask the author to share again.",
+        409,
+    )
 
 
 class HashingReader:
@@ -88,8 +96,13 @@ class HashingWriter:
         return Digest(self.size, self._hash.hexdigest())
 
 
-def copy_file(source: BinaryIO, target: BinaryIO, max_bytes: int, over_limit: Callable[[], StudioCollabError],
-              progress: Progress | None = None) -> Digest:
+def copy_file(
+    source: BinaryIO,
+    target: BinaryIO,
+    max_bytes: int,
+    over_limit: Callable[[], StudioCollabError],
+    progress: Progress | None = None,
+) -> Digest:
     """Copy ``source`` into ``target`` (a file opened for reading and writing), then hash the copy."""
     copied = 0
     try:

@@ -35,16 +35,20 @@ class SourceFile:
 def resolve_source(root: Path, requested: object, max_bytes: int) -> SourceFile:
     """The file to share, or a 400/404/413 that says what is wrong with ``requested``."""
     if not isinstance(requested, str) or not requested.strip("/ ") or "\x00" in requested:
-        raise StudioCollabError("invalid_path", "Give the path of a file under the server root, like "
-                                "'project/train.ipynb'.", 400)
+        raise StudioCollabError(
+            "invalid_path", "Give the path of a file under the server root, like 'project/train.ipynb'.", 400
+        )
     relative = PurePosixPath(requested.lstrip("/"))
     if not Path(os.path.normpath(root / relative)).is_relative_to(root):
         raise _outside(relative)  # before touching the disk: whether a file exists out there is not our business
     try:
         resolved = (root / relative).resolve(strict=True)
     except FileNotFoundError:
-        raise StudioCollabError("path_not_found", f"There is no file '{relative}' under the server root. "
-                                "Save the notebook first, or check the path.", 404) from None
+        raise StudioCollabError(
+            "path_not_found",
+            f"There is no file '{relative}' under the server root. Save the notebook first, or check the path.",
+            404,
+        ) from None
     except (OSError, RuntimeError):
         raise StudioCollabError("invalid_path", f"'{relative}' cannot be resolved (a symlink loop?).", 400) from None
     if not resolved.is_relative_to(root):
@@ -65,19 +69,31 @@ def _refuse_symlinks(root: Path, relative: PurePosixPath) -> None:
     for part in relative.parts:
         current = current / part
         if current.is_symlink():
-            raise StudioCollabError("is_symlink", f"'{current.relative_to(root).as_posix()}' is a symbolic link; "
-                                    "studio-collab never shares through a link. Share the file it points to.", 400)
+            raise StudioCollabError(
+                "is_symlink",
+                f"'{current.relative_to(root).as_posix()}' is a symbolic link; "
+                "studio-collab never shares through a link. Share the file it points to.",
+                400,
+            )
 
 
 def _outside(relative: PurePosixPath) -> StudioCollabError:
-    return StudioCollabError("path_outside_root", f"'{relative}' leads outside the server root (through '..' or a "
-                             "symlink); only files under the root can be shared.", 400)
+    return StudioCollabError(
+        "path_outside_root",
+        f"'{relative}' leads outside the server root (through '..' or a "
+        "symlink); only files under the root can be shared.",
+        400,
+    )
 
 
 def too_large(size: int, max_bytes: int) -> StudioCollabError:
-    return StudioCollabError("share_too_large", f"The file is {size / (1 << 20):.1f} MB; shares are limited to "
-                             f"{max_bytes / (1 << 20):.0f} MB (StudioCollabApp.share_max_bytes). Clear large "
-                             "outputs, or share it without outputs.", 413)
+    return StudioCollabError(
+        "share_too_large",
+        f"The file is {size / (1 << 20):.1f} MB; shares are limited to "
+        f"{max_bytes / (1 << 20):.0f} MB (StudioCollabApp.share_max_bytes). Clear large "
+        "outputs, or share it without outputs.",
+        413,
+    )
 
 
 def open_source(source: SourceFile) -> BinaryIO:
@@ -85,8 +101,9 @@ def open_source(source: SourceFile) -> BinaryIO:
     try:
         fd = os.open(source.path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
-        raise StudioCollabError("path_not_found", f"'{source.relative}' changed while it was being shared; "
-                                "try again.", 409) from None
+        raise StudioCollabError(
+            "path_not_found", f"'{source.relative}' changed while it was being shared; try again.", 409
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise StudioCollabError("not_a_file", f"'{source.relative}' is not a regular file.", 400)
@@ -116,8 +133,12 @@ def notebook_without_outputs(source: SourceFile) -> bytes:
         reason = "it is not valid JSON"
     except (nbformat.ValidationError, ValueError, KeyError, TypeError, AttributeError) as err:
         reason = f"it is not a valid notebook ({str(err).splitlines()[0][:200]})"
-    raise StudioCollabError("invalid_notebook", f"'{source.relative}' cannot be shared without outputs: {reason}. "
-                            "Fix the notebook (or share it with outputs, as it is).", 400)
+    raise StudioCollabError(
+        "invalid_notebook",
+        f"'{source.relative}' cannot be shared without outputs: {reason}. "
+        "Fix the notebook (or share it with outputs, as it is).",
+        400,
+    )
 
 
 def snapshot_reader(source: SourceFile, include_outputs: bool) -> BinaryIO:
@@ -173,18 +194,29 @@ def _landing_directory(root: Path, author: str) -> Path:
     for step in (root / "shared", directory):
         shown = step.relative_to(root).as_posix()
         if step.is_symlink():
-            raise StudioCollabError("landing_is_symlink", f"'{shown}' in this space is a symbolic link; imports "
-                                    "never follow links. Replace it with a folder (or remove it), then import "
-                                    "again.", 409)
+            raise StudioCollabError(
+                "landing_is_symlink",
+                f"'{shown}' in this space is a symbolic link; imports "
+                "never follow links. Replace it with a folder (or remove it), then import "
+                "again.",
+                409,
+            )
         if step.exists() and not step.is_dir():
-            raise StudioCollabError("landing_not_a_folder", f"'{shown}' in this space is a file, but imports land "
-                                    f"in a folder of that name ('{directory.relative_to(root).as_posix()}/'). "
-                                    "Rename or move that file, then import again.", 409)
+            raise StudioCollabError(
+                "landing_not_a_folder",
+                f"'{shown}' in this space is a file, but imports land "
+                f"in a folder of that name ('{directory.relative_to(root).as_posix()}/'). "
+                "Rename or move that file, then import again.",
+                409,
+            )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # made into a file or link between the check and now
-        raise StudioCollabError("landing_not_a_folder", "'shared' in this space changed while importing; check "
-                                "that it is a folder, then import again.", 409) from None
+        raise StudioCollabError(
+            "landing_not_a_folder",
+            "'shared' in this space changed while importing; check that it is a folder, then import again.",
+            409,
+        ) from None
     resolved = directory.resolve()
     if not resolved.is_relative_to(root):
         raise _landing_outside()
@@ -192,8 +224,11 @@ def _landing_directory(root: Path, author: str) -> Path:
 
 
 def _landing_outside() -> StudioCollabError:
-    return StudioCollabError("path_outside_root", "The 'shared' folder of this space links outside the server "
-                             "root; remove that link, then import again.", 409)
+    return StudioCollabError(
+        "path_outside_root",
+        "The 'shared' folder of this space links outside the server root; remove that link, then import again.",
+        409,
+    )
 
 
 def _candidates(name: str):
@@ -213,5 +248,8 @@ def _link_new_name(source: Path, directory: Path, name: str) -> Path:
         except FileExistsError:
             continue
         return target
-    raise StudioCollabError("import_name_exhausted", f"'{name}' has {_MAX_NAME_TRIES} copies here already; "
-                            "tidy the folder, then import again.", 409)
+    raise StudioCollabError(
+        "import_name_exhausted",
+        f"'{name}' has {_MAX_NAME_TRIES} copies here already; tidy the folder, then import again.",
+        409,
+    )

@@ -12,8 +12,9 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..errors import StudioCollabError
 from .executor import AWS, Executor
@@ -28,8 +29,16 @@ _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "
 _NOT_FOUND = {"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket", "404"}
 
 # botocore's service name → the IAM prefix of its actions.
-IAM_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "secretsmanager": "secretsmanager", "iam": "iam", "ec2": "ec2",
-              "pricing": "pricing", "ce": "ce", "sts": "sts"}
+IAM_PREFIX = {
+    "sagemaker": "sagemaker",
+    "s3": "s3",
+    "secretsmanager": "secretsmanager",
+    "iam": "iam",
+    "ec2": "ec2",
+    "pricing": "pricing",
+    "ce": "ce",
+    "sts": "sts",
+}
 
 
 # botocore logs each signed request and whole response bodies at DEBUG (a server started with --debug). Two
@@ -120,8 +129,15 @@ class AwsClients:
         except Exception as err:  # noqa: BLE001 - translated into the one error type
             raise aws_error(err, service, operation) from err
 
-    def paginate_sync(self, service: str, operation: str, result_key: str, region: str | None = None,
-                      limit: int | None = None, **params) -> list:
+    def paginate_sync(
+        self,
+        service: str,
+        operation: str,
+        result_key: str,
+        region: str | None = None,
+        limit: int | None = None,
+        **params,
+    ) -> list:
         client = self.client(service, region)
         paginator = client.get_paginator(_snake(operation))
         items: list = []
@@ -135,8 +151,14 @@ class AwsClients:
             raise aws_error(err, service, operation) from err
         return items
 
-    def use_sync(self, service: str, operation: str, use: Callable[[Any], T], region: str | None = None,
-                 passthrough: tuple[type[BaseException], ...] = ()) -> T:
+    def use_sync(
+        self,
+        service: str,
+        operation: str,
+        use: Callable[[Any], T],
+        region: str | None = None,
+        passthrough: tuple[type[BaseException], ...] = (),
+    ) -> T:
         """``use(client)`` for what is not one botocore operation (S3's managed transfers): counted as
         ``operation`` and its errors translated like :meth:`run_sync`, except ``passthrough`` (the caller's own
         stops, e.g. a size limit or a cancel raised from a callback)."""
@@ -149,15 +171,28 @@ class AwsClients:
         except Exception as err:  # noqa: BLE001 - translated into the one error type
             raise aws_error(err, service, operation) from err
 
-    async def use(self, service: str, operation: str, use: Callable[[Any], T], region: str | None = None,
-                  passthrough: tuple[type[BaseException], ...] = ()) -> T:
+    async def use(
+        self,
+        service: str,
+        operation: str,
+        use: Callable[[Any], T],
+        region: str | None = None,
+        passthrough: tuple[type[BaseException], ...] = (),
+    ) -> T:
         return await self.in_thread(self.use_sync, service, operation, use, region, passthrough)
 
     async def call(self, service: str, operation: str, region: str | None = None, **params) -> dict:
         return await self.in_thread(self.run_sync, service, operation, region, **params)
 
-    async def paginate(self, service: str, operation: str, result_key: str, region: str | None = None,
-                       limit: int | None = None, **params) -> list:
+    async def paginate(
+        self,
+        service: str,
+        operation: str,
+        result_key: str,
+        region: str | None = None,
+        limit: int | None = None,
+        **params,
+    ) -> list:
         return await self.in_thread(self.paginate_sync, service, operation, result_key, region, limit, **params)
 
     async def in_thread(self, fn, *args, **kwargs):
@@ -191,22 +226,39 @@ def aws_error(err: Exception, service: str, operation: str) -> StudioCollabError
         code = str(response.get("Error", {}).get("Code", ""))
         message = str(response.get("Error", {}).get("Message", ""))
         if code in _ACCESS_DENIED:
-            return StudioCollabError("aws_access_denied", f"No permission for {action}. Ask your admin to grant it "
-                                     "to this space's execution role (see `studio-collab iam-policy`).", 403)
+            return StudioCollabError(
+                "aws_access_denied",
+                f"No permission for {action}. Ask your admin to grant it "
+                "to this space's execution role (see `studio-collab iam-policy`).",
+                403,
+            )
         if code in _THROTTLED:
             return StudioCollabError("aws_throttled", f"AWS is throttling {action}. It will be retried shortly.", 503)
-        if code in _NOT_FOUND or (code == "ValidationException" and "not" in message.lower() and "found" in message.lower()):
+        if code in _NOT_FOUND or (
+            code == "ValidationException" and "not" in message.lower() and "found" in message.lower()
+        ):
             return StudioCollabError("aws_not_found", f"{action}: {message or 'resource not found'}", 404)
         if code == "ValidationException":
             return StudioCollabError("aws_validation", f"{action} refused the request: {message}", 400)
         log.warning("AWS %s failed: %s %s", action, code, message)
-        return StudioCollabError("aws_error", f"{action} failed ({code or 'error'}). Try again; if it persists, run "
-                                 "`studio-collab doctor`.", 502)
+        return StudioCollabError(
+            "aws_error",
+            f"{action} failed ({code or 'error'}). Try again; if it persists, run `studio-collab doctor`.",
+            502,
+        )
     if name in {"NoCredentialsError", "PartialCredentialsError", "NoRegionError"}:
-        return StudioCollabError("aws_not_configured", "No AWS credentials or region here. Outside Studio, set "
-                                 "AWS_REGION and credentials, or run `studio-collab doctor`.", 503)
+        return StudioCollabError(
+            "aws_not_configured",
+            "No AWS credentials or region here. Outside Studio, set "
+            "AWS_REGION and credentials, or run `studio-collab doctor`.",
+            503,
+        )
     if name in {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}:
-        return StudioCollabError("aws_unreachable", f"AWS did not answer {action} in time. Check the network "
-                                 "(VPC-only domains need VPC endpoints), then retry.", 503)
+        return StudioCollabError(
+            "aws_unreachable",
+            f"AWS did not answer {action} in time. Check the network "
+            "(VPC-only domains need VPC endpoints), then retry.",
+            503,
+        )
     log.warning("AWS %s failed: %s", action, name)
     return StudioCollabError("aws_error", f"{action} failed ({name}). Run `studio-collab doctor` for details.", 502)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Hashable
+from typing import Any
 
 Loader = Callable[[], Awaitable[Any]]
 # A fixed number of seconds, or how long this value stays good (e.g. a shared snapshot that is already aging).
@@ -75,8 +76,9 @@ class TtlCache:
             return entry.value
         return await self._load(key, loader, ttl)
 
-    async def get_or_stale(self, key: Hashable, loader: Loader, ttl: Ttl,
-                           retry_after: float | None = None) -> CachedValue:
+    async def get_or_stale(
+        self, key: Hashable, loader: Loader, ttl: Ttl, retry_after: float | None = None
+    ) -> CachedValue:
         """Like :meth:`get`, but a failed refresh returns the last good value with the failure as reason. With
         ``retry_after``, for that many seconds after a failure the last good value is served without loading."""
         from ..errors import StudioCollabError
@@ -85,8 +87,12 @@ class TtlCache:
         now = self._clock()
         if entry is not None and entry.expires_at > now:
             return CachedValue(entry.value, entry.loaded_at)
-        if entry is not None and entry.failure is not None and retry_after is not None \
-                and now - entry.failure[0] < retry_after:
+        if (
+            entry is not None
+            and entry.failure is not None
+            and retry_after is not None
+            and now - entry.failure[0] < retry_after
+        ):
             return CachedValue(entry.value, entry.loaded_at, getattr(entry.failure[1], "message", None))
         try:
             value = await self._load(key, loader, ttl)
@@ -158,9 +164,16 @@ class TtlCache:
         now = self._clock()
         with self._lock:
             held = list(self._entries.items())
-        return [{"name": _name_of(key), "key": repr(key), "age_seconds": round(now - entry.loaded_at, 3),
-                 "fresh": entry.expires_at > now, "stale_reason": getattr(entry.failure[1], "message", None)
-                 if entry.failure else None} for key, entry in held]
+        return [
+            {
+                "name": _name_of(key),
+                "key": repr(key),
+                "age_seconds": round(now - entry.loaded_at, 3),
+                "fresh": entry.expires_at > now,
+                "stale_reason": getattr(entry.failure[1], "message", None) if entry.failure else None,
+            }
+            for key, entry in held
+        ]
 
     async def _load(self, key: Hashable, loader: Loader, ttl: Ttl, version: Hashable = None) -> Any:
         inflight = self._inflight.get(key)

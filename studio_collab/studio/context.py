@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping
 
 DEFAULT_METADATA_PATH = "/opt/ml/metadata/resource-metadata.json"
 METADATA_ENV = "STUDIO_COLLAB_RESOURCE_METADATA"

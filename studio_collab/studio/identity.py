@@ -20,8 +20,10 @@ PROFILE_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 # What SagemakerIdentityProvider answers when the studioUserProfileName cookie is missing.
 STUDIO_ANONYMOUS_NAME = "User"
 
-HOW_TO_NAME_YOURSELF = ("Open this space from SageMaker Studio (Studio → Spaces → Open) so that your browser "
-                        "carries your user profile, then retry.")
+HOW_TO_NAME_YOURSELF = (
+    "Open this space from SageMaker Studio (Studio → Spaces → Open) so that your browser "
+    "carries your user profile, then retry."
+)
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,12 @@ class Viewer:
 
 
 def identity_unknown(reason: str | None) -> StudioCollabError:
-    return StudioCollabError("identity_unknown", f"studio-collab cannot tell who you are, so it will not act for "
-                             f"you: {reason or 'no Studio user profile names this request.'} {HOW_TO_NAME_YOURSELF}",
-                             403)
+    return StudioCollabError(
+        "identity_unknown",
+        f"studio-collab cannot tell who you are, so it will not act for "
+        f"you: {reason or 'no Studio user profile names this request.'} {HOW_TO_NAME_YOURSELF}",
+        403,
+    )
 
 
 def local_account() -> Viewer:

@@ -11,10 +11,10 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import __version__
-from ..handler import StudioCollabHandler
-from ..openapi import openapi_document
 from ..config import OptionProblem
 from ..core import FEATURES
+from ..handler import StudioCollabHandler
+from ..openapi import openapi_document
 from .service import StudioService
 
 if TYPE_CHECKING:
@@ -24,8 +24,15 @@ if TYPE_CHECKING:
 class StatusHandler(StudioCollabHandler):
     auth_resource = "studio_collab:status"
 
-    def initialize(self, name: str | None = None, *, studio: StudioService, features: Mapping[str, Any],
-                   environment_label: str | None, config_problems: list[OptionProblem]) -> None:
+    def initialize(
+        self,
+        name: str | None = None,
+        *,
+        studio: StudioService,
+        features: Mapping[str, Any],
+        environment_label: str | None,
+        config_problems: list[OptionProblem],
+    ) -> None:
         super().initialize(name)
         self.studio = studio
         self.features = features  # each present feature's service (or RefusedFeature), by name
@@ -36,35 +43,39 @@ class StatusHandler(StudioCollabHandler):
     @authorized
     async def get(self) -> None:
         context = self.studio.context
-        owner, space_type, viewer = await asyncio.gather(
-            self.studio.owner(), self.studio.space_type(), self.viewer())
+        owner, space_type, viewer = await asyncio.gather(self.studio.owner(), self.studio.space_type(), self.viewer())
         features = {}
         for name in FEATURES:  # every feature, present or not: the one list the panel reads
             service = self.features.get(name)
-            features[name] = (await service.availability() if service is not None else
-                              {"available": False, "reason": "This feature is not part of this version yet."})
-        self.reply({
-            "version": __version__,
-            "environment_label": self.environment_label,
-            "studio": {
-                "in_studio": context.in_studio,
-                "reason": context.reason,
-                "domain_id": context.domain_id,
-                "space_name": context.space_name,
-                "space_type": space_type,
-                "owner": owner,
-                "user": viewer.name,
-                "user_unknown_reason": viewer.reason,
-                "region": context.region,
-                "account_id": context.account_id,
-                "app_type": context.app_type,
-                "app_name": context.app_name,
-                "execution_role": context.execution_role,
-            },
-            "features": features,
-            # every option refused at load, named (studio_collab/config.py); its feature is off
-            "config_problems": [p.to_json() for p in self.config_problems],
-        })
+            features[name] = (
+                await service.availability()
+                if service is not None
+                else {"available": False, "reason": "This feature is not part of this version yet."}
+            )
+        self.reply(
+            {
+                "version": __version__,
+                "environment_label": self.environment_label,
+                "studio": {
+                    "in_studio": context.in_studio,
+                    "reason": context.reason,
+                    "domain_id": context.domain_id,
+                    "space_name": context.space_name,
+                    "space_type": space_type,
+                    "owner": owner,
+                    "user": viewer.name,
+                    "user_unknown_reason": viewer.reason,
+                    "region": context.region,
+                    "account_id": context.account_id,
+                    "app_type": context.app_type,
+                    "app_name": context.app_name,
+                    "execution_role": context.execution_role,
+                },
+                "features": features,
+                # every option refused at load, named (studio_collab/config.py); its feature is off
+                "config_problems": [p.to_json() for p in self.config_problems],
+            }
+        )
 
 
 class OpenApiHandler(StudioCollabHandler):
@@ -83,8 +94,15 @@ class OpenApiHandler(StudioCollabHandler):
 
 def route_handlers(core: Core) -> list[tuple]:
     return [
-        ("status", StatusHandler, {"studio": core.studio, "features": core.features(),
-                                   "environment_label": core.environment_label,
-                                   "config_problems": core.config_problems}),
+        (
+            "status",
+            StatusHandler,
+            {
+                "studio": core.studio,
+                "features": core.features(),
+                "environment_label": core.environment_label,
+                "config_problems": core.config_problems,
+            },
+        ),
         ("openapi.json", OpenApiHandler, {"feature_modules": core.feature_modules}),
     ]

@@ -27,19 +27,28 @@ class StudioService:
 
     async def describe_domain(self) -> dict:
         domain_id = self._require("domain_id")
-        return await self.cache.get(("DescribeDomain", domain_id), lambda: self.aws.call(
-            "sagemaker", "DescribeDomain", DomainId=domain_id), self.ttl)
+        return await self.cache.get(
+            ("DescribeDomain", domain_id),
+            lambda: self.aws.call("sagemaker", "DescribeDomain", DomainId=domain_id),
+            self.ttl,
+        )
 
     async def describe_space(self, space_name: str | None = None) -> dict:
         domain_id = self._require("domain_id")
         name = space_name or self._require("space_name")
-        return await self.cache.get(("DescribeSpace", domain_id, name), lambda: self.aws.call(
-            "sagemaker", "DescribeSpace", DomainId=domain_id, SpaceName=name), self.ttl)
+        return await self.cache.get(
+            ("DescribeSpace", domain_id, name),
+            lambda: self.aws.call("sagemaker", "DescribeSpace", DomainId=domain_id, SpaceName=name),
+            self.ttl,
+        )
 
     async def describe_user_profile(self, profile: str) -> dict:
         domain_id = self._require("domain_id")
-        return await self.cache.get(("DescribeUserProfile", domain_id, profile), lambda: self.aws.call(
-            "sagemaker", "DescribeUserProfile", DomainId=domain_id, UserProfileName=profile), self.ttl)
+        return await self.cache.get(
+            ("DescribeUserProfile", domain_id, profile),
+            lambda: self.aws.call("sagemaker", "DescribeUserProfile", DomainId=domain_id, UserProfileName=profile),
+            self.ttl,
+        )
 
     async def owner(self) -> str | None:
         """The user profile that owns this space (None outside Studio or when AWS cannot say)."""
@@ -75,8 +84,9 @@ class StudioService:
             return Viewer(owner) if owner else Viewer(None, "the owner of this private space could not be read.")
         name = claimed_name(current_user)
         if not name or name == STUDIO_ANONYMOUS_NAME:
-            return Viewer(None, "this request carries no Studio user name (the studioUserProfileName cookie is "
-                                "missing).")
+            return Viewer(
+                None, "this request carries no Studio user name (the studioUserProfileName cookie is missing)."
+            )
         if not PROFILE_NAME.fullmatch(name):
             return Viewer(None, "the name this request carries is not a Studio user profile name.")
         try:
@@ -106,6 +116,9 @@ class StudioService:
     def _require(self, field: str) -> str:
         value = getattr(self.context, field)
         if not self.context.in_studio or not value:
-            raise StudioCollabError("not_in_studio", self.context.reason or
-                                    "This needs SageMaker Studio resource metadata; none was found.", 409)
+            raise StudioCollabError(
+                "not_in_studio",
+                self.context.reason or "This needs SageMaker Studio resource metadata; none was found.",
+                409,
+            )
         return value

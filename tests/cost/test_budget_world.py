@@ -27,8 +27,9 @@ def month_to_date_of(world, spaces_and_prices: dict[str, float], now: datetime) 
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     total = 0.0
     for space, price in spaces_and_prices.items():
-        app = world.client("sagemaker").describe_app(DomainId=world.domain_id, SpaceName=space,
-                                                     AppType="JupyterLab", AppName="default")
+        app = world.client("sagemaker").describe_app(
+            DomainId=world.domain_id, SpaceName=space, AppType="JupyterLab", AppName="default"
+        )
         since = max(app["CreationTime"], month_start)
         total += price * (now - since).total_seconds() / 3600
     return total
@@ -41,7 +42,11 @@ async def test_my_budget_is_my_profiles(world_env, jp_fetch, openapi_validator):
     now = datetime.now(timezone.utc)
     expected = month_to_date_of(world_env, {"alice-space": 0.05, "team-space": 0.23}, now)
     assert (budget["scope"], budget["name"], budget["amount"], budget["source"]) == (
-        "user_profile", "alice", ALICE_BUDGET, "estimate")
+        "user_profile",
+        "alice",
+        ALICE_BUDGET,
+        "estimate",
+    )
     assert budget["month"] == now.strftime("%Y-%m")
     assert budget["month_to_date"] == pytest.approx(expected, abs=0.02)
     hours_left = (calendar.monthrange(now.year, now.month)[1] - now.day + 1) * 24 - now.hour - now.minute / 60
@@ -95,28 +100,39 @@ class TestActualFromCostExplorer:
         expected = self.billed_this_month(world_env, prices, ["alice-space", "team-space"], now)
         assert (budget["scope"], budget["name"], budget["source"]) == ("user_profile", "alice", "actual")
         assert budget["month_to_date"] == pytest.approx(expected, abs=0.02)
-        assert budget["billed_period"] == {"start": now.strftime("%Y-%m-01"),
-                                           "end": (now + timedelta(days=1)).strftime("%Y-%m-%d")}
+        assert budget["billed_period"] == {
+            "start": now.strftime("%Y-%m-01"),
+            "end": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
+        }
         assert "Cost Explorer" in budget["note"]
         hours_left = (calendar.monthrange(now.year, now.month)[1] - now.day + 1) * 24 - now.hour - now.minute / 60
         assert budget["forecast"] == pytest.approx(expected + answer["burn_rate_per_hour"] * hours_left, abs=0.1)
         # What was asked: this month, SageMaker only, grouped by the space and user-profile tags; once.
         [call] = [c for c in world_env.control.journal() if c["operation"] == "ce:GetCostAndUsage"]
         params = call["params"]
-        assert params["TimePeriod"] == {"Start": budget["billed_period"]["start"],
-                                        "End": budget["billed_period"]["end"]}
+        assert params["TimePeriod"] == {
+            "Start": budget["billed_period"]["start"],
+            "End": budget["billed_period"]["end"],
+        }
         assert params["Filter"] == {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}}
-        assert params["GroupBy"] == [{"Type": "TAG", "Key": "sagemaker:space-arn"},
-                                     {"Type": "TAG", "Key": "sagemaker:user-profile-arn"}]
+        assert params["GroupBy"] == [
+            {"Type": "TAG", "Key": "sagemaker:space-arn"},
+            {"Type": "TAG", "Key": "sagemaker:user-profile-arn"},
+        ]
         # The same figure straight from the world's Cost Explorer, filtered to alice's two spaces' tags.
-        arns = [world_env.client("sagemaker").describe_space(DomainId=world_env.domain_id, SpaceName=name)["SpaceArn"]
-                for name in ("alice-space", "team-space")]
+        arns = [
+            world_env.client("sagemaker").describe_space(DomainId=world_env.domain_id, SpaceName=name)["SpaceArn"]
+            for name in ("alice-space", "team-space")
+        ]
         billed = world_env.client("ce").get_cost_and_usage(
             TimePeriod={"Start": budget["billed_period"]["start"], "End": budget["billed_period"]["end"]},
-            Granularity="MONTHLY", Metrics=["UnblendedCost"],
-            Filter={"Tags": {"Key": "sagemaker:space-arn", "Values": arns}})
+            Granularity="MONTHLY",
+            Metrics=["UnblendedCost"],
+            Filter={"Tags": {"Key": "sagemaker:space-arn", "Values": arns}},
+        )
         assert budget["month_to_date"] == pytest.approx(
-            sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in billed["ResultsByTime"]), abs=0.01)
+            sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in billed["ResultsByTime"]), abs=0.01
+        )
 
     async def test_domain_month_to_date_is_every_space_of_the_domain(self, world_env, jp_fetch):
         answer = await get_cost(jp_fetch, "domain")
@@ -128,12 +144,16 @@ class TestActualFromCostExplorer:
         assert budget["month_to_date"] == pytest.approx(expected, abs=0.03)
 
     async def test_tag_not_activated_falls_back_to_the_estimate_and_says_why(self, world_env, jp_fetch):
-        world_env.client("ce").update_cost_allocation_tags_status(CostAllocationTagsStatus=[
-            {"TagKey": "sagemaker:space-arn", "Status": "Inactive"},
-            {"TagKey": "sagemaker:user-profile-arn", "Status": "Inactive"}])
+        world_env.client("ce").update_cost_allocation_tags_status(
+            CostAllocationTagsStatus=[
+                {"TagKey": "sagemaker:space-arn", "Status": "Inactive"},
+                {"TagKey": "sagemaker:user-profile-arn", "Status": "Inactive"},
+            ]
+        )
         budget = (await get_cost(jp_fetch, "mine"))["budget"]
         now = datetime.now(timezone.utc)
         assert (budget["source"], budget["billed_period"]) == ("estimate", None)
         assert budget["month_to_date"] == pytest.approx(
-            month_to_date_of(world_env, {"alice-space": 0.05, "team-space": 0.23}, now), abs=0.02)
+            month_to_date_of(world_env, {"alice-space": 0.05, "team-space": 0.23}, now), abs=0.02
+        )
         assert "cost allocation tag" in budget["note"]

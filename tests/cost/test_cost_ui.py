@@ -38,14 +38,18 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     burn.wait_for(timeout=30_000)
     assert burn.inner_text() == "$0.28/hour"
     section.get_by_label("Whole domain").check()
-    page.wait_for_function("document.querySelector('.jp-StudioCollab-burnRate')?.textContent === '$2.03/hour'",
-                           timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.jp-StudioCollab-burnRate')?.textContent === '$2.03/hour'", timeout=30_000
+    )
     rows = section.locator("tbody tr")
     assert rows.count() == 10  # with the forgotten kinds: an inference component, an MLflow App, a notebook job
     assert section.get_by_text("1 resource has no known price", exact=False).count() == 1
     names = [rows.nth(i).get_attribute("data-name") for i in range(rows.count())]
-    assert set(names[:3]) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default",
-                              "nightly-churn-report"}  # mine first
+    assert set(names[:3]) == {
+        "alice-space/JupyterLab/default",
+        "team-space/JupyterLab/default",
+        "nightly-churn-report",
+    }  # mine first
     assert section.locator("tr[data-name='bob-sandbox']").get_by_text("no hourly charge").count() == 1
 
     # The chart is drawn by JupyterLab's own Vega renderer.
@@ -91,8 +95,10 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
 @pytest.fixture
 def lab_with_budget(world_env, tmp_path):
     # alice's two apps have cost ~1.28 this month: 85 % of 1.5, so the 80 % notification is due.
-    server = start_lab(tmp_path / "root", args=[
-        "--StudioCollabApp.cost_cache_ttl_seconds=1", "--StudioCollabApp.cost_budget_user_profiles=alice=1.5"])
+    server = start_lab(
+        tmp_path / "root",
+        args=["--StudioCollabApp.cost_cache_ttl_seconds=1", "--StudioCollabApp.cost_budget_user_profiles=alice=1.5"],
+    )
     yield server
     server.stop()
 
@@ -115,16 +121,20 @@ def test_budget_notifies_once_per_threshold(page, lab_with_budget, world_env):
     section.locator(".jp-StudioCollab-budget").wait_for(timeout=30_000)
     page.wait_for_timeout(2500)
     assert page.locator(".Toastify__toast", has_text="of your monthly budget").count() == 0
-    assert "shared" in section.locator(".jp-StudioCollab-inventorySource").inner_text() or \
-        "own inventory" in section.locator(".jp-StudioCollab-inventorySource").inner_text()
+    assert (
+        "shared" in section.locator(".jp-StudioCollab-inventorySource").inner_text()
+        or "own inventory" in section.locator(".jp-StudioCollab-inventorySource").inner_text()
+    )
     assert page.console_errors == []
 
 
 @pytest.fixture
 def lab_near_own_shutdown(world_env, tmp_path):
     # The own idle shutdown in 30 minutes, warned from the first idle second: the warning shows at once.
-    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.idle_shutdown_minutes=30",
-                                               "--StudioCollabApp.idle_warning_minutes=29.99"])
+    server = start_lab(
+        tmp_path / "root",
+        args=["--StudioCollabApp.idle_shutdown_minutes=30", "--StudioCollabApp.idle_warning_minutes=29.99"],
+    )
     yield server
     server.stop()
 

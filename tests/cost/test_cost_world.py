@@ -18,9 +18,10 @@ TTL = 0.5
 def studio_collab_config():
     # Every kind may be stopped here, to test each stop's mechanics; who may stop what, and the default
     # (Studio apps only), are tested in tests/identity/test_stop_matrix.py.
-    return {"cost_cache_ttl_seconds": TTL,
-            "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server", "mlflow_app"]}
-
+    return {
+        "cost_cache_ttl_seconds": TTL,
+        "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server", "mlflow_app"],
+    }
 
 
 async def get_cost(jp_fetch, scope: str = "domain") -> dict:
@@ -28,8 +29,13 @@ async def get_cost(jp_fetch, scope: str = "domain") -> dict:
 
 
 async def stop(jp_fetch, kind: str, name: str) -> dict:
-    return json.loads((await jp_fetch("studio-collab", "cost", "stop", method="POST",
-                                      body=json.dumps({"kind": kind, "name": name}))).body)
+    return json.loads(
+        (
+            await jp_fetch(
+                "studio-collab", "cost", "stop", method="POST", body=json.dumps({"kind": kind, "name": name})
+            )
+        ).body
+    )
 
 
 async def refused(call) -> tuple[int, dict]:
@@ -49,14 +55,26 @@ async def test_demo_inventory_prices_and_burn(world_env, jp_fetch, openapi_valid
     rows = rows_by_name(answer)
     # Deleted apps, the stopped notebook instance and finished jobs (no warm pool) are not running; the
     # forgotten kinds (an inference component, an MLflow App, a scheduled notebook job) are listed too.
-    assert set(rows) == {"alice-space/JupyterLab/default", "team-space/JupyterLab/default",
-                         "bob-space/JupyterLab/default", "legacy-analysis", "churn-model-prod",
-                         "churn-xgb-2026-11-26", "team-mlflow", "churn-model-canary", "bob-sandbox",
-                         "nightly-churn-report"}
+    assert set(rows) == {
+        "alice-space/JupyterLab/default",
+        "team-space/JupyterLab/default",
+        "bob-space/JupyterLab/default",
+        "legacy-analysis",
+        "churn-model-prod",
+        "churn-xgb-2026-11-26",
+        "team-mlflow",
+        "churn-model-canary",
+        "bob-sandbox",
+        "nightly-churn-report",
+    }
     mine = rows["alice-space/JupyterLab/default"]
     assert mine["this_app"] is True and mine["mine"] is True and mine["owner"] == "alice"
     assert (mine["instance_type"], mine["hourly_price"], mine["price_basis"], mine["price_estimate"]) == (
-        "ml.t3.medium", 0.05, "component", False)
+        "ml.t3.medium",
+        0.05,
+        "component",
+        False,
+    )
     assert mine["accrued"] == pytest.approx(2.5 * 0.05, rel=0.05)
     assert mine["arn"] == world_env.resource_metadata()["ResourceArn"]
     assert rows["bob-space/JupyterLab/default"]["hourly_price"] == 0.7364
@@ -82,8 +100,11 @@ async def test_mine_is_what_the_viewer_owns(world_env, jp_fetch, openapi_validat
     answer = await get_cost(jp_fetch, "mine")
     openapi_validator.validate("get", "/cost?scope=mine", 200, answer)
     assert answer["viewer"] == "alice"
-    assert {r["name"] for r in answer["resources"]} == {"alice-space/JupyterLab/default",
-                                                        "team-space/JupyterLab/default", "nightly-churn-report"}
+    assert {r["name"] for r in answer["resources"]} == {
+        "alice-space/JupyterLab/default",
+        "team-space/JupyterLab/default",
+        "nightly-churn-report",
+    }
     assert answer["burn_rate_per_hour"] == pytest.approx(0.28)
 
 
@@ -198,8 +219,14 @@ async def test_stop_notebook_instance_and_mlflow_server(world_env, jp_fetch):
     assert "legacy-analysis" not in names and "team-mlflow" not in names
 
 
-@pytest.mark.parametrize("kind,name", [("notebook_instance", "no-such-notebook"), ("app", "nope/JupyterLab/default"),
-                                       ("mlflow_tracking_server", "no-such-server")])
+@pytest.mark.parametrize(
+    "kind,name",
+    [
+        ("notebook_instance", "no-such-notebook"),
+        ("app", "nope/JupyterLab/default"),
+        ("mlflow_tracking_server", "no-such-server"),
+    ],
+)
 async def test_stop_what_does_not_exist_is_404(world_env, jp_fetch, kind, name):
     code, body = await refused(stop(jp_fetch, kind, name))
     assert code == 404 and body["code"] == "not_found"

@@ -54,7 +54,11 @@ async def test_the_demo_lists_every_new_kind_with_owner_age_and_price(demo_lab_w
     # Stopped spaces' volumes: the size from the space's settings, else the domain's default, at $0.14 per GB-month.
     carol, bob = rows[("space_storage", "carol-space")], rows[("space_storage", "bob-scratch")]
     assert (carol["storage_gb"], carol["size_source"], bob["storage_gb"], bob["size_source"]) == (
-        50, "space", scenario["domain"]["ebs_default_gb"], "domain")
+        50,
+        "space",
+        scenario["domain"]["ebs_default_gb"],
+        "domain",
+    )
     assert carol["hourly_price"] == pytest.approx(50 * 0.14 / 730, rel=1e-3)
     warm = rows[("warm_pool", "churn-xgb-warm-tuning")]
     assert warm["count"] == 2 and warm["unit_price"] > 0
@@ -64,6 +68,9 @@ async def test_the_demo_lists_every_new_kind_with_owner_age_and_price(demo_lab_w
     assert {name for kind, name in rows if kind == "space_storage"} == {"carol-space", "bob-scratch"}
     # The budget, from Cost Explorer, as the panel shows it.
     assert (answer["budget"]["scope"], answer["budget"]["amount"], answer["budget"]["source"]) == (
-        "domain", 250, "actual")
+        "domain",
+        250,
+        "actual",
+    )
     mine = await get_cost(jp_fetch, "mine")
     assert (mine["budget"]["name"], mine["budget"]["amount"], mine["budget"]["source"]) == ("alice", 150, "actual")

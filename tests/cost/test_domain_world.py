@@ -34,8 +34,12 @@ async def test_full_access_role_is_a_finding(world_env, jp_fetch):
     iam = world_env.client("iam")
     role = world_env.seed.execution_role_arn.rsplit("/", 1)[-1]
     # The emulator's IAM holds no AWS-managed policies; a policy of the same name is attached the same way.
-    policy = iam.create_policy(PolicyName="AmazonSageMakerFullAccess", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}))
+    policy = iam.create_policy(
+        PolicyName="AmazonSageMakerFullAccess",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}
+        ),
+    )
     iam.attach_role_policy(RoleName=role, PolicyArn=policy["Policy"]["Arn"])
     answer = await posture(jp_fetch)
     assert answer["execution_role_full_access"] is True

@@ -32,8 +32,13 @@ def space_timeout(world, space: str) -> int | None:
 
 
 async def test_blockers_are_listed_and_shut_down(world_env, jp_fetch, openapi_validator):
-    session = await get_json(jp_fetch, "api", "sessions", method="POST", body={
-        "path": "work/train.ipynb", "name": "train.ipynb", "type": "notebook", "kernel": {"name": "python3"}})
+    session = await get_json(
+        jp_fetch,
+        "api",
+        "sessions",
+        method="POST",
+        body={"path": "work/train.ipynb", "name": "train.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+    )
     terminal = await get_json(jp_fetch, "api", "terminals", method="POST", body={})
     kernel_id = session["kernel"]["id"]
     try:
@@ -45,14 +50,24 @@ async def test_blockers_are_listed_and_shut_down(world_env, jp_fetch, openapi_va
         assert by_kind["kernel"]["name"] == "train.ipynb" and by_kind["kernel"]["last_activity"]
         assert by_kind["terminal"]["id"] == terminal["name"] and by_kind["terminal"]["state"] == "open"
 
-        shut = await get_json(jp_fetch, "studio-collab", "idle", "blockers", "terminal", terminal["name"],
-                              "shutdown", method="POST", body={})
+        shut = await get_json(
+            jp_fetch,
+            "studio-collab",
+            "idle",
+            "blockers",
+            "terminal",
+            terminal["name"],
+            "shutdown",
+            method="POST",
+            body={},
+        )
         openapi_validator.validate("post", f"/idle/blockers/terminal/{terminal['name']}/shutdown", 200, shut)
         assert shut["shut_down"] is True and [b["kind"] for b in shut["idle"]["blockers"]] == ["kernel"]
         assert await get_json(jp_fetch, "api", "terminals") == []  # jupyter_server's own list
 
-        shut = await get_json(jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel_id, "shutdown",
-                              method="POST", body={})
+        shut = await get_json(
+            jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel_id, "shutdown", method="POST", body={}
+        )
         assert shut["path"] == "work/train.ipynb" and shut["idle"]["blockers"] == []
         # The whole session went, as with JupyterLab's "Shut Down Kernel": the lab sees it gone.
         assert await get_json(jp_fetch, "api", "sessions") == []
@@ -64,10 +79,14 @@ async def test_blockers_are_listed_and_shut_down(world_env, jp_fetch, openapi_va
             except HTTPClientError:
                 pass
 
-    assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel_id, "shutdown") == \
-        (404, "not_found")
-    assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "process", "1", "shutdown") == \
-        (400, "invalid_kind")
+    assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel_id, "shutdown") == (
+        404,
+        "not_found",
+    )
+    assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "process", "1", "shutdown") == (
+        400,
+        "invalid_kind",
+    )
 
 
 async def test_busy_kernel_is_not_shut_down(world_env, jp_fetch, jp_ws_fetch):
@@ -77,8 +96,10 @@ async def test_busy_kernel_is_not_shut_down(world_env, jp_fetch, jp_ws_fetch):
         await wait_for(lambda a: a["blockers"] and a["blockers"][0]["state"] == "idle", jp_fetch)
         await execute(ws, "import time; time.sleep(3)")
         await wait_for(lambda a: a["blockers"][0]["state"] == "busy", jp_fetch)
-        assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel["id"], "shutdown") == \
-            (409, "kernel_busy")
+        assert await refused(jp_fetch, "studio-collab", "idle", "blockers", "kernel", kernel["id"], "shutdown") == (
+            409,
+            "kernel_busy",
+        )
         assert [k["id"] for k in await get_json(jp_fetch, "api", "kernels")] == [kernel["id"]]
     finally:
         ws.close()
@@ -92,10 +113,14 @@ async def test_owner_sets_the_space_timeout_within_range(world_env, jp_fetch, op
     assert before["policy"]["range"] == {"min": 60, "max": 480, "source": "domain"}
     world_env.clear_calls()
     for minutes in (59, 481, 525600):
-        assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": minutes}) == \
-            (400, "timeout_out_of_range")
-    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": "90"}) == \
-        (400, "invalid_minutes")
+        assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": minutes}) == (
+            400,
+            "timeout_out_of_range",
+        )
+    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": "90"}) == (
+        400,
+        "invalid_minutes",
+    )
     assert world_env.calls().get("sagemaker:UpdateSpace", 0) == 0
     assert space_timeout(world_env, "dana-space") is None
 
@@ -112,7 +137,9 @@ async def test_timeout_is_refused_to_a_non_owner(world_env, jp_fetch):
     # team-space is alice's shared space; the request names no user profile of the domain, so nobody is acting
     # (the identity rules: an unknown viewer never acts, and is never taken for the owner).
     world_env.clear_calls()
-    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": 120}) == \
-        (403, "identity_unknown")
+    assert await refused(jp_fetch, "studio-collab", "idle", "timeout", body={"minutes": 120}) == (
+        403,
+        "identity_unknown",
+    )
     assert world_env.calls().get("sagemaker:UpdateSpace", 0) == 0
     assert space_timeout(world_env, "team-space") is None

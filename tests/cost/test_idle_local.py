@@ -28,12 +28,29 @@ async def idle(jp_fetch) -> dict:
 
 async def execute(ws, code: str) -> str:
     msg_id = uuid.uuid4().hex
-    await ws.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex,
-                   "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                    "allow_stdin": False}}))
+    await ws.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "test",
+                    "session": uuid.uuid4().hex,
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                },
+            }
+        )
+    )
     return msg_id
 
 
@@ -120,20 +137,42 @@ async def test_bad_scope_and_kind_are_400(no_region, jp_fetch, monkeypatch):
         assert set(json.loads(err.value.response.body)) == {"code", "message"}
 
 
-@pytest.mark.parametrize("method,path", [("GET", "cost"), ("POST", "cost/stop"), ("GET", "idle"),
-                                         ("POST", "idle/keep-alive"), ("GET", "domain"), ("GET", "cost/spend")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "cost"),
+        ("POST", "cost/stop"),
+        ("GET", "idle"),
+        ("POST", "idle/keep-alive"),
+        ("GET", "domain"),
+        ("GET", "cost/spend"),
+    ],
+)
 async def test_every_route_needs_authentication(no_region, jp_fetch, method, path):
     with pytest.raises(HTTPClientError) as err:
-        await jp_fetch("studio-collab", *path.split("/"), method=method, headers={"Authorization": ""},
-                       **({"body": "{}"} if method == "POST" else {}))
+        await jp_fetch(
+            "studio-collab",
+            *path.split("/"),
+            method=method,
+            headers={"Authorization": ""},
+            **({"body": "{}"} if method == "POST" else {}),
+        )
     assert err.value.code == 403
 
 
-@pytest.mark.parametrize("kind,name", [
-    ("notebook_instance", "has space"), ("notebook_instance", "x" * 64), ("notebook_instance", "-lead"),
-    ("app", "space/JupyterLab"), ("app", "space/NoSuchType/default"), ("app", "a/JupyterLab/default/extra"),
-    ("mlflow_tracking_server", "ünïcode"), ("mlflow_tracking_server", ""),
-])
+@pytest.mark.parametrize(
+    "kind,name",
+    [
+        ("notebook_instance", "has space"),
+        ("notebook_instance", "x" * 64),
+        ("notebook_instance", "-lead"),
+        ("app", "space/JupyterLab"),
+        ("app", "space/NoSuchType/default"),
+        ("app", "a/JupyterLab/default/extra"),
+        ("mlflow_tracking_server", "ünïcode"),
+        ("mlflow_tracking_server", ""),
+    ],
+)
 async def test_names_aws_would_refuse_are_400_before_any_call(no_region, jp_fetch, monkeypatch, kind, name):
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     with pytest.raises(HTTPClientError) as err:

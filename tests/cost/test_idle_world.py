@@ -31,8 +31,11 @@ async def test_domain_policy_applies_when_no_own_shutdown(world_env, jp_fetch, o
     answer = await idle(jp_fetch)
     openapi_validator.validate("get", "/idle", 200, answer)
     # The demo domain lets users choose 60..525600 minutes (its Min/MaxIdleTimeoutInMinutes).
-    assert answer["policy"] == {"source": "domain", "timeout_minutes": 60,
-                                "range": {"min": 60, "max": 525600, "source": "domain"}}
+    assert answer["policy"] == {
+        "source": "domain",
+        "timeout_minutes": 60,
+        "range": {"min": 60, "max": 525600, "source": "domain"},
+    }
     assert answer["own_shutdown"]["enabled"] is False
     assert answer["shutdown_at"] is not None and answer["shutdown_at"] > answer["last_activity"]
 
@@ -50,8 +53,9 @@ class TestOwnShutdown:
         return {"idle_shutdown_minutes": 0.05, "idle_warning_minutes": 0.03}  # 3 s, warned after 1.2 s
 
     async def test_idle_app_is_deleted_at_the_emulator(self, world_env, jp_fetch):
-        kernel = json.loads((await jp_fetch("api", "kernels", method="POST",
-                                            body=json.dumps({"name": "python3"}))).body)
+        kernel = json.loads(
+            (await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))).body
+        )
         try:
             first = await idle(jp_fetch)
             assert (first["policy"]["source"], first["policy"]["timeout_minutes"]) == ("studio_collab", 0.05)
@@ -60,7 +64,8 @@ class TestOwnShutdown:
             # An open, silent kernel is no activity: the app is stopped all the same.
             assert await until(lambda: delete_app_calls(world_env) == 1, timeout=15)
             app = world_env.client("sagemaker").describe_app(
-                DomainId=world_env.domain_id, SpaceName="alice-space", AppType="JupyterLab", AppName="default")
+                DomainId=world_env.domain_id, SpaceName="alice-space", AppType="JupyterLab", AppName="default"
+            )
             assert app["Status"] in {"Deleting", "Deleted"}
             after = await idle(jp_fetch)
             assert after["own_shutdown"]["requested_at"] is not None
@@ -77,8 +82,9 @@ class TestOwnShutdown:
             answer = await idle(jp_fetch)
             warned = warned or answer["own_shutdown"]["warning"]
             if answer["own_shutdown"]["warning"]:
-                kept = json.loads((await jp_fetch("studio-collab", "idle", "keep-alive", method="POST",
-                                                  body="{}")).body)
+                kept = json.loads(
+                    (await jp_fetch("studio-collab", "idle", "keep-alive", method="POST", body="{}")).body
+                )
                 assert kept["own_shutdown"]["warning"] is False
             await asyncio.sleep(0.3)
         assert warned, "the warning before the shutdown never showed"

@@ -63,13 +63,16 @@ def test_single_rate_only_for_studio_apps_in_us_east_1(table):
     assert table.lookup("us-west-2", "studio_codeeditor", instance).usd_per_hour is None
 
 
-@pytest.mark.parametrize("region,component,instance", [
-    ("us-east-1", "studio_jupyterlab", "ml.nonexistent.xlarge"),
-    ("mars-north-1", "studio_jupyterlab", "ml.t3.medium"),
-    ("us-east-1", "mlflow_tracking_server", "Small"),
-    (None, "training", "ml.m5.large"),
-    ("us-east-1", "training", None),
-])
+@pytest.mark.parametrize(
+    "region,component,instance",
+    [
+        ("us-east-1", "studio_jupyterlab", "ml.nonexistent.xlarge"),
+        ("mars-north-1", "studio_jupyterlab", "ml.t3.medium"),
+        ("us-east-1", "mlflow_tracking_server", "Small"),
+        (None, "training", "ml.m5.large"),
+        ("us-east-1", "training", None),
+    ],
+)
 def test_unknown_gets_no_price_and_says_so(table, region, component, instance):
     price = table.lookup(region, component, instance)
     assert price.usd_per_hour is None
@@ -79,23 +82,40 @@ def test_unknown_gets_no_price_and_says_so(table, region, component, instance):
 
 
 def test_admin_override_wins_and_bad_entries_are_dropped():
-    overrides = {"us-east-1": {"studio_jupyterlab": {"ml.t3.medium": 0.0425, "ml.m5.large": "cheap"},
-                               "mlflow_tracking_server": {"Small": 0.6}, "no_such_meter": {"x": 1}},
-                 "eu-west-1": "not a mapping"}
+    overrides = {
+        "us-east-1": {
+            "studio_jupyterlab": {"ml.t3.medium": 0.0425, "ml.m5.large": "cheap"},
+            "mlflow_tracking_server": {"Small": 0.6},
+            "no_such_meter": {"x": 1},
+        },
+        "eu-west-1": "not a mapping",
+    }
     table = PriceTable.bundled(overrides)
     price = table.lookup("us-east-1", "studio_jupyterlab", "ml.t3.medium")
     assert (price.usd_per_hour, price.basis, price.estimate) == (0.0425, "override", False)
     assert table.lookup("us-east-1", "mlflow_tracking_server", "Small").usd_per_hour == 0.6
-    assert clean_overrides(overrides) == {"us-east-1": {"studio_jupyterlab": {"ml.t3.medium": 0.0425},
-                                                        "mlflow_tracking_server": {"Small": 0.6}}}
+    assert clean_overrides(overrides) == {
+        "us-east-1": {"studio_jupyterlab": {"ml.t3.medium": 0.0425}, "mlflow_tracking_server": {"Small": 0.6}}
+    }
     assert table.describe()["overrides"] is True
 
 
 def _product(region, plato, instance, usd, unit="Hrs"):
-    return json.dumps({"product": {"productFamily": "ML Instance", "attributes": {
-        "regionCode": region, "instanceName": instance, "platoinstancetype": plato}},
-        "terms": {"OnDemand": {"T.JRTCKXETXF": {"priceDimensions": {"T.JRTCKXETXF.6YS6EN2CT7": {
-            "unit": unit, "pricePerUnit": {"USD": usd}}}}}}})
+    return json.dumps(
+        {
+            "product": {
+                "productFamily": "ML Instance",
+                "attributes": {"regionCode": region, "instanceName": instance, "platoinstancetype": plato},
+            },
+            "terms": {
+                "OnDemand": {
+                    "T.JRTCKXETXF": {
+                        "priceDimensions": {"T.JRTCKXETXF.6YS6EN2CT7": {"unit": unit, "pricePerUnit": {"USD": usd}}}
+                    }
+                }
+            },
+        }
+    )
 
 
 def test_price_list_json_strings_are_parsed_per_meter():
@@ -110,14 +130,19 @@ def test_price_list_json_strings_are_parsed_per_meter():
         "not json",
     ]
     assert parse_price_list(price_list, "us-east-1") == {
-        "studio_jupyterlab": {"ml.t3.large": 0.1}, "studio_codeeditor": {"ml.t3.large": 0.1},
-        "hosting": {"ml.m5.large": 0.115}}
+        "studio_jupyterlab": {"ml.t3.large": 0.1},
+        "studio_codeeditor": {"ml.t3.large": 0.1},
+        "hosting": {"ml.m5.large": 0.115},
+    }
 
 
 def test_price_list_snapshot_comes_after_overrides_before_the_bundle(tmp_path):
     now = datetime.now(timezone.utc)
-    snapshot = PriceListSnapshot("us-east-1", now.isoformat(), {"studio_jupyterlab": {"ml.t3.medium": 0.051},
-                                                              "studio_codeeditor": {"ml.t3.medium": 0.05}})
+    snapshot = PriceListSnapshot(
+        "us-east-1",
+        now.isoformat(),
+        {"studio_jupyterlab": {"ml.t3.medium": 0.051}, "studio_codeeditor": {"ml.t3.medium": 0.05}},
+    )
     cache = PriceListCache(tmp_path / "sub" / "prices.json")
     cache.save(snapshot)
     loaded = cache.load()
@@ -157,5 +182,7 @@ def test_space_storage_is_bundled_for_us_east_1_only_and_never_copied(table):
     overridden = PriceTable.bundled({"us-east-1": {"space_storage": {"gb_month": 0.1}}}).storage("us-east-1")
     assert (overridden.usd_per_hour, overridden.basis) == (0.1, "override")
     # A Price List refresh keeps the bundled storage figure.
-    assert table.with_price_list(PriceListSnapshot("us-east-1", "2026-12-01", {})).storage("us-east-1").basis == \
-        "bundled_storage"
+    assert (
+        table.with_price_list(PriceListSnapshot("us-east-1", "2026-12-01", {})).storage("us-east-1").basis
+        == "bundled_storage"
+    )

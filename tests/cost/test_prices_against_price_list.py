@@ -15,9 +15,13 @@ pytestmark = pytest.mark.world
 
 # The Price List's component (the world's ``component`` attribute) → the component the product looks up, and the
 # basis its answer must give: an exact figure, never an estimate.
-LOOKUP = {"studio_jupyterlab": ("studio_jupyterlab", "component"), "notebook_instance": ("notebook_instance", "component"),
-          "training": ("training", "component"), "hosting": ("hosting", "component"),
-          "studio_classic_notebook": ("studio_classic", "studio_classic_table")}
+LOOKUP = {
+    "studio_jupyterlab": ("studio_jupyterlab", "component"),
+    "notebook_instance": ("notebook_instance", "component"),
+    "training": ("training", "component"),
+    "hosting": ("hosting", "component"),
+    "studio_classic_notebook": ("studio_classic", "studio_classic_table"),
+}
 
 
 def price_list(world) -> list[tuple[str, str, str, float]]:
@@ -25,16 +29,23 @@ def price_list(world) -> list[tuple[str, str, str, float]]:
     client = world.client("pricing")
     products, token = [], None
     while True:
-        page = client.get_products(ServiceCode="AmazonSageMaker", MaxResults=100,
-                                   **({"NextToken": token} if token else {}))
+        page = client.get_products(
+            ServiceCode="AmazonSageMaker", MaxResults=100, **({"NextToken": token} if token else {})
+        )
         for text in page["PriceList"]:
             product = json.loads(text)
             attributes = product["product"]["attributes"]
             [term] = product["terms"]["OnDemand"].values()
             [dimension] = term["priceDimensions"].values()
             assert dimension["unit"] == "Hrs", dimension
-            products.append((attributes["regionCode"], attributes["component"], attributes["instanceName"],
-                             float(dimension["pricePerUnit"]["USD"])))
+            products.append(
+                (
+                    attributes["regionCode"],
+                    attributes["component"],
+                    attributes["instanceName"],
+                    float(dimension["pricePerUnit"]["USD"]),
+                )
+            )
         token = page.get("NextToken")
         if not token:
             return products
@@ -48,8 +59,7 @@ def test_every_price_list_figure_is_what_the_lookup_answers(world):
     for region, component, instance, usd in offered:
         looked_up, basis = LOOKUP[component]
         price = table.lookup(region, looked_up, instance)
-        if price.usd_per_hour is None or abs(price.usd_per_hour - usd) > 1e-9 or price.basis != basis \
-                or price.estimate:
+        if price.usd_per_hour is None or abs(price.usd_per_hour - usd) > 1e-9 or price.basis != basis or price.estimate:
             wrong.append((region, component, instance, usd, price.usd_per_hour, price.basis, price.estimate))
     assert wrong == [], f"{len(wrong)} of {len(offered)} lookups differ from the Price List: {wrong[:10]}"
 
@@ -57,8 +67,10 @@ def test_every_price_list_figure_is_what_the_lookup_answers(world):
 def test_a_type_the_price_list_does_not_offer_gets_no_exact_price(world):
     offered = {(r, c, i) for r, c, i, _ in price_list(world)}
     table = PriceTable.bundled()
-    for region, component, instance in [("us-east-1", "training", "ml.nonexistent.xlarge"),
-                                        ("eu-west-1", "hosting", "ml.m5.huge")]:
+    for region, component, instance in [
+        ("us-east-1", "training", "ml.nonexistent.xlarge"),
+        ("eu-west-1", "hosting", "ml.m5.huge"),
+    ]:
         assert (region, component, instance) not in offered
         price = table.lookup(region, component, instance)
         assert price.usd_per_hour is None or price.estimate, price

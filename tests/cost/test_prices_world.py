@@ -16,8 +16,12 @@ class TestPriceListRefresh:
     def studio_collab_config(self, tmp_path):
         self.cache_path = tmp_path / "prices" / "prices.json"
         # aws_read_timeout: the emulator builds Price List pages from the whole table; a busy CI machine needs >2 s.
-        return {"price_refresh": True, "price_cache_path": str(self.cache_path), "aws_read_timeout": 30.0,
-                "price_overrides": {"us-east-1": {"mlflow_tracking_server": {"Small": 0.642}}}}
+        return {
+            "price_refresh": True,
+            "price_cache_path": str(self.cache_path),
+            "aws_read_timeout": 30.0,
+            "price_overrides": {"us-east-1": {"mlflow_tracking_server": {"Small": 0.642}}},
+        }
 
     async def test_refresh_feeds_the_prices_and_is_cached_on_disk(self, world_env, jp_fetch):
         answer = json.loads((await jp_fetch("studio-collab", "cost")).body)  # server up: refresh has begun

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 
 import pytest
@@ -25,8 +24,11 @@ async def get_cost(jp_fetch, scope: str = "domain") -> dict:
 
 def test_emulator_throttles_per_account_and_operation(world):
     limits = world.rate_limits(True, [{"operation": "sagemaker:ListApps", "rate": 2, "burst": 3}])
-    assert limits["enabled"] is True and limits["rates"][0] == {"operation": "sagemaker:ListApps", "rate": 2,
-                                                                "burst": 3}
+    assert limits["enabled"] is True and limits["rates"][0] == {
+        "operation": "sagemaker:ListApps",
+        "rate": 2,
+        "burst": 3,
+    }
     sm = world.client("sagemaker")
     outcomes = []
     for _ in range(6):

@@ -25,12 +25,26 @@ PRIVATE = ("alice-space", "bob-space")
 def start_space_server(world, tmp_path: Path, space: str, store_args: list[str]):
     metadata = world.write_resource_metadata(tmp_path / f"{space}-metadata.json", space)
     sharing = world.scenario.space(space)["sharing"].lower()
-    env = {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
-           "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing}
-    return start_lab(tmp_path / f"{space}-root", env=env, command="server", args=[
-        f"--StudioCollabApp.cost_cache_ttl_seconds={TTL}", "--StudioCollabApp.aws_max_attempts=1",
-        f"--SQLiteYStore.db_path={tmp_path / f'{space}-ystore.db'}", *store_args])
+    env = {
+        "AWS_ENDPOINT_URL": world.emulator_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": world.region,
+        "AWS_DEFAULT_REGION": world.region,
+        "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+        "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
+    }
+    return start_lab(
+        tmp_path / f"{space}-root",
+        env=env,
+        command="server",
+        args=[
+            f"--StudioCollabApp.cost_cache_ttl_seconds={TTL}",
+            "--StudioCollabApp.aws_max_attempts=1",
+            f"--SQLiteYStore.db_path={tmp_path / f'{space}-ystore.db'}",
+            *store_args,
+        ],
+    )
 
 
 @pytest.fixture
@@ -65,8 +79,9 @@ def folder_servers(world, tmp_path, share_folder):
 @pytest.fixture
 def s3_servers(world, tmp_path):
     bucket = world.scenario.section("s3_buckets")[0]
-    servers = servers_for(world, tmp_path, ["--StudioCollabApp.share_store=s3",
-                                            f"--StudioCollabApp.share_s3_bucket={bucket}"])
+    servers = servers_for(
+        world, tmp_path, ["--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={bucket}"]
+    )
     yield servers
     for server in servers.values():
         server.stop()
@@ -84,8 +99,11 @@ def poll_all(servers: dict, seconds: float, per_server: int = 3) -> list[tuple[s
     deadline = time.monotonic() + seconds
     with concurrent.futures.ThreadPoolExecutor(len(servers) * per_server) as pool:
         while time.monotonic() < deadline:
-            futures = [(space, pool.submit(cost, server, "domain" if i % 2 or space not in PRIVATE else "mine"))
-                       for space, server in servers.items() for i in range(per_server)]
+            futures = [
+                (space, pool.submit(cost, server, "domain" if i % 2 or space not in PRIVATE else "mine"))
+                for space, server in servers.items()
+                for i in range(per_server)
+            ]
             answers += [(space, future.result()) for space, future in futures]
             time.sleep(0.2)
     return answers
@@ -114,8 +132,12 @@ def test_one_refresh_per_ttl_and_each_space_filters_its_own(world, folder_server
 
     # Each space filters the one snapshot for its own viewer, and marks its own app.
     answers = {space: cost(server, "mine") for space, server in folder_servers.items() if space in PRIVATE}
-    unnamed = requests.get(folder_servers["team-space"].api("cost"), params={"scope": "mine"},
-                           headers=folder_servers["team-space"].headers, timeout=30)
+    unnamed = requests.get(
+        folder_servers["team-space"].api("cost"),
+        params={"scope": "mine"},
+        headers=folder_servers["team-space"].headers,
+        timeout=30,
+    )
     assert (unnamed.status_code, unnamed.json()["code"]) == (403, "identity_unknown")
     alice = {r["name"] for r in answers["alice-space"]["resources"]}
     bob = {r["name"] for r in answers["bob-space"]["resources"]}

@@ -46,7 +46,8 @@ def test_spend_card_shows_my_spaces_and_the_untagged_remainder(page, spend_lab, 
 
 def test_spend_card_says_the_tag_is_not_activated(page, spend_lab, world_env):
     world_env.client("ce").update_cost_allocation_tags_status(
-        CostAllocationTagsStatus=[{"TagKey": "sagemaker:space-arn", "Status": "Inactive"}])
+        CostAllocationTagsStatus=[{"TagKey": "sagemaker:space-arn", "Status": "Inactive"}]
+    )
     open_panel(page, spend_lab)
     note = page.locator("[data-section='cost'] .jp-StudioCollab-spendTagInactive")
     note.wait_for(timeout=30_000)

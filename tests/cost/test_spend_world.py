@@ -61,15 +61,19 @@ async def test_the_viewers_spaces_with_their_30_day_spend(world_env, jp_fetch, o
     params = call["params"]
     assert params["Filter"] == {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}}
     assert params["GroupBy"] == [{"Type": "TAG", "Key": SPACE_TAG}]
-    assert (answer["period"]["start"], answer["period"]["end"]) == (params["TimePeriod"]["Start"],
-                                                                    params["TimePeriod"]["End"])
+    assert (answer["period"]["start"], answer["period"]["end"]) == (
+        params["TimePeriod"]["Start"],
+        params["TimePeriod"]["End"],
+    )
 
 
 async def test_total_leaves_out_other_services(world_env, jp_fetch):
     answer = await _get(jp_fetch, "cost", "spend")
     everything = world_env.client("ce").get_cost_and_usage(
-        TimePeriod={"Start": answer["period"]["start"], "End": answer["period"]["end"]}, Granularity="MONTHLY",
-        Metrics=["UnblendedCost"])
+        TimePeriod={"Start": answer["period"]["start"], "End": answer["period"]["end"]},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+    )
     account_total = sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in everything["ResultsByTime"])
     other = 30 * sum(world_env.scenario.data["cost_explorer"]["other_services_daily_usd"].values())
     assert answer["total"] == pytest.approx(account_total - other, abs=0.05)
@@ -84,7 +88,8 @@ async def test_another_viewer_sees_their_own_space(world_env, jp_fetch):
 
 async def test_tag_not_activated_is_said_and_everything_is_untagged(world_env, jp_fetch, openapi_validator):
     world_env.client("ce").update_cost_allocation_tags_status(
-        CostAllocationTagsStatus=[{"TagKey": SPACE_TAG, "Status": "Inactive"}])
+        CostAllocationTagsStatus=[{"TagKey": SPACE_TAG, "Status": "Inactive"}]
+    )
     answer = await _get(jp_fetch, "cost", "spend")
     openapi_validator.validate("get", "/cost/spend", 200, answer)
     assert answer["tag_active"] is False and answer["by_space"] == []

@@ -12,32 +12,77 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 VENVS = Path(os.environ.get("STUDIO_COLLAB_TEST_VENVS", "/tmp/studio-collab-test-venvs"))
 PIP_TIMEOUT = 600
 # What the LCC script and a Jupyter server need from the system; node deliberately absent.
-SYSTEM_TOOLS = ("bash", "sh", "env", "git", "timeout", "sha256sum", "cmp", "cut", "mktemp", "date", "dirname",
-                "basename", "rm", "mkdir", "cp", "mv", "cat", "ls", "uname", "sleep", "tee", "head", "tr", "grep",
-                "sed", "id", "chmod", "touch", "readlink", "ln", "which", "ps")
+SYSTEM_TOOLS = (
+    "bash",
+    "sh",
+    "env",
+    "git",
+    "timeout",
+    "sha256sum",
+    "cmp",
+    "cut",
+    "mktemp",
+    "date",
+    "dirname",
+    "basename",
+    "rm",
+    "mkdir",
+    "cp",
+    "mv",
+    "cat",
+    "ls",
+    "uname",
+    "sleep",
+    "tee",
+    "head",
+    "tr",
+    "grep",
+    "sed",
+    "id",
+    "chmod",
+    "touch",
+    "readlink",
+    "ln",
+    "which",
+    "ps",
+)
 # The extension set of the current SageMaker Distribution release (v4.4.0, studio-facts §8.1), pinned as the image
 # pins it: the panel must load beside exactly these, at the oldest JupyterLab it supports (the one it is built for).
 # Not installed here, being ML stacks rather than JupyterLab extensions studio-collab meets in the page: mlflow 3.15.1
 # + sagemaker-mlflow 0.5.0, jupyter-ai (its @jupyter/chat share comes from jupyterlab-chat here), jupyter-scheduler
 # 2.12 + amazon-sagemaker-jupyter-scheduler 3.2.2, git-remote-codecommit.
 STUDIO_JUPYTERLAB = "4.5.10"
-STUDIO_IMAGE = (f"jupyterlab=={STUDIO_JUPYTERLAB}", "notebook==7.5.7", "jupyterlab-git==0.54.1", "nbdime==4.0.4",
-                "jupyter-collaboration==4.4.2", "jupyter-activity-monitor-extension==0.3.2",
-                "sagemaker-jupyterlab-extension==0.6.1", "sagemaker-jupyterlab-extension-common==0.5.3",
-                "jupyterlab-chat")
+STUDIO_IMAGE = (
+    f"jupyterlab=={STUDIO_JUPYTERLAB}",
+    "notebook==7.5.7",
+    "jupyterlab-git==0.54.1",
+    "nbdime==4.0.4",
+    "jupyter-collaboration==4.4.2",
+    "jupyter-activity-monitor-extension==0.3.2",
+    "sagemaker-jupyterlab-extension==0.6.1",
+    "sagemaker-jupyterlab-extension-common==0.5.3",
+    "jupyterlab-chat",
+)
 # The other end of the supported range: the newest JupyterLab 4.x with the newest of the same extensions that pip
 # installs beside it (sagemaker-jupyterlab-extension then resolves to 0.5.x, not the image's 0.6.1).
-NEWEST_IMAGE = ("jupyterlab>=4.6,<5", "jupyterlab-git", "jupyter-collaboration", "jupyter-activity-monitor-extension",
-                "sagemaker-jupyterlab-extension", "jupyterlab-chat")
+NEWEST_IMAGE = (
+    "jupyterlab>=4.6,<5",
+    "jupyterlab-git",
+    "jupyter-collaboration",
+    "jupyter-activity-monitor-extension",
+    "sagemaker-jupyterlab-extension",
+    "jupyterlab-chat",
+)
 IMAGES = {"studio-image": STUDIO_IMAGE, "newest-image": NEWEST_IMAGE}
 
 
@@ -64,12 +109,18 @@ class Venv:
         return self.path / "etc" / "jupyter"
 
     def pip(self, *args: str, timeout: float = PIP_TIMEOUT) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.python), "-m", "pip", "--disable-pip-version-check", "--no-input", *args],
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [str(self.python), "-m", "pip", "--disable-pip-version-check", "--no-input", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def has(self, distribution: str) -> bool:
-        probe = (f"import importlib.metadata as m\ntry: m.version({distribution!r})\n"
-                 "except m.PackageNotFoundError: raise SystemExit(1)")
+        probe = (
+            f"import importlib.metadata as m\ntry: m.version({distribution!r})\n"
+            "except m.PackageNotFoundError: raise SystemExit(1)"
+        )
         return subprocess.run([str(self.python), "-c", probe], timeout=60).returncode == 0
 
     def reset(self) -> None:
@@ -113,8 +164,7 @@ def _base_python() -> str:
 
 
 def _pip_reason(result: subprocess.CompletedProcess) -> str:
-    lines = [line for line in (result.stderr + result.stdout).splitlines()
-             if line.strip() and "is ignored" not in line]
+    lines = [line for line in (result.stderr + result.stdout).splitlines() if line.strip() and "is ignored" not in line]
     errors = [line for line in lines if "ERROR" in line or "error:" in line.lower()]
     return " | ".join((errors or lines)[-3:])[:800]
 
@@ -124,15 +174,23 @@ def build_wheel(dest: Path) -> Path:
     labextension = ROOT / "studio_collab" / "labextension"
     if not (labextension / "package.json").exists() or not list((labextension / "static").glob("remoteEntry.*.js")):
         raise RuntimeError("The labextension is not built: run `make build` (jlpm build:prod) first.")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                             "-w", str(dest), str(ROOT)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dest), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"pip wheel failed: {_pip_reason(result)}")
     wheel = next(dest.glob("studio_collab-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     shared = "share/jupyter/labextensions/studio-collab/"
-    for needed in (f"{shared}package.json", f"{shared}install.json", f"{shared}static/style.js",
-                   "etc/jupyter/jupyter_server_config.d/studio_collab.json"):
+    for needed in (
+        f"{shared}package.json",
+        f"{shared}install.json",
+        f"{shared}static/style.js",
+        "etc/jupyter/jupyter_server_config.d/studio_collab.json",
+    ):
         assert any(n.endswith(needed) for n in names), f"{wheel.name} lacks {needed}"
     return wheel
 
@@ -151,6 +209,15 @@ def node_free_env(venv: Venv, tmp: Path, **extra: str) -> dict:
     keep = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER")}
     home = tmp / "home"
     home.mkdir(exist_ok=True)
-    return {**keep, "PATH": path, "HOME": str(home), "PYTHONNOUSERSITE": "1", "VIRTUAL_ENV": str(venv.path),
-            "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"), "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),
-            "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"), "JUPYTER_PLATFORM_DIRS": "1", **extra}
+    return {
+        **keep,
+        "PATH": path,
+        "HOME": str(home),
+        "PYTHONNOUSERSITE": "1",
+        "VIRTUAL_ENV": str(venv.path),
+        "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
+        "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        **extra,
+    }

@@ -17,21 +17,29 @@ import pytest
 import requests
 
 from tests.deploy.images import node_free_env
-from tests.share.conftest import make_notebook
-from tests.deploy.test_studio_like_run import (SHARE_BUCKET, STUDIO_BASE_URL, check_panel_in_shared_space,
-                                                studio_args)
+from tests.deploy.test_studio_like_run import SHARE_BUCKET, STUDIO_BASE_URL, check_panel_in_shared_space, studio_args
 from tests.servers import start_lab
+from tests.share.conftest import make_notebook
 from tests.ui.conftest import screenshot
 
 # The first run builds the Studio-like venv from the package index (a few minutes); later runs reuse it.
 pytestmark = [pytest.mark.ui, pytest.mark.world, pytest.mark.timeout(1200)]
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SERVER_EXTENSIONS = ("studio_collab", "jupyterlab_git", "jupyter_server_ydoc", "jupyter_activity_monitor_extension",
-                     "sagemaker_jupyterlab_extension")
+SERVER_EXTENSIONS = (
+    "studio_collab",
+    "jupyterlab_git",
+    "jupyter_server_ydoc",
+    "jupyter_activity_monitor_extension",
+    "sagemaker_jupyterlab_extension",
+)
 # One frontend plugin prefix per extension package, to prove each one's frontend activated.
-FRONTEND_PREFIXES = ("studio-collab:", "@jupyterlab/git", "@jupyter/collaboration-extension",
-                     "@amzn/sagemaker-jupyterlab-extension")
+FRONTEND_PREFIXES = (
+    "studio-collab:",
+    "@jupyterlab/git",
+    "@jupyter/collaboration-extension",
+    "@amzn/sagemaker-jupyterlab-extension",
+)
 IDENTITY = "sagemaker_jupyterlab_extension_common.identity.SagemakerIdentityProvider"
 
 # Runs inside the Studio-like venv: every HTTP route the server would serve, with the module that serves it.
@@ -54,21 +62,41 @@ print("ROUTES=" + json.dumps({"base_url": server.base_url, "rules": rules}))
 
 def shared_space_env(venv, tmp_path, world) -> dict:
     return node_free_env(
-        venv, tmp_path, AWS_ENDPOINT_URL=world.emulator_url, AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=world.region, AWS_DEFAULT_REGION=world.region,
-        AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        GIT_SSL_CAINFO=str(world.ca_bundle), STUDIO_COLLAB_RESOURCE_METADATA=str(world.metadata_path),
+        venv,
+        tmp_path,
+        AWS_ENDPOINT_URL=world.emulator_url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=world.region,
+        AWS_DEFAULT_REGION=world.region,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        GIT_SSL_CAINFO=str(world.ca_bundle),
+        STUDIO_COLLAB_RESOURCE_METADATA=str(world.metadata_path),
         RESOURCE_METADATA_FILE=str(world.metadata_path),  # where AWS's own extensions read it
-        SAGEMAKER_SPACE_TYPE_LOWERCASE="shared", SAGEMAKER_APP_TYPE_LOWERCASE="jupyterlab")
+        SAGEMAKER_SPACE_TYPE_LOWERCASE="shared",
+        SAGEMAKER_APP_TYPE_LOWERCASE="jupyterlab",
+    )
 
 
 def served_routes(venv, env, tmp_path) -> tuple[str, list[tuple[str, str]]]:
-    result = subprocess.run([str(venv.python), "-c", ROUTES_PROBE, f"--ServerApp.base_url={STUDIO_BASE_URL}",
-                             f"--ServerApp.root_dir={tmp_path}"], capture_output=True, text=True, env=env,
-                            cwd=tmp_path, timeout=180)
+    result = subprocess.run(
+        [
+            str(venv.python),
+            "-c",
+            ROUTES_PROBE,
+            f"--ServerApp.base_url={STUDIO_BASE_URL}",
+            f"--ServerApp.root_dir={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=180,
+    )
     line = next((l for l in result.stdout.splitlines() if l.startswith("ROUTES=")), None)
     assert line, result.stdout[-2000:] + result.stderr[-3000:]
-    data = json.loads(line[len("ROUTES="):])
+    data = json.loads(line[len("ROUTES=") :])
     return data["base_url"], [tuple(rule) for rule in data["rules"]]
 
 
@@ -104,8 +132,11 @@ def studio_collab_console(page) -> list[str]:
     """Console warnings and errors that are ours: naming studio-collab, or logged from its files. Webpack's
     "Unsatisfied version … of shared singleton module" names only the package; the script that logs it is the
     extension that asked (e.g. …/lab/extensions/jupyterlab-chat-extension/static/remoteEntry.….js)."""
-    return [f"{kind}: {text[:300]} ({url})" for kind, text, url in page.console_messages
-            if kind in ("warning", "error") and re.search(r"studio[-_]collab", f"{text} {url}", re.I)]
+    return [
+        f"{kind}: {text[:300]} ({url})"
+        for kind, text, url in page.console_messages
+        if kind in ("warning", "error") and re.search(r"studio[-_]collab", f"{text} {url}", re.I)
+    ]
 
 
 def clone_from_the_panel(page, server, repo_name: str) -> None:
@@ -130,8 +161,13 @@ def share_from_the_toolbar(page, server, name: str) -> None:
 
 def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, world_env, page, tmp_path):
     env = shared_space_env(studio_image_venv, tmp_path, world_env)
-    listed = subprocess.run([str(studio_image_venv.python), "-m", "jupyter", "server", "extension", "list"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    listed = subprocess.run(
+        [str(studio_image_venv.python), "-m", "jupyter", "server", "extension", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     listing = ANSI.sub("", listed.stdout + listed.stderr)
     for name in SERVER_EXTENSIONS:
         assert re.search(rf"^\s+{name} \S* ?OK", listing, re.M), f"{name} not OK:\n{listing}"
@@ -141,20 +177,36 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
     # the admin's catalog, as the LCC writes it: one repo of the world's git server
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir(exist_ok=True)
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url("team-notebooks"), "name": "team-notebooks"}],
-        "git_fetch_interval_seconds": 0, "share_s3_prefix": f"beside-{studio_image_venv.image}/"}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [{"url": world_env.repo_url("team-notebooks"), "name": "team-notebooks"}],
+                    "git_fetch_interval_seconds": 0,
+                    "share_s3_prefix": f"beside-{studio_image_venv.image}/",
+                }
+            }
+        )
+    )
     root = tmp_path / "root"
     # the server's root is the user's home in Studio, where AWS's extension keeps state in .jupyter/ through the
     # contents API, which Studio's server therefore lets touch hidden files
     (root / ".jupyter").mkdir(parents=True)
     make_notebook(root / "report.ipynb")
-    server = start_lab(root, env=env, python=str(studio_image_venv.python), base_url=STUDIO_BASE_URL,
-                       token="", args=studio_args(f"--ServerApp.identity_provider_class={IDENTITY}",
-                                                  "--ContentsManager.allow_hidden=True",
-                                                  "--StudioCollabApp.share_store=s3",
-                                                  f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}",
-                                                  f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"))
+    server = start_lab(
+        root,
+        env=env,
+        python=str(studio_image_venv.python),
+        base_url=STUDIO_BASE_URL,
+        token="",
+        args=studio_args(
+            f"--ServerApp.identity_provider_class={IDENTITY}",
+            "--ContentsManager.allow_hidden=True",
+            "--StudioCollabApp.share_store=s3",
+            f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}",
+            f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}",
+        ),
+    )
     try:
         log = server.log()
         for name in SERVER_EXTENSIONS:
@@ -169,8 +221,9 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
         check_panel_in_shared_space(page, server, world_env)
         page.locator(".jp-StudioCollab-header").get_by_text("bob", exact=True).wait_for(timeout=10_000)
-        plugins = page.evaluate("() => window.jupyterapp.listPlugins()"
-                                ".filter(p => window.jupyterapp.isPluginActivated(p))")
+        plugins = page.evaluate(
+            "() => window.jupyterapp.listPlugins().filter(p => window.jupyterapp.isPluginActivated(p))"
+        )
         for prefix in FRONTEND_PREFIXES:
             assert any(p.startswith(prefix) for p in plugins), f"no activated plugin of {prefix}"
         commands = page.evaluate("() => window.jupyterapp.commands.listCommands()")
@@ -183,10 +236,17 @@ def test_all_extensions_load_and_the_panel_works_beside_them(studio_image_venv, 
         assert (root / "team-notebooks" / ".git").is_dir()  # git itself: a clone, checked out
         share_from_the_toolbar(page, server, "report.ipynb")
         s3 = world_env.client("s3")  # the share is in the world's S3: its manifest names the notebook
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SHARE_BUCKET, Prefix=f"beside-{studio_image_venv.image}/")
-                .get("Contents", [])]
-        manifests = [s3.get_object(Bucket=SHARE_BUCKET, Key=k)["Body"].read().decode() for k in keys
-                     if k.endswith("/manifest.json")]
+        keys = [
+            o["Key"]
+            for o in s3.list_objects_v2(Bucket=SHARE_BUCKET, Prefix=f"beside-{studio_image_venv.image}/").get(
+                "Contents", []
+            )
+        ]
+        manifests = [
+            s3.get_object(Bucket=SHARE_BUCKET, Key=k)["Body"].read().decode()
+            for k in keys
+            if k.endswith("/manifest.json")
+        ]
         assert any("report.ipynb" in m for m in manifests), keys
 
         assert studio_collab_console(page) == []

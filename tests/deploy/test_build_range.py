@@ -57,6 +57,9 @@ def test_built_for_the_oldest_jupyterlab_supported():
 
 def test_every_shared_package_is_in_both_images(_studio_image_venv):
     provided = provided_versions(_studio_image_venv)
-    unsatisfied = {key: (wanted, provided.get(key)) for key, wanted in required_versions().items()
-                   if key not in provided or not satisfies(provided[key], wanted)}
+    unsatisfied = {
+        key: (wanted, provided.get(key))
+        for key, wanted in required_versions().items()
+        if key not in provided or not satisfies(provided[key], wanted)
+    }
     assert unsatisfied == {}, f"{_studio_image_venv.image}: {unsatisfied}"

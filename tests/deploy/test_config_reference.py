@@ -18,7 +18,8 @@ def test_readme_section_equals_the_generated_reference():
     section = config_reference.section(README.read_text(encoding="utf-8"))
     assert section == config_reference.render(), (
         "README.md's configuration reference is stale: run "
-        "`python -m studio_collab.deploy.config_reference --write README.md`")
+        "`python -m studio_collab.deploy.config_reference --write README.md`"
+    )
 
 
 def test_every_admin_option_is_documented_once():
@@ -30,11 +31,16 @@ def test_every_admin_option_is_documented_once():
 def test_write_replaces_only_between_the_markers(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{config_reference.START}\nold table\n{config_reference.END}\noutro\n")
-    result = subprocess.run([sys.executable, "-m", "studio_collab.deploy.config_reference", "--check", str(readme)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "studio_collab.deploy.config_reference", "--check", str(readme)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "out of date" in result.stderr
-    subprocess.run([sys.executable, "-m", "studio_collab.deploy.config_reference", "--write", str(readme)],
-                   check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "studio_collab.deploy.config_reference", "--write", str(readme)], check=True, timeout=60
+    )
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "old table" not in text
     assert config_reference.section(text) == config_reference.render()

@@ -21,29 +21,48 @@ SHARE_BUCKET = "studio-collab-shares-123456789012"  # the demo scenario's bucket
 
 def demo_options(world) -> dict:
     return {
-        "share_store": "s3", "share_s3_bucket": SHARE_BUCKET,
+        "share_store": "s3",
+        "share_s3_bucket": SHARE_BUCKET,
         "git_ca_bundle": str(world.ca_bundle),
-        "repositories": [{"url": world.repo_url("churn-model")},
-                         {"url": world.repo_url("feature-store"),
-                          "credentials_secret": "studio-collab/git/feature-store"}],
+        "repositories": [
+            {"url": world.repo_url("churn-model")},
+            {"url": world.repo_url("feature-store"), "credentials_secret": "studio-collab/git/feature-store"},
+        ],
     }
 
 
 def world_process_env(world) -> dict:
-    return {"AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": world.region, "AWS_DEFAULT_REGION": world.region,
-            "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(world.metadata_path),
-            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private"}
+    return {
+        "AWS_ENDPOINT_URL": world.emulator_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": world.region,
+        "AWS_DEFAULT_REGION": world.region,
+        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        "STUDIO_COLLAB_RESOURCE_METADATA": str(world.metadata_path),
+        "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private",
+    }
 
 
 def run_installed_doctor(venv, tmp_path, world, options: dict, *args: str) -> subprocess.CompletedProcess:
     """`studio-collab doctor` as an admin runs it in a space: the wheel's own console script, no node."""
     config = tmp_path / "doctor-config.json"
     config.write_text(json.dumps({"StudioCollabApp": options}))
-    env = node_free_env(venv, tmp_path, AWS_CONFIG_FILE=str(tmp_path / "none"),
-                        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), **world_process_env(world))
-    return subprocess.run([str(venv.path / "bin" / "studio-collab"), "doctor", "--config", str(config), *args],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    env = node_free_env(
+        venv,
+        tmp_path,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        **world_process_env(world),
+    )
+    return subprocess.run(
+        [str(venv.path / "bin" / "studio-collab"), "doctor", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -57,17 +76,32 @@ def test_doctor_passes_against_the_demo_world(world_env, installed_venv, tmp_pat
     result = run_installed_doctor(installed_venv, tmp_path, world_env, demo_options(world_env))
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for line in ("✔ server extension", "✔ labextension", "✔ metadata", "✔ region", "✔ credentials", "✔ core",
-                 "✔ share", "✔ cost", "✔ experiments"):
+    for line in (
+        "✔ server extension",
+        "✔ labextension",
+        "✔ metadata",
+        "✔ region",
+        "✔ credentials",
+        "✔ core",
+        "✔ share",
+        "✔ cost",
+        "✔ experiments",
+    ):
         assert line in out, out
     assert f"Studio domain {world_env.domain_id}, space {world_env.space_name}" in out
     # the JupyterLab the panel was built for (package.json) beside the one the image runs (pip's own answer)
-    running = subprocess.run([str(installed_venv.python), "-m", "pip", "show", "jupyterlab"], capture_output=True,
-                             text=True, timeout=60).stdout.split("Version: ", 1)[1].split()[0]
+    running = (
+        subprocess.run(
+            [str(installed_venv.python), "-m", "pip", "show", "jupyterlab"], capture_output=True, text=True, timeout=60
+        )
+        .stdout.split("Version: ", 1)[1]
+        .split()[0]
+    )
     assert running == STUDIO_JUPYTERLAB
     line = next(l for l in out.splitlines() if l.startswith("✔ jupyterlab "))
-    assert line.split(None, 2)[2] == (f"panel built for JupyterLab {STUDIO_JUPYTERLAB} (supports "
-                                      f">={STUDIO_JUPYTERLAB} <5), running {running}"), line
+    assert line.split(None, 2)[2] == (
+        f"panel built for JupyterLab {STUDIO_JUPYTERLAB} (supports >={STUDIO_JUPYTERLAB} <5), running {running}"
+    ), line
     assert "sagemaker:DescribeDomain allowed" in out and "s3:HeadBucket allowed" in out
     assert "Everything studio-collab needs works here." in out
     assert "✖" not in out
@@ -91,8 +125,9 @@ def test_every_probe_is_an_action_of_the_table(world_env):
     try:
         for name in ("core", "git", "share", "experiments", "cost"):
             for feature, service, operation, _ in doctor.probes(name):
-                assert f"{service}:{operation}" in {a.replace("ListBucket", "HeadBucket") for a in
-                                                    FEATURE_ACTIONS[feature]}, (feature, operation)
+                assert f"{service}:{operation}" in {
+                    a.replace("ListBucket", "HeadBucket") for a in FEATURE_ACTIONS[feature]
+                }, (feature, operation)
     finally:
         doctor.aws.close()
 

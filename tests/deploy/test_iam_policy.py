@@ -47,8 +47,11 @@ def allows(document: dict, action: str, arn: str) -> bool:
 
 
 def findings(document: dict) -> list[tuple[str, object]]:
-    return [(f.issue, f.detail) for f in analyze_policy_string(json.dumps(document)).findings
-            if not (f.issue == "UNKNOWN_ACTION" and newer_than_parliament(str(f.detail)))]
+    return [
+        (f.issue, f.detail)
+        for f in analyze_policy_string(json.dumps(document)).findings
+        if not (f.issue == "UNKNOWN_ACTION" and newer_than_parliament(str(f.detail)))
+    ]
 
 
 def newer_than_parliament(detail: str) -> bool:
@@ -64,8 +67,10 @@ def newer_than_parliament(detail: str) -> bool:
 
 
 def test_an_invented_action_is_still_a_finding():
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Invented", "Effect": "Allow", "Action": ["sagemaker:ListMlflowAppz"], "Resource": "*"}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Invented", "Effect": "Allow", "Action": ["sagemaker:ListMlflowAppz"], "Resource": "*"}],
+    }
     assert ("UNKNOWN_ACTION", "Unknown action sagemaker:ListMlflowAppz") in findings(document)
 
 
@@ -97,8 +102,11 @@ def test_readme_typical_configs_pass_the_auditor(name):
         arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbC123"
         assert sum(fnmatchcase(arn, p) for p in granted) == 1, (secret, granted)
     assert len(granted) == len(set(named))
-    assert not allows(document, "secretsmanager:GetSecretValue",
-                      f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-password-AbC123")
+    assert not allows(
+        document,
+        "secretsmanager:GetSecretValue",
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-password-AbC123",
+    )
 
 
 def test_delete_app_only_in_the_named_domain():
@@ -130,28 +138,35 @@ def test_stops_only_when_enabled_and_then_named_or_tagged():
     for action in ("sagemaker:StopNotebookInstance", "sagemaker:StopMlflowTrackingServer"):
         assert statements_for(default, action) == []
     server = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-tracking-server/team-mlflow"
-    named = policy({"cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],
-                    "mlflow_tracking_uri": server},
-                   PolicyScope(domain=DOMAIN, region=REGION, account=ACCOUNT, notebook_instances=("Team-NB",)))
+    named = policy(
+        {"cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"], "mlflow_tracking_uri": server},
+        PolicyScope(domain=DOMAIN, region=REGION, account=ACCOUNT, notebook_instances=("Team-NB",)),
+    )
     auditor_checks(named)
-    assert allows(named, "sagemaker:StopNotebookInstance", f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/team-nb")
-    assert not allows(named, "sagemaker:StopNotebookInstance",
-                      f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/other")
+    assert allows(
+        named, "sagemaker:StopNotebookInstance", f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/team-nb"
+    )
+    assert not allows(
+        named, "sagemaker:StopNotebookInstance", f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/other"
+    )
     assert allows(named, "sagemaker:StopMlflowTrackingServer", server)
     assert not allows(named, "sagemaker:StopMlflowTrackingServer", server.replace("team-mlflow", "other"))
     # MLflow reads go to the configured server only
     assert allows(named, "sagemaker-mlflow:SearchRuns", server)
     assert not allows(named, "sagemaker-mlflow:SearchRuns", server.replace("team-mlflow", "other"))
 
-    tagged = policy({"cost_stop_kinds": ["notebook_instance", "mlflow_tracking_server"]},
-                    PolicyScope(domain=DOMAIN, region=REGION, account=ACCOUNT, stop_tag="team=ml"))
+    tagged = policy(
+        {"cost_stop_kinds": ["notebook_instance", "mlflow_tracking_server"]},
+        PolicyScope(domain=DOMAIN, region=REGION, account=ACCOUNT, stop_tag="team=ml"),
+    )
     auditor_checks(tagged)
     for action in ("sagemaker:StopNotebookInstance", "sagemaker:StopMlflowTrackingServer"):
         [statement] = statements_for(tagged, action)
         assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/team": "ml"}}
     # notebook instances by default: only those a Studio profile made (the product then checks it is the viewer's)
-    [statement] = statements_for(policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE),
-                                 "sagemaker:StopNotebookInstance")
+    [statement] = statements_for(
+        policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE), "sagemaker:StopNotebookInstance"
+    )
     assert statement["Condition"] == {"Null": {"aws:ResourceTag/sagemaker:user-profile-arn": "false"}}
     auditor_checks(policy({"cost_stop_kinds": ["notebook_instance"]}, SCOPE))
     # tracking servers are account-wide: without a name or a tag there is nothing safe to grant
@@ -162,8 +177,16 @@ def test_stops_only_when_enabled_and_then_named_or_tagged():
 def test_optional_parts_follow_the_configuration():
     plain = {a for s in policy({}, SCOPE)["Statement"] for a in s["Action"]}
     assert not {"s3:PutObject", "ce:GetCostAndUsage", "pricing:GetProducts"} & plain
-    full = policy({"share_store": "s3", "share_s3_bucket": "team-bucket", "share_s3_prefix": "shares/",
-                   "cost_explorer_enabled": True, "price_refresh": True}, SCOPE)
+    full = policy(
+        {
+            "share_store": "s3",
+            "share_s3_bucket": "team-bucket",
+            "share_s3_prefix": "shares/",
+            "cost_explorer_enabled": True,
+            "price_refresh": True,
+        },
+        SCOPE,
+    )
     auditor_checks(full)
     assert allows(full, "s3:PutObject", "arn:aws:s3:::team-bucket/shares/abc.json")
     assert not allows(full, "s3:PutObject", "arn:aws:s3:::team-bucket/other/abc.json")
@@ -174,16 +197,22 @@ def test_optional_parts_follow_the_configuration():
 def test_self_hosted_mlflow_needs_no_sagemaker_mlflow_grant():
     document = policy({"mlflow_tracking_uri": "https://mlflow.example.com"}, SCOPE)
     auditor_checks(document)
-    assert not any(a.startswith("sagemaker-mlflow:") or "Presigned" in a
-                   for s in document["Statement"] for a in s["Action"])
+    assert not any(
+        a.startswith("sagemaker-mlflow:") or "Presigned" in a for s in document["Statement"] for a in s["Action"]
+    )
 
 
 def test_cli_prints_the_scoped_policy(tmp_path, capsys):
     config = tmp_path / "c.json"
-    config.write_text(json.dumps({"StudioCollabApp": {"git_credentials": {"https://git.example.com/team/": "git/team"}}}))
-    assert main(["iam-policy", "--config-json", str(config), "--domain", DOMAIN, "--region", REGION,
-                 "--account", ACCOUNT]) == 0
+    config.write_text(
+        json.dumps({"StudioCollabApp": {"git_credentials": {"https://git.example.com/team/": "git/team"}}})
+    )
+    assert (
+        main(["iam-policy", "--config-json", str(config), "--domain", DOMAIN, "--region", REGION, "--account", ACCOUNT])
+        == 0
+    )
     document = json.loads(capsys.readouterr().out)
     auditor_checks(document)
-    assert allows(document, "secretsmanager:GetSecretValue",
-                  f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:git/team-x1y2z3")
+    assert allows(
+        document, "secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:git/team-x1y2z3"
+    )

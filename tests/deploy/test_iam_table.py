@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.parse
 
 import nbformat
 import pytest
@@ -38,10 +37,15 @@ ACCOUNT = "123456789012"  # the emulator's account
 # Amazon S3" (each action's API column): HEAD and list calls are authorized as the object/bucket read, a multipart
 # upload as s3:PutObject, a batch delete as s3:DeleteObject. Every other operation here is its own action.
 AUTHORIZED_BY = {
-    "s3:HeadObject": {"s3:GetObject"}, "s3:HeadBucket": {"s3:ListBucket"}, "s3:ListObjects": {"s3:ListBucket"},
-    "s3:ListObjectsV2": {"s3:ListBucket"}, "s3:DeleteObjects": {"s3:DeleteObject"},
-    "s3:CopyObject": {"s3:GetObject", "s3:PutObject"}, "s3:CreateMultipartUpload": {"s3:PutObject"},
-    "s3:UploadPart": {"s3:PutObject"}, "s3:CompleteMultipartUpload": {"s3:PutObject"},
+    "s3:HeadObject": {"s3:GetObject"},
+    "s3:HeadBucket": {"s3:ListBucket"},
+    "s3:ListObjects": {"s3:ListBucket"},
+    "s3:ListObjectsV2": {"s3:ListBucket"},
+    "s3:DeleteObjects": {"s3:DeleteObject"},
+    "s3:CopyObject": {"s3:GetObject", "s3:PutObject"},
+    "s3:CreateMultipartUpload": {"s3:PutObject"},
+    "s3:UploadPart": {"s3:PutObject"},
+    "s3:CompleteMultipartUpload": {"s3:PutObject"},
 }
 
 
@@ -54,12 +58,18 @@ STOP_KINDS = ["app", "notebook_instance", "mlflow_tracking_server"]
 
 
 def world_policy(world, config: dict) -> dict:
-    notebooks = [n["NotebookInstanceName"] for n in
-                 world.client("sagemaker").list_notebook_instances()["NotebookInstances"]]
+    notebooks = [
+        n["NotebookInstanceName"] for n in world.client("sagemaker").list_notebook_instances()["NotebookInstances"]
+    ]
     # Tracking servers: allowed by tag condition (the world does not evaluate IAM conditions; the action and the
     # ARN pattern are still judged here).
-    scope = PolicyScope(domain=world.domain_id, region=world.region, account=ACCOUNT,
-                        notebook_instances=tuple(notebooks), stop_tag="team=ml")
+    scope = PolicyScope(
+        domain=world.domain_id,
+        region=world.region,
+        account=ACCOUNT,
+        notebook_instances=tuple(notebooks),
+        stop_tag="team=ml",
+    )
     return policy({**config, "cost_stop_kinds": STOP_KINDS}, scope)
 
 
@@ -94,14 +104,19 @@ def proxy(mlflow_world):
 @pytest.fixture
 def studio_collab_config(world_env, proxy):
     return {
-        "share_store": "s3", "share_s3_bucket": world_env.scenario.section("s3_buckets")[0],
-        "repositories": [{"url": world_env.repo_url("feature-store"),
-                          "credentials_secret": "studio-collab/git/feature-store"}],
-        "git_ca_bundle": str(world_env.ca_bundle), "git_fetch_interval_seconds": 0,
+        "share_store": "s3",
+        "share_s3_bucket": world_env.scenario.section("s3_buckets")[0],
+        "repositories": [
+            {"url": world_env.repo_url("feature-store"), "credentials_secret": "studio-collab/git/feature-store"}
+        ],
+        "git_ca_bundle": str(world_env.ca_bundle),
+        "git_fetch_interval_seconds": 0,
         "mlflow_endpoint_url": proxy.url,
-        "cost_explorer_enabled": True, "price_refresh": True,
+        "cost_explorer_enabled": True,
+        "price_refresh": True,
         "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],  # every Stop, to call each
-        "cost_cache_ttl_seconds": 0.0, "experiments_cache_ttl_seconds": 0.0,
+        "cost_cache_ttl_seconds": 0.0,
+        "experiments_cache_ttl_seconds": 0.0,
     }
 
 
@@ -111,9 +126,13 @@ class Driver:
 
     async def json(self, method: str, *path: str, body=None, params=None, ok=(200, 201, 202)):
         try:
-            response = await self.fetch("studio-collab", *path, method=method, params=params,
-                                        body=json.dumps(body if body is not None else {})
-                                        if method in ("POST", "PUT") else None)
+            response = await self.fetch(
+                "studio-collab",
+                *path,
+                method=method,
+                params=params,
+                body=json.dumps(body if body is not None else {}) if method in ("POST", "PUT") else None,
+            )
         except HTTPClientError as err:
             assert err.code in ok, f"{method} {'/'.join(path)}: {err.code} {err.response.body[:500]!r}"
             return err.code, json.loads(err.response.body or b"{}")
@@ -143,8 +162,11 @@ async def drive_share(d: Driver, root) -> None:
     notebook.cells.append(nbformat.v4.new_code_cell("print(1)"))
     nbformat.write(notebook, str(root / "iam.ipynb"))
     await d.json("GET", "spaces")
-    code, body = await d.json("POST", "shares", body={"path": "iam.ipynb", "target_space": "team-space",
-                                                      "include_outputs": False, "expires_in_days": 1})
+    code, body = await d.json(
+        "POST",
+        "shares",
+        body={"path": "iam.ipynb", "target_space": "team-space", "include_outputs": False, "expires_in_days": 1},
+    )
     share = body["share"] if "share" in body else (await d.finish(body["job"]))["result"]["share"]
     await d.json("GET", "shares")
     await d.fetch("studio-collab", "import", params={"share": share["id"]})
@@ -165,8 +187,17 @@ async def drive_experiments(d: Driver) -> None:
         run = runs["runs"][0]
         await d.json("GET", "experiments", source, experiment["id"], "runs", run["id"])
         if run.get("metrics"):
-            await d.json("GET", "experiments", source, experiment["id"], "runs", run["id"], "metric-history",
-                         params={"key": next(iter(run["metrics"]))}, ok=(200, 404))
+            await d.json(
+                "GET",
+                "experiments",
+                source,
+                experiment["id"],
+                "runs",
+                run["id"],
+                "metric-history",
+                params={"key": next(iter(run["metrics"]))},
+                ok=(200, 404),
+            )
         if len(runs["runs"]) > 1:
             ids = ",".join(r["id"] for r in runs["runs"][:2])
             await d.json("GET", "experiments", "compare", params={"source": source, "runs": ids})
@@ -200,8 +231,9 @@ def arrange_work_the_demo_lacks(world) -> None:
     sm.associate_trial_component(TrialComponentName="iam-baseline-eval", TrialName="baseline")
 
 
-async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir,
-                                                            studio_collab_config):
+async def test_every_call_is_granted_by_the_generated_policy(
+    world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir, studio_collab_config
+):
     # what the server called at start (the world was reset before it started): the catalog, the price refresh...
     at_start = world_env.control.journal()
     arrange_work_the_demo_lacks(world_env)
@@ -217,10 +249,15 @@ async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, j
     await drive_cost(d, world_env)  # last: it stops the tracking server the experiments read
 
     # the price refresh runs in the background after start: its call reaches the world's Price List
-    await until(lambda: "pricing:GetProducts" in {e["operation"] for e in at_start} | set(world_env.calls()),
-                what="the price refresh's GetProducts")
-    mlflow = {MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
-              for r in proxy.requests if "/api/2.0/mlflow/" in r.path}
+    await until(
+        lambda: "pricing:GetProducts" in {e["operation"] for e in at_start} | set(world_env.calls()),
+        what="the price refresh's GetProducts",
+    )
+    mlflow = {
+        MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
+        for r in proxy.requests
+        if "/api/2.0/mlflow/" in r.path
+    }
     journal = at_start + world_env.control.journal()
     called = authorizing_actions({e["operation"] for e in journal} - WORLD_ONLY) | mlflow
     document = world_policy(world_env, studio_collab_config)
@@ -238,12 +275,18 @@ async def test_every_call_is_granted_by_the_generated_policy(world_env, proxy, j
         if arn is not None:
             judged.add(operation)
             assert allows(document, operation, arn), f"{operation} on {arn} is not allowed by the policy"
-    assert {"sagemaker:DeleteApp", "sagemaker:StopNotebookInstance", "sagemaker:StopMlflowTrackingServer",
-            "secretsmanager:GetSecretValue", "sagemaker:DescribeDomain"} <= judged, judged
+    assert {
+        "sagemaker:DeleteApp",
+        "sagemaker:StopNotebookInstance",
+        "sagemaker:StopMlflowTrackingServer",
+        "secretsmanager:GetSecretValue",
+        "sagemaker:DescribeDomain",
+    } <= judged, judged
 
 
-async def test_without_search_the_fallback_stays_within_the_policy_and_fallbacks(world_env, proxy, jp_fetch,
-                                                                                 studio_collab_config):
+async def test_without_search_the_fallback_stays_within_the_policy_and_fallbacks(
+    world_env, proxy, jp_fetch, studio_collab_config
+):
     """The cost feature falls back to List/Describe when Search is denied: those calls are listed in
     FALLBACK_ACTIONS, and every other call is granted by the policy."""
     from studio_collab.deploy.iam import FALLBACK_ACTIONS

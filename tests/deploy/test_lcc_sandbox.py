@@ -22,8 +22,11 @@ pytestmark = [pytest.mark.world, pytest.mark.timeout(900)]
 
 WHEEL_BUCKET = "studio-collab-artifacts"
 SOURCE = ("--wheel", "s3://bucket/studio_collab-0.1.0-py3-none-any.whl", "--wheel-sha256", "ab" * 32)
-CONFIG = {"environment_label": "installed by the LCC", "idle_shutdown_minutes": 120,
-          "repositories": [{"url": "https://git.example.com/team/models.git", "branch": "main"}]}
+CONFIG = {
+    "environment_label": "installed by the LCC",
+    "idle_shutdown_minutes": 120,
+    "repositories": [{"url": "https://git.example.com/team/models.git", "branch": "main"}],
+}
 
 
 def stand_in_restart(tmp: Path) -> tuple[Path, Path]:
@@ -38,19 +41,26 @@ def stand_in_restart(tmp: Path) -> tuple[Path, Path]:
 
 def run_script(script: str, env: dict, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    result = subprocess.run(["bash", "-s"], input=script, capture_output=True, text=True, env=env, cwd=cwd,
-                            timeout=300)
+    result = subprocess.run(["bash", "-s"], input=script, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
     return result, time.monotonic() - started
 
 
 def script_env(world, venv, tmp_path: Path) -> tuple[dict, Path]:
     """The app's environment while the LCC runs: the image's venv, the world as AWS, a recording restart."""
     bin_dir, restarts = stand_in_restart(tmp_path)
-    env = node_free_env(venv, tmp_path, STUDIO_COLLAB_PYTHON=str(venv.python),
-                        STUDIO_COLLAB_LCC_LOG=str(tmp_path / "app_container.log"), AWS_ENDPOINT_URL=world.emulator_url,
-                        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=world.region,
-                        AWS_DEFAULT_REGION=world.region, AWS_CONFIG_FILE=str(tmp_path / "none"),
-                        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    env = node_free_env(
+        venv,
+        tmp_path,
+        STUDIO_COLLAB_PYTHON=str(venv.python),
+        STUDIO_COLLAB_LCC_LOG=str(tmp_path / "app_container.log"),
+        AWS_ENDPOINT_URL=world.emulator_url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=world.region,
+        AWS_DEFAULT_REGION=world.region,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
     return env, restarts
 
@@ -69,8 +79,9 @@ def generate(capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
-def test_lcc_installs_the_recorded_wheel_from_s3_then_changes_nothing(world_env, image_venv, project_wheel, tmp_path,
-                                                                     capsys):
+def test_lcc_installs_the_recorded_wheel_from_s3_then_changes_nothing(
+    world_env, image_venv, project_wheel, tmp_path, capsys
+):
     uri = upload_wheel(world_env, project_wheel)
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps({"StudioCollabApp": CONFIG}))
@@ -105,13 +116,16 @@ def test_lcc_installs_the_recorded_wheel_from_s3_then_changes_nothing(world_env,
         assert world_env.calls().get("s3:GetObject", 0) == 0  # not even a download
 
         # The Jupyter server of the image reads the file the LCC wrote.
-        probe = ("from jupyter_server.serverapp import ServerApp\n"
-                 "s = ServerApp()\n"
-                 "s.initialize(['--ServerApp.root_dir=.'], find_extensions=True, new_httpserver=False)\n"
-                 "app = next(iter(s.extension_manager.extension_apps['studio_collab']))\n"
-                 "print(app.environment_label, float(app.idle_shutdown_minutes))\n")
-        seen = subprocess.run([str(image_venv.python), "-c", probe], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=120)
+        probe = (
+            "from jupyter_server.serverapp import ServerApp\n"
+            "s = ServerApp()\n"
+            "s.initialize(['--ServerApp.root_dir=.'], find_extensions=True, new_httpserver=False)\n"
+            "app = next(iter(s.extension_manager.extension_apps['studio_collab']))\n"
+            "print(app.environment_label, float(app.idle_shutdown_minutes))\n"
+        )
+        seen = subprocess.run(
+            [str(image_venv.python), "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
         assert seen.stdout.strip().splitlines()[-1] == "installed by the LCC 120.0", seen.stderr[-2000:]
     finally:
         image_venv.reset()
@@ -122,8 +136,9 @@ def test_a_wheel_that_is_not_the_recorded_one_is_refused(world_env, image_venv, 
     recorded = hashlib.sha256(project_wheel.read_bytes()).hexdigest()
     script = render_script(LccSpec(wheel=uri, wheel_sha256=recorded))
     # someone with write access to the bucket replaces the object after the LCC was made
-    world_env.client("s3").put_object(Bucket=WHEEL_BUCKET, Key=uri.split("/", 3)[3],
-                                      Body=project_wheel.read_bytes() + b"tampered")
+    world_env.client("s3").put_object(
+        Bucket=WHEEL_BUCKET, Key=uri.split("/", 3)[3], Body=project_wheel.read_bytes() + b"tampered"
+    )
     env, restarts = script_env(world_env, image_venv, tmp_path)
     result, _ = run_script(script, env, tmp_path)
     assert result.returncode != 0
@@ -137,8 +152,9 @@ def test_codeartifact_token_is_fetched_at_run_time(world_env, image_venv, projec
     token is in no script, argv or log line."""
     uri = upload_wheel(world_env, project_wheel)
     mirror = "https://team-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/studio/simple/"
-    script = render_script(LccSpec(wheel=uri, wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(),
-                                   index_url=mirror))
+    script = render_script(
+        LccSpec(wheel=uri, wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(), index_url=mirror)
+    )
     env, _ = script_env(world_env, image_venv, tmp_path)
     try:
         world_env.clear_calls()
@@ -156,8 +172,9 @@ def test_codeartifact_token_is_fetched_at_run_time(world_env, image_venv, projec
 
 
 def test_lcc_failure_is_logged_and_exits_non_zero(world_env, image_venv, tmp_path):
-    script = render_script(LccSpec(wheel=f"s3://{WHEEL_BUCKET}/missing/studio_collab-0.1.0-py3-none-any.whl",
-                                   wheel_sha256="0" * 64))
+    script = render_script(
+        LccSpec(wheel=f"s3://{WHEEL_BUCKET}/missing/studio_collab-0.1.0-py3-none-any.whl", wheel_sha256="0" * 64)
+    )
     env, _ = script_env(world_env, image_venv, tmp_path)
     result, _ = run_script(script, env, tmp_path)
     assert result.returncode != 0
@@ -174,11 +191,15 @@ def attach(*args: str, capsys) -> dict:
 def test_attach_to_domain_keeps_existing_lccs(world_env, capsys):
     sm = world_env.client("sagemaker")
     other = sm.create_studio_lifecycle_config(
-        StudioLifecycleConfigName="team-conda-setup", StudioLifecycleConfigAppType="JupyterLab",
-        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=")["StudioLifecycleConfigArn"]
+        StudioLifecycleConfigName="team-conda-setup",
+        StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=",
+    )["StudioLifecycleConfigArn"]
     settings = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
-    sm.update_domain(DomainId=world_env.domain_id,
-                     DefaultUserSettings={"JupyterLabAppSettings": {**settings, "LifecycleConfigArns": [other]}})
+    sm.update_domain(
+        DomainId=world_env.domain_id,
+        DefaultUserSettings={"JupyterLabAppSettings": {**settings, "LifecycleConfigArns": [other]}},
+    )
 
     result = attach("--domain", world_env.domain_id, *SOURCE, "--make-default", capsys=capsys)
     assert result["created"] and result["updated"]
@@ -199,24 +220,41 @@ def test_attach_to_domain_keeps_existing_lccs(world_env, capsys):
 def test_attach_to_user_profile_keeps_its_lccs(world_env, capsys):
     sm = world_env.client("sagemaker")
     mine = sm.create_studio_lifecycle_config(
-        StudioLifecycleConfigName="alice-dotfiles", StudioLifecycleConfigAppType="JupyterLab",
-        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=")["StudioLifecycleConfigArn"]
-    sm.update_user_profile(DomainId=world_env.domain_id, UserProfileName="alice",
-                           UserSettings={"JupyterLabAppSettings": {"LifecycleConfigArns": [mine]}})
-    result = attach("--domain", world_env.domain_id, "--user-profile", "alice", "--name", "studio-collab-alice",
-                    *SOURCE, capsys=capsys)
+        StudioLifecycleConfigName="alice-dotfiles",
+        StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gKZWNobyBoaQo=",
+    )["StudioLifecycleConfigArn"]
+    sm.update_user_profile(
+        DomainId=world_env.domain_id,
+        UserProfileName="alice",
+        UserSettings={"JupyterLabAppSettings": {"LifecycleConfigArns": [mine]}},
+    )
+    result = attach(
+        "--domain",
+        world_env.domain_id,
+        "--user-profile",
+        "alice",
+        "--name",
+        "studio-collab-alice",
+        *SOURCE,
+        capsys=capsys,
+    )
     profile = sm.describe_user_profile(DomainId=world_env.domain_id, UserProfileName="alice")
     assert profile["UserSettings"]["JupyterLabAppSettings"]["LifecycleConfigArns"] == [
-        mine, result["lifecycle_config_arn"]]
+        mine,
+        result["lifecycle_config_arn"],
+    ]
     domain = sm.describe_domain(DomainId=world_env.domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]
     assert result["lifecycle_config_arn"] not in domain.get("LifecycleConfigArns", [])
 
 
 def test_attach_refuses_a_taken_name_with_other_content(world_env, capsys):
     sm = world_env.client("sagemaker")
-    sm.create_studio_lifecycle_config(StudioLifecycleConfigName="studio-collab-fixed",
-                                      StudioLifecycleConfigAppType="JupyterLab",
-                                      StudioLifecycleConfigContent="IyEvYmluL2Jhc2gK")
+    sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="studio-collab-fixed",
+        StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="IyEvYmluL2Jhc2gK",
+    )
     assert main(["lcc", "--attach", "--domain", world_env.domain_id, "--name", "studio-collab-fixed", *SOURCE]) == 2
     assert "already exists with other content" in capsys.readouterr().err
 
@@ -230,8 +268,13 @@ def test_attach_without_permission_names_the_action(world_env, capsys):
 
 def test_without_a_codeartifact_token_nothing_is_installed(world_env, image_venv, project_wheel, tmp_path):
     uri = upload_wheel(world_env, project_wheel)
-    script = render_script(LccSpec(wheel=uri, wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(),
-                                   index_url="https://team-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/"))
+    script = render_script(
+        LccSpec(
+            wheel=uri,
+            wheel_sha256=hashlib.sha256(project_wheel.read_bytes()).hexdigest(),
+            index_url="https://team-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/",
+        )
+    )
     world_env.fault("codeartifact:GetAuthorizationToken", "access_denied")
     env, restarts = script_env(world_env, image_venv, tmp_path)
     result, _ = run_script(script, env, tmp_path)

@@ -18,8 +18,7 @@ SHARE_BUCKET = "studio-collab-shares-123456789012"
 
 def studio_args(*extra: str) -> list[str]:
     # Studio's own flags beside the base URL and empty token (studio-facts §1.6).
-    return ["--ServerApp.allow_origin=*",
-            "--LabApp.expose_app_in_browser=True", *extra]
+    return ["--ServerApp.allow_origin=*", "--LabApp.expose_app_in_browser=True", *extra]
 
 
 def check_panel_in_shared_space(page, server, world) -> None:
@@ -44,9 +43,15 @@ def test_panel_in_a_studio_like_shared_space(world_env, page, tmp_path):
     assert world_env.scenario.space("team-space")["sharing"] == "Shared"
     # As Studio starts a shared space: its identity provider names the member from the studioUserProfileName cookie.
     login_args, login_env = shared_space_login()
-    server = start_lab(tmp_path / "root", base_url=STUDIO_BASE_URL, token="", env=login_env,
-                       args=studio_args(*login_args, "--StudioCollabApp.share_store=s3",
-                                        f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}"))
+    server = start_lab(
+        tmp_path / "root",
+        base_url=STUDIO_BASE_URL,
+        token="",
+        env=login_env,
+        args=studio_args(
+            *login_args, "--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={SHARE_BUCKET}"
+        ),
+    )
     try:
         # no token at all, as in Studio (the domain's auth sits in front of the app)
         status = requests.get(server.api("status"), timeout=30)

@@ -19,15 +19,22 @@ def members(wheel) -> dict[str, bytes]:
 def test_no_world_in_the_product_wheel(project_wheel):
     files = members(project_wheel)
     assert not [n for n in files if "studio_world" in n or "moto" in n.lower()]
-    world_sources = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
-                     for p in (ROOT / "world" / "studio_world").rglob("*") if p.is_file() and p.suffix != ".pyc"}
-    copied = sorted(f"{name} (= world/{world_sources[digest]})" for name, data in files.items()
-                    if (digest := hashlib.sha256(data).hexdigest()) in world_sources
-                    and not name.endswith("sagemaker-prices.json"))
+    world_sources = {
+        hashlib.sha256(p.read_bytes()).hexdigest(): p.name
+        for p in (ROOT / "world" / "studio_world").rglob("*")
+        if p.is_file() and p.suffix != ".pyc"
+    }
+    copied = sorted(
+        f"{name} (= world/{world_sources[digest]})"
+        for name, data in files.items()
+        if (digest := hashlib.sha256(data).hexdigest()) in world_sources and not name.endswith("sagemaker-prices.json")
+    )
     assert copied == [], copied
     # moto (the emulator's engine) is imported nowhere; the world only by `studio-collab demo`, which says how to
     # install it when it is absent (cli.py)
-    assert [n for n, data in files.items() if n.endswith(".py") and re.search(rb"^\s*(import|from) moto\b", data, re.M)] == []
+    assert [
+        n for n, data in files.items() if n.endswith(".py") and re.search(rb"^\s*(import|from) moto\b", data, re.M)
+    ] == []
     assert [n for n, data in files.items() if n.endswith(".py") and b"studio_world" in data] == ["studio_collab/cli.py"]
 
 

@@ -27,8 +27,9 @@ def installed_venv(image_venv, project_wheel):
 
 
 def jupyter(venv, env, *args: str) -> str:
-    result = subprocess.run([str(venv.python), "-m", "jupyter", *args], capture_output=True, text=True, env=env,
-                            timeout=120)
+    result = subprocess.run(
+        [str(venv.python), "-m", "jupyter", *args], capture_output=True, text=True, env=env, timeout=120
+    )
     return ANSI.sub("", result.stdout + result.stderr)
 
 
@@ -36,8 +37,14 @@ def jupyter(venv, env, *args: str) -> str:
 def test_wheel_alone_installs_both_halves_and_serves_the_panel(installed_venv, tmp_path, page):
     env = node_free_env(installed_venv, tmp_path, STUDIO_COLLAB_RESOURCE_METADATA=str(tmp_path / "absent.json"))
     # the venv never saw this checkout: studio_collab comes from its own site-packages
-    where = subprocess.run([str(installed_venv.python), "-c", "import studio_collab; print(studio_collab.__file__)"],
-                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60).stdout
+    where = subprocess.run(
+        [str(installed_venv.python), "-c", "import studio_collab; print(studio_collab.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    ).stdout
     assert where.startswith(str(installed_venv.path)), where
 
     servers = jupyter(installed_venv, env, "server", "extension", "list")
@@ -55,20 +62,19 @@ def test_wheel_alone_installs_both_halves_and_serves_the_panel(installed_venv, t
         lab_html = requests.get(f"{server.url}lab", headers=server.headers, timeout=30).text
         assert "studio-collab" in lab_html  # the federated extension is listed in the page config
         static = f"{server.url}lab/extensions/studio-collab/static/"
-        package = requests.get(f"{server.url}lab/extensions/studio-collab/package.json", headers=server.headers,
-                               timeout=30)
+        package = requests.get(
+            f"{server.url}lab/extensions/studio-collab/package.json", headers=server.headers, timeout=30
+        )
         assert package.status_code == 200 and package.json()["version"] == __version__
         entry = package.json()["jupyterlab"]["_build"]["load"]  # e.g. static/remoteEntry.<hash>.js
-        script = requests.get(f"{server.url}lab/extensions/studio-collab/{entry}", headers=server.headers,
-                              timeout=30)
+        script = requests.get(f"{server.url}lab/extensions/studio-collab/{entry}", headers=server.headers, timeout=30)
         assert script.status_code == 200 and "studio-collab" in script.text
         assert requests.get(static + "style.js", headers=server.headers, timeout=30).status_code == 200
         log = server.log()
         assert "studio_collab | extension was successfully loaded" in log and "Traceback" not in log, log[-3000:]
         # and the panel loads in a browser, from files the wheel installed
         open_panel(page, server)
-        page.locator(".jp-StudioCollab-header").get_by_text("Not running in SageMaker Studio.").wait_for(
-            timeout=15_000)
+        page.locator(".jp-StudioCollab-header").get_by_text("Not running in SageMaker Studio.").wait_for(timeout=15_000)
         assert page.console_errors == []
     finally:
         server.stop()

@@ -48,8 +48,9 @@ def mlflow_runs(mlflow_world):
 
     def search(experiment_name: str, order_by: list[str] | None = None, filter_string: str = ""):
         experiment = client.get_experiment_by_name(experiment_name)
-        return experiment.experiment_id, client.search_runs([experiment.experiment_id], filter_string,
-                                                            order_by=order_by, max_results=1000)
+        return experiment.experiment_id, client.search_runs(
+            [experiment.experiment_id], filter_string, order_by=order_by, max_results=1000
+        )
 
     return search
 

@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 
 
-
 @dataclass
 class Recorded:
     method: str
@@ -28,7 +27,7 @@ class RecordingProxy:
     mode: str = "forward"  # forward | error500 | denied | hang
     requests: list[Recorded] = field(default_factory=list)
 
-    def start(self) -> "RecordingProxy":
+    def start(self) -> RecordingProxy:
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True, name="mlflow-proxy")
         self._thread.start()
@@ -52,8 +51,15 @@ class RecordingProxy:
         class Forward(web.RequestHandler):
             async def prepare(self):
                 request = self.request
-                proxy.requests.append(Recorded(request.method, request.path, request.query,
-                                               {k.lower(): v for k, v in request.headers.get_all()}, request.body))
+                proxy.requests.append(
+                    Recorded(
+                        request.method,
+                        request.path,
+                        request.query,
+                        {k.lower(): v for k, v in request.headers.get_all()},
+                        request.body,
+                    )
+                )
                 if proxy.mode == "hang":
                     await proxy._stopping.wait()
                     return
@@ -62,10 +68,16 @@ class RecordingProxy:
                     self.finish(f"<html>{self._reason}</html>")
                     return
                 headers = {k: v for k, v in request.headers.get_all() if k.lower() not in ("host", "content-length")}
-                upstream = await client.fetch(HTTPRequest(
-                    proxy.upstream + request.uri, method=request.method, headers=headers,
-                    body=request.body if request.method in ("POST", "PUT", "PATCH") else None,
-                    allow_nonstandard_methods=True), raise_error=False)
+                upstream = await client.fetch(
+                    HTTPRequest(
+                        proxy.upstream + request.uri,
+                        method=request.method,
+                        headers=headers,
+                        body=request.body if request.method in ("POST", "PUT", "PATCH") else None,
+                        allow_nonstandard_methods=True,
+                    ),
+                    raise_error=False,
+                )
                 self.set_status(upstream.code)
                 self.set_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
                 self.finish(upstream.body or b"")

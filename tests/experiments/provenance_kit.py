@@ -10,10 +10,10 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINT_GROUP = "mlflow.run_context_provider"
@@ -40,22 +40,28 @@ def entry_point_path(scratch: Path) -> list[str]:
 
 
 def git(cwd: Path, *args: str, env: dict | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+    )
     assert done.returncode == 0, (args, done.stderr)
     return done.stdout
 
 
 def user_env(tracking_uri: str, extra_path: list[str], **extra: str) -> dict[str, str]:
     path = os.pathsep.join([*extra_path, *filter(None, [os.environ.get("PYTHONPATH")]), str(REPO_ROOT)])
-    env = {**os.environ, "PYTHONPATH": path, "MLFLOW_TRACKING_URI": tracking_uri,
-           "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true", "GIT_PYTHON_REFRESH": "quiet"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": path,
+        "MLFLOW_TRACKING_URI": tracking_uri,
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+        "GIT_PYTHON_REFRESH": "quiet",
+    }
     env.pop("JPY_SESSION_NAME", None)
     env.update(extra)
     return env
 
 
-TRAIN_SCRIPT = '''\
+TRAIN_SCRIPT = """\
 import json, sys
 import mlflow
 import pandas as pd
@@ -68,13 +74,20 @@ with mlflow.start_run() as run:
     mlflow.log_params({"max_depth": sys.argv[3], "eta": "0.1"})
     mlflow.log_metric("auc", float(sys.argv[4]))
 print(json.dumps({"run_id": run.info.run_id}))
-'''
+"""
 
 
-def run_script(clone: Path, env: dict, experiment: str, data_uri: str, depth: str, auc: float,
-               script: str = "train.py") -> str:
-    done = subprocess.run([sys.executable, script, experiment, data_uri, depth, str(auc)], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=180)
+def run_script(
+    clone: Path, env: dict, experiment: str, data_uri: str, depth: str, auc: float, script: str = "train.py"
+) -> str:
+    done = subprocess.run(
+        [sys.executable, script, experiment, data_uri, depth, str(auc)],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])["run_id"]
 
@@ -86,10 +99,13 @@ def run_notebook(path: Path, env: dict) -> str:
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=180,
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        notebook, kernel_name="python3", timeout=180, resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute(env=env)  # the kernel starts in the notebook's folder, with the session's environment
-    outputs = [o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []) if o.get("name") == "stdout"]
+    outputs = [
+        o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []) if o.get("name") == "stdout"
+    ]
     return json.loads(outputs[-1].strip().splitlines()[-1])["run_id"]
 
 
@@ -145,9 +161,10 @@ def lineage(local_world, tmp_path_factory):
     (clone / "notebooks" / "explore.ipynb").write_text(_notebook(NOTEBOOK_CELLS))
     first_commit = git(clone, "rev-parse", "HEAD").strip()
     first = run_script(clone, env, EXPERIMENT, "s3://churn-data/features/v1/", "5", 0.90)
-    notebook = run_notebook(clone / "notebooks" / "explore.ipynb",
-                            {**env, "JPY_SESSION_NAME": str(clone / "notebooks" / "explore.ipynb"),
-                             "STUDIO_COLLAB_LOG_NOTEBOOK": "1"})
+    notebook = run_notebook(
+        clone / "notebooks" / "explore.ipynb",
+        {**env, "JPY_SESSION_NAME": str(clone / "notebooks" / "explore.ipynb"), "STUDIO_COLLAB_LOG_NOTEBOOK": "1"},
+    )
     snapshot = files_of(clone)
     notebook_bytes = (clone / "notebooks" / "explore.ipynb").read_bytes()
 
@@ -162,8 +179,14 @@ def lineage(local_world, tmp_path_factory):
     second = run_script(clone, env, EXPERIMENT, "s3://churn-data/features/v2/", "7", 0.93)
     second_commit = git(clone, "rev-parse", "HEAD").strip()
 
-    capped = run_script(clone, {**env, "STUDIO_COLLAB_PROVENANCE_MAX_DIFF_BYTES": "200"}, EXPERIMENT,
-                        "s3://churn-data/features/v2/", "7", 0.93)
+    capped = run_script(
+        clone,
+        {**env, "STUDIO_COLLAB_PROVENANCE_MAX_DIFF_BYTES": "200"},
+        EXPERIMENT,
+        "s3://churn-data/features/v2/",
+        "7",
+        0.93,
+    )
 
     outside = scratch / "not-a-repo"
     outside.mkdir()
@@ -179,20 +202,38 @@ def lineage(local_world, tmp_path_factory):
     broken_run = _run_in_broken_repo(broken, env)
 
     client = MlflowClient(tracking)
-    return {"client": client, "tracking": tracking, "clone": clone, "first": first, "second": second,
-            "notebook": notebook, "capped": capped, "no_repo": no_repo, "broken": broken_run,
-            "first_commit": first_commit, "second_commit": second_commit, "snapshot": snapshot,
-            "notebook_bytes": notebook_bytes,
-            "experiment_id": client.get_experiment_by_name(EXPERIMENT).experiment_id}
+    return {
+        "client": client,
+        "tracking": tracking,
+        "clone": clone,
+        "first": first,
+        "second": second,
+        "notebook": notebook,
+        "capped": capped,
+        "no_repo": no_repo,
+        "broken": broken_run,
+        "first_commit": first_commit,
+        "second_commit": second_commit,
+        "snapshot": snapshot,
+        "notebook_bytes": notebook_bytes,
+        "experiment_id": client.get_experiment_by_name(EXPERIMENT).experiment_id,
+    }
 
 
 def _run_in_broken_repo(clone: Path, env: dict) -> dict:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "train.py", EXPERIMENT, "s3://x/", "1", "0.1"], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=180)
-    return {"returncode": done.returncode, "stderr": done.stderr,
-            "run_id": json.loads(done.stdout.strip().splitlines()[-1])["run_id"] if done.returncode == 0 else None}
-
-
+    done = subprocess.run(
+        [sys.executable, "train.py", EXPERIMENT, "s3://x/", "1", "0.1"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return {
+        "returncode": done.returncode,
+        "stderr": done.stderr,
+        "run_id": json.loads(done.stdout.strip().splitlines()[-1])["run_id"] if done.returncode == 0 else None,
+    }

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.experiments.conftest import get_json, post_json
 from tests.experiments.sagemaker_mlflow_kit import _in_studio, proxy, studio_collab_config  # noqa: F401 (fixtures)
 
@@ -38,8 +36,11 @@ async def test_domain_default_app_is_the_source_and_calls_are_signed_for_it(jp_f
     assert proxy.requests
     for request in proxy.requests:
         assert request.headers["x-sm-mlflow-app-arn"] == domain_app
-        assert re.fullmatch(r"AWS4-HMAC-SHA256 Credential=testing/\d{8}/us-east-1/sagemaker/aws4_request, "
-                            r"SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}", request.headers["authorization"])
+        assert re.fullmatch(
+            r"AWS4-HMAC-SHA256 Credential=testing/\d{8}/us-east-1/sagemaker/aws4_request, "
+            r"SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}",
+            request.headers["authorization"],
+        )
     assert mlflow_world.calls().get("sagemaker:ListMlflowTrackingServers", 0) == 0
     ui = await post_json(jp_fetch, "experiments", "mlflow-ui", body={})
     assert ui["presigned"] is True and mlflow_world.calls()["sagemaker:CreatePresignedMlflowAppUrl"] == 1

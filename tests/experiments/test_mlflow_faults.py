@@ -41,8 +41,11 @@ def proxy(mlflow_world):
 class TestKilledWhilePolling:
     @pytest.fixture
     def studio_collab_config(self, own_mlflow):
-        return {"mlflow_tracking_uri": own_mlflow.url, "mlflow_timeout_seconds": TIMEOUT,
-                "experiments_cache_ttl_seconds": 0.2}
+        return {
+            "mlflow_tracking_uri": own_mlflow.url,
+            "mlflow_timeout_seconds": TIMEOUT,
+            "experiments_cache_ttl_seconds": 0.2,
+        }
 
     async def test_mlflow_killed_while_polling(self, jp_fetch, own_mlflow):
         overview = await get_json(jp_fetch, "experiments")
@@ -64,8 +67,11 @@ class TestKilledWhilePolling:
         await asyncio.get_running_loop().run_in_executor(None, own_mlflow.stop)
         # answers asked well after the kill (past the 0.2 s cache), however long each takes on this machine
         settled = killed_at + 1.5
-        await until(lambda: sum(started > settled for started, _, _ in answers) >= 3, timeout=60,
-                    what="three answers after the kill")
+        await until(
+            lambda: sum(started > settled for started, _, _ in answers) >= 3,
+            timeout=60,
+            what="three answers after the kill",
+        )
         stop.set()
         await polling
 
@@ -114,8 +120,9 @@ class TestHangingOrFailingServer:
         body = await get_json(jp_fetch, "experiments")
         mlflow = next(s for s in body["sources"] if s["name"] == "mlflow")
         assert mlflow["available"] is False and "HTTP 500" in mlflow["reason"] and "<html>" not in mlflow["reason"]
-        detail = await get_json(jp_fetch, "experiments", "mlflow", "1", "runs", "0123456789abcdef0123456789abcdef",
-                                expect=503)
+        detail = await get_json(
+            jp_fetch, "experiments", "mlflow", "1", "runs", "0123456789abcdef0123456789abcdef", expect=503
+        )
         assert detail["code"] == "mlflow_error"
         proxy.mode = "forward"
         assert (await get_json(jp_fetch, "experiments", "mlflow", "1", "runs"))["available"] is True
@@ -126,6 +133,7 @@ class TestHangingOrFailingServer:
         mlflow = next(s for s in body["sources"] if s["name"] == "mlflow")
         assert mlflow["available"] is False and "refused access" in mlflow["reason"]
         assert "MLFLOW_TRACKING_USERNAME" in mlflow["reason"] and "<html>" not in mlflow["reason"]
-        detail = await get_json(jp_fetch, "experiments", "mlflow", "1", "runs", "0123456789abcdef0123456789abcdef",
-                                expect=403)
+        detail = await get_json(
+            jp_fetch, "experiments", "mlflow", "1", "runs", "0123456789abcdef0123456789abcdef", expect=403
+        )
         assert detail["code"] == "mlflow_access_denied"

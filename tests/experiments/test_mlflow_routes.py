@@ -20,8 +20,11 @@ def studio_collab_config(mlflow_world):
 async def test_overview_lists_every_source_and_experiment(jp_fetch, openapi_validator, mlflow_world, mlflow_runs):
     body = await get_json(jp_fetch, "experiments")
     openapi_validator.validate("get", "/experiments", 200, body)
-    assert {s["name"]: s["available"] for s in body["sources"]} == {"mlflow": True, "training-jobs": True,
-                                                                     "legacy": True}
+    assert {s["name"]: s["available"] for s in body["sources"]} == {
+        "mlflow": True,
+        "training-jobs": True,
+        "legacy": True,
+    }
     mlflow = {e["name"]: e["id"] for e in body["experiments"] if e["source"] == "mlflow"}
     churn_id, _ = mlflow_runs("churn-prediction")
     assert mlflow["churn-prediction"] == churn_id and "demand-forecast" in mlflow
@@ -47,8 +50,14 @@ async def test_runs_are_newest_first_with_params_and_latest_metrics(jp_fetch, op
 @pytest.mark.parametrize("direction", ["DESC", "ASC"])
 async def test_order_by_metric_both_ways_stars_the_best(jp_fetch, mlflow_runs, direction):
     churn_id, expected = mlflow_runs("churn-prediction", [f"metrics.val_accuracy {direction}"])
-    body = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs",
-                          params={"order_by": f"metrics.val_accuracy {direction}", "best_by": "metrics.val_loss ASC"})
+    body = await get_json(
+        jp_fetch,
+        "experiments",
+        "mlflow",
+        churn_id,
+        "runs",
+        params={"order_by": f"metrics.val_accuracy {direction}", "best_by": "metrics.val_loss ASC"},
+    )
     assert [r["id"] for r in body["runs"]] == [r.info.run_id for r in expected]
     values = [r["metrics"]["val_accuracy"] for r in body["runs"]]
     assert values == sorted(values, reverse=direction == "DESC")
@@ -59,46 +68,66 @@ async def test_order_by_metric_both_ways_stars_the_best(jp_fetch, mlflow_runs, d
 
 async def test_order_by_param_with_a_filter(jp_fetch, mlflow_runs):
     churn_id, expected = mlflow_runs("churn-prediction", ["params.learning_rate ASC"], "params.batch_size != '0'")
-    body = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs",
-                          params={"order_by": "params.learning_rate ASC", "filter": "params.batch_size != '0'"})
+    body = await get_json(
+        jp_fetch,
+        "experiments",
+        "mlflow",
+        churn_id,
+        "runs",
+        params={"order_by": "params.learning_rate ASC", "filter": "params.batch_size != '0'"},
+    )
     assert [r["id"] for r in body["runs"]] == [r.info.run_id for r in expected]
     one = expected[0].data.params["batch_size"]
-    narrowed = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs",
-                              params={"filter": f"params.batch_size = '{one}'"})
+    narrowed = await get_json(
+        jp_fetch, "experiments", "mlflow", churn_id, "runs", params={"filter": f"params.batch_size = '{one}'"}
+    )
     assert narrowed["runs"] and {r["params"]["batch_size"] for r in narrowed["runs"]} == {one}
 
 
 async def test_unknown_metric_is_a_400_naming_the_known_ones(jp_fetch, mlflow_runs):
     churn_id, _ = mlflow_runs("churn-prediction")
-    body = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs", params={"order_by": "metrics.f1 DESC"},
-                          expect=400)
+    body = await get_json(
+        jp_fetch, "experiments", "mlflow", churn_id, "runs", params={"order_by": "metrics.f1 DESC"}, expect=400
+    )
     assert body["code"] == "unknown_order_key"
     assert "'f1'" in body["message"] and "val_accuracy" in body["message"]
-    param = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs",
-                           params={"order_by": "params.optimizer ASC"}, expect=400)
+    param = await get_json(
+        jp_fetch, "experiments", "mlflow", churn_id, "runs", params={"order_by": "params.optimizer ASC"}, expect=400
+    )
     assert param["code"] == "unknown_order_key" and "learning_rate" in param["message"]
 
 
-@pytest.mark.parametrize("params, code", [({"order_by": "metrics.acc; DROP"}, "invalid_order_by"),
-                                          ({"order_by": "tags.x DESC"}, "invalid_order_by"),
-                                          ({"order_by": "metrics.`a` b` DESC"}, "invalid_order_by"),
-                                          ({"best_by": "start_time DESC"}, "invalid_best_by"),
-                                          ({"limit": "0"}, "invalid_limit"),
-                                          ({"limit": "many"}, "invalid_limit"),
-                                          ({"filter": "metrics.val_loss >>> 1"}, "invalid_filter"),
-                                          ({"page_token": "not-a-token"}, "invalid_page_token")])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"order_by": "metrics.acc; DROP"}, "invalid_order_by"),
+        ({"order_by": "tags.x DESC"}, "invalid_order_by"),
+        ({"order_by": "metrics.`a` b` DESC"}, "invalid_order_by"),
+        ({"best_by": "start_time DESC"}, "invalid_best_by"),
+        ({"limit": "0"}, "invalid_limit"),
+        ({"limit": "many"}, "invalid_limit"),
+        ({"filter": "metrics.val_loss >>> 1"}, "invalid_filter"),
+        ({"page_token": "not-a-token"}, "invalid_page_token"),
+    ],
+)
 async def test_bad_input_is_a_400_with_a_code(jp_fetch, mlflow_runs, params, code):
     churn_id, _ = mlflow_runs("churn-prediction")
     body = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs", params=params, expect=400)
     assert body["code"] == code and set(body) == {"code", "message"}
 
 
-@pytest.mark.parametrize("path", [("experiments", "nope", "1", "runs"), ("experiments", "mlflow", "424242", "runs"),
-                                  ("experiments", "mlflow", "abc", "runs"),
-                                  ("experiments", "mlflow", "1", "runs", "x%2Fy"),
-                                  ("experiments", "mlflow", "0", "runs", "0123456789abcdef0123456789abcdef"),
-                                  ("experiments", "training-jobs", "other", "runs"),
-                                  ("experiments", "legacy", "no-such-experiment", "runs")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("experiments", "nope", "1", "runs"),
+        ("experiments", "mlflow", "424242", "runs"),
+        ("experiments", "mlflow", "abc", "runs"),
+        ("experiments", "mlflow", "1", "runs", "x%2Fy"),
+        ("experiments", "mlflow", "0", "runs", "0123456789abcdef0123456789abcdef"),
+        ("experiments", "training-jobs", "other", "runs"),
+        ("experiments", "legacy", "no-such-experiment", "runs"),
+    ],
+)
 async def test_unknown_source_experiment_or_run_is_404(jp_fetch, path):
     body = await get_json(jp_fetch, *path, expect=404)
     assert body["code"] == "not_found"
@@ -111,8 +140,9 @@ async def test_run_detail_checks_the_experiment(jp_fetch, openapi_validator, mlf
     body = await get_json(jp_fetch, "experiments", "mlflow", churn_id, "runs", run_id)
     openapi_validator.validate("get", f"/experiments/mlflow/{churn_id}/runs/{run_id}", 200, body)
     assert body["run"]["id"] == run_id and body["run"]["params"] == runs[0].data.params
-    assert (await get_json(jp_fetch, "experiments", "mlflow", demand_id, "runs", run_id, expect=404))["code"] == \
-        "not_found"
+    assert (await get_json(jp_fetch, "experiments", "mlflow", demand_id, "runs", run_id, expect=404))[
+        "code"
+    ] == "not_found"
 
 
 async def test_page_through_ten_thousand_runs_by_metric(jp_fetch, bulk_experiment_id):
@@ -136,8 +166,9 @@ async def test_page_through_ten_thousand_runs_by_metric(jp_fetch, bulk_experimen
 async def test_compare_two_runs(jp_fetch, openapi_validator, mlflow_runs):
     churn_id, runs = mlflow_runs("churn-prediction")
     a, b = runs[0], runs[1]
-    body = await get_json(jp_fetch, "experiments", "compare",
-                          params={"source": "mlflow", "runs": f"{a.info.run_id},{b.info.run_id}"})
+    body = await get_json(
+        jp_fetch, "experiments", "compare", params={"source": "mlflow", "runs": f"{a.info.run_id},{b.info.run_id}"}
+    )
     openapi_validator.validate("get", "/experiments/compare", 200, body)
     assert [r["id"] for r in body["runs"]] == [a.info.run_id, b.info.run_id]
     for name in a.data.params:
@@ -147,8 +178,10 @@ async def test_compare_two_runs(jp_fetch, openapi_validator, mlflow_runs):
     assert body["metric_deltas"]["val_loss"] == pytest.approx(b.data.metrics["val_loss"] - a.data.metrics["val_loss"])
 
 
-@pytest.mark.parametrize("runs, status", [("only-one", 400), ("a,a", 400),
-                                          ("0123456789abcdef0123456789abcdef,fedcba9876543210fedcba9876543210", 404)])
+@pytest.mark.parametrize(
+    "runs, status",
+    [("only-one", 400), ("a,a", 400), ("0123456789abcdef0123456789abcdef,fedcba9876543210fedcba9876543210", 404)],
+)
 async def test_compare_bad_input(jp_fetch, runs, status):
     body = await get_json(jp_fetch, "experiments", "compare", params={"source": "mlflow", "runs": runs}, expect=status)
     assert body["code"] == ("invalid_runs" if status == 400 else "not_found")
@@ -182,10 +215,13 @@ async def test_html_in_params_comes_back_as_plain_data(jp_fetch, html_run):
 
 async def test_mlflow_ui_link_is_the_plain_url_for_a_plain_server(jp_fetch, mlflow_world, mlflow_runs):
     churn_id, runs = mlflow_runs("churn-prediction")
-    body = await post_json(jp_fetch, "experiments", "mlflow-ui",
-                           body={"experiment_id": churn_id, "run_id": runs[0].info.run_id})
-    assert body == {"url": f"{mlflow_world.mlflow_url}/#/experiments/{churn_id}/runs/{runs[0].info.run_id}",
-                    "presigned": False}
+    body = await post_json(
+        jp_fetch, "experiments", "mlflow-ui", body={"experiment_id": churn_id, "run_id": runs[0].info.run_id}
+    )
+    assert body == {
+        "url": f"{mlflow_world.mlflow_url}/#/experiments/{churn_id}/runs/{runs[0].info.run_id}",
+        "presigned": False,
+    }
 
 
 async def test_unauthenticated_requests_are_refused(jp_fetch):

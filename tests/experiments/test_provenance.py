@@ -20,10 +20,15 @@ from tests.helpers import wait_job
 
 pytestmark = pytest.mark.world
 
+
 @pytest.fixture
 def studio_collab_config(world_env, local_world):
-    return {"mlflow_tracking_uri": local_world.start_mlflow(), "git_fetch_interval_seconds": 0,
-            "git_timeout_seconds": 60, "repositories": [{"url": world_env.repo_url(REPO)}]}
+    return {
+        "mlflow_tracking_uri": local_world.start_mlflow(),
+        "git_fetch_interval_seconds": 0,
+        "git_timeout_seconds": 60,
+        "repositories": [{"url": world_env.repo_url(REPO)}],
+    }
 
 
 async def restore(jp_fetch, run_id: str, expect: int = 202) -> dict:
@@ -65,8 +70,9 @@ def test_a_notebook_run_in_a_real_kernel_records_the_notebook(lineage):
     tags = client.get_run(lineage["notebook"]).data.tags
     assert tags[T.PATH] == "notebooks/explore.ipynb" and tags[T.COMMIT] == lineage["first_commit"]
     assert tags[T.DIFF_SHA256] == client.get_run(lineage["first"]).data.tags[T.DIFF_SHA256]  # same tree, same diff
-    saved = Path(client.download_artifacts(lineage["notebook"], tags[T.NOTEBOOK_ARTIFACT],
-                                           str(lineage["clone"].parent))).read_bytes()
+    saved = Path(
+        client.download_artifacts(lineage["notebook"], tags[T.NOTEBOOK_ARTIFACT], str(lineage["clone"].parent))
+    ).read_bytes()
     assert saved == lineage["notebook_bytes"]
 
 
@@ -99,34 +105,52 @@ async def test_runs_carry_code_and_data(lineage, jp_fetch, openapi_validator, wo
     assert first["code"]["diff_artifact"] == "studio_collab/code.diff" and first["code"]["restorable"] is True
     assert not any(k.startswith(T.PREFIX) for k in first["tags"])
     oracle = lineage["client"].get_run(lineage["first"]).inputs.dataset_inputs[0].dataset
-    assert first["data"] == [{"name": "churn-features", "digest": oracle.digest, "source": oracle.source_type,
-                              "uri": "s3://churn-data/features/v1/", "schema": ["tenure", "churned"],
-                              "context": "training"}]
+    assert first["data"] == [
+        {
+            "name": "churn-features",
+            "digest": oracle.digest,
+            "source": oracle.source_type,
+            "uri": "s3://churn-data/features/v1/",
+            "schema": ["tenure", "churned"],
+            "context": "training",
+        }
+    ]
     assert runs[lineage["no_repo"]]["code"] is None
 
 
 async def test_compare_names_what_changed_in_code_and_data(lineage, jp_fetch, openapi_validator):
-    compared = await get_json(jp_fetch, "experiments", "compare",
-                              params={"source": "mlflow", "runs": f"{lineage['first']},{lineage['second']}"})
+    compared = await get_json(
+        jp_fetch,
+        "experiments",
+        "compare",
+        params={"source": "mlflow", "runs": f"{lineage['first']},{lineage['second']}"},
+    )
     openapi_validator.validate("get", "/experiments/compare", 200, compared)
     code, data = compared["code"], compared["data"]
-    assert code["commit_range"] == {"repo_url": code["values"]["repo_url"][0], "from": lineage["first_commit"],
-                                    "to": lineage["second_commit"], "same": False}
+    assert code["commit_range"] == {
+        "repo_url": code["values"]["repo_url"][0],
+        "from": lineage["first_commit"],
+        "to": lineage["second_commit"],
+        "same": False,
+    }
     assert {"commit", "diff_sha256"} <= set(code["differing"]) and "branch" not in code["differing"]
     first_files = {f["path"]: f for f in code["diffs"][0]["summary"]["files"]}
     assert first_files["README.md"]["added"] == 2 and first_files["train.py"]["status"] == "added"
     assert data["differing"] == ["churn-features"]
-    oracle = [lineage["client"].get_run(r).inputs.dataset_inputs[0].dataset.digest
-              for r in (lineage["first"], lineage["second"])]
+    oracle = [
+        lineage["client"].get_run(r).inputs.dataset_inputs[0].dataset.digest
+        for r in (lineage["first"], lineage["second"])
+    ]
     assert [d["digest"] for d in data["datasets"]["churn-features"]] == oracle and oracle[0] != oracle[1]
-    assert [d["uri"] for d in data["datasets"]["churn-features"]] == ["s3://churn-data/features/v1/",
-                                                                       "s3://churn-data/features/v2/"]
+    assert [d["uri"] for d in data["datasets"]["churn-features"]] == [
+        "s3://churn-data/features/v1/",
+        "s3://churn-data/features/v2/",
+    ]
     assert compared["differing"] == ["max_depth"]
 
 
 # --- Restore ------------------------------------------------------------------------------------------------
-async def test_restore_by_fresh_clone_is_byte_identical_to_what_ran(lineage, jp_fetch, jp_root_dir,
-                                                                   openapi_validator):
+async def test_restore_by_fresh_clone_is_byte_identical_to_what_ran(lineage, jp_fetch, jp_root_dir, openapi_validator):
     answer = await restore(jp_fetch, lineage["notebook"])
     openapi_validator.validate("post", f"/experiments/mlflow/runs/{lineage['notebook']}/restore", 202, answer)
     job = await wait_job(jp_fetch, answer["job"]["id"])
@@ -141,7 +165,8 @@ async def test_restore_by_fresh_clone_is_byte_identical_to_what_ran(lineage, jp_
 
 
 async def test_restore_from_the_users_clone_adds_a_worktree_and_leaves_the_clone_alone(
-        lineage, jp_fetch, jp_root_dir, world):
+    lineage, jp_fetch, jp_root_dir, world
+):
     repos = await get_json(jp_fetch, "repos")
     repo = next(r for r in repos["repos"] if r["name"] == REPO)
     clone_job = (await post_json(jp_fetch, "repos", repo["id"], "clone", expect=202))["job"]
@@ -177,22 +202,28 @@ def crafted_run(lineage, **changes) -> str:
 
 
 def _bad_patch(path: str) -> str:
-    return (f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+owned\n")
+    return f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+owned\n"
 
 
-@pytest.mark.parametrize("case", ["not_in_catalog", "path_outside", "diff_path_outside", "capped", "checksum",
-                                  "no_code"])
+@pytest.mark.parametrize(
+    "case", ["not_in_catalog", "path_outside", "diff_path_outside", "capped", "checksum", "no_code"]
+)
 async def test_refused_before_anything_is_written(case, lineage, jp_fetch, jp_root_dir, world):
     import hashlib
 
     if case == "not_in_catalog":
-        run_id, code, status = crafted_run(lineage, **{T.REPO_URL: "https://git.example.com/team/elsewhere.git"}), \
-            "repo_not_in_catalog", 409
+        run_id, code, status = (
+            crafted_run(lineage, **{T.REPO_URL: "https://git.example.com/team/elsewhere.git"}),
+            "repo_not_in_catalog",
+            409,
+        )
     elif case == "path_outside":
         run_id, code, status = crafted_run(lineage, **{T.PATH: "../../outside.ipynb"}), "recorded_path_outside", 400
     elif case == "diff_path_outside":
         patch = _bad_patch("../../escape.txt")
-        run_id = crafted_run(lineage, **{T.DIFF_INLINE: patch, T.DIFF_SHA256: hashlib.sha256(patch.encode()).hexdigest()})
+        run_id = crafted_run(
+            lineage, **{T.DIFF_INLINE: patch, T.DIFF_SHA256: hashlib.sha256(patch.encode()).hexdigest()}
+        )
         code, status = "diff_path_outside", 400
     elif case == "capped":
         run_id, code, status = lineage["capped"], "diff_incomplete", 413
@@ -214,9 +245,13 @@ async def test_job_fails_and_removes_its_folder(case, lineage, jp_fetch, jp_root
     if case == "commit_not_on_remote":
         run_id = crafted_run(lineage, **{T.COMMIT: "1234567890abcdef" * 2 + "12345678", T.DIRTY: "false"})
     else:
-        patch = ("diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n"
-                 "-this line was never there\n+nor was this one\n context\n")
-        run_id = crafted_run(lineage, **{T.DIFF_INLINE: patch, T.DIFF_SHA256: hashlib.sha256(patch.encode()).hexdigest()})
+        patch = (
+            "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n"
+            "-this line was never there\n+nor was this one\n context\n"
+        )
+        run_id = crafted_run(
+            lineage, **{T.DIFF_INLINE: patch, T.DIFF_SHA256: hashlib.sha256(patch.encode()).hexdigest()}
+        )
     before = root_listing(jp_root_dir)
     answer = await restore(jp_fetch, run_id)
     job = await wait_job(jp_fetch, answer["job"]["id"])
@@ -246,10 +281,15 @@ async def test_training_jobs_show_channels_source_and_hyperparameters(jp_fetch, 
     assert run["code"]["source_uri"] == described["HyperParameters"]["sagemaker_submit_directory"]
     assert run["code"]["path"] == "train.py" and run["code"]["restorable"] is False
     assert run["params"] == {"max_depth": "7", "eta": "0.1", "num_round": "400"}
-    compared = await get_json(jp_fetch, "experiments", "compare",
-                              params={"source": "training-jobs", "runs": "churn-xgb-2026-11-20,churn-xgb-2026-11-24"})
+    compared = await get_json(
+        jp_fetch,
+        "experiments",
+        "compare",
+        params={"source": "training-jobs", "runs": "churn-xgb-2026-11-20,churn-xgb-2026-11-24"},
+    )
     assert compared["data"]["differing"] == ["train", "validation"]
     assert "source_uri" in compared["code"]["differing"]
-    error = await post_json(jp_fetch, "experiments", "training-jobs", "runs", "churn-xgb-2026-11-24", "restore",
-                            expect=409)
+    error = await post_json(
+        jp_fetch, "experiments", "training-jobs", "runs", "churn-xgb-2026-11-24", "restore", expect=409
+    )
     assert error["code"] == "not_restorable"

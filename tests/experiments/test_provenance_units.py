@@ -12,8 +12,13 @@ from studio_collab.provenance.capture import head_of, read_head, strip_credentia
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a",
-           "GIT_COMMITTER_EMAIL": "a@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "a",
+        "GIT_AUTHOR_EMAIL": "a@x",
+        "GIT_COMMITTER_NAME": "a",
+        "GIT_COMMITTER_EMAIL": "a@x",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -82,11 +87,14 @@ def test_a_clean_tree_has_no_diff(repo):
     assert not found.dirty and found.diff == b"" and found.path is None
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("https://user:tok@github.com/a/b.git", "https://github.com/a/b.git"),
-    ("https://github.com/a/b.git?access_token=x#f", "https://github.com/a/b.git"),
-    ("git@github.com:a/b.git", "git@github.com:a/b.git"),
-    ("ssh://git@host:2222/a/b.git", "ssh://git@host:2222/a/b.git"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://user:tok@github.com/a/b.git", "https://github.com/a/b.git"),
+        ("https://github.com/a/b.git?access_token=x#f", "https://github.com/a/b.git"),
+        ("git@github.com:a/b.git", "git@github.com:a/b.git"),
+        ("ssh://git@host:2222/a/b.git", "ssh://git@host:2222/a/b.git"),
+    ],
+)
 def test_credentials_never_leave_the_kernel(url, shown):
     assert strip_credentials(url) == shown

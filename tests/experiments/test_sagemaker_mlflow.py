@@ -33,8 +33,11 @@ def assert_signed(request, proxy, arn: str) -> None:
 
     headers = request.headers
     assert headers["x-mlflow-sm-tracking-server-arn"] == arn
-    match = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=testing/(\d{8})/us-east-1/sagemaker-mlflow/aws4_request, "
-                         r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})", headers["authorization"])
+    match = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=testing/(\d{8})/us-east-1/sagemaker-mlflow/aws4_request, "
+        r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})",
+        headers["authorization"],
+    )
     assert match, headers["authorization"]
     signed = match[2].split(";")
     assert {"host", "x-amz-date", "x-mlflow-sm-tracking-server-arn", "content-type"} <= set(signed)
@@ -46,8 +49,9 @@ def assert_signed(request, proxy, arn: str) -> None:
     assert auth.signature(string_to_sign, replay) == match[3]
 
 
-async def test_active_tracking_server_is_found_and_every_call_is_signed(jp_fetch, openapi_validator, proxy,
-                                                                        mlflow_world):
+async def test_active_tracking_server_is_found_and_every_call_is_signed(
+    jp_fetch, openapi_validator, proxy, mlflow_world
+):
     arn = tracking_arn(mlflow_world)
     body = await get_json(jp_fetch, "experiments")
     openapi_validator.validate("get", "/experiments", 200, body)
@@ -58,18 +62,29 @@ async def test_active_tracking_server_is_found_and_every_call_is_signed(jp_fetch
     assert "sagemaker-mlflow" in body["tracking"]["snippet"]
     churn = next(e for e in body["experiments"] if e["source"] == "mlflow" and e["name"] == "churn-prediction")
 
-    page = await get_json(jp_fetch, "experiments", "mlflow", churn["id"], "runs",
-                          params={"order_by": "metrics.val_accuracy DESC", "limit": "3"})
+    page = await get_json(
+        jp_fetch,
+        "experiments",
+        "mlflow",
+        churn["id"],
+        "runs",
+        params={"order_by": "metrics.val_accuracy DESC", "limit": "3"},
+    )
     values = [r["metrics"]["val_accuracy"] for r in page["runs"]]
     assert len(values) == 3 and values == sorted(values, reverse=True)
     run_id = page["runs"][0]["id"]
-    history = await get_json(jp_fetch, "experiments", "mlflow", churn["id"], "runs", run_id, "metric-history",
-                             params={"key": "val_loss"})
+    history = await get_json(
+        jp_fetch, "experiments", "mlflow", churn["id"], "runs", run_id, "metric-history", params={"key": "val_loss"}
+    )
     assert history["points"]
 
     paths = {r.path for r in proxy.requests}
-    assert {"/api/2.0/mlflow/experiments/search", "/api/2.0/mlflow/runs/search", "/api/2.0/mlflow/runs/get",
-            "/api/2.0/mlflow/metrics/get-history"} <= paths
+    assert {
+        "/api/2.0/mlflow/experiments/search",
+        "/api/2.0/mlflow/runs/search",
+        "/api/2.0/mlflow/runs/get",
+        "/api/2.0/mlflow/metrics/get-history",
+    } <= paths
     for request in proxy.requests:  # POSTs with bodies and GETs with query strings alike
         assert_signed(request, proxy, arn)
     assert mlflow_world.calls().get("sagemaker:ListMlflowTrackingServers", 0) >= 1
@@ -85,8 +100,11 @@ async def test_open_mlflow_ui_is_presigned_and_made_per_click(jp_fetch, mlflow_w
 
 
 async def test_no_active_tracking_server_makes_mlflow_unavailable_with_the_reason(jp_fetch, mlflow_world, proxy):
-    mlflow_world.override("tracking_server", {"TrackingServerName": "team-mlflow"},
-                          {"TrackingServerStatus": "Stopped", "IsActive": "Inactive"})
+    mlflow_world.override(
+        "tracking_server",
+        {"TrackingServerName": "team-mlflow"},
+        {"TrackingServerStatus": "Stopped", "IsActive": "Inactive"},
+    )
     body = await get_json(jp_fetch, "experiments")
     mlflow = next(s for s in body["sources"] if s["name"] == "mlflow")
     assert mlflow["available"] is False and "no active SageMaker MLflow tracking server" in mlflow["reason"]

@@ -17,8 +17,13 @@ def world_lab(mlflow_world, world_env, html_run, tmp_path):
     server.stop()
 
 
-def test_sort_by_metric_compare_two_runs_and_chart(page, world_lab, mlflow_world, mlflow_runs,  # noqa: F811
-                                                     html_run):
+def test_sort_by_metric_compare_two_runs_and_chart(
+    page,
+    world_lab,
+    mlflow_world,
+    mlflow_runs,  # noqa: F811
+    html_run,
+):
     _, oracle = mlflow_runs("churn-prediction", ["metrics.val_accuracy DESC"])
     open_panel(page, world_lab)
     section = open_experiments(page)  # a main-area tab
@@ -33,7 +38,10 @@ def test_sort_by_metric_compare_two_runs_and_chart(page, world_lab, mlflow_world
     expected = [r.info.run_id for r in oracle]
     page.wait_for_function(
         "ids => [...document.querySelectorAll('[data-section=experiments] tbody tr[data-run-id]')]"
-        ".map(r => r.dataset.runId).join() === ids.join()", arg=expected, timeout=15_000)
+        ".map(r => r.dataset.runId).join() === ids.join()",
+        arg=expected,
+        timeout=15_000,
+    )
     assert section.locator("th[aria-sort=descending]").inner_text().startswith("val_accuracy")
     # the star follows the metric just sorted by: the top row
     star = section.locator("tr.jp-StudioCollab-bestRun")
@@ -67,7 +75,8 @@ def test_sort_by_metric_compare_two_runs_and_chart(page, world_lab, mlflow_world
     new_tab.close()
     section.get_by_role("button", name="Start tracking").click()
     page.get_by_text("Copied: paste it into a notebook cell to track runs to arn:aws:sagemaker:").wait_for(
-        timeout=10_000)
+        timeout=10_000
+    )
 
     # a param holding HTML is shown as text, never run
     picker.select_option(label="html-params")

@@ -17,9 +17,18 @@ pytestmark = pytest.mark.ui
 @pytest.fixture
 def provenance_lab(lineage, world_env, local_world, tmp_path):  # noqa: F811
     config = tmp_path / "studio-collab.json"
-    config.write_text(json.dumps({"StudioCollabApp": {
-        "mlflow_tracking_uri": local_world.start_mlflow(), "experiments_cache_ttl_seconds": 1,
-        "git_fetch_interval_seconds": 0, "repositories": [{"url": world_env.repo_url(REPO)}]}}))
+    config.write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "mlflow_tracking_uri": local_world.start_mlflow(),
+                    "experiments_cache_ttl_seconds": 1,
+                    "git_fetch_interval_seconds": 0,
+                    "repositories": [{"url": world_env.repo_url(REPO)}],
+                }
+            }
+        )
+    )
     server = start_lab(tmp_path / "root", args=[f"--config={config}"])
     yield server
     server.stop()

@@ -26,8 +26,11 @@ def many_runs(mlflow_world) -> str:
     experiment_id = client.create_experiment(name)
     for i in range(RUNS):
         run = client.create_run(experiment_id, run_name=f"run-{i:02d}", start_time=1_700_000_000_000 + i * 1000)
-        client.log_batch(run.info.run_id, params=[Param("lr", "0.1" if i % 2 else "0.01")],
-                         metrics=[Metric("score", i / 100, 0, 0), Metric("loss", 1 - i / 200, 0, 0)])
+        client.log_batch(
+            run.info.run_id,
+            params=[Param("lr", "0.1" if i % 2 else "0.01")],
+            metrics=[Metric("score", i / 100, 0, 0), Metric("loss", 1 - i / 200, 0, 0)],
+        )
         client.set_terminated(run.info.run_id)
     return name
 
@@ -40,14 +43,19 @@ def controls_lab(mlflow_world, world_env, tmp_path):
 
 
 def shown_ids(page) -> list[str]:
-    return page.evaluate("() => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
-                         ".map(r => r.dataset.runId)")
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
+        ".map(r => r.dataset.runId)"
+    )
 
 
 def wait_rows(page, expected: list[str]) -> None:
     page.wait_for_function(
         "ids => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
-        ".map(r => r.dataset.runId).join() === ids.join()", arg=expected, timeout=30_000)
+        ".map(r => r.dataset.runId).join() === ids.join()",
+        arg=expected,
+        timeout=30_000,
+    )
 
 
 def test_load_more_sort_best_filter_and_chart_metric(page, controls_lab, many_runs, mlflow_runs):
@@ -77,8 +85,11 @@ def test_load_more_sort_best_filter_and_chart_metric(page, controls_lab, many_ru
     section.get_by_label("Best by", exact=True).select_option(label="highest loss")
     star = section.locator("tr.jp-StudioCollab-bestRun")
     star.wait_for(timeout=30_000)
-    page.wait_for_function("id => document.querySelector('#studio-collab-experiments tr.jp-StudioCollab-bestRun')"
-                           "?.dataset.runId === id", arg=oracle(["metrics.loss DESC"])[0], timeout=30_000)
+    page.wait_for_function(
+        "id => document.querySelector('#studio-collab-experiments tr.jp-StudioCollab-bestRun')?.dataset.runId === id",
+        arg=oracle(["metrics.loss DESC"])[0],
+        timeout=30_000,
+    )
 
     # the filter: MLflow's own search syntax, the same rows MLflow's client finds
     box = section.get_by_label("Filter runs")

@@ -14,22 +14,34 @@ from studio_collab.experiments.training_jobs import run_from_description
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/team"
 
 
-@pytest.mark.parametrize("text, expected", [
-    (None, ("attribute", "start_time", False)),
-    ("metrics.accuracy", ("metric", "accuracy", False)),
-    ("metrics.`val loss` asc", ("metric", "val loss", True)),
-    ("params.lr ASC", ("param", "lr", True)),
-    ("metrics.validation:auc DESC", ("metric", "validation:auc", False)),
-    ("name ASC", ("attribute", "run_name", True)),
-    ("attributes.end_time DESC", ("attribute", "end_time", False)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (None, ("attribute", "start_time", False)),
+        ("metrics.accuracy", ("metric", "accuracy", False)),
+        ("metrics.`val loss` asc", ("metric", "val loss", True)),
+        ("params.lr ASC", ("param", "lr", True)),
+        ("metrics.validation:auc DESC", ("metric", "validation:auc", False)),
+        ("name ASC", ("attribute", "run_name", True)),
+        ("attributes.end_time DESC", ("attribute", "end_time", False)),
+    ],
+)
 def test_order_parsing(text, expected):
     order = RunOrder.parse(text)
     assert (order.kind, order.key, order.ascending) == expected
 
 
-@pytest.mark.parametrize("text", ["metrics.a' OR 1=1", "tags.team DESC", "artifact_uri ASC", "metrics.a DESC x",
-                                  "metrics.`a`b` DESC", "metrics." + "x" * 300])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "metrics.a' OR 1=1",
+        "tags.team DESC",
+        "artifact_uri ASC",
+        "metrics.a DESC x",
+        "metrics.`a`b` DESC",
+        "metrics." + "x" * 300,
+    ],
+)
 def test_order_parsing_refuses_anything_else(text):
     with pytest.raises(StudioCollabError) as err:
         RunOrder.parse(text)
@@ -45,8 +57,9 @@ def _run(rid, start, **metrics):
     return {"id": rid, "name": rid, "start_time": start, "metrics": metrics, "params": {}}
 
 
-@pytest.mark.parametrize("direction, expected", [("DESC", ["b", "a", "c", "e", "d"]),
-                                                 ("ASC", ["c", "a", "b", "e", "d"])])
+@pytest.mark.parametrize(
+    "direction, expected", [("DESC", ["b", "a", "c", "e", "d"]), ("ASC", ["c", "a", "b", "e", "d"])]
+)
 def test_sort_puts_missing_values_last_either_way_then_newest(direction, expected):
     runs = [_run("a", 1, acc=0.5), _run("b", 2, acc=0.9), _run("c", 3, acc=0.1), _run("d", 4), _run("e", 5)]
     assert [r["id"] for r in RunOrder.parse(f"metrics.acc {direction}").sort(runs)] == expected
@@ -72,8 +85,10 @@ def test_arn_targets_the_regional_endpoint_unless_overridden():
     assert app.kind == "mlflow-app" and app.static_headers()["x-sm-mlflow-app-arn"] == app.arn
 
 
-@pytest.mark.parametrize("uri", ["file:///tmp/mlruns", "sqlite:///mlflow.db", "databricks",
-                                 "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x"])
+@pytest.mark.parametrize(
+    "uri",
+    ["file:///tmp/mlruns", "sqlite:///mlflow.db", "databricks", "arn:aws:sagemaker:us-east-1:123456789012:endpoint/x"],
+)
 def test_stores_without_a_server_are_explained(uri):
     with pytest.raises(StudioCollabError) as err:
         target_from_uri(uri, "config", None, {})
@@ -81,36 +96,52 @@ def test_stores_without_a_server_are_explained(uri):
 
 
 def test_active_tracking_server_is_the_newest_serving_one():
-    servers = [{"TrackingServerArn": "a", "IsActive": "Active", "TrackingServerStatus": "Created", "CreationTime": "1"},
-               {"TrackingServerArn": "b", "IsActive": "Active", "TrackingServerStatus": "Started", "CreationTime": "2"},
-               {"TrackingServerArn": "c", "IsActive": "Active", "TrackingServerStatus": "Stopped", "CreationTime": "3"},
-               {"TrackingServerArn": "d", "IsActive": "Inactive", "TrackingServerStatus": "Created",
-                "CreationTime": "4"}]
+    servers = [
+        {"TrackingServerArn": "a", "IsActive": "Active", "TrackingServerStatus": "Created", "CreationTime": "1"},
+        {"TrackingServerArn": "b", "IsActive": "Active", "TrackingServerStatus": "Started", "CreationTime": "2"},
+        {"TrackingServerArn": "c", "IsActive": "Active", "TrackingServerStatus": "Stopped", "CreationTime": "3"},
+        {"TrackingServerArn": "d", "IsActive": "Inactive", "TrackingServerStatus": "Created", "CreationTime": "4"},
+    ]
     assert active_tracking_server(servers)["TrackingServerArn"] == "b"
     assert active_tracking_server(servers[2:]) is None
 
 
 def test_training_job_with_mlflow_config_links_its_run():
-    run = run_from_description({
-        "TrainingJobName": "job-1", "TrainingJobStatus": "Completed", "HyperParameters": {"lr": '"0.1"', "n": "5"},
-        "FinalMetricDataList": [{"MetricName": "val:acc", "Value": 0.8}], "BillableTimeInSeconds": 301,
-        "ResourceConfig": {"InstanceGroups": [{"InstanceType": "ml.g5.xlarge", "InstanceCount": 2}]},
-        "MlflowConfig": {"MlflowResourceArn": ARN, "MlflowExperimentName": "churn"},
-        "MlflowDetails": {"MlflowExperimentId": "4", "MlflowRunId": "abc123"}})
+    run = run_from_description(
+        {
+            "TrainingJobName": "job-1",
+            "TrainingJobStatus": "Completed",
+            "HyperParameters": {"lr": '"0.1"', "n": "5"},
+            "FinalMetricDataList": [{"MetricName": "val:acc", "Value": 0.8}],
+            "BillableTimeInSeconds": 301,
+            "ResourceConfig": {"InstanceGroups": [{"InstanceType": "ml.g5.xlarge", "InstanceCount": 2}]},
+            "MlflowConfig": {"MlflowResourceArn": ARN, "MlflowExperimentName": "churn"},
+            "MlflowDetails": {"MlflowExperimentId": "4", "MlflowRunId": "abc123"},
+        }
+    )
     assert run["params"] == {"lr": "0.1", "n": "5"} and run["metrics"] == {"val:acc": 0.8}
     details = run["details"]
     assert (details["instance_type"], details["instance_count"]) == ("ml.g5.xlarge", 2)
     assert details["billable_seconds"] == 301
-    assert details["mlflow"] == {"resource_arn": ARN, "experiment_name": "churn", "run_name": None,
-                                 "experiment_id": "4", "run_id": "abc123"}
+    assert details["mlflow"] == {
+        "resource_arn": ARN,
+        "experiment_name": "churn",
+        "run_name": None,
+        "experiment_id": "4",
+        "run_id": "abc123",
+    }
 
 
 def test_mlflow_nan_and_infinity_become_null():
-    run = run_from_mlflow({"info": {"run_id": "r1", "experiment_id": "1", "status": "FAILED"},
-                           "data": {"metrics": [{"key": "a", "value": "NaN"}, {"key": "b", "value": "Infinity"},
-                                                {"key": "c", "value": 2}],
-                                    "tags": [{"key": "mlflow.log-model.history", "value": "x" * 9000},
-                                             {"key": "team", "value": "t"}]}})
+    run = run_from_mlflow(
+        {
+            "info": {"run_id": "r1", "experiment_id": "1", "status": "FAILED"},
+            "data": {
+                "metrics": [{"key": "a", "value": "NaN"}, {"key": "b", "value": "Infinity"}, {"key": "c", "value": 2}],
+                "tags": [{"key": "mlflow.log-model.history", "value": "x" * 9000}, {"key": "team", "value": "t"}],
+            },
+        }
+    )
     assert run["metrics"] == {"a": None, "b": None, "c": 2.0}
     assert run["tags"] == {"team": "t"} and run["name"] == "r1"
 

@@ -25,23 +25,33 @@ class SyncCase:
 
     def __init__(self, base: Path):
         self.upstream = Upstream(base)
-        self.upstream.commit({
-            "README.md": "# Course\n",
-            "lesson.py": "".join(f"line {i}\n" for i in range(1, 11)),
-            "data/table.csv": "a,b\n1,2\n",
-            "analysis.ipynb": notebook("import math", "x = 1", "print(x)"),
-            "image.bin": bytes(range(256)),
-        }, "initial")
+        self.upstream.commit(
+            {
+                "README.md": "# Course\n",
+                "lesson.py": "".join(f"line {i}\n" for i in range(1, 11)),
+                "data/table.csv": "a,b\n1,2\n",
+                "analysis.ipynb": notebook("import math", "x = 1", "print(x)"),
+                "image.bin": bytes(range(256)),
+            },
+            "initial",
+        )
         self.root = base / "root"
         self.root.mkdir()
         self.runner = GitRunner(allowed_protocols=("file",))
-        self.spec = RepoSpec(id="course-0000000000", name="course", url=self.upstream.url, source="config",
-                             target="course", branch="main")
+        self.spec = RepoSpec(
+            id="course-0000000000",
+            name="course",
+            url=self.upstream.url,
+            source="config",
+            target="course",
+            branch="main",
+        )
         clone_repo(self.runner, self.root, self.spec, timeout=60)
         self.repo = self.root / "course"
 
-    def sync(self, branch: str | None = "main", *, preview: bool = False, choice: str | None = None,
-             judge: bool = True) -> dict:
+    def sync(
+        self, branch: str | None = "main", *, preview: bool = False, choice: str | None = None, judge: bool = True
+    ) -> dict:
         """Sync, then judge invariants 1, 4 and 5 with git and the file system as the truth."""
         before = self.state()
         result = RepoSync(Worktree(self.runner, self.repo, 60), branch, preview=preview, choice=choice).run()
@@ -64,15 +74,20 @@ class SyncCase:
         paths = [f["path"] for f in result["files"]]
         assert len(paths) == len(set(paths)), paths
         listed = set(paths) | {f[k] for f in result["files"] for k in ("beside", "from") if f.get(k)}
-        changed = {p for p in set(before["files"]) | set(after["files"])
-                   if before["files"].get(p) != after["files"].get(p)}
+        changed = {
+            p for p in set(before["files"]) | set(after["files"]) if before["files"].get(p) != after["files"].get(p)
+        }
         for path in changed:
             assert path in listed or any(path.startswith(f + "/") for f in listed), (path, result["files"])
         for f in result["files"]:
             assert f["outcome"] in ("updated", "merged", "kept_both", "renamed", "restored", "skipped"), f
             if f["outcome"] != "skipped":
-                assert f["path"] in changed or any(p.startswith(f["path"] + "/") for p in changed) or \
-                    f.get("from") in changed or f.get("beside") in changed, (f, changed)
+                assert (
+                    f["path"] in changed
+                    or any(p.startswith(f["path"] + "/") for p in changed)
+                    or f.get("from") in changed
+                    or f.get("beside") in changed
+                ), (f, changed)
 
     def state(self) -> dict:
         """HEAD, branch, index and every work-tree file's bytes (not .git): what must not move in a preview."""
@@ -85,9 +100,12 @@ class SyncCase:
                 files[rel] = ("link", os.readlink(path))
             elif path.is_file():
                 files[rel] = (path.stat().st_mode & 0o111, path.read_bytes())
-        return {"head": self.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip(),
-                "branch": self.git("symbolic-ref", "-q", "HEAD", check=False).strip(),
-                "index": self.git("ls-files", "-s", "-v"), "files": files}
+        return {
+            "head": self.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip(),
+            "branch": self.git("symbolic-ref", "-q", "HEAD", check=False).strip(),
+            "index": self.git("ls-files", "-s", "-v"),
+            "files": files,
+        }
 
     def outcomes(self, result: dict) -> dict[str, str]:
         return {f["path"]: f["outcome"] for f in result["files"]}

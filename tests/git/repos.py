@@ -8,8 +8,12 @@ from pathlib import Path
 
 import nbformat
 
-ENV_IDENTITY = {"GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "m@example.com",
-                "GIT_COMMITTER_NAME": "Maintainer", "GIT_COMMITTER_EMAIL": "m@example.com"}
+ENV_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Maintainer",
+    "GIT_AUTHOR_EMAIL": "m@example.com",
+    "GIT_COMMITTER_NAME": "Maintainer",
+    "GIT_COMMITTER_EMAIL": "m@example.com",
+}
 
 
 def git(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> str:

@@ -17,10 +17,22 @@ pytestmark = [pytest.mark.ui, pytest.mark.world]
 def git_lab(world_env, tmp_path):
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url("team-notebooks"), "name": "team-notebooks",
-                          "description": "Notebooks the whole team shares"}],
-        "git_fetch_interval_seconds": 0}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [
+                        {
+                            "url": world_env.repo_url("team-notebooks"),
+                            "name": "team-notebooks",
+                            "description": "Notebooks the whole team shares",
+                        }
+                    ],
+                    "git_fetch_interval_seconds": 0,
+                }
+            }
+        )
+    )
     server = start_lab(tmp_path / "root", env={"JUPYTER_CONFIG_DIR": str(config_dir)})
     yield server
     server.stop()

@@ -31,10 +31,17 @@ def leftovers(root: Path) -> list[str]:
 def rewrite_history(bare: Path, text: str) -> str:
     """A force push of an unrelated history onto main, done with git's plumbing on the world's bare repo."""
     env_git = ["-c", "user.name=Upstream", "-c", "user.email=upstream@example.com"]
-    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=bare, input=text, capture_output=True,
-                          text=True, check=True).stdout.strip()
-    tree = subprocess.run(["git", "mktree"], cwd=bare, input=f"100644 blob {blob}\tREADME.md\n", capture_output=True,
-                          text=True, check=True).stdout.strip()
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=bare, input=text, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=bare,
+        input=f"100644 blob {blob}\tREADME.md\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     commit = git(bare, *env_git, "commit-tree", tree, "-m", "history rewritten upstream").strip()
     git(bare, "update-ref", "refs/heads/main", commit)
     return commit
@@ -46,10 +53,19 @@ def actions_lab(world_env, tmp_path):
         world_env.repos.create(REWRITTEN, template="notebooks", commits=2)
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url(name), "name": name}
-                         for name in ("team-notebooks", "churn-model", REWRITTEN)],
-        "git_fetch_interval_seconds": 0}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [
+                        {"url": world_env.repo_url(name), "name": name}
+                        for name in ("team-notebooks", "churn-model", REWRITTEN)
+                    ],
+                    "git_fetch_interval_seconds": 0,
+                }
+            }
+        )
+    )
     server = start_lab(tmp_path / "root", env={"JUPYTER_CONFIG_DIR": str(config_dir)})
     yield server
     server.stop()
@@ -116,8 +132,11 @@ def test_back_up_and_reclone_after_upstream_rewrote_history(page, actions_lab, w
     dialog = page.locator(".jp-Dialog")
     dialog.get_by_text(f"Back up and re-clone {REWRITTEN}?").wait_for(timeout=10_000)
     dialog.get_by_role("button", name="Back up and re-clone").click()
-    wait_until(lambda: (root / REWRITTEN / ".git").is_dir() and git(root / REWRITTEN, "rev-parse", "HEAD").strip()
-               == new_head, timeout=90, what="a fresh clone of the rewritten history")
+    wait_until(
+        lambda: (root / REWRITTEN / ".git").is_dir() and git(root / REWRITTEN, "rev-parse", "HEAD").strip() == new_head,
+        timeout=90,
+        what="a fresh clone of the rewritten history",
+    )
     repo.locator('button[data-action="sync"]').wait_for(timeout=30_000)
     assert repo.locator(".jp-StudioCollab-error").count() == 0
     # the old folder was renamed, never deleted: my file is in the backup

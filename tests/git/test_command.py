@@ -12,16 +12,21 @@ import pytest
 from studio_collab.git.clone import clone_repo, sweep_leftovers
 from studio_collab.git.command import GitCommandFailed, GitRunner, GitTimedOut, Redactor
 from studio_collab.git.credentials import GitCredential, parse_secret
-from studio_collab.studio.aws import WireLogFilter
 from studio_collab.git.repo_spec import RepoSpec
 from studio_collab.jobs import JobCancelled
+from studio_collab.studio.aws import WireLogFilter
 from tests.git.repos import Upstream
 from tests.helpers import wait_until
 
 
 def test_environment_is_built_for_git_only(monkeypatch):
-    for name, value in {"GIT_DIR": "/elsewhere", "GIT_SSL_NO_VERIFY": "1", "GIT_ASKPASS": "/bin/leak",
-                        "SSH_ASKPASS": "/bin/leak", "GIT_CONFIG_PARAMETERS": "'core.sshCommand=x'"}.items():
+    for name, value in {
+        "GIT_DIR": "/elsewhere",
+        "GIT_SSL_NO_VERIFY": "1",
+        "GIT_ASKPASS": "/bin/leak",
+        "SSH_ASKPASS": "/bin/leak",
+        "GIT_CONFIG_PARAMETERS": "'core.sshCommand=x'",
+    }.items():
         monkeypatch.setenv(name, value)
     env = GitRunner(ca_bundle="/etc/company-ca.pem").environment({"EXTRA": "1"})
     assert "GIT_DIR" not in env and "GIT_SSL_NO_VERIFY" not in env and "GIT_CONFIG_PARAMETERS" not in env
@@ -35,11 +40,13 @@ def test_only_allowed_transports_reach_the_network(tmp_path):
     upstream = Upstream(tmp_path)
     upstream.commit({"a.txt": "a\n"})
     with pytest.raises(GitCommandFailed) as err:
-        GitRunner(allowed_protocols=("https",)).run(["clone", "--", upstream.url, str(tmp_path / "c")],
-                                                     cwd=tmp_path, timeout=30)
+        GitRunner(allowed_protocols=("https",)).run(
+            ["clone", "--", upstream.url, str(tmp_path / "c")], cwd=tmp_path, timeout=30
+        )
     assert "not allowed" in err.value.stderr
-    GitRunner(allowed_protocols=("file",)).run(["clone", "-q", "--", upstream.url, str(tmp_path / "c")],
-                                               cwd=tmp_path, timeout=30)
+    GitRunner(allowed_protocols=("file",)).run(
+        ["clone", "-q", "--", upstream.url, str(tmp_path / "c")], cwd=tmp_path, timeout=30
+    )
     assert (tmp_path / "c" / "a.txt").exists()
 
 
@@ -56,8 +63,14 @@ def test_gitpython_protocol_guard_stays_on_for_clone(tmp_path, url):
 def test_gitpython_option_guard_stays_on_for_clone(tmp_path):
     from git.exc import UnsafeOptionError
 
-    spec = RepoSpec(id="x-1", name="x", url="https://example.invalid/x.git", source="config", target="x",
-                    branch="--upload-pack=touch /tmp/studio-collab-pwned")
+    spec = RepoSpec(
+        id="x-1",
+        name="x",
+        url="https://example.invalid/x.git",
+        source="config",
+        target="x",
+        branch="--upload-pack=touch /tmp/studio-collab-pwned",
+    )
     with pytest.raises(UnsafeOptionError):
         clone_repo(GitRunner(), tmp_path, spec, timeout=10)
 
@@ -95,8 +108,10 @@ def test_cancel_kills_git_and_its_helpers(slow_git):
     runner, pid_file = slow_git
     cancel = threading.Event()
     # cancel once the helper runs (its pid written), as a user cancels a transfer under way
-    threading.Thread(target=lambda: (wait_until(lambda: pid_file.exists() and pid_file.read_text().strip()),
-                                     cancel.set()), daemon=True).start()
+    threading.Thread(
+        target=lambda: (wait_until(lambda: pid_file.exists() and pid_file.read_text().strip()), cancel.set()),
+        daemon=True,
+    ).start()
     with pytest.raises(JobCancelled):
         runner.run(["clone"], timeout=30, cancel=cancel)
     wait_until(lambda: _gone(int(pid_file.read_text())), timeout=10, what="the helper killed")
@@ -122,12 +137,26 @@ def test_secrets_parse_and_never_print():
 def test_botocore_body_logs_never_carry_a_secret_value():
     import logging
 
-    record = logging.LogRecord("botocore.parsers", logging.DEBUG, __file__, 1, "Response body:\n%r",
-                               (b'{"SecretString": "{\\"token\\": \\"tok-9\\"}"}',), None)
+    record = logging.LogRecord(
+        "botocore.parsers",
+        logging.DEBUG,
+        __file__,
+        1,
+        "Response body:\n%r",
+        (b'{"SecretString": "{\\"token\\": \\"tok-9\\"}"}',),
+        None,
+    )
     WireLogFilter().filter(record)
     assert "tok-9" not in record.getMessage()
-    record = logging.LogRecord("botocore.auth", logging.DEBUG, __file__, 1, "CanonicalRequest:\n%s",
-                               ("host:x\nx-amz-security-token:FQoG-session-9\n",), None)
+    record = logging.LogRecord(
+        "botocore.auth",
+        logging.DEBUG,
+        __file__,
+        1,
+        "CanonicalRequest:\n%s",
+        ("host:x\nx-amz-security-token:FQoG-session-9\n",),
+        None,
+    )
     WireLogFilter().filter(record)
     assert "FQoG-session-9" not in record.getMessage() and "x-amz-security-token:***" in record.getMessage()
 
@@ -143,7 +172,7 @@ def test_leftover_temp_clones_are_swept_only_when_old(tmp_path):
     assert fresh.exists() and keep.exists()
 
 
-def _leftover_of(tmp_path, name: str, **owner) -> "os.PathLike":
+def _leftover_of(tmp_path, name: str, **owner) -> os.PathLike:
     """A temporary clone folder as clone_repo lays it out (owner record + partial repo/), with owner fields set."""
     import json
 
@@ -151,8 +180,9 @@ def _leftover_of(tmp_path, name: str, **owner) -> "os.PathLike":
 
     folder = tmp_path / f".{name}.studio-collab-clone-{name}"
     (folder / "repo" / ".git").mkdir(parents=True)
-    clone._write_owner(folder, {"job_id": "0123456789abcdef", "repo_id": f"{name}-0000000000", "name": name,
-                                "target": name})
+    clone._write_owner(
+        folder, {"job_id": "0123456789abcdef", "repo_id": f"{name}-0000000000", "name": name, "target": name}
+    )
     record = json.loads((folder / "owner.json").read_text())
     (folder / "owner.json").write_text(json.dumps({**record, **owner}))
     return folder
@@ -203,8 +233,13 @@ def test_sweeping_stops_a_git_process_still_writing_into_the_leftover(tmp_path):
     gone.wait()
     folder = _leftover_of(tmp_path, "orphan", pid=gone.pid)
     subprocess.run(["git", "init", "-q", str(folder / "repo")], check=True)
-    orphan = subprocess.Popen(["git", "cat-file", "--batch"], cwd=folder / "repo", stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, start_new_session=True)
+    orphan = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=folder / "repo",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         assert orphan.poll() is None
         assert sweep_leftovers(tmp_path, older_than=600) == [folder]

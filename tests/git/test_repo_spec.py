@@ -8,8 +8,17 @@ import pytest
 
 from studio_collab.errors import StudioCollabError
 from studio_collab.git.catalog import merge_sources
-from studio_collab.git.repo_spec import (CatalogError, check_branch, check_repo_path, check_target, check_url,
-                                         load_config_catalog, normalize_url, resolve_inside, spec_from_config)
+from studio_collab.git.repo_spec import (
+    CatalogError,
+    check_branch,
+    check_repo_path,
+    check_target,
+    check_url,
+    load_config_catalog,
+    normalize_url,
+    resolve_inside,
+    spec_from_config,
+)
 
 BAD_URLS = [
     "ext::sh -c touch% /tmp/pwned",
@@ -61,8 +70,11 @@ def test_ssh_only_when_the_admin_allows_it():
 
 
 def test_good_urls_pass():
-    for url in ("https://github.com/org/repo.git", "https://git.example.com:8443/team/sub/group/repo",
-                " https://example.com/a/b.git "):
+    for url in (
+        "https://github.com/org/repo.git",
+        "https://git.example.com:8443/team/sub/group/repo",
+        " https://example.com/a/b.git ",
+    ):
         assert check_url(url) == url.strip()
 
 
@@ -77,9 +89,33 @@ def test_config_load_names_the_offending_entry_without_its_credentials():
         load_config_catalog([{"url": "http://example.com/x.git"}], allow_ssh=False)
 
 
-BAD_BRANCHES = ["", "-b", "--upload-pack=x", "a..b", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[x", "a\\b", "/a",
-                "a/", "a//b", "a.lock", "a/b.lock", ".hidden", "a/.b", "a@{1}", "@", "HEAD", "a.", "a\x01b",
-                "x" * 256]
+BAD_BRANCHES = [
+    "",
+    "-b",
+    "--upload-pack=x",
+    "a..b",
+    "a b",
+    "a~1",
+    "a^",
+    "a:b",
+    "a?",
+    "a*",
+    "a[x",
+    "a\\b",
+    "/a",
+    "a/",
+    "a//b",
+    "a.lock",
+    "a/b.lock",
+    ".hidden",
+    "a/.b",
+    "a@{1}",
+    "@",
+    "HEAD",
+    "a.",
+    "a\x01b",
+    "x" * 256,
+]
 
 
 @pytest.mark.parametrize("branch", BAD_BRANCHES)
@@ -102,8 +138,24 @@ def test_branch_rules_agree_with_git(tmp_path):
         assert ours == git_ok or (not ours and branch in stricter_on_purpose), branch
 
 
-BAD_TARGETS = ["", "../x", "a/../../x", "..", ".", "/abs", "~/x", "C:\\x", "C:/x", "a\\b", "-x", "a/-b", ".git",
-               "a/.git/hooks", "a//b", "a\x00b"]
+BAD_TARGETS = [
+    "",
+    "../x",
+    "a/../../x",
+    "..",
+    ".",
+    "/abs",
+    "~/x",
+    "C:\\x",
+    "C:/x",
+    "a\\b",
+    "-x",
+    "a/-b",
+    ".git",
+    "a/.git/hooks",
+    "a//b",
+    "a\x00b",
+]
 
 
 @pytest.mark.parametrize("target", BAD_TARGETS)
@@ -135,34 +187,43 @@ def test_open_link_paths_must_stay_in_the_repo(path):
     assert err.value.status == 400
 
 
-@pytest.mark.parametrize("entry", [
-    {"url": "https://example.com/r.git", "depth": 0},
-    {"url": "https://example.com/r.git", "depth": True},
-    {"url": "https://example.com/r.git", "depth": "5"},
-    {"url": "https://example.com/r.git", "credentials_secret": "-x"},
-    {"url": "https://example.com/r.git", "credentials_secret": "a b"},
-    {"url": "https://example.com/r.git", "brnach": "main"},
-    {"url": "https://example.com/r.git", "description": "see --upload-pack=touch"},
-    {"url": "https://example.com/r.git", "name": "evil --config=core.sshCommand=x"},
-    {"url": "https://example.com/r.git", "branch": "--upload-pack=x"},
-    {"url": "https://example.com/r.git", "target": "--upload-pack=x"},
-    "https://example.com/r.git",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"url": "https://example.com/r.git", "depth": 0},
+        {"url": "https://example.com/r.git", "depth": True},
+        {"url": "https://example.com/r.git", "depth": "5"},
+        {"url": "https://example.com/r.git", "credentials_secret": "-x"},
+        {"url": "https://example.com/r.git", "credentials_secret": "a b"},
+        {"url": "https://example.com/r.git", "brnach": "main"},
+        {"url": "https://example.com/r.git", "description": "see --upload-pack=touch"},
+        {"url": "https://example.com/r.git", "name": "evil --config=core.sshCommand=x"},
+        {"url": "https://example.com/r.git", "branch": "--upload-pack=x"},
+        {"url": "https://example.com/r.git", "target": "--upload-pack=x"},
+        "https://example.com/r.git",
+    ],
+)
 def test_every_field_is_checked(entry):
     with pytest.raises(CatalogError):
         spec_from_config(0, entry, allow_ssh=False)
 
 
 def test_normalised_urls_dedupe_spellings():
-    same = ["https://GitHub.com/org/Repo.git", "https://github.com/org/Repo", "https://github.com:443/org/Repo/",
-            "https://github.com//org/Repo.git/"]
+    same = [
+        "https://GitHub.com/org/Repo.git",
+        "https://github.com/org/Repo",
+        "https://github.com:443/org/Repo/",
+        "https://github.com//org/Repo.git/",
+    ]
     assert len({normalize_url(u) for u in same}) == 1
     assert normalize_url("https://github.com/org/Repo") != normalize_url("https://github.com/org/repo")
     with pytest.raises(CatalogError, match="same repository"):
         load_config_catalog([{"url": same[0]}, {"url": same[1], "target": "other"}], allow_ssh=False)
     with pytest.raises(CatalogError, match="same target"):
-        load_config_catalog([{"url": "https://a.example/x.git", "target": "t"},
-                             {"url": "https://b.example/y.git", "target": "t"}], allow_ssh=False)
+        load_config_catalog(
+            [{"url": "https://a.example/x.git", "target": "t"}, {"url": "https://b.example/y.git", "target": "t"}],
+            allow_ssh=False,
+        )
 
 
 def test_ids_are_stable_and_safe():
@@ -173,8 +234,10 @@ def test_ids_are_stable_and_safe():
 
 
 def test_studio_sources_merge_with_config_first_and_dedupe():
-    config = load_config_catalog([{"url": "https://git.example.com/team/models.git", "description": "Our models",
-                                   "branch": "main"}], allow_ssh=False)
+    config = load_config_catalog(
+        [{"url": "https://git.example.com/team/models.git", "description": "Our models", "branch": "main"}],
+        allow_ssh=False,
+    )
     found = [
         ("domain", "https://git.example.com/team/models"),  # same repo as config: config wins
         ("domain", "https://git.example.com/shared/data.git"),

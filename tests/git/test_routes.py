@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import logging
+import statistics
 import time
 from urllib.parse import quote
 
@@ -63,8 +63,11 @@ def data_repo(world, name: str = "progress-data", files: int = 250) -> str:
 
         rng = random.Random(name)
         world.repos.create(name, template="library", commits=1)
-        world.repos.commit(name, {f"data/part-{i:03d}.txt": base64.b64encode(rng.randbytes(12_000)).decode()
-                                  for i in range(files)}, "Add data")
+        world.repos.commit(
+            name,
+            {f"data/part-{i:03d}.txt": base64.b64encode(rng.randbytes(12_000)).decode() for i in range(files)},
+            "Add data",
+        )
     return world.repo_url(name)
 
 
@@ -73,21 +76,47 @@ def leftovers(root) -> list[str]:
 
 
 # --- catalog (G1) ------------------------------------------------------------------------------------
-@pytest.mark.git_config(repositories=lambda w: [
-    {"url": w.repo_url("churn-model").replace(".git", "") + "/", "name": "Churn (admin)", "branch": "main",
-     "description": "Admin's copy of the domain repo"},
-    {"url": "https://git.example.invalid/ops/runbooks.git", "target": "ops/runbooks"},
-])
+@pytest.mark.git_config(
+    repositories=lambda w: [
+        {
+            "url": w.repo_url("churn-model").replace(".git", "") + "/",
+            "name": "Churn (admin)",
+            "branch": "main",
+            "description": "Admin's copy of the domain repo",
+        },
+        {"url": "https://git.example.invalid/ops/runbooks.git", "target": "ops/runbooks"},
+    ]
+)
 async def test_catalog_merges_config_domain_space_and_profile(world_env, jp_fetch, openapi_validator):
     if world_env.local.git_url_has_port:
         pytest.skip("the world's git server has a port in its URLs, which Studio's CodeRepositories refuse")
     body = await repos(jp_fetch, openapi_validator)
     sources = {r["name"]: r["source"] for r in body["repos"]}
     # churn-model: config + domain, deduped to the admin's entry; team-notebooks: domain; feature-store: profile
-    assert sources == {"Churn (admin)": "config", "runbooks": "config", "team-notebooks": "domain",
-                       "feature-store": "user_profile"}
-    assert all(set(r) <= {"id", "name", "url", "branch", "target", "source", "description", "private", "state",
-                          "status", "error", "job"} for r in body["repos"])
+    assert sources == {
+        "Churn (admin)": "config",
+        "runbooks": "config",
+        "team-notebooks": "domain",
+        "feature-store": "user_profile",
+    }
+    assert all(
+        set(r)
+        <= {
+            "id",
+            "name",
+            "url",
+            "branch",
+            "target",
+            "source",
+            "description",
+            "private",
+            "state",
+            "status",
+            "error",
+            "job",
+        }
+        for r in body["repos"]
+    )
     assert by_name(body, "runbooks")["target"] == "ops/runbooks"
     calls = world_env.calls()
     await repos(jp_fetch)
@@ -109,7 +138,9 @@ async def test_a_bad_scheme_is_refused_at_config_load_naming_the_entry(world_env
     status = json.loads((await jp_fetch("studio-collab", "status")).body)
     git = status["features"]["git"]
     assert git["available"] is False
-    assert "StudioCollabApp.repositories is refused: repositories[0] (http://git.example.com/plain.git)" in git["reason"]
+    assert (
+        "StudioCollabApp.repositories is refused: repositories[0] (http://git.example.com/plain.git)" in git["reason"]
+    )
     assert [p["option"] for p in status["config_problems"]] == ["repositories"]
     code, body = await error_of(jp_fetch("studio-collab", "repos"))
     assert code == 503 and body["code"] == "feature_config_refused" and body["message"] == git["reason"]
@@ -128,8 +159,9 @@ async def test_unknown_ids_are_404(world_env, jp_fetch):
 async def test_clone_public_repo_over_https(world_env, jp_fetch, jp_root_dir, openapi_validator):
     repo = by_name(await repos(jp_fetch), "team-notebooks")
     assert repo["state"] == "not_cloned" and repo["status"] is None
-    first, second = await asyncio.gather(post(jp_fetch, "repos", repo["id"], "clone"),
-                                         post(jp_fetch, "repos", repo["id"], "clone"))
+    first, second = await asyncio.gather(
+        post(jp_fetch, "repos", repo["id"], "clone"), post(jp_fetch, "repos", repo["id"], "clone")
+    )
     assert first["id"] == second["id"], "two clicks, one clone"
     job = await wait_job(jp_fetch, first["id"])
     assert job["state"] == "succeeded", job
@@ -287,9 +319,10 @@ async def test_private_repo_without_credentials_fails_with_a_next_step(world_env
     assert not (jp_root_dir / "feature-store").exists()
 
 
-@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("feature-store")}],
-                        git_credentials=lambda w: {w.git_base_url: "other-secret",
-                                                   w.repo_url("feature-store"): "wrong-token-secret"})
+@pytest.mark.git_config(
+    repositories=lambda w: [{"url": w.repo_url("feature-store")}],
+    git_credentials=lambda w: {w.git_base_url: "other-secret", w.repo_url("feature-store"): "wrong-token-secret"},
+)
 async def test_git_credentials_prefix_applies_and_a_wrong_token_is_not_echoed(world_env, jp_fetch, caplog):
     world_env.client("secretsmanager").create_secret(Name="wrong-token-secret", SecretString="not-the-token-xyz")
     caplog.set_level(logging.DEBUG)
@@ -309,8 +342,11 @@ async def test_untrusted_ca_fails_and_tls_verification_stays_on(world_env, jp_fe
     assert not (jp_root_dir / "team-notebooks").exists()
 
 
-@pytest.mark.git_config(no_ca_env=True, git_ca_bundle=lambda w: str(w.ca_bundle),
-                        repositories=lambda w: [{"url": w.repo_url("team-notebooks")}])
+@pytest.mark.git_config(
+    no_ca_env=True,
+    git_ca_bundle=lambda w: str(w.ca_bundle),
+    repositories=lambda w: [{"url": w.repo_url("team-notebooks")}],
+)
 async def test_company_ca_is_trusted_through_git_ca_bundle(world_env, jp_fetch, jp_root_dir):
     repo = by_name(await repos(jp_fetch), "team-notebooks")
     job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
@@ -334,11 +370,15 @@ async def test_sync_reports_each_file_and_backup_and_reclone(world_env, jp_fetch
     assert {"path": "NEW.md", "outcome": "updated", "detail": "New from upstream."} in job["result"]["files"]
     assert (folder / "README.md").read_text() == "my notes\n" and (folder / "NEW.md").exists()
 
-    code, body = await error_of(jp_fetch("studio-collab", "repos", repo["id"], "sync", method="POST",
-                                         body=json.dumps({"backup_and_reclone": "yes"})))
+    code, body = await error_of(
+        jp_fetch(
+            "studio-collab", "repos", repo["id"], "sync", method="POST", body=json.dumps({"backup_and_reclone": "yes"})
+        )
+    )
     assert code == 400
-    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync",
-                                               body={"backup_and_reclone": True}))["id"])
+    job = await wait_job(
+        jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync", body={"backup_and_reclone": True}))["id"]
+    )
     assert job["state"] == "succeeded", job
     backup = jp_root_dir / job["result"]["backup"]
     assert (backup / "README.md").read_text() == "my notes\n", "the old folder is renamed, never deleted"
@@ -348,8 +388,9 @@ async def test_sync_reports_each_file_and_backup_and_reclone(world_env, jp_fetch
 EVIL_NAME = "nb</script><script>alert(1)</script>"
 
 
-@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "name": EVIL_NAME,
-                                                 "target": "team-notebooks"}])
+@pytest.mark.git_config(
+    repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "name": EVIL_NAME, "target": "team-notebooks"}]
+)
 async def test_open_page_changes_nothing_and_escapes_its_data(world_env, jp_fetch, jp_root_dir):
     repo = by_name(await repos(jp_fetch), EVIL_NAME)
     path = "notebooks/<img src=x onerror=alert(1)>.ipynb"
@@ -386,8 +427,9 @@ async def test_open_page_refuses_unknown_repos_and_escaping_paths(world_env, jp_
 # --- auto-clone (G7) -----------------------------------------------------------------------------------
 # The clone is served at 100 bytes/s (~20 s for this repo), so the order of events, not a stopwatch, shows that
 # the server answers while the clone still runs.
-@pytest.mark.git_config(auto_clone=True, git_rate_limit_bps=100,
-                        repositories=lambda w: [{"url": w.repo_url("team-notebooks")}])
+@pytest.mark.git_config(
+    auto_clone=True, git_rate_limit_bps=100, repositories=lambda w: [{"url": w.repo_url("team-notebooks")}]
+)
 async def test_auto_clone_after_start_without_delaying_the_server(world_env, jp_fetch, jp_root_dir):
     await jp_fetch("studio-collab", "status")
     assert not (jp_root_dir / "team-notebooks" / ".git").is_dir(), "the server answered only after the clone"

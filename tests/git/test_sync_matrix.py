@@ -152,8 +152,9 @@ def test_staged_new_file_identical_to_upstreams(case):
 
 def test_same_line_conflict_keeps_both_versions_in_conflict_regions(case):
     case.write("lesson.py", LESSON.replace("line 5\n", "line 5 USER\n"))
-    case.upstream.commit({"lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n")
-                          .replace("line 9\n", "line 9 UPSTREAM\n")})
+    case.upstream.commit(
+        {"lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n").replace("line 9\n", "line 9 UPSTREAM\n")}
+    )
     result = case.sync()
     text = case.read("lesson.py")
     assert "line 5 USER" in text and "line 5 UPSTREAM" in text and "line 9 UPSTREAM" in text
@@ -763,8 +764,9 @@ def test_notebook_metadata_only_churn_never_conflicts(nbcase):
 def test_notebook_renamed_and_edited_upstream_while_edited_locally_is_merged_as_a_notebook(nbcase):
     case = nbcase
     case.write("analysis.ipynb", text(nb("import math, os", "x = 1", "print(x)")))
-    case.upstream.commit({"analysis.ipynb": None,
-                          "work/analysis.ipynb": text(nb("import math", "x = 1", "print(x * 3)"))})
+    case.upstream.commit(
+        {"analysis.ipynb": None, "work/analysis.ipynb": text(nb("import math", "x = 1", "print(x * 3)"))}
+    )
     result = case.sync()
     assert not (case.repo / "analysis.ipynb").exists()
     assert cells(case.read("work/analysis.ipynb")) == ["import math, os", "x = 1", "print(x * 3)"]
@@ -800,8 +802,10 @@ def test_invalid_upstream_notebook_edited_locally_keeps_the_users_and_is_never_t
     case.upstream.commit({"analysis.ipynb": BROKEN})
     result = case.sync()
     assert case.read("analysis.ipynb") == mine
-    assert case.outcomes(result) == {"analysis.ipynb": "skipped"} and "not a valid notebook" in \
-        result["files"][0]["detail"]
+    assert (
+        case.outcomes(result) == {"analysis.ipynb": "skipped"}
+        and "not a valid notebook" in result["files"][0]["detail"]
+    )
     assert all_notebooks_valid(case.repo) == []
 
 
@@ -841,9 +845,16 @@ def busy_state(case):
     case.write("solution.py", "my attempt\n")
     (case.repo / "image.bin").write_bytes(b"mine\0")
     os.chmod(case.repo / "data/table.csv", 0o755)
-    case.upstream.commit({"lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n"), "solution.py": "official\n",
-                          "image.bin": b"theirs\0", "data/table.csv": None, "data/moved.csv": "a,b\n1,2\n",
-                          "new/deep/file.txt": "deep\n"})
+    case.upstream.commit(
+        {
+            "lesson.py": LESSON.replace("line 5\n", "line 5 UPSTREAM\n"),
+            "solution.py": "official\n",
+            "image.bin": b"theirs\0",
+            "data/table.csv": None,
+            "data/moved.csv": "a,b\n1,2\n",
+            "new/deep/file.txt": "deep\n",
+        }
+    )
 
 
 def test_preview_changes_nothing_and_matches_the_sync(case):
@@ -851,6 +862,7 @@ def test_preview_changes_nothing_and_matches_the_sync(case):
     preview = case.sync(preview=True)  # the judge compares HEAD, index and every file before and after
     assert preview["preview"] is True and preview["undo"] is None
     real = case.sync()
+
     def summary(result):  # a name moved aside carries a time stamp: compare by where it came from
         return sorted((f["outcome"], f.get("from") or f["path"]) for f in result["files"])
 

@@ -31,9 +31,11 @@ def git(folder, *args) -> str:
 
 async def resolve(jp_fetch, repo_id: str, sync_id: str, body: dict) -> dict:
     from tornado.httpclient import HTTPClientError
+
     try:
-        response = await jp_fetch("studio-collab", "repos", repo_id, "syncs", sync_id, "resolve", method="POST",
-                                  body=json.dumps(body))
+        response = await jp_fetch(
+            "studio-collab", "repos", repo_id, "syncs", sync_id, "resolve", method="POST", body=json.dumps(body)
+        )
     except HTTPClientError as err:
         raise AssertionError(err.response.body) from err
     assert response.code == 200
@@ -41,22 +43,35 @@ async def resolve(jp_fetch, repo_id: str, sync_id: str, body: dict) -> dict:
 
 
 @pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "branch": "main"}])
-async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(world_env, jp_fetch, jp_root_dir,
-                                                                              openapi_validator):
-    world_env.repos.commit("team-notebooks", {"conflict.txt": "one\ntwo\nthree\n",
-                                              "analysis.ipynb": notebook("import math", "x = 1", "z = 0", "y = 1"),
-                                              "model.bin": BINARY_BASE}, "Files both sides will change")
+async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(
+    world_env, jp_fetch, jp_root_dir, openapi_validator
+):
+    world_env.repos.commit(
+        "team-notebooks",
+        {
+            "conflict.txt": "one\ntwo\nthree\n",
+            "analysis.ipynb": notebook("import math", "x = 1", "z = 0", "y = 1"),
+            "model.bin": BINARY_BASE,
+        },
+        "Files both sides will change",
+    )
     repo = by_name(await repos(jp_fetch), "team-notebooks")
-    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
-        "succeeded"
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))[
+        "state"
+    ] == "succeeded"
     folder = jp_root_dir / "team-notebooks"
     (folder / "conflict.txt").write_text("one\nTWO (mine)\nthree\n")
     (folder / "analysis.ipynb").write_text(notebook("import math", "x = 'mine'", "z = 0", "y = 'mine'"))
     (folder / "model.bin").write_bytes(BINARY_MINE)
-    world_env.repos.commit("team-notebooks", {"conflict.txt": "one\nTWO (theirs)\nthree\n",
-                                              "analysis.ipynb": notebook("import math", "x = 'theirs'", "z = 0",
-                                                                          "y = 'theirs'"),
-                                              "model.bin": BINARY_THEIRS}, "Upstream changes the same lines")
+    world_env.repos.commit(
+        "team-notebooks",
+        {
+            "conflict.txt": "one\nTWO (theirs)\nthree\n",
+            "analysis.ipynb": notebook("import math", "x = 'theirs'", "z = 0", "y = 'theirs'"),
+            "model.bin": BINARY_THEIRS,
+        },
+        "Upstream changes the same lines",
+    )
     before = snapshot(folder)
 
     job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync"))["id"])
@@ -64,8 +79,11 @@ async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(wo
     openapi_validator.validate("get", f"/jobs/{job['id']}", 200, {"job": job})
     result = job["result"]
     files = {f["path"]: f for f in result["files"]}
-    assert {p: f["outcome"] for p, f in files.items()} == {"conflict.txt": "kept_both", "analysis.ipynb": "kept_both",
-                                                            "model.bin": "kept_both"}
+    assert {p: f["outcome"] for p, f in files.items()} == {
+        "conflict.txt": "kept_both",
+        "analysis.ipynb": "kept_both",
+        "model.bin": "kept_both",
+    }
     assert files["analysis.ipynb"]["conflicts"] == 2
     sync_id = result["undo"]
     after_sync = snapshot(folder)
@@ -74,11 +92,17 @@ async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(wo
     assert (folder / beside).read_bytes() == BINARY_THEIRS
 
     # Bad input: a clear error, nothing changes.
-    for body, status in (({"path": "conflict.txt", "keep": "both"}, 400), ({"path": "../x", "keep": "mine"}, 400),
-                         ({"path": "conflict.txt", "keep": "mine", "conflict": "a b"}, 400),
-                         ({"path": "README.md", "keep": "mine"}, 409)):
-        code, error = await error_of(jp_fetch("studio-collab", "repos", repo["id"], "syncs", sync_id, "resolve",
-                                              method="POST", body=json.dumps(body)))
+    for body, status in (
+        ({"path": "conflict.txt", "keep": "both"}, 400),
+        ({"path": "../x", "keep": "mine"}, 400),
+        ({"path": "conflict.txt", "keep": "mine", "conflict": "a b"}, 400),
+        ({"path": "README.md", "keep": "mine"}, 409),
+    ):
+        code, error = await error_of(
+            jp_fetch(
+                "studio-collab", "repos", repo["id"], "syncs", sync_id, "resolve", method="POST", body=json.dumps(body)
+            )
+        )
         assert code == status, (body, error)
         openapi_validator.validate("post", f"/repos/{repo['id']}/syncs/{sync_id}/resolve", code, error)
     assert snapshot(folder) == after_sync
@@ -86,14 +110,18 @@ async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(wo
     # Text: take theirs is upstream's file exactly; HEAD, index and history untouched.
     answer = await resolve(jp_fetch, repo["id"], sync_id, {"path": "conflict.txt", "keep": "theirs"})
     openapi_validator.validate("post", f"/repos/{repo['id']}/syncs/{sync_id}/resolve", 200, answer)
-    assert (folder / "conflict.txt").read_text() == git(folder, "show", "HEAD:conflict.txt") == \
-        "one\nTWO (theirs)\nthree\n"
+    assert (
+        (folder / "conflict.txt").read_text()
+        == git(folder, "show", "HEAD:conflict.txt")
+        == "one\nTWO (theirs)\nthree\n"
+    )
     now = snapshot(folder)
     assert (now["head"], now["index"], now["log"]) == (after_sync["head"], after_sync["index"], after_sync["log"])
 
     # Notebook: one conflict keeps mine, the other takes theirs; the note cells go; a valid notebook.
-    answer = await resolve(jp_fetch, repo["id"], sync_id, {"path": "analysis.ipynb", "keep": "mine",
-                                                           "conflict": "sync-1"})
+    answer = await resolve(
+        jp_fetch, repo["id"], sync_id, {"path": "analysis.ipynb", "keep": "mine", "conflict": "sync-1"}
+    )
     assert answer["conflicts_left"] == 1
     book = nbformat.reads((folder / "analysis.ipynb").read_text(), as_version=4)
     left = [c.metadata.get("studio_collab", {}).get("conflict", {}).get("id") for c in book.cells]
@@ -104,9 +132,18 @@ async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(wo
     sources = [c.source for c in book.cells]
     assert sources == ["import math", "x = 'theirs'", "z = 0", "y = 'mine'"]
     assert all("studio_collab" not in c.metadata for c in book.cells)
-    code, error = await error_of(jp_fetch("studio-collab", "repos", repo["id"], "syncs", sync_id, "resolve",
-                                          method="POST", body=json.dumps({"path": "analysis.ipynb", "keep": "mine",
-                                                                          "conflict": "sync-1"})))
+    code, error = await error_of(
+        jp_fetch(
+            "studio-collab",
+            "repos",
+            repo["id"],
+            "syncs",
+            sync_id,
+            "resolve",
+            method="POST",
+            body=json.dumps({"path": "analysis.ipynb", "keep": "mine", "conflict": "sync-1"}),
+        )
+    )
     assert code == 409 and error["code"] == "no_conflict"
 
     # Binary: keep mine removes upstream's copy beside it, the file is the user's bytes.
@@ -115,8 +152,18 @@ async def test_keep_mine_and_take_theirs_per_file_and_per_cell_then_undo_sync(wo
 
     # An edit after the sync is never overwritten.
     (folder / "conflict.txt").write_text("my own resolution\n")
-    code, error = await error_of(jp_fetch("studio-collab", "repos", repo["id"], "syncs", sync_id, "resolve",
-                                          method="POST", body=json.dumps({"path": "conflict.txt", "keep": "mine"})))
+    code, error = await error_of(
+        jp_fetch(
+            "studio-collab",
+            "repos",
+            repo["id"],
+            "syncs",
+            sync_id,
+            "resolve",
+            method="POST",
+            body=json.dumps({"path": "conflict.txt", "keep": "mine"}),
+        )
+    )
     assert code == 409 and error["code"] == "changed_since_sync"
     assert (folder / "conflict.txt").read_text() == "my own resolution\n"
     undo = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "syncs", sync_id, "undo"))["id"])

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.world
 
 def snapshot(folder) -> dict:
     """HEAD, index and every work-tree file's bytes, read with git and the file system."""
+
     def git(*args):
         return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
 
@@ -29,32 +30,41 @@ def snapshot(folder) -> dict:
             files[rel] = os.readlink(path)
         elif path.is_file():
             files[rel] = (path.stat().st_mode, path.read_bytes())
-    return {"head": git("rev-parse", "HEAD"), "index": git("ls-files", "-s"), "files": files,
-            "log": git("log", "--format=%H %an", "HEAD")}
+    return {
+        "head": git("rev-parse", "HEAD"),
+        "index": git("ls-files", "-s"),
+        "files": files,
+        "log": git("log", "--format=%H %an", "HEAD"),
+    }
 
 
 @pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "branch": "main"}])
 async def test_preview_then_sync_then_undo_through_the_api(world_env, jp_fetch, jp_root_dir, openapi_validator):
     repo = by_name(await repos(jp_fetch), "team-notebooks")
-    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
-        "succeeded"
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))[
+        "state"
+    ] == "succeeded"
     folder = jp_root_dir / "team-notebooks"
     (folder / "README.md").write_text("my notes\n")
     (folder / "SYNCED.md").write_text("my own SYNCED.md\n")  # untracked, upstream is about to add one
     world_env.repos.commit("team-notebooks", {"SYNCED.md": "from upstream\n"}, "Add SYNCED.md")
     before = snapshot(folder)
 
-    code, body = await error_of(jp_fetch("studio-collab", "repos", repo["id"], "sync", method="POST",
-                                         body=json.dumps({"choice": "octopus"})))
+    code, body = await error_of(
+        jp_fetch("studio-collab", "repos", repo["id"], "sync", method="POST", body=json.dumps({"choice": "octopus"}))
+    )
     assert code == 400 and body["code"] == "invalid_request"
 
-    preview = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync",
-                                                   body={"preview": True}))["id"])
+    preview = await wait_job(
+        jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync", body={"preview": True}))["id"]
+    )
     assert preview["state"] == "succeeded", preview
     openapi_validator.validate("get", f"/jobs/{preview['id']}", 200, {"job": preview})
     assert preview["result"]["preview"] is True and snapshot(folder) == before
-    assert {(f["outcome"], f.get("from", f["path"])) for f in preview["result"]["files"]} == \
-        {("updated", "SYNCED.md"), ("renamed", "SYNCED.md")}
+    assert {(f["outcome"], f.get("from", f["path"])) for f in preview["result"]["files"]} == {
+        ("updated", "SYNCED.md"),
+        ("renamed", "SYNCED.md"),
+    }
 
     job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "sync"))["id"])
     assert job["state"] == "succeeded", job
@@ -87,7 +97,8 @@ def terminal_env(world_env) -> dict:
 
 @pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("feature-store"), "credentials_secret": SECRET}])
 async def test_a_terminal_git_fetch_of_a_private_repo_works_through_the_credential_helper(
-        world_env, jp_fetch, jp_root_dir, caplog):
+    world_env, jp_fetch, jp_root_dir, caplog
+):
     import logging
 
     caplog.set_level(logging.DEBUG)
@@ -100,20 +111,42 @@ async def test_a_terminal_git_fetch_of_a_private_repo_works_through_the_credenti
     config = (folder / ".git" / "config").read_text()
     assert "studio_collab.git.credential_helper" in config and token not in config
     world_env.repos.commit("feature-store", {"from-terminal.md": "new\n"}, "for the terminal")
-    fetched = subprocess.run(["git", "fetch", "origin"], cwd=folder, env=terminal_env(world_env),
-                             capture_output=True, text=True, timeout=60)
+    fetched = subprocess.run(
+        ["git", "fetch", "origin"], cwd=folder, env=terminal_env(world_env), capture_output=True, text=True, timeout=60
+    )
     assert fetched.returncode == 0, fetched.stderr
-    assert "from-terminal.md" in subprocess.run(["git", "ls-tree", "-r", "--name-only", "origin/main"], cwd=folder,
-                                                capture_output=True, text=True, check=True).stdout
+    assert (
+        "from-terminal.md"
+        in subprocess.run(
+            ["git", "ls-tree", "-r", "--name-only", "origin/main"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     # without the helper the same fetch is refused: the helper, not a stored token, made it work
-    refused = subprocess.run(["git", "-c", "credential.helper=", "fetch", "origin"], cwd=folder,
-                             env=terminal_env(world_env), capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        ["git", "-c", "credential.helper=", "fetch", "origin"],
+        cwd=folder,
+        env=terminal_env(world_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode != 0
     stored = [p for p in folder.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
     assert stored == [] and token not in fetched.stderr + fetched.stdout + caplog.text
     # a request for another host gets no answer
-    other = subprocess.run(["git", "credential", "fill"], cwd=folder, env=terminal_env(world_env), text=True,
-                           input="protocol=https\nhost=evil.example.com\n\n", capture_output=True, timeout=60)
+    other = subprocess.run(
+        ["git", "credential", "fill"],
+        cwd=folder,
+        env=terminal_env(world_env),
+        text=True,
+        input="protocol=https\nhost=evil.example.com\n\n",
+        capture_output=True,
+        timeout=60,
+    )
     assert token not in other.stdout
 
 
@@ -122,34 +155,54 @@ async def dirty_of(jp_fetch, repo_id: str) -> int:
     return next(r for r in body["repos"] if r["id"] == repo_id)["status"]["dirty"]
 
 
-@pytest.mark.git_config(repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "branch": "main",
-                                                 "target": "status-check"}])
+@pytest.mark.git_config(
+    repositories=lambda w: [{"url": w.repo_url("team-notebooks"), "branch": "main", "target": "status-check"}]
+)
 async def test_status_is_fresh_after_a_save_and_jupyters_own_files_never_count(world_env, jp_fetch, jp_root_dir):
     import asyncio
     import time
 
     repo = by_name(await repos(jp_fetch), "team-notebooks")
-    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
-        "succeeded"
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))[
+        "state"
+    ] == "succeeded"
     assert await dirty_of(jp_fetch, repo["id"]) == 0  # remembered for a few seconds from here
     # a notebook opened, checkpointed and saved unchanged: Jupyter's own bookkeeping, not a change
     model = json.loads((await jp_fetch("api", "contents", "status-check", "explore.ipynb")).body)
     await jp_fetch("api", "contents", "status-check", "explore.ipynb", "checkpoints", method="POST", body="")
-    await jp_fetch("api", "contents", "status-check", "explore.ipynb", method="PUT",
-                   body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}))
+    await jp_fetch(
+        "api",
+        "contents",
+        "status-check",
+        "explore.ipynb",
+        method="PUT",
+        body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}),
+    )
     assert (jp_root_dir / "status-check" / ".ipynb_checkpoints").is_dir()
     assert await dirty_of(jp_fetch, repo["id"]) == 0
     # a real edit saved through the contents API shows within 2 s (the remembered status lives 3 s)
     saved = time.monotonic()
-    await jp_fetch("api", "contents", "status-check", "README.md", method="PUT",
-                   body=json.dumps({"type": "file", "format": "text", "content": "edited in Jupyter\n"}))
+    await jp_fetch(
+        "api",
+        "contents",
+        "status-check",
+        "README.md",
+        method="PUT",
+        body=json.dumps({"type": "file", "format": "text", "content": "edited in Jupyter\n"}),
+    )
     while await dirty_of(jp_fetch, repo["id"]) != 1:
         assert time.monotonic() - saved < 2.0, "the status did not follow the save within 2 s"
         await asyncio.sleep(0.1)
     # a real change to the notebook counts
     model["content"]["cells"][0]["source"] = "# changed in Jupyter"
-    await jp_fetch("api", "contents", "status-check", "explore.ipynb", method="PUT",
-                   body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}))
+    await jp_fetch(
+        "api",
+        "contents",
+        "status-check",
+        "explore.ipynb",
+        method="PUT",
+        body=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}),
+    )
     saved = time.monotonic()
     while await dirty_of(jp_fetch, repo["id"]) != 2:
         assert time.monotonic() - saved < 2.0, "a changed notebook must count"
@@ -164,13 +217,17 @@ async def test_cancel_mid_fetch_leaves_the_repository_exactly_as_it_was(world_en
     if not world_env.repos.bare_path("cancel-sync").exists():
         world_env.repos.create("cancel-sync", template="notebooks", commits=1)
     repo = by_name(await repos(jp_fetch), "cancel-sync")
-    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))["state"] == \
-        "succeeded"
+    assert (await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"]))[
+        "state"
+    ] == "succeeded"
     folder = jp_root_dir / "cancel-sync"
     (folder / "mine.txt").write_text("my untracked work\n")
     rng = random.Random(5)
-    world_env.repos.commit("cancel-sync", {f"big/{i}.txt": base64.b64encode(rng.randbytes(20_000)).decode()
-                                           for i in range(20)}, "a slow fetch")
+    world_env.repos.commit(
+        "cancel-sync",
+        {f"big/{i}.txt": base64.b64encode(rng.randbytes(20_000)).decode() for i in range(20)},
+        "a slow fetch",
+    )
     before = snapshot(folder)
     world_env.git_faults(rate_limit_bps=2000)  # until the test ends (the fixture clears it)
     job = await post(jp_fetch, "repos", repo["id"], "sync")

@@ -48,11 +48,11 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pytest
 import requests
+from studio_world import moto_bridge
 
 from studio_collab.app import StudioCollabApp
 from studio_collab.git.repo_spec import default_name, normalize_url, repo_id
 from studio_collab.openapi import openapi_document
-from studio_world import moto_bridge
 from tests.helpers import JOB_RUNNING, wait_until
 from tests.identity.studio_identity import COOKIE, IDENTITY_PROVIDER
 from tests.servers import start_lab
@@ -104,8 +104,9 @@ def tree(top: Path, skip: str | None = None) -> dict:
                 continue
             info = path.lstat()
             in_git = "/.git/" in f"/{relative}/"
-            found[relative] = (stat.S_IFMT(info.st_mode),) if in_git else (
-                stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
+            found[relative] = (
+                (stat.S_IFMT(info.st_mode),) if in_git else (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
+            )
     return found
 
 
@@ -140,31 +141,52 @@ class Arena:
         (self.root / "loop").symlink_to(self.root / "loop")
         metadata = self.world.write_resource_metadata(self.base / "resource-metadata.json", self.space_name)
         self.env = {
-            "AWS_ENDPOINT_URL": self.world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": self.world.region,
-            "AWS_DEFAULT_REGION": self.world.region, "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
+            "AWS_ENDPOINT_URL": self.world.emulator_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.world.region,
+            "AWS_DEFAULT_REGION": self.world.region,
+            "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.base / "no-aws-credentials"),
-            "GIT_SSL_CAINFO": str(self.world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-            "SAGEMAKER_SPACE_TYPE_LOWERCASE": self.space, "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.mlflow_url,
+            "GIT_SSL_CAINFO": str(self.world.ca_bundle),
+            "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+            "SAGEMAKER_SPACE_TYPE_LOWERCASE": self.space,
+            "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.mlflow_url,
         }
         config_dir = self.base / "jupyter-config"
         config_dir.mkdir()
-        (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-            "repositories": [
-                {"url": self.world.repo_url("team-notebooks"), "target": "repos/team-notebooks"},
-                {"url": self.world.repo_url("churn-model"), "target": "repos/churn-model"},
-                {"url": self.world.repo_url("feature-store"), "target": "repos/feature-store",
-                 "credentials_secret": GIT_SECRET},
-            ],
-            "share_folder": str(self.shares), "aws_max_attempts": 1, "cache_ttl_seconds": 0,
-            "git_fetch_interval_seconds": 0, "git_timeout_seconds": 120,
-        }}))
+        (config_dir / "jupyter_server_config.json").write_text(
+            json.dumps(
+                {
+                    "StudioCollabApp": {
+                        "repositories": [
+                            {"url": self.world.repo_url("team-notebooks"), "target": "repos/team-notebooks"},
+                            {"url": self.world.repo_url("churn-model"), "target": "repos/churn-model"},
+                            {
+                                "url": self.world.repo_url("feature-store"),
+                                "target": "repos/feature-store",
+                                "credentials_secret": GIT_SECRET,
+                            },
+                        ],
+                        "share_folder": str(self.shares),
+                        "aws_max_attempts": 1,
+                        "cache_ttl_seconds": 0,
+                        "git_fetch_interval_seconds": 0,
+                        "git_timeout_seconds": 120,
+                    }
+                }
+            )
+        )
         studio_login = []
         if self.shared:  # as Studio starts a shared space; the provider's module is in this repository
             studio_login = [f"--ServerApp.identity_provider_class={IDENTITY_PROVIDER}"]
             self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))
-        self.server = start_lab(self.root, command="server", args=studio_login, env={
-            **self.env, "TMPDIR": str(self.server_tmp), "JUPYTER_CONFIG_DIR": str(config_dir)})
+        self.server = start_lab(
+            self.root,
+            command="server",
+            args=studio_login,
+            env={**self.env, "TMPDIR": str(self.server_tmp), "JUPYTER_CONFIG_DIR": str(config_dir)},
+        )
         self._arrange()
 
     def _arrange(self) -> None:
@@ -172,10 +194,13 @@ class Arena:
         for feature in ("git", "share", "experiments"):
             assert status["features"][feature]["available"], status["features"]
         repos = {r["name"]: r for r in self.get("repos")["repos"]}
-        self.ids.update(team=repos["team-notebooks"]["id"], churn=repos["churn-model"]["id"],
-                        feature=repos["feature-store"]["id"])
-        clones = [self.call("POST", f"repos/{self.ids[name]}/clone", body={}).json()["job"]["id"]
-                  for name in ("team", "feature")]
+        self.ids.update(
+            team=repos["team-notebooks"]["id"], churn=repos["churn-model"]["id"], feature=repos["feature-store"]["id"]
+        )
+        clones = [
+            self.call("POST", f"repos/{self.ids[name]}/clone", body={}).json()["job"]["id"]
+            for name in ("team", "feature")
+        ]
         for job in clones:
             assert self.wait_job(job)["state"] == "succeeded"
         (self.root / "repos" / "team-notebooks" / "escape").symlink_to(self.outside)
@@ -238,8 +263,17 @@ class Arena:
         return {"Cookie": cookie, "X-XSRFToken": self.xsrf}
 
     # --- HTTP ----------------------------------------------------------------------------------------------
-    def call(self, method: str, path: str, *, body=None, query: dict | None = None, headers: dict | None = None,
-             token: bool = True, user: str | None = "alice") -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body=None,
+        query: dict | None = None,
+        headers: dict | None = None,
+        token: bool = True,
+        user: str | None = "alice",
+    ) -> Answer:
         """Exactly this path on the wire (no client-side normalisation of '..' or re-encoding). ``token``: log in
         (as ``user`` in the shared space) at all."""
         target = f"{self.server.base_url.rstrip('/')}/studio-collab/{path}"
@@ -273,20 +307,34 @@ class Arena:
         return wait_until(ended, timeout, what=f"job {job_id} to end")
 
     def fill(self, template: str) -> str:
-        return substitute(template, {**self.ids, "outside": self.outside, "secret_file": self.secret_file,
-                                     "sentinel": SENTINEL, "bare": self.world.repos.bare_path("team-notebooks"),
-                                     "repo_url": self.world.repo_url("team-notebooks")})
+        return substitute(
+            template,
+            {
+                **self.ids,
+                "outside": self.outside,
+                "secret_file": self.secret_file,
+                "sentinel": SENTINEL,
+                "bare": self.world.repos.bare_path("team-notebooks"),
+                "repo_url": self.world.repo_url("team-notebooks"),
+            },
+        )
 
     # --- what must not change, and what must not leak -------------------------------------------------------
     def snapshot(self, extra: bool = False, skip: str | None = None) -> dict:
         calls = self.world.calls()
-        state = {"root": tree(self.root, skip), "store": tree(self.shares), "tmp": tree(self.server_tmp),
-                 "outside": tree(self.outside), "sentinel": SENTINEL.exists(),
-                 "aws_writes": {op: n for op, n in calls.items() if op.split(":", 1)[-1].startswith(MUTATING)}}
+        state = {
+            "root": tree(self.root, skip),
+            "store": tree(self.shares),
+            "tmp": tree(self.server_tmp),
+            "outside": tree(self.outside),
+            "sentinel": SENTINEL.exists(),
+            "aws_writes": {op: n for op, n in calls.items() if op.split(":", 1)[-1].startswith(MUTATING)},
+        }
         if extra:
             state["idle"] = self.get("idle")["last_activity"]
             state["notebook_instance"] = self.world.client("sagemaker").describe_notebook_instance(
-                NotebookInstanceName="legacy-analysis")["NotebookInstanceStatus"]
+                NotebookInstanceName="legacy-analysis"
+            )["NotebookInstanceStatus"]
         return state
 
     def log_mark(self) -> int:
@@ -315,8 +363,9 @@ def assert_refused(answer: Answer, status: int, code: str) -> None:
         assert f'"code": "{code}"' in answer.text or f"<code>{code}</code>" in answer.text, answer.text[-1500:]
 
 
-def refused_and_unchanged(arena: Arena, send, status: int, code: str, *, sent: str = "", extra: bool = False,
-                          skip: str | None = None) -> Answer:
+def refused_and_unchanged(
+    arena: Arena, send, status: int, code: str, *, sent: str = "", extra: bool = False, skip: str | None = None
+) -> Answer:
     """``skip``: entries to leave out of the root's snapshot (a clone the case itself keeps running)."""
     before = arena.snapshot(extra, skip)
     mark = arena.log_mark()
@@ -382,8 +431,9 @@ TRAVERSAL = [
     # POST shares {path}: the file to share must be a regular file under the root
     Case("share-dotdot", "POST", "shares", 400, "path_outside_root", _share("../outside/secret.txt")),
     Case("share-deep-dotdot", "POST", "shares", 400, "path_outside_root", _share("../../../../../../etc/passwd")),
-    Case("share-dotdot-mid-path", "POST", "shares", 400, "path_outside_root",
-         _share("project/../../outside/secret.txt")),
+    Case(
+        "share-dotdot-mid-path", "POST", "shares", 400, "path_outside_root", _share("project/../../outside/secret.txt")
+    ),
     Case("share-absolute-etc", "POST", "shares", 404, "path_not_found", _share("/etc/passwd")),
     Case("share-absolute-outside", "POST", "shares", 404, "path_not_found", _share("{secret_file}")),
     Case("share-percent-dotdot", "POST", "shares", 404, "path_not_found", _share("%2e%2e/outside/secret.txt")),
@@ -398,33 +448,66 @@ TRAVERSAL = [
     Case("share-very-long", "POST", "shares", 400, "invalid_path", _share("x" * 5000)),
     Case("share-root-itself", "POST", "shares", 400, "invalid_path", _share("/")),
     Case("share-path-not-a-string", "POST", "shares", 400, "invalid_path", _share(["../outside/secret.txt"])),
-    Case("share-target-space-traversal", "POST", "shares", 400, "unknown_space",
-         _share("notebook.ipynb", target_space="../../team-space")),
+    Case(
+        "share-target-space-traversal",
+        "POST",
+        "shares",
+        400,
+        "unknown_space",
+        _share("notebook.ipynb", target_space="../../team-space"),
+    ),
     # GET open?repo=&path=: a catalog id and a file inside that repo, nothing else
     Case("open-repo-traversal", "GET", "open", 404, "repo_not_found", query={"repo": "../../etc", "path": ""}),
     Case("open-repo-very-long", "GET", "open", 404, "repo_not_found", query={"repo": "a" * 5000}),
-    Case("open-path-dotdot", "GET", "open", 400, "invalid_path",
-         query={"repo": "{team}", "path": "../../outside/secret.txt"}),
+    Case(
+        "open-path-dotdot",
+        "GET",
+        "open",
+        400,
+        "invalid_path",
+        query={"repo": "{team}", "path": "../../outside/secret.txt"},
+    ),
     Case("open-path-absolute", "GET", "open", 400, "invalid_path", query={"repo": "{team}", "path": "/etc/passwd"}),
     Case("open-path-dot-git", "GET", "open", 400, "invalid_path", query={"repo": "{team}", "path": ".git/config"}),
     # (tornado turns control characters in query arguments into spaces before any handler sees them)
-    Case("open-path-nul", "GET", "open", 400, "invalid_path",
-         query={"repo": "{team}", "path": "README.md\x00/../../../outside/secret.txt"}),
-    Case("open-path-backslash", "GET", "open", 400, "invalid_path",
-         query={"repo": "{team}", "path": "..\\..\\outside"}),
+    Case(
+        "open-path-nul",
+        "GET",
+        "open",
+        400,
+        "invalid_path",
+        query={"repo": "{team}", "path": "README.md\x00/../../../outside/secret.txt"},
+    ),
+    Case(
+        "open-path-backslash", "GET", "open", 400, "invalid_path", query={"repo": "{team}", "path": "..\\..\\outside"}
+    ),
     Case("open-path-too-long", "GET", "open", 400, "invalid_path", query={"repo": "{team}", "path": "a/" * 600}),
-    Case("open-path-through-symlink-in-repo", "GET", "open", 400, "path_outside_root",
-         query={"repo": "{team}", "path": "escape/secret.txt"}),
-    Case("open-path-dotdot-html-page", "GET", "open", 400, "invalid_path",
-         query={"repo": "{team}", "path": "../../outside/secret.txt"}, html=True),
+    Case(
+        "open-path-through-symlink-in-repo",
+        "GET",
+        "open",
+        400,
+        "path_outside_root",
+        query={"repo": "{team}", "path": "escape/secret.txt"},
+    ),
+    Case(
+        "open-path-dotdot-html-page",
+        "GET",
+        "open",
+        400,
+        "invalid_path",
+        query={"repo": "{team}", "path": "../../outside/secret.txt"},
+        html=True,
+    ),
     # repo ids in the path
     Case("clone-id-encoded-traversal", "POST", "repos/..%2F..%2Fetc/clone", 404, "not_found", {}),
     Case("clone-id-raw-dotdot", "POST", "repos/../clone", 404, "not_found", {}),
     Case("sync-id-percent-dots", "POST", "repos/%2e%2e/sync", 404, "not_found", {}),
     Case("clone-id-nul", "POST", "repos/{team}%00/clone", 404, "not_found", {}),
     Case("clone-id-very-long", "POST", "repos/" + "a" * 5000 + "/clone", 404, "repo_not_found", {}),
-    Case("clone-path-climbs-to-shares", "POST", "repos/{team}/../../shares", 404, "not_found",
-         _share("notebook.ipynb")),
+    Case(
+        "clone-path-climbs-to-shares", "POST", "repos/{team}/../../shares", 404, "not_found", _share("notebook.ipynb")
+    ),
     # share ids in the path and the query
     Case("revoke-id-encoded-traversal", "DELETE", "shares/..%2F..%2Fshares%2F{share}", 400, "invalid_share_id"),
     Case("revoke-id-raw-dotdot", "DELETE", "shares/..", 400, "invalid_share_id"),
@@ -435,25 +518,60 @@ TRAVERSAL = [
     Case("import-title-traversal", "POST", "shares/{title_traversal}/import", 409, "share_damaged"),
     Case("import-author-traversal", "POST", "shares/{author_traversal}/import", 409, "share_damaged"),
     Case("import-content-symlink-out-of-store", "POST", "shares/{content_symlink}/import", 409, "share_damaged"),
-    Case("import-shared-folder-symlinked-out", "POST", "shares/{share}/import", 409, "path_outside_root",
-         prepare="shared"),
-    Case("import-author-folder-symlinked-out", "POST", "shares/{share}/import", 409, "path_outside_root",
-         prepare="shared/alice"),
+    Case(
+        "import-shared-folder-symlinked-out",
+        "POST",
+        "shares/{share}/import",
+        409,
+        "path_outside_root",
+        prepare="shared",
+    ),
+    Case(
+        "import-author-folder-symlinked-out",
+        "POST",
+        "shares/{share}/import",
+        409,
+        "path_outside_root",
+        prepare="shared/alice",
+    ),
     # experiment source, experiment id, run id
     Case("runs-experiment-encoded-traversal", "GET", "experiments/{source}/..%2F..%2Fetc/runs", 404, "not_found"),
     Case("runs-experiment-percent-dots", "GET", "experiments/{source}/%2e%2e/runs", 404, "not_found"),
     Case("runs-experiment-very-long", "GET", "experiments/{source}/" + "1" * 5000 + "/runs", 404, "not_found"),
     Case("runs-source-traversal", "GET", "experiments/..%2F..%2Fx/{experiment}/runs", 404, "not_found"),
     Case("run-id-encoded-traversal", "GET", "experiments/{source}/{experiment}/runs/..%2F..%2Fx", 404, "not_found"),
-    Case("metric-history-run-traversal", "GET",
-         "experiments/{source}/{experiment}/runs/{run}%2F..%2F..%2Fx/metric-history", 404, "not_found",
-         query={"key": "loss"}),
-    Case("metric-history-key-traversal", "GET", "experiments/{source}/{experiment}/runs/{run}/metric-history",
-         404, "not_found", query={"key": "../../../etc/passwd"}),
-    Case("compare-run-traversal", "GET", "experiments/compare", 404, "not_found",
-         query={"source": "{source}", "runs": "../../x,../y"}),
-    Case("mlflow-ui-experiment-traversal", "POST", "experiments/mlflow-ui", 404, "not_found",
-         {"experiment_id": "../../x"}),
+    Case(
+        "metric-history-run-traversal",
+        "GET",
+        "experiments/{source}/{experiment}/runs/{run}%2F..%2F..%2Fx/metric-history",
+        404,
+        "not_found",
+        query={"key": "loss"},
+    ),
+    Case(
+        "metric-history-key-traversal",
+        "GET",
+        "experiments/{source}/{experiment}/runs/{run}/metric-history",
+        404,
+        "not_found",
+        query={"key": "../../../etc/passwd"},
+    ),
+    Case(
+        "compare-run-traversal",
+        "GET",
+        "experiments/compare",
+        404,
+        "not_found",
+        query={"source": "{source}", "runs": "../../x,../y"},
+    ),
+    Case(
+        "mlflow-ui-experiment-traversal",
+        "POST",
+        "experiments/mlflow-ui",
+        404,
+        "not_found",
+        {"experiment_id": "../../x"},
+    ),
     Case("mlflow-ui-run-traversal", "POST", "experiments/mlflow-ui", 404, "not_found", {"run_id": "..%2F..%2Fx"}),
     # job ids
     Case("job-encoded-traversal", "GET", "jobs/..%2F..%2Fx", 404, "not_found"),
@@ -463,12 +581,30 @@ TRAVERSAL = [
     Case("job-very-long", "GET", "jobs/" + "0" * 5000, 404, "not_found"),
     Case("job-events-traversal", "GET", "jobs/0123456789abcdef%2F..%2F/events", 404, "not_found"),
     # the names cost/stop passes to AWS
-    Case("stop-app-name-traversal", "POST", "cost/stop", 400, "invalid_name",
-         {"kind": "app", "name": "../../alice-space/JupyterLab/default"}),
-    Case("stop-notebook-name-traversal", "POST", "cost/stop", 400, "invalid_name",
-         {"kind": "notebook_instance", "name": "legacy-analysis/../x"}),
-    Case("stop-kind-traversal", "POST", "cost/stop", 400, "invalid_kind",
-         {"kind": "../notebook_instance", "name": "legacy-analysis"}),
+    Case(
+        "stop-app-name-traversal",
+        "POST",
+        "cost/stop",
+        400,
+        "invalid_name",
+        {"kind": "app", "name": "../../alice-space/JupyterLab/default"},
+    ),
+    Case(
+        "stop-notebook-name-traversal",
+        "POST",
+        "cost/stop",
+        400,
+        "invalid_name",
+        {"kind": "notebook_instance", "name": "legacy-analysis/../x"},
+    ),
+    Case(
+        "stop-kind-traversal",
+        "POST",
+        "cost/stop",
+        400,
+        "invalid_kind",
+        {"kind": "../notebook_instance", "name": "legacy-analysis"},
+    ),
 ]
 
 
@@ -495,8 +631,13 @@ def test_path_traversal_and_symlink_escape_are_refused(arena, case):
         made.symlink_to(landing)
     try:
         sent = json.dumps(body) + json.dumps(query)
-        refused_and_unchanged(arena, lambda: arena.call(case.method, path, body=body, query=query, headers=headers),
-                              case.status, case.code, sent=sent)
+        refused_and_unchanged(
+            arena,
+            lambda: arena.call(case.method, path, body=body, query=query, headers=headers),
+            case.status,
+            case.code,
+            sent=sent,
+        )
     finally:
         if made is not None:
             made.unlink()
@@ -520,8 +661,10 @@ class GitCase:
         return f"{self.where}-{self.name}"
 
     def catalog(self, arena: Arena, token: str) -> dict:
-        return {"repositories": [{k: arena.fill(v) for k, v in self.entry.items()}],
-                "allow_ssh_repositories": self.allow_ssh}
+        return {
+            "repositories": [{k: arena.fill(v) for k, v in self.entry.items()}],
+            "allow_ssh_repositories": self.allow_ssh,
+        }
 
 
 def _url(url: str, **more) -> dict:
@@ -542,8 +685,9 @@ GIT_CASES = [
     GitCase("ssh-not-allowed", "config", _url("ssh://git.example.com/team/repo.git")),
     GitCase("git-protocol", "config", _url("git://git.example.com/team/repo.git")),
     GitCase("plain-http", "config", _url("http://git.example.com/team/repo.git")),
-    GitCase("ssh-proxycommand-host", "config", _url("ssh://-oProxyCommand=touch%20{sentinel}/repo.git"),
-            allow_ssh=True),
+    GitCase(
+        "ssh-proxycommand-host", "config", _url("ssh://-oProxyCommand=touch%20{sentinel}/repo.git"), allow_ssh=True
+    ),
     GitCase("scp-like-option-host", "config", _url("-oProxyCommand=touch {sentinel}:repo.git"), allow_ssh=True),
     GitCase("https-option-host", "config", _url("https://-oProxyCommand=touch/team/repo.git")),
     # option injection through the url
@@ -614,16 +758,29 @@ def _would_be_id(url: str, name: str | None = None) -> str:
 
 
 @pytest.mark.parametrize("case", GIT_CASES, ids=str)
-async def test_git_transports_options_and_ref_names_are_refused(arena, case, jp_fetch, jp_root_dir, caplog,
-                                                                 capfd):
+async def test_git_transports_options_and_ref_names_are_refused(arena, case, jp_fetch, jp_root_dir, caplog, capfd):
     if case.where == "config":
         entry = case.catalog(arena, "")["repositories"][0]
-        await _config_case(jp_fetch, jp_root_dir, caplog, capfd, case.expect, entry["url"], entry.get("name"),
-                           secret="", login=arena.login_headers())
+        await _config_case(
+            jp_fetch,
+            jp_root_dir,
+            caplog,
+            capfd,
+            case.expect,
+            entry["url"],
+            entry.get("name"),
+            secret="",
+            login=arena.login_headers(),
+        )
     elif case.where == "browser":
         body = _fill(arena, case.entry.get("body", {}))
-        refused_and_unchanged(arena, lambda: arena.call("POST", arena.fill(case.entry["path"]), body=body), 404,
-                              "not_found", sent=arena.fill(case.entry["path"]))
+        refused_and_unchanged(
+            arena,
+            lambda: arena.call("POST", arena.fill(case.entry["path"]), body=body),
+            404,
+            "not_found",
+            sent=arena.fill(case.entry["path"]),
+        )
     else:
         _studio_case(arena, case.where, arena.fill(case.entry), case.planted, secret="")
     assert not SENTINEL.exists(), "an injected command ran"
@@ -634,8 +791,10 @@ def jp_server_config(jp_server_config, arena):
     """The in-process server runs in the arena's space, logged into as the arena's server is."""
     if not arena.shared:
         return jp_server_config
-    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
-                                                "identity_provider_class": IDENTITY_PROVIDER}}
+    return {
+        **jp_server_config,
+        "ServerApp": {**jp_server_config["ServerApp"], "identity_provider_class": IDENTITY_PROVIDER},
+    }
 
 
 @pytest.fixture
@@ -656,14 +815,21 @@ def studio_collab_config(request, arena, catalog_token, monkeypatch, caplog, cap
     return {"git_fetch_interval_seconds": 0, "git_timeout_seconds": 60, **catalog}
 
 
-async def _config_case(jp_fetch, root: Path, caplog, capfd, expect: str, url: str, name: str | None,
-                       secret: str, login: dict) -> None:
+async def _config_case(
+    jp_fetch, root: Path, caplog, capfd, expect: str, url: str, name: str | None, secret: str, login: dict
+) -> None:
     """The admin's catalog on a server of its own (the catalog is checked once, at start)."""
     before = tree(root)
 
     async def fetch(*parts, method="GET", body=None):
-        answer = await jp_fetch("studio-collab", *parts, method=method, body=body, raise_error=False,
-                                headers={k: v for k, v in login.items() if k != "Authorization"})
+        answer = await jp_fetch(
+            "studio-collab",
+            *parts,
+            method=method,
+            body=body,
+            raise_error=False,
+            headers={k: v for k, v in login.items() if k != "Authorization"},
+        )
         return answer.code, answer.body.decode("utf-8", "replace")
 
     _, status_text = await fetch("status")
@@ -791,23 +957,28 @@ class CredentialCase:
 
     def catalog(self, arena: Arena, token: str) -> dict:
         if self.key == "git_credentials":
-            return {"repositories": [{"url": arena.world.repo_url("team-notebooks")}],
-                    "git_credentials": {self.url(arena, token): GIT_SECRET}}
+            return {
+                "repositories": [{"url": arena.world.repo_url("team-notebooks")}],
+                "git_credentials": {self.url(arena, token): GIT_SECRET},
+            }
         return {"repositories": [{"url": self.url(arena, token)}], "allow_ssh_repositories": self.allow_ssh}
 
 
 CREDENTIAL_CASES = [
     CredentialCase("user-and-token", "config", "https://user:{token}@git.example.com/team/repo.git"),
     CredentialCase("token-as-user", "config", "https://{token}@git.example.com/team/repo.git"),
-    CredentialCase("token-on-the-real-server", "config",
-                   "{scheme}://x-access-token:{token}@{netloc}/team-notebooks.git"),
+    CredentialCase(
+        "token-on-the-real-server", "config", "{scheme}://x-access-token:{token}@{netloc}/team-notebooks.git"
+    ),
     CredentialCase("token-in-query", "config", "https://git.example.com/team/repo.git?private_token={token}"),
     CredentialCase("token-in-fragment", "config", "https://git.example.com/team/repo.git#{token}"),
     CredentialCase("ssh-password", "config", "ssh://git:{token}@git.example.com/team/repo.git", allow_ssh=True),
-    CredentialCase("git-credentials-prefix", "config", "https://user:{token}@git.example.com/team/",
-                   key="git_credentials"),
-    CredentialCase("git-credentials-prefix-dot-dot", "config", "https://git.example.com/team/../other/",
-                   key="git_credentials"),
+    CredentialCase(
+        "git-credentials-prefix", "config", "https://user:{token}@git.example.com/team/", key="git_credentials"
+    ),
+    CredentialCase(
+        "git-credentials-prefix-dot-dot", "config", "https://git.example.com/team/../other/", key="git_credentials"
+    ),
     CredentialCase("user-and-token", "domain", "https://user:{token}@git.example.com/team/repo.git"),
     CredentialCase("token-as-user", "domain", "https://{token}@git.example.com/team/repo.git"),
     CredentialCase("token-in-query", "domain", "https://git.example.com/team/repo.git?access_token={token}"),
@@ -816,12 +987,22 @@ CREDENTIAL_CASES = [
 
 
 @pytest.mark.parametrize("case", CREDENTIAL_CASES, ids=str)
-async def test_credentials_in_catalog_urls_are_refused_and_never_shown(arena, case, catalog_token, jp_fetch,
-                                                                      jp_root_dir, caplog, capfd):
+async def test_credentials_in_catalog_urls_are_refused_and_never_shown(
+    arena, case, catalog_token, jp_fetch, jp_root_dir, caplog, capfd
+):
     url = case.url(arena, catalog_token)
     if case.where == "config":
-        await _config_case(jp_fetch, jp_root_dir, caplog, capfd, "refused", url, None, secret=catalog_token,
-                           login=arena.login_headers())
+        await _config_case(
+            jp_fetch,
+            jp_root_dir,
+            caplog,
+            capfd,
+            "refused",
+            url,
+            None,
+            secret=catalog_token,
+            login=arena.login_headers(),
+        )
     elif case.where == "domain":
         _studio_case(arena, "domain", url, planted=True, secret=catalog_token)
     else:
@@ -857,9 +1038,14 @@ ACTING_BODIES = {
     "/experiments/mlflow-ui": {"experiment_id": "{experiment}"},
 }
 # Path parameters that point at something real: the cloneable repo, the cloned one (sync), the active share.
-PATH_VALUES = {"repo_id": "{churn}", "share_id": "{share}", "job_id": "{job}",
-               "sync_id": "20260101T000000Z-abc123",  # no such sync: a refused request must not reach it
-               "kind": "kernel", "blocker_id": "no-such-kernel"}  # likewise no such kernel
+PATH_VALUES = {
+    "repo_id": "{churn}",
+    "share_id": "{share}",
+    "job_id": "{job}",
+    "sync_id": "20260101T000000Z-abc123",  # no such sync: a refused request must not reach it
+    "kind": "kernel",
+    "blocker_id": "no-such-kernel",
+}  # likewise no such kernel
 PATH_OVERRIDES = {"/repos/{repo_id}/sync": {"repo_id": "{team}"}}
 
 
@@ -884,8 +1070,12 @@ BOMBS = {
     "one-byte-over-the-limit": (lambda v: _padded(v, MAX_BODY + 1), "application/json", 413, "body_too_large"),
     "five-megabytes": (lambda v: _padded(v, 5 << 20), "application/json", 413, "body_too_large"),
     "nested-objects-100": (lambda v: _nested(100), "application/json", 400, "invalid_json"),
-    "nested-in-a-field": (lambda v: json.dumps({**v, "x": json.loads("[" * 40 + "]" * 40)}).encode(),
-                          "application/json", 400, "invalid_json"),
+    "nested-in-a-field": (
+        lambda v: json.dumps({**v, "x": json.loads("[" * 40 + "]" * 40)}).encode(),
+        "application/json",
+        400,
+        "invalid_json",
+    ),
     "nested-arrays-100k": (lambda v: b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "invalid_json"),
     "huge-array": (lambda v: b"[" + b"0," * 200_000 + b"0]", "application/json", 400, "invalid_json"),
     "array": (lambda v: json.dumps([v]).encode(), "application/json", 400, "invalid_json"),
@@ -894,10 +1084,18 @@ BOMBS = {
     "null": (lambda v: b"null", "application/json", 400, "invalid_json"),
     "invalid-utf8": (lambda v: b'{"path": "\xff\xfe\xc3("}', "application/json", 400, "invalid_json"),
     "truncated": (lambda v: json.dumps(v).encode()[:-1] or b"{", "application/json", 400, "invalid_json"),
-    "form-encoded": (lambda v: urlencode(v or {"a": "b"}).encode(), "application/x-www-form-urlencoded", 400,
-                     "invalid_json"),
-    "multipart": (lambda v: b'--b\r\nContent-Disposition: form-data; name="path"\r\n\r\nnotebook.ipynb\r\n--b--\r\n',
-                  "multipart/form-data; boundary=b", 400, "invalid_json"),
+    "form-encoded": (
+        lambda v: urlencode(v or {"a": "b"}).encode(),
+        "application/x-www-form-urlencoded",
+        400,
+        "invalid_json",
+    ),
+    "multipart": (
+        lambda v: b'--b\r\nContent-Disposition: form-data; name="path"\r\n\r\nnotebook.ipynb\r\n--b--\r\n',
+        "multipart/form-data; boundary=b",
+        400,
+        "invalid_json",
+    ),
     "text-plain": (lambda v: b"path=notebook.ipynb", "text/plain", 400, "invalid_json"),
 }
 
@@ -910,17 +1108,31 @@ def test_oversized_bodies_and_json_bombs_are_refused(arena, route, bomb):
     valid = _fill(arena, ACTING_BODIES.get(template, {}))
     body = build(valid)
     path = _route_path(arena, template)
-    refused_and_unchanged(arena, lambda: arena.call("POST", path, body=body, headers={"Content-Type": content_type}),
-                          status, code, extra=True)
+    refused_and_unchanged(
+        arena,
+        lambda: arena.call("POST", path, body=body, headers={"Content-Type": content_type}),
+        status,
+        code,
+        extra=True,
+    )
 
 
 def test_the_served_document_lists_the_routes_these_families_cover(arena):
-    served = {(m.upper(), p) for p, spec in arena.openapi["paths"].items() for m in spec
-              if m.upper() in ("POST", "DELETE")}
+    served = {
+        (m.upper(), p) for p, spec in arena.openapi["paths"].items() for m in spec if m.upper() in ("POST", "DELETE")
+    }
     assert served == set(WRITE_ROUTES), "the served OpenAPI document and the parametrised routes differ"
-    assert {("POST", "/repos/{repo_id}/clone"), ("POST", "/repos/{repo_id}/sync"), ("POST", "/shares"),
-            ("DELETE", "/shares/{share_id}"), ("POST", "/shares/{share_id}/import"), ("DELETE", "/jobs/{job_id}"),
-            ("POST", "/cost/stop"), ("POST", "/idle/keep-alive"), ("POST", "/experiments/mlflow-ui")} <= served
+    assert {
+        ("POST", "/repos/{repo_id}/clone"),
+        ("POST", "/repos/{repo_id}/sync"),
+        ("POST", "/shares"),
+        ("DELETE", "/shares/{share_id}"),
+        ("POST", "/shares/{share_id}/import"),
+        ("DELETE", "/jobs/{job_id}"),
+        ("POST", "/cost/stop"),
+        ("POST", "/idle/keep-alive"),
+        ("POST", "/experiments/mlflow-ui"),
+    } <= served
 
 
 # --- family 5: XSRF on every POST and DELETE with a cookie session ---------------------------------------------
@@ -934,8 +1146,11 @@ def _cookie_session(arena: Arena) -> tuple[requests.Session, str]:
         cookies = session.cookies.get_dict()
         assert "_xsrf" in cookies and cookies.get(COOKIE) == "alice", cookies
         return session, cookies["_xsrf"]
-    session.get(f"{arena.server.url}studio-collab/import", params={"share": arena.ids["share"],
-                                                                   "token": arena.server.token}, timeout=30)
+    session.get(
+        f"{arena.server.url}studio-collab/import",
+        params={"share": arena.ids["share"], "token": arena.server.token},
+        timeout=30,
+    )
     cookies = session.cookies.get_dict()
     assert "_xsrf" in cookies and any(name.startswith("username-") for name in cookies), cookies
     return session, cookies["_xsrf"]
@@ -971,19 +1186,24 @@ def test_cookie_requests_without_the_right_xsrf_token_are_refused(arena, route, 
             response = session.request(method, url, data=body, headers=headers, timeout=60)
             return Answer(response.status_code, response.headers.get("Content-Type", ""), response.content)
 
-        refused_and_unchanged(arena, send, 403, "forbidden", extra=True,
-                              skip=".churn-model.studio-collab-clone-" if job else None)
+        refused_and_unchanged(
+            arena, send, 403, "forbidden", extra=True, skip=".churn-model.studio-collab-clone-" if job else None
+        )
         if job is not None:
             assert arena.get(f"jobs/{job}")["job"]["state"] in ("queued", "running"), "the job was cancelled"
         # The control: the same session with its own token gets past the XSRF check (ids that are not real,
         # so nothing is acted on; any answer but 403 shows the check passed).
         control_session, control_xsrf = _cookie_session(arena)
-        control_path = _route_path(arena, template, {"repo_id": "no-such-repo", "share_id": "A" * 22,
-                                                     "job_id": "0" * 16})
-        control = control_session.request(method, f"{arena.server.url}studio-collab/{control_path}",
-                                          data="{}" if method == "POST" else None,
-                                          headers={"X-XSRFToken": control_xsrf, "Content-Type": "application/json"},
-                                          timeout=60)
+        control_path = _route_path(
+            arena, template, {"repo_id": "no-such-repo", "share_id": "A" * 22, "job_id": "0" * 16}
+        )
+        control = control_session.request(
+            method,
+            f"{arena.server.url}studio-collab/{control_path}",
+            data="{}" if method == "POST" else None,
+            headers={"X-XSRFToken": control_xsrf, "Content-Type": "application/json"},
+            timeout=60,
+        )
         assert control.status_code != 403, control.text
     finally:
         if job is not None:
@@ -1006,13 +1226,20 @@ SHARE_ID_KINDS = {
     "revoked": ("{revoked}", 410, "share_revoked"),
     "another-users": ("{bob}", 403, "not_share_author"),
 }
-SHARE_ROUTES = {"import": ("POST", "shares/{id}/import"), "revoke": ("DELETE", "shares/{id}"),
-                "page": ("GET", "import")}
-SHARE_CASES = [(route, kind) for route in SHARE_ROUTES for kind in SHARE_ID_KINDS
-               # revoking: an expired or revoked share is still the author's to revoke (200), not an attack;
-               # importing or previewing another user's share is what sharing is for
-               if not (route == "revoke" and kind in ("expired", "revoked"))
-               and not (route != "revoke" and kind == "another-users")]
+SHARE_ROUTES = {
+    "import": ("POST", "shares/{id}/import"),
+    "revoke": ("DELETE", "shares/{id}"),
+    "page": ("GET", "import"),
+}
+SHARE_CASES = [
+    (route, kind)
+    for route in SHARE_ROUTES
+    for kind in SHARE_ID_KINDS
+    # revoking: an expired or revoked share is still the author's to revoke (200), not an attack;
+    # importing or previewing another user's share is what sharing is for
+    if not (route == "revoke" and kind in ("expired", "revoked"))
+    and not (route != "revoke" and kind == "another-users")
+]
 
 
 @pytest.mark.parametrize("route,kind", SHARE_CASES, ids=[f"{r}-{k}" for r, k in SHARE_CASES])
@@ -1022,11 +1249,14 @@ def test_wrong_expired_revoked_and_foreign_share_ids_are_refused(arena, route, k
     share_id = arena.fill(raw_id)
     method, template = SHARE_ROUTES[route]
     if route == "page":
+
         def send() -> Answer:
             return arena.call("GET", "import", query={"share": unquote(share_id)})
     else:
+
         def send() -> Answer:
             return arena.call(method, template.format(id=share_id))
+
     answer = refused_and_unchanged(arena, send, status, code)
     if route == "page":  # a link opens it in a browser: an error page, with the code for the panel's help text
         assert "text/html" in answer.content_type
@@ -1074,8 +1304,11 @@ def _nameless_send(arena: Arena, method: str, path: str, body, sender: str, quer
     """A request that names no member: in the shared space through Studio's cookie; in a private space, which
     has no cookie login, without the token (a studioUserProfileName cookie naming bob changes nothing there)."""
     if arena.shared:
-        return (lambda: arena.call(method, path, body=body, query=query, user=NAMELESS[sender])), 403, \
-            "identity_unknown"
+        return (
+            (lambda: arena.call(method, path, body=body, query=query, user=NAMELESS[sender])),
+            403,
+            "identity_unknown",
+        )
     cookie = {"Cookie": f"{COOKIE}={NAMELESS[sender] or 'bob'}"}
     return (lambda: arena.call(method, path, body=body, query=query, token=False, headers=cookie)), 403, "forbidden"
 
@@ -1088,8 +1321,9 @@ def test_requests_naming_no_member_never_act(arena, route, sender):
         path = _route_path(arena, template)
         body = _fill(arena, ACTING_BODIES.get(template, {})) if method == "POST" else None
         send, status, code = _nameless_send(arena, method, path, body, sender)
-        answer = refused_and_unchanged(arena, send, status, code, extra=True,
-                                       skip=".churn-model.studio-collab-clone-" if job else None)
+        answer = refused_and_unchanged(
+            arena, send, status, code, extra=True, skip=".churn-model.studio-collab-clone-" if job else None
+        )
         if arena.shared:
             assert "Open this space from SageMaker Studio" in answer.json()["message"]
 
@@ -1102,10 +1336,12 @@ def test_per_user_lists_need_a_named_member(arena, path, query, sender):
     assert arena.ids["share"] not in answer.text
 
 
-MEMBER_CASES = [("revoke-alices-share", "DELETE", "shares/{share}", 403, "not_share_author"),
-                ("cancel-alices-job", "DELETE", "jobs/{job}", 404, "job_not_found"),
-                ("read-alices-job", "GET", "jobs/{job}", 404, "job_not_found"),
-                ("follow-alices-job", "GET", "jobs/{job}/events", 404, "job_not_found")]
+MEMBER_CASES = [
+    ("revoke-alices-share", "DELETE", "shares/{share}", 403, "not_share_author"),
+    ("cancel-alices-job", "DELETE", "jobs/{job}", 404, "job_not_found"),
+    ("read-alices-job", "GET", "jobs/{job}", 404, "job_not_found"),
+    ("follow-alices-job", "GET", "jobs/{job}/events", 404, "job_not_found"),
+]
 
 
 @pytest.mark.parametrize("case", MEMBER_CASES, ids=[c[0] for c in MEMBER_CASES])
@@ -1115,8 +1351,14 @@ def test_another_member_does_not_act_on_what_is_alices(arena, case):
     _, method, template, status, code = case
     with _running_job(arena, "{job_id}" if "{job}" in template else "") as job:
         path = arena.fill(template)
-        answer = refused_and_unchanged(arena, lambda: arena.call(method, path, user="bob"), status, code,
-                                       extra=True, skip=".churn-model.studio-collab-clone-" if job else None)
+        answer = refused_and_unchanged(
+            arena,
+            lambda: arena.call(method, path, user="bob"),
+            status,
+            code,
+            extra=True,
+            skip=".churn-model.studio-collab-clone-" if job else None,
+        )
         assert "Task" not in answer.text
     listed = arena.call("GET", "shares", user="bob")  # bob's list: his own (the forged one), never alice's
     assert listed.status == 200 and {s["author"] for s in listed.json()["shares"]} == {"bob"}, listed.text

@@ -29,9 +29,10 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
@@ -55,9 +56,11 @@ TEMP_MARK = ".studio-collab-clone-"
 
 def config(options: dict | Callable[[Any], dict]):
     """This test's StudioCollabApp options (a dict, or a function of the pytest request)."""
+
     def mark(function):
         function.faults_config = options
         return function
+
     return mark
 
 
@@ -65,17 +68,27 @@ def config(options: dict | Callable[[Any], dict]):
 def studio_collab_config(request) -> dict:
     options = getattr(request.function, "faults_config", {})
     options = options(request) if callable(options) else options
-    return {"git_fetch_interval_seconds": 0, "git_timeout_seconds": 120, "cache_ttl_seconds": 0,
-            "experiments_cache_ttl_seconds": 0, "cost_cache_ttl_seconds": 0, **options}
+    return {
+        "git_fetch_interval_seconds": 0,
+        "git_timeout_seconds": 120,
+        "cache_ttl_seconds": 0,
+        "experiments_cache_ttl_seconds": 0,
+        "cost_cache_ttl_seconds": 0,
+        **options,
+    }
 
 
 # --- helpers for the in-process server (jp_fetch) --------------------------------------------------------------
 async def call(jp_fetch, method: str, *path: str, body: dict | None = None, params: dict | None = None):
     """(status, JSON answer) of one request; errors are answers too."""
     try:
-        response = await jp_fetch("studio-collab", *path, method=method, params=params or {},
-                                  body=json.dumps(body if body is not None else {}) if method in ("POST", "PUT")
-                                  else None)
+        response = await jp_fetch(
+            "studio-collab",
+            *path,
+            method=method,
+            params=params or {},
+            body=json.dumps(body if body is not None else {}) if method in ("POST", "PUT") else None,
+        )
     except HTTPClientError as err:
         assert err.response is not None, err
         return err.code, json.loads(err.response.body or b"{}")
@@ -115,8 +128,11 @@ def make_data_repo(world, name: str, files: int, size: int = 12_000) -> str:
     if not world.repos.bare_path(name).exists():
         rng = random.Random(name)
         world.repos.create(name, template="library", commits=1)
-        world.repos.commit(name, {f"data/part-{i:03d}.txt": base64.b64encode(rng.randbytes(size)).decode()
-                                  for i in range(files)}, "Add data")
+        world.repos.commit(
+            name,
+            {f"data/part-{i:03d}.txt": base64.b64encode(rng.randbytes(size)).decode() for i in range(files)},
+            "Add data",
+        )
     return world.repo_url(name)
 
 
@@ -138,8 +154,13 @@ def big_repo(world):
 
 
 @pytest.mark.parametrize("which,cut", [("small_repo", 400), ("big_repo", 300_000)], ids=["early", "mid-pack"])
-@config(lambda request: {"repositories": [{"url": request.getfixturevalue(request.node.callspec.params["which"]),
-                                           "target": "work/cloned"}]})
+@config(
+    lambda request: {
+        "repositories": [
+            {"url": request.getfixturevalue(request.node.callspec.params["which"]), "target": "work/cloned"}
+        ]
+    }
+)
 async def test_git_server_cut_mid_clone(world_env, which, cut, request, jp_fetch, jp_root_dir, caplog):
     url = request.getfixturevalue(which)
     _, listing = await call(jp_fetch, "GET", "repos")
@@ -191,9 +212,11 @@ async def test_git_server_cut_mid_sync_keeps_every_local_edit(world_env, sync_re
     head = git_out(clone, "rev-parse", "HEAD")
     before = git_out(clone, "status", "--porcelain")
     rng = random.Random(7)
-    world_env.repos.commit("faults-sync", {"upstream/new.txt": "from upstream\n",
-                                           "upstream/data.txt": base64.b64encode(rng.randbytes(200_000)).decode()},
-                           "Upstream change")
+    world_env.repos.commit(
+        "faults-sync",
+        {"upstream/new.txt": "from upstream\n", "upstream/data.txt": base64.b64encode(rng.randbytes(200_000)).decode()},
+        "Upstream change",
+    )
     world_env.git_faults(cut_after_bytes=3_000, count=1)
     _, body = await call(jp_fetch, "POST", "repos", repo["id"], "sync")
     job = await wait_job(jp_fetch, body["job"]["id"])
@@ -221,8 +244,10 @@ async def test_git_server_cut_mid_sync_keeps_every_local_edit(world_env, sync_re
 # 2. AWS throttling, AccessDenied and 500s on every operation the product calls
 # =============================================================================================================
 # IAM actions that authorize several API operations: each operation gets its fault (S3 names its API by verb).
-API_OPERATIONS = {"s3:ListBucket": ("s3:ListObjectsV2", "s3:HeadBucket"),
-                  "s3:GetObject": ("s3:GetObject", "s3:HeadObject")}
+API_OPERATIONS = {
+    "s3:ListBucket": ("s3:ListObjectsV2", "s3:HeadBucket"),
+    "s3:GetObject": ("s3:GetObject", "s3:HeadObject"),
+}
 # Not emulator operations: MLflow's REST API (MLflow's own faults are case 4), and MLflow Apps the world lacks.
 NOT_EMULATED = {"sagemaker:CreatePresignedMlflowAppUrl"}
 # Called only when an operation of the table is denied: their fault is tested under that denial.
@@ -230,8 +255,13 @@ FALLBACKS = {"sagemaker:ListEndpoints": "sagemaker:Search", "sagemaker:DescribeE
 # Operations whose good answer the product keeps (a Studio secret for 5 minutes, billed spend for 6 hours, the
 # share store check for a minute, endpoint configs for good) or calls only at start (the Price List): their faults
 # are injected into a fresh server, in TestFaultsFromAFreshServer.
-FRESH_SERVER = {"secretsmanager:GetSecretValue", "ce:GetCostAndUsage", "s3:HeadBucket", "pricing:GetProducts",
-                "sagemaker:DescribeEndpointConfig"}
+FRESH_SERVER = {
+    "secretsmanager:GetSecretValue",
+    "ce:GetCostAndUsage",
+    "s3:HeadBucket",
+    "pricing:GetProducts",
+    "sagemaker:DescribeEndpointConfig",
+}
 
 
 def product_operations() -> list[str]:
@@ -274,8 +304,9 @@ def error_code(status: int, text: str, html: bool) -> str | None:
     return json.loads(text).get("code")
 
 
-def check_fault_answer(route: str, operation: str, kind: str, status: int, text: str, html: bool,
-                       recovered: str | None) -> None:
+def check_fault_answer(
+    route: str, operation: str, kind: str, status: int, text: str, html: bool, recovered: str | None
+) -> None:
     """A stable error code for this fault, or a 200 that names the problem or lost nothing."""
     assert "Traceback" not in text and "internal_error" not in text, (route, text[:500])
     if status >= 400:
@@ -287,8 +318,10 @@ def check_fault_answer(route: str, operation: str, kind: str, status: int, text:
     if names_the_problem(text, operation, kind):
         return
     lost = facts(json.loads(recovered)) - facts(json.loads(text)) if recovered is not None else {"(a page)"}
-    assert not lost, f"{route} under {kind} on {operation} answers 200 without {sorted(lost)[:8]}, and does not " \
-                     f"say why: {text[:600]}"
+    assert not lost, (
+        f"{route} under {kind} on {operation} answers 200 without {sorted(lost)[:8]}, and does not "
+        f"say why: {text[:600]}"
+    )
 
 
 @dataclass
@@ -320,21 +353,38 @@ class SharedServer:
         metadata = self.world.write_resource_metadata(self.base / "resource-metadata.json", "alice-space")
         config_dir = self.base / "jupyter-config"
         config_dir.mkdir()
-        (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-            "share_store": "s3", "share_s3_bucket": self.world.scenario.section("s3_buckets")[0],
-            "share_s3_prefix": "faults/", "aws_max_attempts": 1, "aws_connect_timeout": 2.0,
-            "aws_read_timeout": 5.0, "cache_ttl_seconds": 0, "experiments_cache_ttl_seconds": 0,
-            "cost_cache_ttl_seconds": 0, "git_fetch_interval_seconds": 0,
-            "price_cache_path": str(self.base / "prices.json"),
-            "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],
-        }}))
+        (config_dir / "jupyter_server_config.json").write_text(
+            json.dumps(
+                {
+                    "StudioCollabApp": {
+                        "share_store": "s3",
+                        "share_s3_bucket": self.world.scenario.section("s3_buckets")[0],
+                        "share_s3_prefix": "faults/",
+                        "aws_max_attempts": 1,
+                        "aws_connect_timeout": 2.0,
+                        "aws_read_timeout": 5.0,
+                        "cache_ttl_seconds": 0,
+                        "experiments_cache_ttl_seconds": 0,
+                        "cost_cache_ttl_seconds": 0,
+                        "git_fetch_interval_seconds": 0,
+                        "price_cache_path": str(self.base / "prices.json"),
+                        "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],
+                    }
+                }
+            )
+        )
         env = {
-            "AWS_ENDPOINT_URL": self.world.emulator_url, "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": self.world.region,
-            "AWS_DEFAULT_REGION": self.world.region, "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
+            "AWS_ENDPOINT_URL": self.world.emulator_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.world.region,
+            "AWS_DEFAULT_REGION": self.world.region,
+            "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.base / "no-aws-credentials"),
-            "GIT_SSL_CAINFO": str(self.world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private", "JUPYTER_CONFIG_DIR": str(config_dir),
+            "GIT_SSL_CAINFO": str(self.world.ca_bundle),
+            "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private",
+            "JUPYTER_CONFIG_DIR": str(config_dir),
             "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.local.mlflow_server.url,
         }
         self.server = start_lab(self.base / "root", command="server", env=env)
@@ -363,8 +413,13 @@ class SharedServer:
             time.sleep(0.4)
 
     def request(self, method: str, path: str, body=None, params=None) -> tuple[int, str]:
-        response = self.session.request(method, self.server.api(path), params=params, timeout=60,
-                                        data=json.dumps(body) if body is not None else None)
+        response = self.session.request(
+            method,
+            self.server.api(path),
+            params=params,
+            timeout=60,
+            data=json.dumps(body) if body is not None else None,
+        )
         return response.status_code, response.text
 
     def prepare(self, route: Route) -> Any:
@@ -373,7 +428,7 @@ class SharedServer:
     def run(self, route: Route, value: Any = None) -> tuple[int, str]:
         """Call the route; with ``value`` from :meth:`prepare` made beforehand, or prepared now."""
         value = self.prepare(route) if value is None else value
-        resolve = (lambda x: x(value) if callable(x) else x)  # noqa: E731
+        resolve = lambda x: x(value) if callable(x) else x  # noqa: E731
         return self.request(route.method, resolve(route.path), resolve(route.body), resolve(route.params))
 
     def new_share(self) -> str:
@@ -398,18 +453,29 @@ class SharedServer:
         overview = json.loads(text)
         assert all(s["available"] for s in overview["sources"]), overview["sources"]
         for source in ("mlflow", "training-jobs", "legacy"):
-            experiment = next(e for e in overview["experiments"] if e["source"] == source and
-                              (source != "mlflow" or e["name"] == "churn-prediction"))
+            experiment = next(
+                e
+                for e in overview["experiments"]
+                if e["source"] == source and (source != "mlflow" or e["name"] == "churn-prediction")
+            )
             base = f"experiments/{source}/{experiment['id']}/runs"
             runs = json.loads(self.request("GET", base)[1])["runs"]
             assert len(runs) >= 2, (source, runs)
             add(f"runs of {source}", "GET", base)
             add(f"run of {source}", "GET", f"{base}/{runs[0]['id']}")
-            add(f"compare {source}", "GET", "experiments/compare",
-                params={"source": source, "runs": f"{runs[0]['id']},{runs[1]['id']}"})
+            add(
+                f"compare {source}",
+                "GET",
+                "experiments/compare",
+                params={"source": source, "runs": f"{runs[0]['id']},{runs[1]['id']}"},
+            )
             if runs[0].get("metrics") and source == "mlflow":
-                add(f"metric history of {source}", "GET", f"{base}/{runs[0]['id']}/metric-history",
-                    params={"key": next(iter(runs[0]["metrics"]))})
+                add(
+                    f"metric history of {source}",
+                    "GET",
+                    f"{base}/{runs[0]['id']}/metric-history",
+                    params={"key": next(iter(runs[0]["metrics"]))},
+                )
         add("mlflow ui", "POST", "experiments/mlflow-ui", body={})
         add("cost", "GET", "cost")
         add("my cost", "GET", "cost", params={"scope": "mine"})
@@ -418,12 +484,27 @@ class SharedServer:
         add("keep alive", "POST", "idle/keep-alive", body={})
         add("domain", "GET", "domain")
         add("idle timeout", "POST", "idle/timeout", body={"minutes": 120}, mutates=True)  # alice's own space
-        add("stop notebook instance", "POST", "cost/stop", body={"kind": "notebook_instance",
-                                                                  "name": "legacy-analysis"}, mutates=True)
-        add("stop app", "POST", "cost/stop", body={"kind": "app", "name": "alice-space/JupyterLab/default"},
-            mutates=True)
-        add("stop mlflow", "POST", "cost/stop", body={"kind": "mlflow_tracking_server", "name": "team-mlflow"},
-            mutates=True)
+        add(
+            "stop notebook instance",
+            "POST",
+            "cost/stop",
+            body={"kind": "notebook_instance", "name": "legacy-analysis"},
+            mutates=True,
+        )
+        add(
+            "stop app",
+            "POST",
+            "cost/stop",
+            body={"kind": "app", "name": "alice-space/JupyterLab/default"},
+            mutates=True,
+        )
+        add(
+            "stop mlflow",
+            "POST",
+            "cost/stop",
+            body={"kind": "mlflow_tracking_server", "name": "team-mlflow"},
+            mutates=True,
+        )
 
     def _discover(self) -> None:
         """Which emulator operations each route calls (what the fault cases go through)."""
@@ -508,8 +589,7 @@ class TestAwsFaultsOnEveryOperation:
             status, text = answers[route.name]
             recovered_status, recovered = shared.run(route)
             assert recovered_status in route.ok, f"{route.name} after the fault: {recovered_status} {recovered[:400]}"
-            check_fault_answer(route.name, operation, kind, status, text, route.html,
-                               None if route.html else recovered)
+            check_fault_answer(route.name, operation, kind, status, text, route.html, None if route.html else recovered)
         if any(r.mutates for r in routes):
             shared.reset_world()
         log = shared.log_since(mark)
@@ -523,10 +603,19 @@ PRIVATE_REPO_SECRET = "studio-collab/git/feature-store"
 
 def fresh_options(request) -> dict:
     world = request.getfixturevalue("world_env")
-    options = {"share_store": "s3", "share_s3_bucket": world.scenario.section("s3_buckets")[0],
-               "share_s3_prefix": f"faults-{os.getpid()}/", "cost_explorer_enabled": True,
-               "repositories": [{"url": world.repo_url("feature-store"), "target": "private/feature-store",
-                                 "credentials_secret": PRIVATE_REPO_SECRET}]}
+    options = {
+        "share_store": "s3",
+        "share_s3_bucket": world.scenario.section("s3_buckets")[0],
+        "share_s3_prefix": f"faults-{os.getpid()}/",
+        "cost_explorer_enabled": True,
+        "repositories": [
+            {
+                "url": world.repo_url("feature-store"),
+                "target": "private/feature-store",
+                "credentials_secret": PRIVATE_REPO_SECRET,
+            }
+        ],
+    }
     operation, kind = request.node.callspec.params["operation"], request.node.callspec.params["kind"]
     if operation == "pricing:GetProducts":
         tmp = request.getfixturevalue("tmp_path")
@@ -535,8 +624,12 @@ def fresh_options(request) -> dict:
     return options
 
 
-FRESH_ROUTES = {"ce:GetCostAndUsage": ("cost", "spend"), "s3:HeadBucket": ("status",), "pricing:GetProducts": ("cost",),
-                "sagemaker:DescribeEndpointConfig": ("cost",)}
+FRESH_ROUTES = {
+    "ce:GetCostAndUsage": ("cost", "spend"),
+    "s3:HeadBucket": ("status",),
+    "pricing:GetProducts": ("cost",),
+    "sagemaker:DescribeEndpointConfig": ("cost",),
+}
 
 
 class TestFaultsFromAFreshServer:
@@ -566,8 +659,15 @@ class TestFaultsFromAFreshServer:
             if operation == "s3:HeadBucket":
                 assert faulted["features"]["share"]["available"] is False, faulted
                 assert recovered["features"]["share"]["available"] is True, recovered
-            check_fault_answer("/".join(FRESH_ROUTES[operation]), operation, kind, status, json.dumps(faulted),
-                               False, json.dumps(recovered))
+            check_fault_answer(
+                "/".join(FRESH_ROUTES[operation]),
+                operation,
+                kind,
+                status,
+                json.dumps(faulted),
+                False,
+                json.dumps(recovered),
+            )
         no_traceback(caplog)
 
     @staticmethod
@@ -589,8 +689,11 @@ def s3_store(world, tmp_path, monkeypatch):
     server_tmp = tmp_path / "server-tmp"
     server_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(server_tmp))
-    return {"bucket": world.scenario.section("s3_buckets")[0], "prefix": f"faults-{random.randrange(1 << 30):x}/",
-            "tmp": server_tmp}
+    return {
+        "bucket": world.scenario.section("s3_buckets")[0],
+        "prefix": f"faults-{random.randrange(1 << 30):x}/",
+        "tmp": server_tmp,
+    }
 
 
 def s3_options(request) -> dict:
@@ -603,7 +706,7 @@ def store_keys(world, store) -> set[str]:
     listed = s3.list_objects_v2(Bucket=store["bucket"], Prefix=store["prefix"]).get("Contents", [])
     uploads = s3.list_multipart_uploads(Bucket=store["bucket"], Prefix=store["prefix"]).get("Uploads", [])
     assert uploads == [], "an unfinished multipart upload lingers (and bills)"
-    keys = {o["Key"][len(store["prefix"]):] for o in listed}
+    keys = {o["Key"][len(store["prefix"]) :] for o in listed}
     # The cost feature's shared domain inventory lives beside the shares (inventory/): not a share's part.
     return {key for key in keys if not key.startswith("inventory/")}
 
@@ -639,25 +742,33 @@ async def settle(world) -> None:
 
 
 # content, then the manifest, then the author's marker: whichever fails, no part of the share is left
-SHARE_STEPS = [("s3:PutObject", 1, "content", "error500"), ("s3:PutObject", 1, "content", "access_denied"),
-               ("s3:PutObject", 2, "manifest", "error500"), ("s3:PutObject", 3, "marker", "access_denied")]
+SHARE_STEPS = [
+    ("s3:PutObject", 1, "content", "error500"),
+    ("s3:PutObject", 1, "content", "access_denied"),
+    ("s3:PutObject", 2, "manifest", "error500"),
+    ("s3:PutObject", 3, "marker", "access_denied"),
+]
 # the manifest, the content's size (HEAD), the content, the manifest again (a revoke meanwhile wins)
-IMPORT_STEPS = [("s3:GetObject", 1, "manifest", "access_denied"), ("s3:HeadObject", 1, "content-head", "error500"),
-                ("s3:GetObject", 2, "content", "error500"), ("s3:GetObject", 2, "content", "access_denied"),
-                ("s3:GetObject", 3, "manifest-again", "error500")]
+IMPORT_STEPS = [
+    ("s3:GetObject", 1, "manifest", "access_denied"),
+    ("s3:HeadObject", 1, "content-head", "error500"),
+    ("s3:GetObject", 2, "content", "error500"),
+    ("s3:GetObject", 2, "content", "access_denied"),
+    ("s3:GetObject", 3, "manifest-again", "error500"),
+]
 
 
 @pytest.mark.parametrize("operation,n,step,kind", SHARE_STEPS, ids=[f"{s[2]}-{s[3]}" for s in SHARE_STEPS])
 @config(s3_options)
-async def test_store_fails_while_sharing(world_env, s3_store, operation, n, step, kind, jp_fetch, jp_root_dir,
-                                         caplog):
+async def test_store_fails_while_sharing(world_env, s3_store, operation, n, step, kind, jp_fetch, jp_root_dir, caplog):
     make_notebook(jp_root_dir / "train.ipynb", output_bytes=2_000)
     request = {"path": "train.ipynb", "target_space": "team-space", "include_outputs": True}
     status, mine = await call(jp_fetch, "GET", "shares")
     assert (status, mine) == (200, {"shares": []})
     await settle(world_env)
-    status, body = await with_nth_call_failing(world_env, operation, n, kind,
-                                               call(jp_fetch, "POST", "shares", body=request))
+    status, body = await with_nth_call_failing(
+        world_env, operation, n, kind, call(jp_fetch, "POST", "shares", body=request)
+    )
     world_env.clear_faults()
     assert_clear_error(status, body, {AWS_CODE[kind]})
     assert "s3:PutObject" in body["message"]
@@ -667,8 +778,11 @@ async def test_store_fails_while_sharing(world_env, s3_store, operation, n, step
     status, body = await call(jp_fetch, "POST", "shares", body=request)
     assert status == 201, body
     share = body["share"]["id"]
-    assert store_keys(world_env, s3_store) == {f"shares/{share}/content", f"shares/{share}/manifest.json",
-                                               f"authors/alice/{share}"}
+    assert store_keys(world_env, s3_store) == {
+        f"shares/{share}/content",
+        f"shares/{share}/manifest.json",
+        f"authors/alice/{share}",
+    }
     status, mine = await call(jp_fetch, "GET", "shares")
     assert [s["id"] for s in mine["shares"]] == [share]
     no_traceback(caplog)
@@ -676,20 +790,24 @@ async def test_store_fails_while_sharing(world_env, s3_store, operation, n, step
 
 @pytest.mark.parametrize("operation,n,step,kind", IMPORT_STEPS, ids=[f"{s[2]}-{s[3]}" for s in IMPORT_STEPS])
 @config(s3_options)
-async def test_store_fails_while_importing(world_env, s3_store, operation, n, step, kind, jp_fetch, jp_root_dir,
-                                           caplog):
+async def test_store_fails_while_importing(
+    world_env, s3_store, operation, n, step, kind, jp_fetch, jp_root_dir, caplog
+):
     source = make_notebook(jp_root_dir / "train.ipynb", output_bytes=50_000)
-    status, body = await call(jp_fetch, "POST", "shares", body={"path": "train.ipynb", "target_space": "team-space",
-                                                                "include_outputs": True})
+    status, body = await call(
+        jp_fetch, "POST", "shares", body={"path": "train.ipynb", "target_space": "team-space", "include_outputs": True}
+    )
     assert status == 201, body
     share = body["share"]["id"]
     before = sorted(p.relative_to(jp_root_dir).as_posix() for p in jp_root_dir.rglob("*"))
     await settle(world_env)
-    status, body = await with_nth_call_failing(world_env, operation, n, kind,
-                                               call(jp_fetch, "POST", "shares", share, "import", body={}))
+    status, body = await with_nth_call_failing(
+        world_env, operation, n, kind, call(jp_fetch, "POST", "shares", share, "import", body={})
+    )
     world_env.clear_faults()
-    assert_clear_error(status, body, {AWS_CODE[kind], "aws_error"} if operation in HEAD_OPERATIONS
-                       else {AWS_CODE[kind]})
+    assert_clear_error(
+        status, body, {AWS_CODE[kind], "aws_error"} if operation in HEAD_OPERATIONS else {AWS_CODE[kind]}
+    )
     # no partial file in the target space, no temp download left behind
     assert sorted(p.relative_to(jp_root_dir).as_posix() for p in jp_root_dir.rglob("*")) == before
     assert list(s3_store["tmp"].iterdir()) == []
@@ -726,7 +844,7 @@ class TcpRelay:
         listener.bind(("127.0.0.1", port))
         return listener
 
-    def start(self) -> "TcpRelay":
+    def start(self) -> TcpRelay:
         listener, self._bound = self._bound or self._bind(self.port), None
         listener.listen(64)
         self._listener = listener
@@ -782,8 +900,9 @@ def mlflow_relay(mlflow_world):
     relay.kill()
 
 
-@config(lambda request: {"mlflow_tracking_uri": request.getfixturevalue("mlflow_relay").url,
-                         "mlflow_timeout_seconds": 2.0})
+@config(
+    lambda request: {"mlflow_tracking_uri": request.getfixturevalue("mlflow_relay").url, "mlflow_timeout_seconds": 2.0}
+)
 async def test_mlflow_killed(world_env, mlflow_relay, jp_fetch, caplog):
     status, overview = await call(jp_fetch, "GET", "experiments")
     sources = {s["name"]: s for s in overview["sources"]}
@@ -806,8 +925,9 @@ async def test_mlflow_killed(world_env, mlflow_relay, jp_fetch, caplog):
     assert status == 200 and runs["available"] is False and runs["runs"] == [] and runs["reason"], runs
     status, body = await call(jp_fetch, "GET", *runs_path, run_id)
     assert_clear_error(status, body, {"mlflow_unreachable"})
-    status, body = await call(jp_fetch, "GET", "experiments", "compare", params={"source": "mlflow",
-                                                                                "runs": f"{run_id},{other_run}"})
+    status, body = await call(
+        jp_fetch, "GET", "experiments", "compare", params={"source": "mlflow", "runs": f"{run_id},{other_run}"}
+    )
     assert_clear_error(status, body, {"mlflow_unreachable"})
     training = next(e for e in overview["experiments"] if e["source"] == "training-jobs")
     status, other = await call(jp_fetch, "GET", "experiments", "training-jobs", training["id"], "runs")
@@ -837,15 +957,23 @@ def git_processes_in(folder: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if state not in ("Z", "X") and os.path.basename(argv[0]).startswith("git") and \
-                (cwd.startswith(str(folder)) or any(str(folder) in a for a in argv)):
+        if (
+            state not in ("Z", "X")
+            and os.path.basename(argv[0]).startswith("git")
+            and (cwd.startswith(str(folder)) or any(str(folder) in a for a in argv))
+        ):
             found.append(int(entry.name))
     return found
 
 
 def live_api(server, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    response = requests.request(method, server.api(path), headers=server.headers, timeout=30,
-                                data=json.dumps(body) if body is not None else None)
+    response = requests.request(
+        method,
+        server.api(path),
+        headers=server.headers,
+        timeout=30,
+        data=json.dumps(body) if body is not None else None,
+    )
     return response.status_code, response.json()
 
 
@@ -863,9 +991,18 @@ def test_server_killed_mid_clone_then_restarted(world_env, big_repo, tmp_path):
     root = tmp_path / "root"
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": big_repo, "target": "big"}], "git_fetch_interval_seconds": 0,
-        "aws_max_attempts": 1, "git_timeout_seconds": 600}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [{"url": big_repo, "target": "big"}],
+                    "git_fetch_interval_seconds": 0,
+                    "aws_max_attempts": 1,
+                    "git_timeout_seconds": 600,
+                }
+            }
+        )
+    )
     env = {"JUPYTER_CONFIG_DIR": str(config_dir)}
     first = start_lab(root, command="server", env=env)
     second = None

@@ -43,14 +43,21 @@ def mlflow_relay(mlflow_world):
 def faults_lab(world_env, mlflow_relay, tmp_path):
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url(REPO), "name": REPO}],
-        "git_fetch_interval_seconds": 0,
-        "aws_max_attempts": 1,  # a denial is final anyway; no retry delays
-        "cost_cache_ttl_seconds": 1,
-        "experiments_cache_ttl_seconds": 1,
-        "mlflow_tracking_uri": mlflow_relay.url,
-        "mlflow_timeout_seconds": 2.0}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [{"url": world_env.repo_url(REPO), "name": REPO}],
+                    "git_fetch_interval_seconds": 0,
+                    "aws_max_attempts": 1,  # a denial is final anyway; no retry delays
+                    "cost_cache_ttl_seconds": 1,
+                    "experiments_cache_ttl_seconds": 1,
+                    "mlflow_tracking_uri": mlflow_relay.url,
+                    "mlflow_timeout_seconds": 2.0,
+                }
+            }
+        )
+    )
     server = start_lab(tmp_path / "root", env={"JUPYTER_CONFIG_DIR": str(config_dir)})
     yield server
     server.stop()
@@ -123,8 +130,10 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     # --- 2. AWS denies every SageMaker call: Cost names the permission; the rest of the panel still works ---------
     world_env.fault("sagemaker:*", "access_denied")
     # the server's answer carries the fault once its cost cache (1 s) has expired: awaited, never slept for
-    wait_until(lambda: any(e["code"] == "aws_access_denied" for e in api(lab, "cost?scope=mine")["errors"]),
-               what="GET cost to report the denial")
+    wait_until(
+        lambda: any(e["code"] == "aws_access_denied" for e in api(lab, "cost?scope=mine")["errors"]),
+        what="GET cost to report the denial",
+    )
     reopen(page, lab)
     header_renders(page)
     answer = api(lab, "cost?scope=mine")
@@ -139,15 +148,18 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
         assert cost.locator(".jp-StudioCollab-kindError", has_text=failed[kind]["message"]).count() == 1, kind
     assert "Traceback" not in cost.inner_text() and "aws_access_denied" not in cost.inner_text()
     clipped = cost.locator(".jp-StudioCollab-kindError").evaluate_all(
-        "lines => lines.filter(l => l.scrollWidth > l.clientWidth).map(l => l.textContent)")
+        "lines => lines.filter(l => l.scrollWidth > l.clientWidth).map(l => l.textContent)"
+    )
     assert clipped == [], f"cut off by the sidebar's edge: {clipped}"
     # nothing could be listed: the panel must not claim that nothing runs, nor pass $0.00 off as the total
     assert answer["resources"] == [] and answer["burn_rate_per_hour"] == 0
     assert cost.get_by_text("Nothing is running.", exact=True).count() == 0
     cost.get_by_text("Nothing running was found in the kinds that could be listed.").wait_for(timeout=5_000)
     unlisted = [e for e in answer["errors"] if not e["stale"] and e["code"] != "partial"]
-    assert cost.locator(".jp-StudioCollab-incomplete").inner_text() == \
-        f"Not in the total: {len(unlisted)} kinds of resource could not be listed (below)."
+    assert (
+        cost.locator(".jp-StudioCollab-incomplete").inner_text()
+        == f"Not in the total: {len(unlisted)} kinds of resource could not be listed (below)."
+    )
     # Experiments names its own denied sources, and its MLflow source (not SageMaker's API) still lists
     open_experiments(page)
     experiments.locator(".jp-StudioCollab-sourceDown", has_text="sagemaker:ListTrainingJobs").wait_for()
@@ -172,19 +184,23 @@ def test_faults_in_the_panel(page, faults_lab, world_env, mlflow_relay):  # noqa
     # --- 3. MLflow dies: Experiments says so for MLflow; training jobs still list -----------------------------------
     picker = experiments.get_by_label("Experiment", exact=True)
     picker.locator(f"optgroup[label='{mlflow_title}'] option").first.wait_for(state="attached", timeout=30_000)
-    mlflow_down = experiments.locator(".jp-StudioCollab-sourceDown",
-                                      has=page.get_by_text(f"{mlflow_title}:", exact=True))
+    mlflow_down = experiments.locator(
+        ".jp-StudioCollab-sourceDown", has=page.get_by_text(f"{mlflow_title}:", exact=True)
+    )
     assert mlflow_down.count() == 0
 
     mlflow_relay.kill()
-    wait_until(lambda: not {s["name"]: s for s in api(lab, "experiments")["sources"]}["mlflow"]["available"],
-               what="GET experiments to report MLflow down")  # once the experiments cache (1 s) has expired
+    wait_until(
+        lambda: not {s["name"]: s for s in api(lab, "experiments")["sources"]}["mlflow"]["available"],
+        what="GET experiments to report MLflow down",
+    )  # once the experiments cache (1 s) has expired
     reopen(page, lab)
     open_experiments(page)  # restored with the layout; activating it again is harmless
     down = mlflow_down.first
     down.wait_for(timeout=30_000)
-    assert "is not reachable" in down.inner_text() and "Check that the tracking server is running" in \
-        down.inner_text(), down.inner_text()
+    assert (
+        "is not reachable" in down.inner_text() and "Check that the tracking server is running" in down.inner_text()
+    ), down.inner_text()
     assert picker.locator(f"optgroup[label='{mlflow_title}']").count() == 0
     training = picker.locator(f"optgroup[label='{training_title}'] option")
     training.first.wait_for(state="attached", timeout=30_000)

@@ -24,12 +24,33 @@ def test_fuzz_every_route(world_server, tmp_path):
     schemathesis = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     report = tmp_path / "fuzz.ndjson"
     result = subprocess.run(
-        [schemathesis, "run", world_server.api("openapi.json"),
-         "--header", f"Authorization: token {world_server.token}",
-         "--checks", CHECKS, "--max-examples", "60", "--workers", "1",
-         "--seed", "20261126", "--request-timeout", "30", "--suppress-health-check", "all",
-         "--report", "ndjson", "--report-ndjson-path", str(report)],
-        capture_output=True, text=True, timeout=2300)
+        [
+            schemathesis,
+            "run",
+            world_server.api("openapi.json"),
+            "--header",
+            f"Authorization: token {world_server.token}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "60",
+            "--workers",
+            "1",
+            "--seed",
+            "20261126",
+            "--request-timeout",
+            "30",
+            "--suppress-health-check",
+            "all",
+            "--report",
+            "ndjson",
+            "--report-ndjson-path",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=2300,
+    )
     output = result.stdout + result.stderr
     server_log = world_server.log()
     assert result.returncode == 0, output[-6000:]

@@ -56,8 +56,10 @@ def mlflow_hostile_runs(url: str) -> str:
     if existing is not None:
         return existing.experiment_id
     experiment_id = client.create_experiment(EXPERIMENT)
-    for name, params, score in ((IMG, {"note": SCRIPT, "markup": BOLD}, 0.5),
-                                (SCRIPT, {"note": IMG, "markup": "plain"}, 0.75)):
+    for name, params, score in (
+        (IMG, {"note": SCRIPT, "markup": BOLD}, 0.5),
+        (SCRIPT, {"note": IMG, "markup": "plain"}, 0.75),
+    ):
         run = client.create_run(experiment_id, run_name=name, tags={"why": SVG})
         for key, value in params.items():
             client.log_param(run.info.run_id, key, value)
@@ -73,36 +75,57 @@ def hostile_training_job(world) -> None:
     sm = world.client("sagemaker")
     account = world.seed.execution_role_arn.split(":")[4]
     sm.create_training_job(
-        TrainingJobName=JOB, RoleArn=world.seed.execution_role_arn,
+        TrainingJobName=JOB,
+        RoleArn=world.seed.execution_role_arn,
         HyperParameters={IMG: SCRIPT, "eta": SVG},
-        AlgorithmSpecification={"TrainingImage": f"683313688378.dkr.ecr.{world.region}.amazonaws.com/"
-                                                 "sagemaker-xgboost:1.7-1", "TrainingInputMode": "File"},
+        AlgorithmSpecification={
+            "TrainingImage": f"683313688378.dkr.ecr.{world.region}.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "TrainingInputMode": "File",
+        },
         OutputDataConfig={"S3OutputPath": f"s3://sagemaker-{world.region}-{account}/training/"},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 30},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600})
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+    )
     started = datetime.now(timezone.utc) - timedelta(minutes=20)
-    world.override("training_job", {"Name": JOB}, {
-        "TrainingJobStatus": "Failed", "SecondaryStatus": "Failed", "CreationTime": started.isoformat(),
-        "TrainingStartTime": started.isoformat(), "TrainingEndTime": (started + timedelta(minutes=5)).isoformat(),
-        "LastModifiedTime": (started + timedelta(minutes=5)).isoformat(),
-        "FailureReason": f"AlgorithmError: {SCRIPT} {BOLD}"})
+    world.override(
+        "training_job",
+        {"Name": JOB},
+        {
+            "TrainingJobStatus": "Failed",
+            "SecondaryStatus": "Failed",
+            "CreationTime": started.isoformat(),
+            "TrainingStartTime": started.isoformat(),
+            "TrainingEndTime": (started + timedelta(minutes=5)).isoformat(),
+            "LastModifiedTime": (started + timedelta(minutes=5)).isoformat(),
+            "FailureReason": f"AlgorithmError: {SCRIPT} {BOLD}",
+        },
+    )
 
 
 @pytest.fixture
 def hostile_lab(world_env, mlflow_world, tmp_path):
     experiment_id = mlflow_hostile_runs(mlflow_world.mlflow_url)
     hostile_training_job(world_env)
-    world_env.client("sagemaker").update_space(DomainId=world_env.domain_id, SpaceName="team-space",
-                                               SpaceDisplayName=IMG)
+    world_env.client("sagemaker").update_space(
+        DomainId=world_env.domain_id, SpaceName="team-space", SpaceDisplayName=IMG
+    )
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [
-            {"url": world_env.repo_url("team-notebooks"), "name": IMG, "description": SCRIPT},
-            {"url": world_env.repo_url("churn-model"), "name": SCRIPT, "description": f"{IMG} {BOLD}"},
-        ],
-        "git_fetch_interval_seconds": 0, "experiments_cache_ttl_seconds": 1,
-        "share_folder": str(tmp_path / "shares")}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [
+                        {"url": world_env.repo_url("team-notebooks"), "name": IMG, "description": SCRIPT},
+                        {"url": world_env.repo_url("churn-model"), "name": SCRIPT, "description": f"{IMG} {BOLD}"},
+                    ],
+                    "git_fetch_interval_seconds": 0,
+                    "experiments_cache_ttl_seconds": 1,
+                    "share_folder": str(tmp_path / "shares"),
+                }
+            }
+        )
+    )
     root = tmp_path / "root"
     for name in (IMG_NOTEBOOK, SVG_NOTEBOOK):
         make_notebook(root / name)
@@ -115,8 +138,12 @@ def hostile_lab(world_env, mlflow_world, tmp_path):
 @pytest.mark.timeout(600)
 def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_env):  # noqa: F811
     server = hostile_lab
-    shared = requests.post(server.api("shares"), headers=server.headers, timeout=60,
-                           json={"path": IMG_NOTEBOOK, "target_space": "team-space"})
+    shared = requests.post(
+        server.api("shares"),
+        headers=server.headers,
+        timeout=60,
+        json={"path": IMG_NOTEBOOK, "target_space": "team-space"},
+    )
     assert shared.status_code == 201, shared.text
     assert shared.json()["share"]["title"] == IMG_NOTEBOOK
 
@@ -193,11 +220,14 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     comparison.wait_for(timeout=15_000)
     for text in (IMG, SCRIPT, BOLD):
         visible_text(comparison, text)
-    chart = experiments.locator(".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas, "
-                                ".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg").first
+    chart = experiments.locator(
+        ".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas, "
+        ".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg"
+    ).first
     chart.wait_for(timeout=30_000)
     comparison.locator(".jp-StudioCollab-metricChart canvas, .jp-StudioCollab-metricChart svg").first.wait_for(
-        timeout=30_000)
+        timeout=30_000
+    )
     tooltip = hover_for_tooltip(page, chart)
     assert tooltip is not None and (IMG in tooltip or SCRIPT in tooltip), tooltip
     assert_clean(page, "the Experiments section (MLflow)")

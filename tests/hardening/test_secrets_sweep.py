@@ -47,8 +47,7 @@ def forms(secret: str) -> set[str]:
 
 
 def scan(text: str, needles: dict[str, set[str]]) -> list[str]:
-    return sorted(f"{name} as {form[:6]}…" for name, all_forms in needles.items() for form in all_forms
-                  if form in text)
+    return sorted(f"{name} as {form[:6]}…" for name, all_forms in needles.items() for form in all_forms if form in text)
 
 
 def git_wrapper(folder: Path) -> tuple[Path, Path]:
@@ -59,10 +58,12 @@ def git_wrapper(folder: Path) -> tuple[Path, Path]:
     real = shutil.which("git")
     log = folder / "git-argv.log"
     script = folder / "git"
-    script.write_text("#!/usr/bin/env python3\nimport json, os, sys\n"
-                      f"with open({str(log)!r}, 'a') as out:\n"
-                      "    out.write(json.dumps(sys.argv[1:]) + '\\n')\n"
-                      f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n")
+    script.write_text(
+        "#!/usr/bin/env python3\nimport json, os, sys\n"
+        f"with open({str(log)!r}, 'a') as out:\n"
+        "    out.write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n"
+    )
     script.chmod(stat.S_IRWXU)
     return script, log
 
@@ -88,8 +89,10 @@ class Capture:
 
     def record(self, response: requests.Response, body: str | None = None) -> None:
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        self.records.append(f"{response.request.method} {response.url} -> {response.status_code}\n{headers}\n\n"
-                            f"{response.text if body is None else body}")
+        self.records.append(
+            f"{response.request.method} {response.url} -> {response.status_code}\n{headers}\n\n"
+            f"{response.text if body is None else body}"
+        )
 
     def events(self, job_id: str) -> list[dict]:
         """The job's SSE stream read to its end (the stream closes when the job ends)."""
@@ -122,8 +125,9 @@ def files_text(*roots: Path, skip: set[Path] = frozenset()) -> dict[str, str]:
 @pytest.fixture
 def sweep_world(world_env, mlflow_world, tmp_path):
     """The world, with a second private repo and a secret that holds a wrong token for it."""
-    world_env.local.ensure_repos(SimpleNamespace(repos=[{"name": WRONG_REPO, "template": "notebooks",
-                                                          "commits": 1, "private": True}]))
+    world_env.local.ensure_repos(
+        SimpleNamespace(repos=[{"name": WRONG_REPO, "template": "notebooks", "commits": 1, "private": True}])
+    )
     wrong_token = "wrong-" + secrets.token_urlsafe(18)
     client = world_env.client("secretsmanager")
     try:
@@ -164,29 +168,49 @@ def test_no_secret_anywhere_after_every_feature(sweep_world, tmp_path):
     git, git_argv_log = git_wrapper(tools)
     # The admin debugging a deployment: the server at DEBUG, and the AWS SDK's and HTTP clients' wire logs too
     # (botocore logs whole requests and answers there, Secrets Manager's included).
-    wire_loggers = {name: {"level": "DEBUG", "handlers": ["console"], "propagate": False}
-                    for name in ("botocore", "boto3", "urllib3", "tornado", "asyncio")}
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"logging_config": {"loggers": wire_loggers}},
-        "StudioCollabApp": {
-            "repositories": [
-                {"url": world.repo_url("feature-store"), "credentials_secret": SECRET,
-                 "description": "private, token in Secrets Manager"},
-                {"url": world.repo_url(WRONG_REPO), "credentials_secret": WRONG_SECRET},
-            ],
-            "git_fetch_interval_seconds": 0, "git_timeout_seconds": 60,
-            "share_folder": str(tmp_path / "shares"), "aws_max_attempts": 1,
-            "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"]}}))
+    wire_loggers = {
+        name: {"level": "DEBUG", "handlers": ["console"], "propagate": False}
+        for name in ("botocore", "boto3", "urllib3", "tornado", "asyncio")
+    }
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"logging_config": {"loggers": wire_loggers}},
+                "StudioCollabApp": {
+                    "repositories": [
+                        {
+                            "url": world.repo_url("feature-store"),
+                            "credentials_secret": SECRET,
+                            "description": "private, token in Secrets Manager",
+                        },
+                        {"url": world.repo_url(WRONG_REPO), "credentials_secret": WRONG_SECRET},
+                    ],
+                    "git_fetch_interval_seconds": 0,
+                    "git_timeout_seconds": 60,
+                    "share_folder": str(tmp_path / "shares"),
+                    "aws_max_attempts": 1,
+                    "cost_stop_kinds": ["app", "notebook_instance", "mlflow_tracking_server"],
+                },
+            }
+        )
+    )
     # --log-level is the ServerApp's; the extension's own logger (its request lines, studio_collab.*) has its own
     debug = ["--log-level=DEBUG", "--StudioCollabApp.log_level=DEBUG"]
-    server = start_lab(tmp_path / "root", command="server", args=debug, env={
-        "JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTER_RUNTIME_DIR": str(runtime_dir),
-        "GIT_PYTHON_GIT_EXECUTABLE": str(git),
-        # the password in the URL (a classic leak), and a bearer token that must stay unused and unseen
-        "MLFLOW_TRACKING_URI": f"{mlflow.scheme}://sweep-user:{mlflow_password}@{mlflow.netloc}",
-        "MLFLOW_TRACKING_TOKEN": mlflow_bearer,
-        "AWS_SECRET_ACCESS_KEY": aws_secret, "AWS_SESSION_TOKEN": aws_session,
-    })
+    server = start_lab(
+        tmp_path / "root",
+        command="server",
+        args=debug,
+        env={
+            "JUPYTER_CONFIG_DIR": str(config_dir),
+            "JUPYTER_RUNTIME_DIR": str(runtime_dir),
+            "GIT_PYTHON_GIT_EXECUTABLE": str(git),
+            # the password in the URL (a classic leak), and a bearer token that must stay unused and unseen
+            "MLFLOW_TRACKING_URI": f"{mlflow.scheme}://sweep-user:{mlflow_password}@{mlflow.netloc}",
+            "MLFLOW_TRACKING_TOKEN": mlflow_bearer,
+            "AWS_SECRET_ACCESS_KEY": aws_secret,
+            "AWS_SESSION_TOKEN": aws_session,
+        },
+    )
     try:
         api = Capture(server)
         root = server.root_dir
@@ -250,8 +274,9 @@ def test_no_secret_anywhere_after_every_feature(sweep_world, tmp_path):
         api.call("GET", "open", (400, 404), params={"repo": "nope", "path": "README.md"})
 
         # --- share: create, list, import page, import, revoke, import after revoke -------------------
-        share = api.json("POST", "shares", 201, json={"path": NOTEBOOK, "include_outputs": True,
-                                                      "target_space": "team-space"})["share"]
+        share = api.json(
+            "POST", "shares", 201, json={"path": NOTEBOOK, "include_outputs": True, "target_space": "team-space"}
+        )["share"]
         assert [s["id"] for s in api.json("GET", "shares")["shares"]] == [share["id"]]
         api.call("GET", "import", params={"share": share["id"]})
         imported = api.json("POST", f"shares/{share['id']}/import", json={})
@@ -266,14 +291,16 @@ def test_no_secret_anywhere_after_every_feature(sweep_world, tmp_path):
         # the runs come through the URI with the password in it (sent as Basic auth), shown without it
         assert overview["tracking"]["origin"] == "environment", overview["tracking"]
         assert overview["tracking"]["uri"] == f"{mlflow.scheme}://{mlflow.netloc}"
-        experiment = next(e for e in overview["experiments"]
-                          if e["source"] == "mlflow" and e["name"] == "churn-prediction")
+        experiment = next(
+            e for e in overview["experiments"] if e["source"] == "mlflow" and e["name"] == "churn-prediction"
+        )
         runs = api.json("GET", f"experiments/mlflow/{experiment['id']}/runs", params={"limit": 5})["runs"]
         assert len(runs) >= 2
         api.json("GET", f"experiments/mlflow/{experiment['id']}/runs/{runs[0]['id']}")
         metric = next(iter(runs[0]["metrics"]))
-        api.json("GET", f"experiments/mlflow/{experiment['id']}/runs/{runs[0]['id']}/metric-history",
-                 params={"key": metric})
+        api.json(
+            "GET", f"experiments/mlflow/{experiment['id']}/runs/{runs[0]['id']}/metric-history", params={"key": metric}
+        )
         api.json("GET", "experiments/compare", params={"source": "mlflow", "runs": f"{runs[0]['id']},{runs[1]['id']}"})
         link = api.json("POST", "experiments/mlflow-ui", json={"experiment_id": experiment["id"]})
         assert link["url"].startswith(f"{mlflow.scheme}://{mlflow.netloc}/"), link

@@ -22,8 +22,10 @@ def pytest_configure(config):
 
 @pytest.fixture
 def jp_server_config(jp_server_config):
-    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
-                                                "identity_provider_class": IDENTITY_PROVIDER}}
+    return {
+        **jp_server_config,
+        "ServerApp": {**jp_server_config["ServerApp"], "identity_provider_class": IDENTITY_PROVIDER},
+    }
 
 
 def as_user(name) -> dict:
@@ -39,9 +41,15 @@ async def call(jp_fetch, method: str, route: str, user, body: dict | None = None
     if body is None and method in ("POST", "PUT", "PATCH"):
         body = {}
     try:
-        response = await jp_fetch("studio-collab", *route.split("/"), method=method, headers=as_user(user),
-                                  body=None if body is None else json.dumps(body), params=params or None,
-                                  allow_nonstandard_methods=True)
+        response = await jp_fetch(
+            "studio-collab",
+            *route.split("/"),
+            method=method,
+            headers=as_user(user),
+            body=None if body is None else json.dumps(body),
+            params=params or None,
+            allow_nonstandard_methods=True,
+        )
     except HTTPClientError as err:
         response = err.response
     text = response.body.decode() if response.body else ""

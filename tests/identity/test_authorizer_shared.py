@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.identity.conftest import NO_COOKIE, call
-from tests.test_authorization import (ALL_RESOURCES, documented_operations,  # noqa: F401 - fixtures
-                                      jp_server_auth_resources, jp_server_config)
+from tests.test_authorization import (
+    ALL_RESOURCES,
+    documented_operations,  # noqa: F401 - fixtures
+)
 
 pytestmark = [pytest.mark.world, pytest.mark.world_space("team-space")]
 

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.world
 
 @pytest.fixture
 def studio_collab_config(world):
-    return {"git_fetch_interval_seconds": 0, "git_timeout_seconds": 60,
-            "repositories": [{"url": world.repo_url("identity-open"), "target": "work/identity-open"}]}
+    return {
+        "git_fetch_interval_seconds": 0,
+        "git_timeout_seconds": 60,
+        "repositories": [{"url": world.repo_url("identity-open"), "target": "work/identity-open"}],
+    }
 
 
 def page_data(body: bytes) -> dict:
@@ -29,8 +32,12 @@ def tree(root) -> set[str]:
 
 
 async def open_page(jp_fetch, repo_id: str, path: str):
-    return await jp_fetch("studio-collab", "open", params={"repo": repo_id, "path": path},
-                          headers={**as_user("alice"), "Accept": "text/html"})
+    return await jp_fetch(
+        "studio-collab",
+        "open",
+        params={"repo": repo_id, "path": path},
+        headers={**as_user("alice"), "Accept": "text/html"},
+    )
 
 
 async def test_the_page_says_what_a_click_would_do_and_does_nothing_itself(world_env, jp_fetch, jp_root_dir):

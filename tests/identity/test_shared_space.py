@@ -19,14 +19,19 @@ pytestmark = [pytest.mark.world, pytest.mark.world_space("team-space")]
 
 UNKNOWN = [NO_COOKIE, "User", "mallory", "alice/../bob", ""]  # team-space's domain has alice, bob and carol
 UNKNOWN_IDS = ["no-cookie", "User", "not-a-profile", "not-a-name", "empty-cookie"]
-SAMPLE = {"job_id": "0123456789abcdef", "share_id": "AAAAAAAAAAAAAAAAAAAAAA", "repo_id": "r-0000000000",
-          "source": "mlflow", "experiment_id": "0", "run_id": "0"}
+SAMPLE = {
+    "job_id": "0123456789abcdef",
+    "share_id": "AAAAAAAAAAAAAAAAAAAAAA",
+    "repo_id": "r-0000000000",
+    "source": "mlflow",
+    "experiment_id": "0",
+    "run_id": "0",
+}
 
 
 @pytest.fixture
 def studio_collab_config(tmp_path):
-    return {"share_folder": str(tmp_path / "share-store"), "git_fetch_interval_seconds": 0,
-            "git_timeout_seconds": 60}
+    return {"share_folder": str(tmp_path / "share-store"), "git_fetch_interval_seconds": 0, "git_timeout_seconds": 60}
 
 
 def served_operations(methods: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -47,8 +52,11 @@ def assert_identity_unknown(code: int, body: dict) -> None:
 
 
 def mutating_aws_calls(world) -> dict:
-    return {op: n for op, n in world.calls().items()
-            if op.split(":", 1)[1].startswith(("Create", "Delete", "Stop", "Put", "Update", "Start"))}
+    return {
+        op: n
+        for op, n in world.calls().items()
+        if op.split(":", 1)[1].startswith(("Create", "Delete", "Stop", "Put", "Update", "Start"))
+    }
 
 
 @pytest.mark.parametrize("user", UNKNOWN, ids=UNKNOWN_IDS)
@@ -83,7 +91,9 @@ async def test_a_member_is_named_by_the_cookie(world_env, jp_fetch, user):
 async def test_the_owner_is_never_the_fallback_for_shares(world_env, jp_fetch, jp_root_dir, tmp_path):
     """The issue's first case: with no cookie, GET shares listed the owner's shares and DELETE revoked one."""
     make_notebook(jp_root_dir / "train.ipynb")
-    code, made = await call(jp_fetch, "POST", "shares", "alice", body={"path": "train.ipynb", "target_space": "team-space"})
+    code, made = await call(
+        jp_fetch, "POST", "shares", "alice", body={"path": "train.ipynb", "target_space": "team-space"}
+    )
     assert code == 201, made
     share_id = made["share"]["id"]
     for user in (NO_COOKIE, "User"):
@@ -96,7 +106,9 @@ async def test_the_owner_is_never_the_fallback_for_shares(world_env, jp_fetch, j
 
 async def test_only_the_author_revokes_and_each_member_lists_their_own(world_env, jp_fetch, jp_root_dir, tmp_path):
     make_notebook(jp_root_dir / "bobs.ipynb")
-    code, made = await call(jp_fetch, "POST", "shares", "bob", body={"path": "bobs.ipynb", "target_space": "team-space"})
+    code, made = await call(
+        jp_fetch, "POST", "shares", "bob", body={"path": "bobs.ipynb", "target_space": "team-space"}
+    )
     assert code == 201 and made["share"]["author"] == "bob"
     share_id = made["share"]["id"]
     assert (await call(jp_fetch, "GET", "shares", "carol"))[1] == {"shares": []}
@@ -157,8 +169,9 @@ async def test_a_member_sharing_from_the_shared_space_gets_the_live_link(world_e
     from tests.share.test_studio import space_url
 
     make_notebook(jp_root_dir / "team notes" / "eda.ipynb")
-    code, body = await call(jp_fetch, "POST", "shares", "carol",
-                            body={"path": "team notes/eda.ipynb", "target_space": "team-space"})
+    code, body = await call(
+        jp_fetch, "POST", "shares", "carol", body={"path": "team notes/eda.ipynb", "target_space": "team-space"}
+    )
     assert code == 201, body
     share = body["share"]
     base = space_url(world_env, "team-space").rstrip("/")

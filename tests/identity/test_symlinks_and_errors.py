@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import subprocess
 import time
@@ -25,13 +24,21 @@ GIT_ID = ("-c", "user.name=Upstream", "-c", "user.email=upstream@example.com")
 
 @pytest.fixture
 def studio_collab_config(request, world, tmp_path):
-    config = {"share_folder": str(tmp_path / "share-store"), "git_fetch_interval_seconds": 0,
-              "git_timeout_seconds": 60, "repositories": [
-                  {"url": world.repo_url("identity-links"), "target": "identity-links"},
-                  {"url": world.repo_url("team-notebooks"), "target": "team-notebooks"}]}
+    config = {
+        "share_folder": str(tmp_path / "share-store"),
+        "git_fetch_interval_seconds": 0,
+        "git_timeout_seconds": 60,
+        "repositories": [
+            {"url": world.repo_url("identity-links"), "target": "identity-links"},
+            {"url": world.repo_url("team-notebooks"), "target": "team-notebooks"},
+        ],
+    }
     if request.node.get_closest_marker("s3_store"):
-        config.update(share_store="s3", share_s3_bucket=world.scenario.section("s3_buckets")[0],
-                      share_s3_prefix=f"identity-{time.monotonic_ns()}/")
+        config.update(
+            share_store="s3",
+            share_s3_bucket=world.scenario.section("s3_buckets")[0],
+            share_s3_prefix=f"identity-{time.monotonic_ns()}/",
+        )
     return config
 
 
@@ -40,8 +47,9 @@ def upstream_with_a_link(world):
     """A repo whose upstream committed a symlink in place of a notebook (and a linked folder)."""
     world.repos.create("identity-links", template="notebooks", commits=1)
     work = world.repos.work_path("identity-links")
-    (work / "real.ipynb").write_text((work / next(p.name for p in work.glob("**/*.ipynb"))).read_text()
-                                     if list(work.glob("**/*.ipynb")) else "{}")
+    (work / "real.ipynb").write_text(
+        (work / next(p.name for p in work.glob("**/*.ipynb"))).read_text() if list(work.glob("**/*.ipynb")) else "{}"
+    )
     (work / "alias.ipynb").symlink_to("real.ipynb")
     (work / "notes").mkdir(exist_ok=True)
     (work / "notes" / "a.md").write_text("a\n")
@@ -66,19 +74,22 @@ async def clone(jp_fetch, name: str) -> None:
     assert job["state"] == "succeeded", job
 
 
-async def test_a_link_committed_upstream_is_named_by_open_and_share(upstream_with_a_link, world_env, jp_fetch,
-                                                                  jp_root_dir, tmp_path):
+async def test_a_link_committed_upstream_is_named_by_open_and_share(
+    upstream_with_a_link, world_env, jp_fetch, jp_root_dir, tmp_path
+):
     await clone(jp_fetch, "identity-links")
     assert (jp_root_dir / "identity-links" / "alias.ipynb").is_symlink()  # git itself checked out a link
     rid = await repo_id(jp_fetch, "identity-links")
     for path in ("alias.ipynb", "notes-link/a.md"):
         code, body = await call(jp_fetch, "GET", "open", ME, repo=rid, path=path)
         assert (code, body["code"]) == (400, "is_symlink") and path.split("/")[0] in body["message"], body
-        code, body = await call(jp_fetch, "POST", "shares", ME,
-                                body={"path": f"identity-links/{path}", "target_space": "team-space"})
+        code, body = await call(
+            jp_fetch, "POST", "shares", ME, body={"path": f"identity-links/{path}", "target_space": "team-space"}
+        )
         assert (code, body["code"]) == (400, "is_symlink"), body
-    assert not (tmp_path / "share-store" / "shares").exists() or not list((tmp_path / "share-store" /
-                                                                           "shares").iterdir())
+    assert not (tmp_path / "share-store" / "shares").exists() or not list(
+        (tmp_path / "share-store" / "shares").iterdir()
+    )
     code, page = await call(jp_fetch, "GET", "open", ME, repo=rid, path="real.ipynb")
     assert code == 200  # the file itself opens (the page is HTML: no JSON body)
 
@@ -116,8 +127,13 @@ async def test_a_cancelled_s3_upload_leaves_no_unretrieved_task_exception(world_
     caplog.set_level(logging.ERROR, logger="asyncio")
     world_env.fault("s3:PutObject", "latency", latency_ms=1500)
     make_notebook(jp_root_dir / "big.ipynb", cells=20, output_bytes=20 << 20)
-    code, body = await call(jp_fetch, "POST", "shares", ME,
-                            body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True})
+    code, body = await call(
+        jp_fetch,
+        "POST",
+        "shares",
+        ME,
+        body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True},
+    )
     assert code == 202, body
     await until(lambda: world_env.calls().get("s3:PutObject"), what="the upload under way")  # slowed by the fault
     assert (await call(jp_fetch, "DELETE", f"jobs/{body['job']['id']}", ME))[0] == 200

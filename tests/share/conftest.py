@@ -42,8 +42,9 @@ def share_service(jp_serverapp):
 
 
 async def fetch_json(jp_fetch, *parts, method="GET", body=None, **kwargs):
-    response = await jp_fetch("studio-collab", *parts, method=method,
-                              body=None if body is None else json.dumps(body), **kwargs)
+    response = await jp_fetch(
+        "studio-collab", *parts, method=method, body=None if body is None else json.dumps(body), **kwargs
+    )
     return response.code, json.loads(response.body)
 
 

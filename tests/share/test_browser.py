@@ -14,8 +14,11 @@ import pytest
 from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import (CHROMIUM_ARGS, browser, screenshot, show_panel,  # noqa: F401 - `browser` is a fixture
-                               wait_workspace_saved)
+from tests.ui.conftest import (
+    screenshot,
+    show_panel,  # noqa: F401 - `browser` is a fixture
+    wait_workspace_saved,
+)
 
 pytestmark = pytest.mark.ui
 
@@ -26,17 +29,28 @@ NAME = "<img src=x onerror=alert(1)>.ipynb"
 @pytest.fixture
 def two_labs(world_env, tmp_path):
     bucket = world_env.scenario.section("s3_buckets")[0]
-    store = ["--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={bucket}",
-             "--StudioCollabApp.share_s3_prefix=browser/",
-             # jupyter-collaboration keeps its document history next to the server's cwd unless told otherwise
-             f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"]
+    store = [
+        "--StudioCollabApp.share_store=s3",
+        f"--StudioCollabApp.share_s3_bucket={bucket}",
+        "--StudioCollabApp.share_s3_prefix=browser/",
+        # jupyter-collaboration keeps its document history next to the server's cwd unless told otherwise
+        f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}",
+    ]
     team_metadata = world_env.write_resource_metadata(tmp_path / "team-space-metadata.json", "team-space")
     login_args, login_env = shared_space_login()  # as Studio runs a shared space: its cookie names the member
-    team = start_lab(tmp_path / "team-root", base_url="/jupyterlab/default/", args=[*login_args, *store],
-                     env={"STUDIO_COLLAB_RESOURCE_METADATA": str(team_metadata),
-                          "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared", **login_env})
-    world_env.override("space", {"DomainId": world_env.domain_id, "SpaceName": "team-space"},
-                       {"Url": f"http://127.0.0.1:{team.port}"})
+    team = start_lab(
+        tmp_path / "team-root",
+        base_url="/jupyterlab/default/",
+        args=[*login_args, *store],
+        env={
+            "STUDIO_COLLAB_RESOURCE_METADATA": str(team_metadata),
+            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared",
+            **login_env,
+        },
+    )
+    world_env.override(
+        "space", {"DomainId": world_env.domain_id, "SpaceName": "team-space"}, {"Url": f"http://127.0.0.1:{team.port}"}
+    )
     try:
         alice = start_lab(tmp_path / "alice-root", base_url="/jupyterlab/default/", args=store)
     except Exception:
@@ -53,13 +67,16 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
     # 9 MB of output in a type JupyterLab does not render: large enough that sharing and importing run as jobs
     # with progress (the Notification while uploading, the import page following its job), cheap to display.
     content = nbformat.read(notebook, as_version=4)
-    content.cells[0].outputs.append(nbformat.v4.new_output("display_data", data={"application/x-bench": "y" * (9 << 20)}))
+    content.cells[0].outputs.append(
+        nbformat.v4.new_output("display_data", data={"application/x-bench": "y" * (9 << 20)})
+    )
     nbformat.write(content, notebook)
     # One finished file with an mtime in the past, so JupyterLab never sees it "changed on disk" while open.
     os.utime(notebook, (time.time() - 60, time.time() - 60))
     os.replace(notebook, alice.root_dir / NAME)
-    context = browser.new_context(viewport={"width": 1400, "height": 900},
-                                  permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
     # bob opened the shared space from Studio: its identity provider names him from this cookie
     context.add_cookies([{"name": COOKIE, "value": "bob", "url": f"http://127.0.0.1:{team.port}/"}])
     page = context.new_page()
@@ -72,8 +89,10 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
 
     watch(page)
     traffic: list[str] = []
-    page.on("response", lambda r: traffic.append(f"{r.request.method} {r.url} {r.status}")
-            if "studio-collab" in r.url else None)
+    page.on(
+        "response",
+        lambda r: traffic.append(f"{r.request.method} {r.url} {r.status}") if "studio-collab" in r.url else None,
+    )
     try:
         page.goto(f"{alice.url}lab/tree/{NAME.replace('<', '%3C').replace('>', '%3E')}?token={alice.token}")
         page.wait_for_selector(".jp-NotebookPanel-toolbar", timeout=60_000)
@@ -88,8 +107,10 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         assert spaces.locator("option").all_inner_texts() == ["Team space (team-space)"]
         dialog.get_by_label("Include outputs").check()
         screenshot(page, "share-dialog.png")
-        with page.expect_response(lambda r: urlsplit(r.url).path.endswith("/studio-collab/shares") and r.request.method == "POST",
-                                  timeout=60_000) as created:
+        with page.expect_response(
+            lambda r: urlsplit(r.url).path.endswith("/studio-collab/shares") and r.request.method == "POST",
+            timeout=60_000,
+        ) as created:
             dialog.get_by_role("button", name="Share").click()
         assert created.value.status == 202  # a background job, followed with progress in the notification
         toast = page.locator(".Toastify__toast", has_text="copied to the clipboard")
@@ -119,14 +140,17 @@ def test_share_from_toolbar_then_import_in_the_shared_space(browser, two_labs, t
         assert "studio-collab-import" not in page.url  # cleaned before asking: a reload does not ask again
         assert list((team.root_dir).rglob("*.ipynb")) == [], "asking imports nothing"
         screenshot(page, "share-import-dialog.png")
-        with page.expect_response(lambda r: urlsplit(r.url).path.endswith("/import") and r.request.method == "POST") as started:
+        with page.expect_response(
+            lambda r: urlsplit(r.url).path.endswith("/import") and r.request.method == "POST"
+        ) as started:
             dialog.get_by_role("button", name="Import").click()
         assert started.value.status == 202  # a job, followed in a notification, then the copy opens
         page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=NAME).wait_for(timeout=60_000)
         # Read the copy now, before the shared space's collaborative JupyterLab opens (and re-saves) it.
         imported = nbformat.read(team.root_dir / "shared" / "alice" / NAME, as_version=4)
-        assert [(c.source, c.get("outputs")) for c in imported.cells] == [(c.source, c.get("outputs"))
-                                                                           for c in content.cells]
+        assert [(c.source, c.get("outputs")) for c in imported.cells] == [
+            (c.source, c.get("outputs")) for c in content.cells
+        ]
         assert sum(len(c.get("outputs", [])) for c in imported.cells) == 4
         # Same workspace: the recipient's own tab is still there and the address is the plain lab.
         assert page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="mine.txt").count() == 1

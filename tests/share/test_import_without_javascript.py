@@ -21,15 +21,22 @@ pytestmark = pytest.mark.ui
 
 @pytest.fixture
 def lab(tmp_path):
-    server = start_lab(tmp_path / "root", env={"STUDIO_COLLAB_RESOURCE_METADATA": str(tmp_path / "absent.json")},
-                       args=[f"--StudioCollabApp.share_folder={tmp_path / 'store'}"])
+    server = start_lab(
+        tmp_path / "root",
+        env={"STUDIO_COLLAB_RESOURCE_METADATA": str(tmp_path / "absent.json")},
+        args=[f"--StudioCollabApp.share_folder={tmp_path / 'store'}"],
+    )
     yield server
     server.stop()
 
 
 def share(server, path: str, **options) -> dict:
-    answer = requests.post(server.api("shares"), json={"path": path, "include_outputs": True, **options},
-                           headers=server.headers, timeout=60)
+    answer = requests.post(
+        server.api("shares"),
+        json={"path": path, "include_outputs": True, **options},
+        headers=server.headers,
+        timeout=60,
+    )
     assert answer.status_code in (201, 202), answer.text
     body = answer.json()
     if "share" in body:
@@ -46,7 +53,7 @@ def opened_path(url: str, server) -> str:
     path = urlsplit(url).path
     prefix = urlsplit(server.url).path + "lab/tree/"
     assert path.startswith(prefix), url
-    return unquote(path[len(prefix):])
+    return unquote(path[len(prefix) :])
 
 
 def test_the_import_page_imports_without_javascript(browser, lab, tmp_path):  # noqa: F811
@@ -54,7 +61,9 @@ def test_the_import_page_imports_without_javascript(browser, lab, tmp_path):  # 
     small = make_notebook(lab.root_dir / "work" / "train.ipynb", output_bytes=3000)
     large = make_notebook(lab.root_dir / "work" / "big.ipynb", output_bytes=2000)
     content = nbformat.read(large, as_version=4)  # above the 8 MB job threshold: the import runs as a job
-    content.cells[0].outputs.append(nbformat.v4.new_output("display_data", data={"application/x-bench": "y" * (9 << 20)}))
+    content.cells[0].outputs.append(
+        nbformat.v4.new_output("display_data", data={"application/x-bench": "y" * (9 << 20)})
+    )
     nbformat.write(content, large)
     small_share, large_share = share(lab, "work/train.ipynb"), share(lab, "work/big.ipynb")
 
@@ -113,8 +122,9 @@ def test_the_import_page_imports_without_javascript(browser, lab, tmp_path):  # 
         before_files = sorted(p.name for p in (lab.root_dir / "shared" / author).iterdir())
 
         # --- a form POST without the XSRF token acts on nothing
-        refused = page.request.post(f"{lab.url}studio-collab/import?share={large_share['id']}",
-                                    form={"unrelated": "1"}, max_redirects=0)
+        refused = page.request.post(
+            f"{lab.url}studio-collab/import?share={large_share['id']}", form={"unrelated": "1"}, max_redirects=0
+        )
         assert refused.status == 403
         assert sorted(p.name for p in (lab.root_dir / "shared" / author).iterdir()) == before_files
     except Exception:

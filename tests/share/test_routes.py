@@ -36,8 +36,12 @@ async def test_share_list_import_round_trip(jp_fetch, jp_root_dir, jp_base_url, 
     openapi_validator.validate("get", "/spaces", 200, spaces)
     assert spaces == {"in_studio": False, "spaces": []}
 
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "work/train.ipynb", "include_outputs": True, "expires_in_days": 3})
+    code, body = await fetch_json(
+        jp_fetch,
+        "shares",
+        method="POST",
+        body={"path": "work/train.ipynb", "include_outputs": True, "expires_in_days": 3},
+    )
     assert code == 201
     openapi_validator.validate("post", "/shares", 201, body)
     created = body["share"]
@@ -104,15 +108,18 @@ async def test_invalid_notebook_without_outputs_is_a_clear_400(jp_fetch, jp_root
     assert not (share_folder / "shares").exists() or not any((share_folder / "shares").iterdir())
 
 
-@pytest.mark.parametrize("body,code,error", [
-    ({"path": "../escape.ipynb"}, 400, "path_outside_root"),
-    ({"path": "link.ipynb"}, 400, "path_outside_root"),
-    ({"path": "missing.ipynb"}, 404, "path_not_found"),
-    ({"path": "train.ipynb", "expires_in_days": 0}, 400, "invalid_expiry"),
-    ({"path": "train.ipynb", "expires_in_days": "7"}, 400, "invalid_expiry"),
-    ({"path": "train.ipynb", "include_outputs": "yes"}, 400, "invalid_include_outputs"),
-    ({}, 400, "invalid_path"),
-])
+@pytest.mark.parametrize(
+    "body,code,error",
+    [
+        ({"path": "../escape.ipynb"}, 400, "path_outside_root"),
+        ({"path": "link.ipynb"}, 400, "path_outside_root"),
+        ({"path": "missing.ipynb"}, 404, "path_not_found"),
+        ({"path": "train.ipynb", "expires_in_days": 0}, 400, "invalid_expiry"),
+        ({"path": "train.ipynb", "expires_in_days": "7"}, 400, "invalid_expiry"),
+        ({"path": "train.ipynb", "include_outputs": "yes"}, 400, "invalid_include_outputs"),
+        ({}, 400, "invalid_path"),
+    ],
+)
 async def test_bad_share_requests(jp_fetch, jp_root_dir, tmp_path, body, code, error):
     make_notebook(jp_root_dir / "train.ipynb")
     (jp_root_dir / "link.ipynb").symlink_to(make_notebook(tmp_path / "outside" / "secret.ipynb"))
@@ -124,19 +131,23 @@ async def test_bad_share_requests(jp_fetch, jp_root_dir, tmp_path, body, code, e
 async def test_share_size_limit(jp_fetch, jp_root_dir, share_service):
     make_notebook(jp_root_dir / "train.ipynb", output_bytes=4000)
     share_service.settings = type(share_service.settings)(max_bytes=2000)
-    status, answer = await error_of(fetch_json(jp_fetch, "shares", method="POST", body={"path": "train.ipynb",
-                                                                           "include_outputs": True}))
+    status, answer = await error_of(
+        fetch_json(jp_fetch, "shares", method="POST", body={"path": "train.ipynb", "include_outputs": True})
+    )
     assert (status, answer["code"]) == (413, "share_too_large")
 
 
-@pytest.mark.parametrize("share_id,code", [
-    ("short", 400),
-    ("AAAAAAAAAAAAAAAAAAAAA.", 400),
-    ("..", 400),
-    ("%2E%2E", 400),
-    ("AAAAAAAAAAA%2FAAAAAAAAAA", 400),
-    ("AAAAAAAAAAAAAAAAAAAAAA", 404),
-])
+@pytest.mark.parametrize(
+    "share_id,code",
+    [
+        ("short", 400),
+        ("AAAAAAAAAAAAAAAAAAAAA.", 400),
+        ("..", 400),
+        ("%2E%2E", 400),
+        ("AAAAAAAAAAA%2FAAAAAAAAAA", 400),
+        ("AAAAAAAAAAAAAAAAAAAAAA", 404),
+    ],
+)
 async def test_share_ids_are_checked_before_any_store_access(jp_fetch, share_id, code):
     status, answer = await error_of(fetch_json(jp_fetch, "shares", share_id, "import", method="POST", body={}))
     assert status == code
@@ -216,8 +227,13 @@ async def test_tampered_share_is_refused_and_nothing_is_written(jp_fetch, jp_roo
     elif tamper == "json":
         manifest_path.write_text("{" + manifest_path.read_text())
     else:
-        record[tamper] = {"sha256": "0" * 64, "size": record["size"] - 1, "author": "../../etc",
-                          "title": "../../.bashrc", "id": "B" * 22}[tamper]
+        record[tamper] = {
+            "sha256": "0" * 64,
+            "size": record["size"] - 1,
+            "author": "../../etc",
+            "title": "../../.bashrc",
+            "id": "B" * 22,
+        }[tamper]
         manifest_path.write_text(json.dumps(record))
     before = files_under(jp_root_dir)
     temps = set(Path(tempfile.gettempdir()).glob("studio-collab-import-*"))
@@ -243,8 +259,9 @@ async def test_concurrent_imports_get_distinct_names(jp_fetch, jp_root_dir):
     created = await share(jp_fetch, include_outputs=True)
     (jp_root_dir / "shared" / getpass.getuser()).mkdir(parents=True)
     (jp_root_dir / "shared" / getpass.getuser() / "train.ipynb").write_text("my own edits")
-    answers = await asyncio.gather(*(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={})
-                                     for _ in range(6)))
+    answers = await asyncio.gather(
+        *(fetch_json(jp_fetch, "shares", created["id"], "import", method="POST", body={}) for _ in range(6))
+    )
     paths = [body["path"] for _, body in answers]
     assert len(set(paths)) == 6
     assert f"shared/{getpass.getuser()}/train.ipynb" not in paths
@@ -265,8 +282,9 @@ async def test_a_20_mb_notebook_moves_in_jobs(jp_fetch, jp_root_dir, openapi_val
     # How long the event loop stalls meanwhile is a benchmark figure (bench_share), not a threshold here.
     notebook = make_notebook(jp_root_dir / "big.ipynb", cells=40, output_bytes=20 << 20)
     assert notebook.stat().st_size > 20 << 20
-    code, body = await fetch_json(jp_fetch, "shares", method="POST", body={"path": "big.ipynb",
-                                                                            "include_outputs": True})
+    code, body = await fetch_json(
+        jp_fetch, "shares", method="POST", body={"path": "big.ipynb", "include_outputs": True}
+    )
     assert code == 202
     openapi_validator.validate("post", "/shares", 202, body)
     seen: list = []

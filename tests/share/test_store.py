@@ -28,10 +28,19 @@ def store(request, tmp_path):
 
 def manifest_for(share_id: str, content: bytes, author: str = "alice") -> ShareManifest:
     return ShareManifest(
-        id=share_id, title="train.ipynb", author=author, source_space="alice-space", source_path="train.ipynb",
-        created="2026-11-26T10:02:00Z", expires="2026-12-03T10:02:00Z", include_outputs=True, size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), target_space="team-space",
-        url="https://x.studio.us-east-1.sagemaker.aws/jupyterlab/default/studio-collab/import?share=" + share_id)
+        id=share_id,
+        title="train.ipynb",
+        author=author,
+        source_space="alice-space",
+        source_path="train.ipynb",
+        created="2026-11-26T10:02:00Z",
+        expires="2026-12-03T10:02:00Z",
+        include_outputs=True,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        target_space="team-space",
+        url="https://x.studio.us-east-1.sagemaker.aws/jupyterlab/default/studio-collab/import?share=" + share_id,
+    )
 
 
 async def put(store, content: bytes, author: str = "alice") -> ShareManifest:
@@ -126,11 +135,13 @@ async def test_a_manifest_under_another_id_is_refused(store):
     assert await store.get_manifest(moved.id) == moved_record
     if isinstance(store, FolderShareStore):
         (store.folder / "shares" / moved.id / "manifest.json").write_text(
-            (store.folder / "shares" / manifest.id / "manifest.json").read_text())
+            (store.folder / "shares" / manifest.id / "manifest.json").read_text()
+        )
     else:
         body = store.aws.client("s3").get_object(Bucket=store.bucket, Key=store._key(manifest.id, "manifest.json"))
-        store.aws.client("s3").put_object(Bucket=store.bucket, Key=store._key(moved.id, "manifest.json"),
-                                          Body=body["Body"].read())
+        store.aws.client("s3").put_object(
+            Bucket=store.bucket, Key=store._key(moved.id, "manifest.json"), Body=body["Body"].read()
+        )
     with pytest.raises(StudioCollabError) as err:
         await store.get_manifest(moved.id)
     assert (err.value.code, err.value.status) == ("share_damaged", 409)

@@ -22,8 +22,11 @@ def s3_prefix() -> str:
 
 @pytest.fixture
 def studio_collab_config(world, s3_prefix) -> dict:
-    return {"share_store": "s3", "share_s3_bucket": world.scenario.section("s3_buckets")[0],
-            "share_s3_prefix": s3_prefix}
+    return {
+        "share_store": "s3",
+        "share_s3_bucket": world.scenario.section("s3_buckets")[0],
+        "share_s3_prefix": s3_prefix,
+    }
 
 
 def space_url(world, name: str) -> str:
@@ -37,17 +40,24 @@ async def test_spaces_of_the_domain(world_env, jp_fetch, openapi_validator):
     spaces = {s["name"]: s for s in body["spaces"]}
     assert set(spaces) == {"alice-space", "bob-space", "team-space"}
     assert spaces["team-space"]["sharing"] == "Shared" and spaces["team-space"]["app_type"] == "JupyterLab"
-    assert spaces["bob-space"] == {**spaces["bob-space"], "sharing": "Private", "owner": "bob",
-                                   "display_name": "Bob's workspace"}
+    assert spaces["bob-space"] == {
+        **spaces["bob-space"],
+        "sharing": "Private",
+        "owner": "bob",
+        "display_name": "Bob's workspace",
+    }
     assert spaces["alice-space"]["current"] is True
     assert all(s["url"] == space_url(world_env, n) for n, s in spaces.items())
 
 
 async def test_iam_domain_link_from_describe_space(world_env, jp_fetch, jp_root_dir, s3_prefix):
     make_notebook(jp_root_dir / "churn" / "train.ipynb", output_bytes=2000)
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "churn/train.ipynb", "target_space": "team-space",
-                                        "include_outputs": True})
+    code, body = await fetch_json(
+        jp_fetch,
+        "shares",
+        method="POST",
+        body={"path": "churn/train.ipynb", "target_space": "team-space", "include_outputs": True},
+    )
     assert code == 201
     share = body["share"]
     assert share["author"] == "alice"  # the owner of the private space, from DescribeSpace
@@ -58,8 +68,11 @@ async def test_iam_domain_link_from_describe_space(world_env, jp_fetch, jp_root_
     # The snapshot and its manifest are in the bucket, under the configured prefix.
     bucket = world_env.scenario.section("s3_buckets")[0]
     keys = {o["Key"] for o in world_env.client("s3").list_objects_v2(Bucket=bucket, Prefix=s3_prefix)["Contents"]}
-    assert keys == {f"{s3_prefix}shares/{share['id']}/content", f"{s3_prefix}shares/{share['id']}/manifest.json",
-                    f"{s3_prefix}authors/alice/{share['id']}"}
+    assert keys == {
+        f"{s3_prefix}shares/{share['id']}/content",
+        f"{s3_prefix}shares/{share['id']}/manifest.json",
+        f"{s3_prefix}authors/alice/{share['id']}",
+    }
     code, mine = await fetch_json(jp_fetch, "shares")
     assert [s["id"] for s in mine["shares"]] == [share["id"]]
 
@@ -67,8 +80,9 @@ async def test_iam_domain_link_from_describe_space(world_env, jp_fetch, jp_root_
 @pytest.mark.world_scenario("manual")
 async def test_sso_domain_link_carries_the_redirect(world_env, jp_fetch, jp_root_dir):
     make_notebook(jp_root_dir / "risk.ipynb")
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "risk.ipynb", "target_space": "risk-team"})
+    code, body = await fetch_json(
+        jp_fetch, "shares", method="POST", body={"path": "risk.ipynb", "target_space": "risk-team"}
+    )
     share = body["share"]
     assert share["author"] == "dana"
     parts = urllib.parse.urlsplit(share["url"])
@@ -78,12 +92,15 @@ async def test_sso_domain_link_carries_the_redirect(world_env, jp_fetch, jp_root
     assert urllib.parse.parse_qsl(parts.query) == [("studio-collab-import", share["id"]), ("redirect", "JupyterLab")]
 
 
-@pytest.mark.parametrize("target,code,error", [
-    ("bob-space", 400, "target_not_shared"),
-    ("no-such-space", 400, "unknown_space"),
-    (None, 400, "invalid_target_space"),
-    ("", 400, "invalid_target_space"),
-])
+@pytest.mark.parametrize(
+    "target,code,error",
+    [
+        ("bob-space", 400, "target_not_shared"),
+        ("no-such-space", 400, "unknown_space"),
+        (None, 400, "invalid_target_space"),
+        ("", 400, "invalid_target_space"),
+    ],
+)
 async def test_the_target_must_be_a_shared_jupyterlab_space(world_env, jp_fetch, jp_root_dir, target, code, error):
     make_notebook(jp_root_dir / "train.ipynb")
     with pytest.raises(HTTPClientError) as err:
@@ -121,8 +138,12 @@ async def job_until_done(jp_fetch, job: dict, seen: list | None = None) -> dict:
 async def test_a_large_s3_upload_reports_progress(world_env, jp_fetch, jp_root_dir):
     world_env.fault("s3:PutObject", "latency", latency_ms=700)  # each part answers slowly, as over a real network
     notebook = make_notebook(jp_root_dir / "big.ipynb", cells=20, output_bytes=20 << 20)
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True})
+    code, body = await fetch_json(
+        jp_fetch,
+        "shares",
+        method="POST",
+        body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True},
+    )
     assert code == 202
     seen: list[float] = []
     job = await job_until_done(jp_fetch, body["job"], seen)
@@ -134,8 +155,12 @@ async def test_a_large_s3_upload_reports_progress(world_env, jp_fetch, jp_root_d
 async def test_cancelling_a_large_share_leaves_nothing_in_the_store(world_env, jp_fetch, jp_root_dir, s3_prefix):
     world_env.fault("s3:PutObject", "latency", latency_ms=1500)
     make_notebook(jp_root_dir / "big.ipynb", cells=20, output_bytes=20 << 20)
-    _, body = await fetch_json(jp_fetch, "shares", method="POST",
-                               body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True})
+    _, body = await fetch_json(
+        jp_fetch,
+        "shares",
+        method="POST",
+        body={"path": "big.ipynb", "target_space": "team-space", "include_outputs": True},
+    )
     await until(lambda: world_env.calls().get("s3:PutObject"), what="the upload under way")  # slowed by the fault
     await fetch_json(jp_fetch, "jobs", body["job"]["id"], method="DELETE")
     job = await job_until_done(jp_fetch, body["job"])

@@ -21,28 +21,45 @@ def team_space_lab(world_env, tmp_path):
     metadata = world_env.write_resource_metadata(tmp_path / "team-space-metadata.json", "team-space")
     bucket = world_env.scenario.section("s3_buckets")[0]
     login_args, login_env = shared_space_login()  # as Studio runs a shared space: its cookie names the member
-    server = start_lab(tmp_path / "team-root", command="server", base_url="/jupyterlab/default/",
-                       env={"STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-                            "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared", **login_env},
-                       args=[*login_args, "--StudioCollabApp.share_store=s3", f"--StudioCollabApp.share_s3_bucket={bucket}",
-                             "--StudioCollabApp.share_s3_prefix=two-servers/",
-                             f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}"])
-    world_env.override("space", {"DomainId": world_env.domain_id, "SpaceName": "team-space"},
-                       {"Url": f"http://127.0.0.1:{server.port}"})
+    server = start_lab(
+        tmp_path / "team-root",
+        command="server",
+        base_url="/jupyterlab/default/",
+        env={"STUDIO_COLLAB_RESOURCE_METADATA": str(metadata), "SAGEMAKER_SPACE_TYPE_LOWERCASE": "shared", **login_env},
+        args=[
+            *login_args,
+            "--StudioCollabApp.share_store=s3",
+            f"--StudioCollabApp.share_s3_bucket={bucket}",
+            "--StudioCollabApp.share_s3_prefix=two-servers/",
+            f"--SQLiteYStore.db_path={tmp_path / 'ystore.db'}",
+        ],
+    )
+    world_env.override(
+        "space",
+        {"DomainId": world_env.domain_id, "SpaceName": "team-space"},
+        {"Url": f"http://127.0.0.1:{server.port}"},
+    )
     yield server
     server.stop()
 
 
 @pytest.fixture
 def studio_collab_config(world) -> dict:
-    return {"share_store": "s3", "share_s3_bucket": world.scenario.section("s3_buckets")[0],
-            "share_s3_prefix": "two-servers/"}
+    return {
+        "share_store": "s3",
+        "share_s3_bucket": world.scenario.section("s3_buckets")[0],
+        "share_s3_prefix": "two-servers/",
+    }
 
 
 async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team_space_lab, jp_fetch, jp_root_dir):
     notebook = make_notebook(jp_root_dir / "train.ipynb", output_bytes=3000)
-    code, body = await fetch_json(jp_fetch, "shares", method="POST",
-                                  body={"path": "train.ipynb", "target_space": "team-space", "include_outputs": True})
+    code, body = await fetch_json(
+        jp_fetch,
+        "shares",
+        method="POST",
+        body={"path": "train.ipynb", "target_space": "team-space", "include_outputs": True},
+    )
     share = body["share"]
     link = urllib.parse.urlsplit(share["url"])
     assert f"{link.scheme}://{link.netloc}{link.path}" == f"{team_space_lab.url}lab"  # the space's JupyterLab
@@ -51,10 +68,16 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
         session = requests.Session()
         session.cookies.set(COOKIE, "bob")  # bob, a member, opened the space from Studio
         assert session.get(share["url"], timeout=30).status_code == 200  # the link opens the lab itself
-        page = session.get(team_space_lab.url + "studio-collab/import", timeout=30,  # the no-JavaScript page
-                           params={"share": share["id"]})
-        answer = session.post(team_space_lab.api(f"shares/{share['id']}/import"),
-                              headers={"X-XSRFToken": session.cookies.get("_xsrf")}, timeout=30)
+        page = session.get(
+            team_space_lab.url + "studio-collab/import",
+            timeout=30,  # the no-JavaScript page
+            params={"share": share["id"]},
+        )
+        answer = session.post(
+            team_space_lab.api(f"shares/{share['id']}/import"),
+            headers={"X-XSRFToken": session.cookies.get("_xsrf")},
+            timeout=30,
+        )
         return page, answer
 
     page, answer = await asyncio.to_thread(follow_link)
@@ -66,9 +89,12 @@ async def test_studio_link_opens_in_the_shared_space_and_imports(world_env, team
     # Someone in the shared space is not the author: they cannot revoke. Alice can, and the link then says so.
     bob = requests.Session()
     bob.cookies.update({COOKIE: "bob", "_xsrf": "0123456789abcdef"})
-    denied = await asyncio.to_thread(bob.delete, team_space_lab.api(f"shares/{share['id']}"),
-                                     headers={"X-XSRFToken": "0123456789abcdef"}, timeout=30)
+    denied = await asyncio.to_thread(
+        bob.delete, team_space_lab.api(f"shares/{share['id']}"), headers={"X-XSRFToken": "0123456789abcdef"}, timeout=30
+    )
     assert (denied.status_code, denied.json()["code"]) == (403, "not_share_author")
     await fetch_json(jp_fetch, "shares", share["id"], method="DELETE")
-    gone = await asyncio.to_thread(bob.get, team_space_lab.api(f"shares/{share['id']}"), timeout=30)  # what the lab asks
+    gone = await asyncio.to_thread(
+        bob.get, team_space_lab.api(f"shares/{share['id']}"), timeout=30
+    )  # what the lab asks
     assert gone.status_code == 410 and gone.json()["code"] == "share_revoked"

@@ -28,18 +28,21 @@ def test_resolves_a_file_under_the_root(root):
     assert source.size == (root / "project" / "train.ipynb").stat().st_size
 
 
-@pytest.mark.parametrize("requested,code", [
-    ("../outside.ipynb", "path_outside_root"),
-    ("project/../../outside.ipynb", "path_outside_root"),
-    ("escape.ipynb", "path_outside_root"),  # a symlink to a file outside the root
-    ("escape-dir/secret.ipynb", "path_outside_root"),  # through a symlinked directory
-    ("missing.ipynb", "path_not_found"),
-    ("project", "not_a_file"),
-    ("", "invalid_path"),
-    ("/", "invalid_path"),
-    ("a\x00b", "invalid_path"),
-    (None, "invalid_path"),
-])
+@pytest.mark.parametrize(
+    "requested,code",
+    [
+        ("../outside.ipynb", "path_outside_root"),
+        ("project/../../outside.ipynb", "path_outside_root"),
+        ("escape.ipynb", "path_outside_root"),  # a symlink to a file outside the root
+        ("escape-dir/secret.ipynb", "path_outside_root"),  # through a symlinked directory
+        ("missing.ipynb", "path_not_found"),
+        ("project", "not_a_file"),
+        ("", "invalid_path"),
+        ("/", "invalid_path"),
+        ("a\x00b", "invalid_path"),
+        (None, "invalid_path"),
+    ],
+)
 def test_refuses_paths_that_are_not_a_file_under_the_root(root, tmp_path, requested, code):
     outside = make_notebook(tmp_path / "outside.ipynb")
     (tmp_path / "secret-dir").mkdir()
@@ -100,12 +103,18 @@ def test_without_outputs_clears_outputs_and_counts_and_stays_valid(root):
     assert stripped.cells[-1].source == "# Notes"
 
 
-@pytest.mark.parametrize("content,reason", [
-    (b"{ not json", "not valid JSON"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-    (json.dumps({"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode(), "not a valid notebook"),
-    (json.dumps([1, 2, 3]).encode(), "not a valid notebook"),
-])
+@pytest.mark.parametrize(
+    "content,reason",
+    [
+        (b"{ not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (
+            json.dumps({"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode(),
+            "not a valid notebook",
+        ),
+        (json.dumps([1, 2, 3]).encode(), "not a valid notebook"),
+    ],
+)
 def test_an_invalid_notebook_cannot_be_shared_without_outputs(root, content, reason):
     (root / "broken.ipynb").write_bytes(content)
     source = workspace.resolve_source(root, "broken.ipynb", 1 << 20)
@@ -141,8 +150,11 @@ def test_landing_never_overwrites(root, tmp_path):
     (root / "shared" / "alice" / "train (2).ipynb").write_bytes(b"mine, not an import")
     second = workspace.land(root, _downloaded(tmp_path, b"two"), "alice", "train.ipynb")
     third = workspace.land(root, _downloaded(tmp_path, b"three"), "alice", "train.ipynb")
-    assert (first, second, third) == ("shared/alice/train.ipynb", "shared/alice/train (3).ipynb",
-                                      "shared/alice/train (4).ipynb")
+    assert (first, second, third) == (
+        "shared/alice/train.ipynb",
+        "shared/alice/train (3).ipynb",
+        "shared/alice/train (4).ipynb",
+    )
     assert (root / "shared/alice/train.ipynb").read_bytes() == b"one"
     assert (root / "shared/alice/train (2).ipynb").read_bytes() == b"mine, not an import"
     assert (root / first).stat().st_mode & 0o777 == 0o644

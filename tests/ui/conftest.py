@@ -14,8 +14,17 @@ from tests.helpers import wait_until
 from tests.servers import start_lab
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Browser console lines that come from the machine, not from the product (no network here).
@@ -85,8 +94,9 @@ def execute_command(page, command: str, args: dict | None = None, timeout_ms: in
     application is not exposed in this page."""
     if not wait_restored(page, timeout_ms):
         return False
-    page.evaluate("async ([id, args]) => { await window.jupyterapp.commands.execute(id, args); }",
-                  [command, args or {}])
+    page.evaluate(
+        "async ([id, args]) => { await window.jupyterapp.commands.execute(id, args); }", [command, args or {}]
+    )
     return True
 
 
@@ -139,6 +149,7 @@ def open_experiments(page, timeout_ms: int = 30_000):
 def wait_workspace_saved(server, condition, workspace: str = "default", timeout: float = 30) -> dict:
     """Wait until the lab's saved workspace (what a reload restores) satisfies ``condition(data)``: JupyterLab
     saves it a moment after the layout or the state database changes."""
+
     def saved():
         response = requests.get(f"{server.url}lab/api/workspaces/{workspace}", headers=server.headers, timeout=10)
         data = response.json().get("data", {}) if response.status_code == 200 else {}
@@ -149,8 +160,10 @@ def wait_workspace_saved(server, condition, workspace: str = "default", timeout:
 
 def settled(page) -> None:
     """Fonts loaded and two frames painted: what a screenshot shows is what the last change drew."""
-    page.evaluate("async () => { await document.fonts.ready; await new Promise(r => requestAnimationFrame("
-                  "() => requestAnimationFrame(r))); }")
+    page.evaluate(
+        "async () => { await document.fonts.ready; await new Promise(r => requestAnimationFrame("
+        "() => requestAnimationFrame(r))); }"
+    )
 
 
 def screenshot(page, name: str) -> Path:

@@ -32,9 +32,13 @@ THEMES = {"light": "Use Theme: JupyterLab Light", "dark": "Use Theme: JupyterLab
 
 def start_demo(work: Path) -> tuple[subprocess.Popen, dict]:
     env = {**os.environ, "JUPYTER_PATH": str(own_labextension(work).parent)}
-    process = subprocess.Popen([sys.executable, "-m", "studio_collab.cli", "demo", "--scenario", "demo",
-                                "--root-dir", str(work / "root")], stdout=subprocess.PIPE, text=True, env=env,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_collab.cli", "demo", "--scenario", "demo", "--root-dir", str(work / "root")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -62,8 +66,9 @@ def share_a_notebook(demo: dict) -> None:
     (Path(demo["root_dir"]) / "churn-analysis.ipynb").write_text(nbformat.writes(book))
     api = demo["lab_url"].removesuffix("lab") + "studio-collab/"
     headers = {"Authorization": f"token {demo['token']}"}
-    answer = requests.post(api + "shares", json={"path": "churn-analysis.ipynb", "target_space": "team-space"},
-                           headers=headers, timeout=60)
+    answer = requests.post(
+        api + "shares", json={"path": "churn-analysis.ipynb", "target_space": "team-space"}, headers=headers, timeout=60
+    )
     answer.raise_for_status()
     job = answer.json().get("job")
     deadline = time.monotonic() + 120
@@ -84,8 +89,9 @@ def only_section(page, position: int) -> None:
 
 def take(page, theme: str) -> list[Path]:
     run_command(page, THEMES[theme])
-    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{str(theme == 'light').lower()}'",
-                           timeout=30_000)
+    page.wait_for_function(
+        f"() => document.body.dataset.jpThemeLight === '{str(theme == 'light').lower()}'", timeout=30_000
+    )
     panel = page.locator(".jp-StudioCollab-panel")
     panel.wait_for(timeout=30_000)  # still shown in the sidebar (its first section may be closed)
     for part in (".jp-StudioCollab-repo", ".jp-StudioCollab-share", ".jp-StudioCollab-burnRate"):
@@ -104,8 +110,10 @@ def take(page, theme: str) -> list[Path]:
         rows.nth(1).locator("input[type=checkbox]").check()
         body.get_by_role("button", name="Compare", exact=True).click()
     body.locator(".jp-StudioCollab-compare").wait_for(timeout=30_000)
-    body.locator(".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg, "
-                 ".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas").first.wait_for(timeout=60_000)
+    body.locator(
+        ".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg, "
+        ".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas"
+    ).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1_500)
     taken.append(DOCS / f"experiments-{theme}.png")
     page.screenshot(path=str(taken[-1]))
@@ -134,8 +142,9 @@ def main() -> int:
                     for theme in THEMES:
                         for path in take(page, theme):
                             print(path.relative_to(DOCS.parents[1]))
-                        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Experiments") \
-                            .locator(".lm-TabBar-tabCloseIcon").click()
+                        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Experiments").locator(
+                            ".lm-TabBar-tabCloseIcon"
+                        ).click()
                 finally:
                     browser.close()
         finally:

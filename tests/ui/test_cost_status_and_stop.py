@@ -9,8 +9,13 @@ import pytest
 
 from tests.helpers import wait_until
 from tests.servers import start_lab
-from tests.ui.conftest import (browser, open_experiments, open_panel, page, run_command, screenshot,  # noqa: F401
-                               settled)
+from tests.ui.conftest import (
+    open_experiments,
+    open_panel,
+    run_command,
+    screenshot,  # noqa: F401
+    settled,
+)
 from tests.ui.test_panel import OVERFLOWING, own_warnings
 
 pytestmark = pytest.mark.ui
@@ -43,16 +48,22 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     # The status bar: my burn rate and the idle-stop countdown; a click opens the Cost section.
     item = page.locator(".jp-StatusBar-Widget .jp-StudioCollab-costStatus")
     item.wait_for(timeout=30_000)
-    page.wait_for_function("() => /idle stop in \\d+ min/.test(document.querySelector('.jp-StudioCollab-costStatus')"
-                           "?.textContent ?? '')", timeout=30_000)
+    page.wait_for_function(
+        "() => /idle stop in \\d+ min/.test(document.querySelector('.jp-StudioCollab-costStatus')?.textContent ?? '')",
+        timeout=30_000,
+    )
     assert re.fullmatch(r"\$0\.28/h · idle stop in \d+ min", item.inner_text())
     titles = page.locator(".jp-StudioCollab-panel .jp-AccordionPanel-title")
     titles.nth(4).click()  # collapse Cost, then let the status bar open it again
-    page.wait_for_function("() => !document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[4]"
-                           ".classList.contains('lm-mod-expanded')")
+    page.wait_for_function(
+        "() => !document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[4]"
+        ".classList.contains('lm-mod-expanded')"
+    )
     item.click()
-    page.wait_for_function("() => document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[4]"
-                           ".classList.contains('lm-mod-expanded')")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[4]"
+        ".classList.contains('lm-mod-expanded')"
+    )
     section = page.locator("[data-section='cost']")
     section.locator(".jp-StudioCollab-burnRate").wait_for(timeout=30_000)
     # with the demo world's repos, resources and runs, nothing in the panel overflows its default width

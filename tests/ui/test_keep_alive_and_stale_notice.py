@@ -17,8 +17,10 @@ pytestmark = [pytest.mark.ui, pytest.mark.world]
 
 @pytest.fixture
 def cost_lab(world_env, tmp_path):
-    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.idle_shutdown_minutes=120",
-                                               "--StudioCollabApp.cost_cache_ttl_seconds=1"])
+    server = start_lab(
+        tmp_path / "root",
+        args=["--StudioCollabApp.idle_shutdown_minutes=120", "--StudioCollabApp.cost_cache_ttl_seconds=1"],
+    )
     yield server
     server.stop()
 
@@ -39,8 +41,11 @@ def test_keep_alive_button_and_the_stale_data_notice(page, cost_lab, world_env):
     keep = section.get_by_role("button", name="Keep alive")
     keep.wait_for(timeout=30_000)
     keep.click()
-    wait_until(lambda: api(cost_lab, "idle")["last_activity"] > before["last_activity"], timeout=30,
-               what="GET idle to count the Keep alive")
+    wait_until(
+        lambda: api(cost_lab, "idle")["last_activity"] > before["last_activity"],
+        timeout=30,
+        what="GET idle to count the Keep alive",
+    )
     assert "pressed Keep alive" in cost_lab.log()
     assert world_env.calls().get("sagemaker:DeleteApp", 0) == 0
 
@@ -71,8 +76,12 @@ def share_lab(world_env, tmp_path):
 
 
 def test_copy_link_of_my_share(page, share_lab):
-    shared = requests.post(share_lab.api("shares"), headers=share_lab.headers, timeout=60,
-                           json={"path": "report.ipynb", "target_space": "team-space"})
+    shared = requests.post(
+        share_lab.api("shares"),
+        headers=share_lab.headers,
+        timeout=60,
+        json={"path": "report.ipynb", "target_space": "team-space"},
+    )
     assert shared.status_code == 201, shared.text
     listed = api(share_lab, "shares")["shares"]
     [mine] = [s for s in listed if s["title"] == "report.ipynb"]
@@ -81,6 +90,9 @@ def test_copy_link_of_my_share(page, share_lab):
     row = page.locator(f".jp-StudioCollab-share[data-share-id='{mine['id']}']")
     row.wait_for(timeout=30_000)
     row.get_by_role("button", name="Copy link").click()
-    wait_until(lambda: page.evaluate("navigator.clipboard.readText()") == mine["url"], timeout=15,
-               what="the share's link on the clipboard")
+    wait_until(
+        lambda: page.evaluate("navigator.clipboard.readText()") == mine["url"],
+        timeout=15,
+        what="the share's link on the clipboard",
+    )
     assert page.console_errors == []

@@ -54,11 +54,24 @@ ROW_ACTIONS = """root => [...root.querySelectorAll('li button, li a[href], tr bu
 def world_lab(world_env, mlflow_world, tmp_path):
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"StudioCollabApp": {
-        "repositories": [{"url": world_env.repo_url("team-notebooks"), "name": "team-notebooks",
-                          "description": "Notebooks the whole team shares"},
-                         {"url": world_env.repo_url("churn-model"), "name": "churn-model"}],
-        "git_fetch_interval_seconds": 0, "share_folder": str(tmp_path / "share-store")}}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "StudioCollabApp": {
+                    "repositories": [
+                        {
+                            "url": world_env.repo_url("team-notebooks"),
+                            "name": "team-notebooks",
+                            "description": "Notebooks the whole team shares",
+                        },
+                        {"url": world_env.repo_url("churn-model"), "name": "churn-model"},
+                    ],
+                    "git_fetch_interval_seconds": 0,
+                    "share_folder": str(tmp_path / "share-store"),
+                }
+            }
+        )
+    )
     root = tmp_path / "root"
     root.mkdir()
     book = nbformat.v4.new_notebook()
@@ -97,7 +110,9 @@ def walk(tab, limit: int = 120) -> list[dict]:
 
 
 def test_keyboard_walk_overflow_and_no_console_noise_on_every_page(page, world_lab, world_env):  # noqa: F811
-    cloned = wait_job(world_lab, api(world_lab, "POST", f"repos/{api(world_lab, 'GET', 'repos')['repos'][0]['id']}/clone")["job"])
+    cloned = wait_job(
+        world_lab, api(world_lab, "POST", f"repos/{api(world_lab, 'GET', 'repos')['repos'][0]['id']}/clone")["job"]
+    )
     assert cloned["state"] == "succeeded", cloned
     created = api(world_lab, "POST", "shares", {"path": "analysis.ipynb", "target_space": "team-space"})
     share_id = (wait_job(world_lab, created["job"])["result"] if "job" in created else created)["share"]["id"]
@@ -129,11 +144,15 @@ def test_keyboard_walk_overflow_and_no_console_noise_on_every_page(page, world_l
     first_action = panel.locator(".jp-StudioCollab-repo").nth(0).locator("button").first
     first_action.focus()
     page.keyboard.press("ArrowDown")
-    assert page.evaluate("() => document.activeElement.closest('.jp-StudioCollab-repo') === "
-                         "document.querySelectorAll('.jp-StudioCollab-repo')[1]")
+    assert page.evaluate(
+        "() => document.activeElement.closest('.jp-StudioCollab-repo') === "
+        "document.querySelectorAll('.jp-StudioCollab-repo')[1]"
+    )
     page.keyboard.press("ArrowUp")
-    assert page.evaluate("() => document.activeElement.closest('.jp-StudioCollab-repo') === "
-                         "document.querySelectorAll('.jp-StudioCollab-repo')[0]")
+    assert page.evaluate(
+        "() => document.activeElement.closest('.jp-StudioCollab-repo') === "
+        "document.querySelectorAll('.jp-StudioCollab-repo')[0]"
+    )
 
     sidebar_width(page, 230)
     page.wait_for_timeout(500)
@@ -149,8 +168,9 @@ def test_keyboard_walk_overflow_and_no_console_noise_on_every_page(page, world_l
         page.keyboard.press("ArrowDown")
         state = page.evaluate(FOCUS_STATE)
         assert state["shown"], state
-        assert page.evaluate("() => document.activeElement.closest('tr').getAttribute('data-run-id')") == \
-            rows.nth(index).get_attribute("data-run-id")
+        assert page.evaluate("() => document.activeElement.closest('tr').getAttribute('data-run-id')") == rows.nth(
+            index
+        ).get_attribute("data-run-id")
     assert page.console_errors == [] and own_warnings(page) == []
 
     # The open page and the import (in the lab, and the no-JavaScript fallback): no noise either.

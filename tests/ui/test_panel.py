@@ -24,17 +24,28 @@ OVERFLOWING = """root => [...root.querySelectorAll('*')].filter(e => {
 
 
 def own_warnings(page) -> list[str]:
-    return [m for m in page.console_messages if m[0] in ("warning", "error")
-            and ("studio-collab" in m[1].lower() or "studio_collab" in m[1] or "studiocollab" in m[1].lower()
-                 or m[1].startswith("WARN") or "/extensions/studio-collab/" in m[2])]
+    return [
+        m
+        for m in page.console_messages
+        if m[0] in ("warning", "error")
+        and (
+            "studio-collab" in m[1].lower()
+            or "studio_collab" in m[1]
+            or "studiocollab" in m[1].lower()
+            or m[1].startswith("WARN")
+            or "/extensions/studio-collab/" in m[2]
+        )
+    ]
 
 
 def sidebar_width(page, width: int) -> None:
     """Drag the split handle between the left sidebar and the main area to `width` px. JupyterLab's sidebars
     stop at --jp-sidebar-min-width (250 px by default); a theme may set less, as this does."""
-    page.evaluate("() => { document.documentElement.style.setProperty('--jp-sidebar-min-width', '200px');"
-                  " document.getElementById('jp-left-stack').style.minWidth = '200px';"
-                  " window.dispatchEvent(new Event('resize')); }")
+    page.evaluate(
+        "() => { document.documentElement.style.setProperty('--jp-sidebar-min-width', '200px');"
+        " document.getElementById('jp-left-stack').style.minWidth = '200px';"
+        " window.dispatchEvent(new Event('resize')); }"
+    )
     # Lumino reads the minimum sizes when the split panel fits: hide and show the sidebar to make it fit again.
     for hidden in (True, False):
         page.locator("body").press("Control+b")
@@ -47,8 +58,11 @@ def sidebar_width(page, width: int) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + width, hb["y"] + hb["height"] / 2, steps=5)
     page.mouse.up()
-    page.wait_for_function("w => Math.abs(document.querySelector('.jp-StudioCollab-panel')"
-                           ".getBoundingClientRect().width - w) <= 2", arg=width, timeout=5_000)
+    page.wait_for_function(
+        "w => Math.abs(document.querySelector('.jp-StudioCollab-panel').getBoundingClientRect().width - w) <= 2",
+        arg=width,
+        timeout=5_000,
+    )
 
 
 def test_panel_is_a_jupyterlab_side_panel(page, lab):
@@ -68,8 +82,9 @@ def test_panel_is_a_jupyterlab_side_panel(page, lab):
     # no horizontal overflow at the default width, then at 230 px
     default_width = panel.bounding_box()["width"]
     assert 230 < default_width < 400
-    page.wait_for_function("() => !document.querySelector('.jp-StudioCollab-panel').innerText.includes('Loading')",
-                           timeout=30_000)  # every section has its answer
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-StudioCollab-panel').innerText.includes('Loading')", timeout=30_000
+    )  # every section has its answer
     settled(page)
     assert panel.evaluate(OVERFLOWING) == []
     shot = screenshot(page, "panel-outside-studio.png")
@@ -80,16 +95,21 @@ def test_panel_is_a_jupyterlab_side_panel(page, lab):
     repositories = titles.nth(1)
     repositories.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("() => !document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[1]"
-                           ".classList.contains('lm-mod-expanded')")
+    page.wait_for_function(
+        "() => !document.querySelectorAll('.jp-StudioCollab-panel .jp-AccordionPanel-title')[1]"
+        ".classList.contains('lm-mod-expanded')"
+    )
     wait_workspace_saved(lab, lambda data: data.get("studio-collab:panel", {}).get("collapsed"))
     page.reload()
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     show_panel(page)
     titles = page.locator(".jp-StudioCollab-panel .jp-AccordionPanel-title")
-    page.wait_for_function("() => { const t = document.querySelectorAll('.jp-StudioCollab-panel "
-                           ".jp-AccordionPanel-title'); return t.length === 5 && !t[1].classList.contains("
-                           "'lm-mod-expanded') && t[2].classList.contains('lm-mod-expanded'); }", timeout=15_000)
+    page.wait_for_function(
+        "() => { const t = document.querySelectorAll('.jp-StudioCollab-panel "
+        ".jp-AccordionPanel-title'); return t.length === 5 && !t[1].classList.contains("
+        "'lm-mod-expanded') && t[2].classList.contains('lm-mod-expanded'); }",
+        timeout=15_000,
+    )
 
     # Experiments: a main-area tab opened from the command palette
     body = open_experiments(page)

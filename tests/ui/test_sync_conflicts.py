@@ -16,9 +16,11 @@ pytestmark = [pytest.mark.ui, pytest.mark.world]
 
 
 def test_keep_mine_and_take_theirs_from_the_sync_report(page, git_lab, world_env):  # noqa: F811
-    world_env.repos.commit("team-notebooks", {"conflict.txt": "one\ntwo\nthree\n",
-                                              "analysis.ipynb": notebook("import math", "x = 1", "z = 0", "y = 1")},
-                           "Files both sides will change")
+    world_env.repos.commit(
+        "team-notebooks",
+        {"conflict.txt": "one\ntwo\nthree\n", "analysis.ipynb": notebook("import math", "x = 1", "z = 0", "y = 1")},
+        "Files both sides will change",
+    )
     open_panel(page, git_lab)
     repo = page.locator(".jp-StudioCollab-repo", has_text="team-notebooks")
     repo.locator('button[data-action="clone"]').click()
@@ -26,9 +28,14 @@ def test_keep_mine_and_take_theirs_from_the_sync_report(page, git_lab, world_env
     folder = git_lab.root_dir / "team-notebooks"
     (folder / "conflict.txt").write_text("one\nTWO (mine)\nthree\n")
     (folder / "analysis.ipynb").write_text(notebook("import math", "x = 'mine'", "z = 0", "y = 'mine'"))
-    world_env.repos.commit("team-notebooks", {
-        "conflict.txt": "one\nTWO (theirs)\nthree\n",
-        "analysis.ipynb": notebook("import math", "x = 'theirs'", "z = 0", "y = 'theirs'")}, "Same lines upstream")
+    world_env.repos.commit(
+        "team-notebooks",
+        {
+            "conflict.txt": "one\nTWO (theirs)\nthree\n",
+            "analysis.ipynb": notebook("import math", "x = 'theirs'", "z = 0", "y = 'theirs'"),
+        },
+        "Same lines upstream",
+    )
 
     repo.locator('button[data-action="sync"]').click()
     repo.locator('.jp-StudioCollab-syncPreview button[data-action="confirm-sync"]').click()
@@ -41,8 +48,9 @@ def test_keep_mine_and_take_theirs_from_the_sync_report(page, git_lab, world_env
 
     text.get_by_role("button", name="Take theirs: Whole file").click()
     text.get_by_text("upstream's taken").wait_for(timeout=15_000)
-    head = subprocess.run(["git", "show", "HEAD:conflict.txt"], cwd=folder, capture_output=True, text=True,
-                          check=True).stdout
+    head = subprocess.run(
+        ["git", "show", "HEAD:conflict.txt"], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout
     assert (folder / "conflict.txt").read_text() == head == "one\nTWO (theirs)\nthree\n"
 
     book.locator('[data-conflict="sync-1"]').get_by_role("button", name="Keep mine").click()
@@ -58,5 +66,9 @@ def test_keep_mine_and_take_theirs_from_the_sync_report(page, git_lab, world_env
     page.locator(".jp-Dialog").get_by_role("button", name="Undo sync").click()
     report.wait_for(state="detached", timeout=60_000)
     assert (folder / "conflict.txt").read_text() == "one\nTWO (mine)\nthree\n"
-    assert [c.source for c in nbformat.reads((folder / "analysis.ipynb").read_text(), as_version=4).cells] == \
-        ["import math", "x = 'mine'", "z = 0", "y = 'mine'"]
+    assert [c.source for c in nbformat.reads((folder / "analysis.ipynb").read_text(), as_version=4).cells] == [
+        "import math",
+        "x = 'mine'",
+        "z = 0",
+        "y = 'mine'",
+    ]

@@ -39,9 +39,12 @@ def _by_key(answer: dict, metric: str = "UnblendedCost") -> dict[str, float]:
 
 def _sagemaker_by_space(world) -> dict:
     return world.client("ce").get_cost_and_usage(
-        TimePeriod=_last_30_days(), Granularity="MONTHLY", Metrics=["UnblendedCost"],
+        TimePeriod=_last_30_days(),
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
         Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}},
-        GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}])
+        GroupBy=[{"Type": "TAG", "Key": SPACE_TAG}],
+    )
 
 
 def test_spend_grouped_by_space_tag_agrees_with_the_scenario(world):
@@ -66,9 +69,11 @@ def test_spend_grouped_by_space_tag_agrees_with_the_scenario(world):
     def days(hours_ago: float) -> int:
         return min(30, int(hours_ago // 24))
 
-    untagged = (days(notebook["started_hours_ago"]) * 24 * _price(world, "notebook_instance", notebook["instance_type"])
-                + days(endpoint["started_hours_ago"]) * 24 * endpoint["count"]
-                * _price(world, "hosting", endpoint["instance_type"]))
+    untagged = days(notebook["started_hours_ago"]) * 24 * _price(
+        world, "notebook_instance", notebook["instance_type"]
+    ) + days(endpoint["started_hours_ago"]) * 24 * endpoint["count"] * _price(
+        world, "hosting", endpoint["instance_type"]
+    )
     assert sums[f"{SPACE_TAG}$"] == pytest.approx(untagged, abs=0.01)
     assert len(sums) == len(world.scenario.section("apps")) + 1
 
@@ -76,8 +81,11 @@ def test_spend_grouped_by_space_tag_agrees_with_the_scenario(world):
 def test_service_filter_and_grouping_by_service(world):
     other = world.scenario.data["cost_explorer"]["other_services_daily_usd"]
     everything = world.client("ce").get_cost_and_usage(
-        TimePeriod=_last_30_days(), Granularity="DAILY", Metrics=["UnblendedCost", "UsageQuantity"],
-        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+        TimePeriod=_last_30_days(),
+        Granularity="DAILY",
+        Metrics=["UnblendedCost", "UsageQuantity"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+    )
     assert len(everything["ResultsByTime"]) == 30
     by_service = _by_key(everything)
     for service, usd in other.items():
@@ -87,17 +95,24 @@ def test_service_filter_and_grouping_by_service(world):
     day = everything["ResultsByTime"][0]["Groups"][0]["Metrics"]
     assert day["UnblendedCost"]["Unit"] == "USD" and day["UsageQuantity"]["Unit"] == "Hrs"
     total = world.client("ce").get_cost_and_usage(
-        TimePeriod=_last_30_days(), Granularity="MONTHLY", Metrics=["UnblendedCost"],
-        Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}}})
-    assert sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in total["ResultsByTime"]) == \
-        pytest.approx(30 * sum(other.values()), abs=0.01)
+        TimePeriod=_last_30_days(),
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}}},
+    )
+    assert sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in total["ResultsByTime"]) == pytest.approx(
+        30 * sum(other.values()), abs=0.01
+    )
 
 
 def test_tag_filter_names_one_space(world):
     arn = _space_arn(world, "bob-space")
     answer = world.client("ce").get_cost_and_usage(
-        TimePeriod=_last_30_days(), Granularity="MONTHLY", Metrics=["UnblendedCost"],
-        Filter={"Tags": {"Key": SPACE_TAG, "Values": [arn]}})
+        TimePeriod=_last_30_days(),
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter={"Tags": {"Key": SPACE_TAG, "Values": [arn]}},
+    )
     spent = sum(float(p["Total"]["UnblendedCost"]["Amount"]) for p in answer["ResultsByTime"])
     bob = next(a for a in world.scenario.section("apps") if a["space"] == "bob-space")
     assert spent == pytest.approx(30 * 8 * _price(world, "studio_jupyterlab", bob["instance_type"]), abs=0.01)
@@ -106,7 +121,8 @@ def test_tag_filter_names_one_space(world):
 def test_tag_not_activated_puts_everything_in_the_untagged_bucket(world):
     ce = world.client("ce")
     assert ce.list_cost_allocation_tags(TagKeys=[SPACE_TAG])["CostAllocationTags"] == [
-        {"TagKey": SPACE_TAG, "Type": "UserDefined", "Status": "Active"}]
+        {"TagKey": SPACE_TAG, "Type": "UserDefined", "Status": "Active"}
+    ]
     before = sum(_by_key(_sagemaker_by_space(world)).values())
     ce.update_cost_allocation_tags_status(CostAllocationTagsStatus=[{"TagKey": SPACE_TAG, "Status": "Inactive"}])
     assert ce.list_cost_allocation_tags(TagKeys=[SPACE_TAG])["CostAllocationTags"][0]["Status"] == "Inactive"
@@ -120,13 +136,15 @@ def test_bad_requests_are_refused_as_aws_refuses_them(world):
     ce = world.client("ce")
     today = date.today().isoformat()
     with pytest.raises(ClientError) as err:
-        ce.get_cost_and_usage(TimePeriod={"Start": today, "End": today}, Granularity="DAILY",
-                              Metrics=["UnblendedCost"])
+        ce.get_cost_and_usage(TimePeriod={"Start": today, "End": today}, Granularity="DAILY", Metrics=["UnblendedCost"])
     assert err.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(ClientError) as err:
-        ce.get_cost_and_usage(TimePeriod=_last_30_days(), Granularity="DAILY", Metrics=["UnblendedCost"],
-                              GroupBy=[{"Type": "TAG", "Key": "a"}, {"Type": "TAG", "Key": "b"},
-                                       {"Type": "TAG", "Key": "c"}])
+        ce.get_cost_and_usage(
+            TimePeriod=_last_30_days(),
+            Granularity="DAILY",
+            Metrics=["UnblendedCost"],
+            GroupBy=[{"Type": "TAG", "Key": "a"}, {"Type": "TAG", "Key": "b"}, {"Type": "TAG", "Key": "c"}],
+        )
     assert err.value.response["Error"]["Code"] == "ValidationException"
 
 
@@ -143,8 +161,9 @@ def test_legacy_trial_components_carry_metric_summaries(world):
             m = summaries[name]
             assert (m["Min"], m["Max"], m["Last"], m["Count"]) == (min(series), max(series), series[-1], len(series))
             assert m["Avg"] == pytest.approx(sum(series) / len(series))
-        assert {k: v.get("NumberValue", v.get("StringValue")) for k, v in described["Parameters"].items()} == \
-            run["parameters"]
+        assert {k: v.get("NumberValue", v.get("StringValue")) for k, v in described["Parameters"].items()} == run[
+            "parameters"
+        ]
     job = next(j for j in world.scenario.section("training_jobs") if j.get("experiment") and j.get("metrics"))
     described = sm.describe_trial_component(TrialComponentName=f"{job['name']}-aws-training-job")
     assert {m["MetricName"]: m["Last"] for m in described["Metrics"]} == pytest.approx(job["metrics"])

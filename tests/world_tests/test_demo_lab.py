@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,13 +34,25 @@ def descendants(root: int) -> set[int]:
 @pytest.mark.timeout(600)
 def test_demo_with_the_lab_serves_the_panel_real_data_and_stops_everything(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "MLFLOW_TRACKING_URI",
-                 "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT", "STUDIO_COLLAB_RESOURCE_METADATA", "JUPYTER_TOKEN"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "MLFLOW_TRACKING_URI",
+        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT",
+        "STUDIO_COLLAB_RESOURCE_METADATA",
+        "JUPYTER_TOKEN",
+    ):
         env.pop(name, None)  # the demo sets its own world up; nothing of the test's environment leaks in
-    process = subprocess.Popen([sys.executable, "-m", "studio_collab.cli", "demo", "--scenario", "demo",
-                                "--root-dir", str(tmp_path / "root")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_collab.cli", "demo", "--scenario", "demo", "--root-dir", str(tmp_path / "root")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+    )
     groups: set[int] = set()
     try:
         line = _read_json_line(process, timeout=420)
@@ -73,8 +84,10 @@ def test_demo_with_the_lab_serves_the_panel_real_data_and_stops_everything(tmp_p
         get("domain")
         # the lab serves the built panel
         page = requests.get(line["lab_url"], headers=headers, timeout=60)
-        assert page.status_code == 200 and "studio-collab" in requests.get(
-            f"{lab}lab/api/extensions", headers=headers, timeout=60).text
+        assert (
+            page.status_code == 200
+            and "studio-collab" in requests.get(f"{lab}lab/api/extensions", headers=headers, timeout=60).text
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:

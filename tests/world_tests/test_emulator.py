@@ -27,9 +27,12 @@ def test_mlflow_tracking_servers(world):
 
     summaries = sm.list_mlflow_tracking_servers()["TrackingServerSummaries"]
     assert [(s["TrackingServerName"], s["TrackingServerStatus"], s["IsActive"]) for s in summaries] == [
-        ("team-mlflow", "Created", "Active")]
+        ("team-mlflow", "Created", "Active")
+    ]
     described = sm.describe_mlflow_tracking_server(TrackingServerName="team-mlflow")
-    assert described["TrackingServerArn"] == "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team-mlflow"
+    assert (
+        described["TrackingServerArn"] == "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team-mlflow"
+    )
     assert described["TrackingServerSize"] == "Small"
     url = sm.create_presigned_mlflow_tracking_server_url(TrackingServerName="team-mlflow")["AuthorizedUrl"]
     assert url.startswith(described["TrackingServerUrl"].rstrip("/") + "/?authToken=")
@@ -51,29 +54,42 @@ def test_mlflow_tracking_servers(world):
 
 def test_pricing_get_products_in_price_list_shape(world):
     pricing = world.client("pricing")
-    answer = pricing.get_products(ServiceCode="AmazonSageMaker", Filters=[
-        {"Type": "TERM_MATCH", "Field": "productFamily", "Value": "ML Instance"},
-        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"},
-        {"Type": "TERM_MATCH", "Field": "instanceName", "Value": "ml.t3.medium"},
-        {"Type": "TERM_MATCH", "Field": "platoinstancetype", "Value": "Studio-JupyterLab"}])
+    answer = pricing.get_products(
+        ServiceCode="AmazonSageMaker",
+        Filters=[
+            {"Type": "TERM_MATCH", "Field": "productFamily", "Value": "ML Instance"},
+            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"},
+            {"Type": "TERM_MATCH", "Field": "instanceName", "Value": "ml.t3.medium"},
+            {"Type": "TERM_MATCH", "Field": "platoinstancetype", "Value": "Studio-JupyterLab"},
+        ],
+    )
     assert answer["FormatVersion"] == "aws_v1" and len(answer["PriceList"]) == 1
     product = json.loads(answer["PriceList"][0])  # JSON strings, as AWS sends them
     assert product["product"]["attributes"]["usagetype"] == "USE1-Studio:JupyterLab-ml.t3.medium"
     (term,) = product["terms"]["OnDemand"].values()
     (dimension,) = term["priceDimensions"].values()
     assert float(dimension["pricePerUnit"]["USD"]) == 0.05 and dimension["unit"] == "Hrs"
-    pages = list(pricing.get_paginator("get_products").paginate(
-        ServiceCode="AmazonSageMaker", Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"}],
-        PaginationConfig={"PageSize": 20}))
+    pages = list(
+        pricing.get_paginator("get_products").paginate(
+            ServiceCode="AmazonSageMaker",
+            Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"}],
+            PaginationConfig={"PageSize": 20},
+        )
+    )
     assert len(pages) > 1 and all(len(p["PriceList"]) <= 20 for p in pages)
     values = pricing.get_attribute_values(ServiceCode="AmazonSageMaker", AttributeName="platoinstancetype")
     assert {"Studio-JupyterLab", "Notebook", "Training", "Hosting"} <= {v["Value"] for v in values["AttributeValues"]}
     assert pricing.get_products(ServiceCode="AmazonEC2")["PriceList"] == []
 
 
-@pytest.mark.parametrize("kind, code, status", [("throttle", "ThrottlingException", 400),
-                                                ("access_denied", "AccessDeniedException", 400),
-                                                ("error500", "InternalFailure", 500)])
+@pytest.mark.parametrize(
+    "kind, code, status",
+    [
+        ("throttle", "ThrottlingException", 400),
+        ("access_denied", "AccessDeniedException", 400),
+        ("error500", "InternalFailure", 500),
+    ],
+)
 def test_injected_faults(world, kind, code, status):
     sm = world.client("sagemaker")
     world.fault("sagemaker:ListApps", kind, count=2)
@@ -106,12 +122,14 @@ def test_unknown_operations_answer_like_aws(world):
     assert _code(err) == "UnknownOperationException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(ClientError) as err:
-        world.client("pricing").list_price_lists(ServiceCode="AmazonSageMaker", EffectiveDate=time.time(),
-                                                 CurrencyCode="USD")
+        world.client("pricing").list_price_lists(
+            ServiceCode="AmazonSageMaker", EffectiveDate=time.time(), CurrencyCode="USD"
+        )
     assert _code(err) == "UnknownOperationException"
     with pytest.raises(ClientError) as err:  # moto raises NotImplementedError inside a service it knows
-        world.client("ce").get_cost_forecast(TimePeriod={"Start": "2026-12-01", "End": "2026-12-31"},
-                                             Metric="UNBLENDED_COST", Granularity="MONTHLY")
+        world.client("ce").get_cost_forecast(
+            TimePeriod={"Start": "2026-12-01", "End": "2026-12-31"}, Metric="UNBLENDED_COST", Granularity="MONTHLY"
+        )
     assert _code(err) == "UnknownOperationException"
     with pytest.raises(ClientError) as err:  # a service moto has no backend for
         world.client("braket").search_devices(filters=[])
@@ -127,8 +145,10 @@ def test_scenario_resources_moto_serves(world):
     assert {m["MetricName"]: m["Value"] for m in best["FinalMetricDataList"]}["validation:auc"] == 0.931
     running = sm.describe_training_job(TrainingJobName="churn-xgb-2026-11-26")
     assert "TrainingEndTime" not in running and running["SecondaryStatus"] == "Training"
-    notebooks = {n["NotebookInstanceName"]: n["NotebookInstanceStatus"]
-                 for n in sm.list_notebook_instances()["NotebookInstances"]}
+    notebooks = {
+        n["NotebookInstanceName"]: n["NotebookInstanceStatus"]
+        for n in sm.list_notebook_instances()["NotebookInstances"]
+    }
     assert notebooks == {"legacy-analysis": "InService", "old-experiments": "Stopped"}
     endpoint = sm.describe_endpoint(EndpointName="churn-model-prod")
     config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
@@ -137,8 +157,9 @@ def test_scenario_resources_moto_serves(world):
     secret = world.client("secretsmanager").get_secret_value(SecretId="studio-collab/git/feature-store")
     assert secret["SecretString"] == world.git_token
     assert world.client("s3").head_bucket(Bucket="studio-collab-shares-123456789012")
-    cost = world.client("ce").get_cost_and_usage(TimePeriod={"Start": "2026-10-01", "End": "2026-11-01"},
-                                                 Granularity="DAILY", Metrics=["UnblendedCost"])
+    cost = world.client("ce").get_cost_and_usage(
+        TimePeriod={"Start": "2026-10-01", "End": "2026-11-01"}, Granularity="DAILY", Metrics=["UnblendedCost"]
+    )
     assert len(cost["ResultsByTime"]) == 31  # one per day of October (tests/world_tests/test_cost_explorer.py: figures)
     domain = sm.describe_domain(DomainId=world.domain_id)
     vpc = world.client("ec2").describe_vpcs(VpcIds=[domain["VpcId"]])["Vpcs"][0]
@@ -148,13 +169,18 @@ def test_scenario_resources_moto_serves(world):
 def test_list_training_jobs_filters_before_paging_and_sorts(world):
     sm = world.client("sagemaker")
     newest = sm.list_training_jobs(SortBy="CreationTime", SortOrder="Descending", MaxResults=2)
-    assert [j["TrainingJobName"] for j in newest["TrainingJobSummaries"]] == ["churn-xgb-2026-11-26",
-                                                                             "churn-xgb-2026-11-25"]
-    pages = list(sm.get_paginator("list_training_jobs").paginate(StatusEquals="Completed",
-                                                                 PaginationConfig={"PageSize": 1}))
+    assert [j["TrainingJobName"] for j in newest["TrainingJobSummaries"]] == [
+        "churn-xgb-2026-11-26",
+        "churn-xgb-2026-11-25",
+    ]
+    pages = list(
+        sm.get_paginator("list_training_jobs").paginate(StatusEquals="Completed", PaginationConfig={"PageSize": 1})
+    )
     assert [len(p["TrainingJobSummaries"]) for p in pages] == [1, 1]
-    assert sm.list_training_jobs(NameContains="11-2", StatusEquals="Failed")["TrainingJobSummaries"][0][
-        "TrainingJobName"] == "churn-xgb-2026-11-25"
+    assert (
+        sm.list_training_jobs(NameContains="11-2", StatusEquals="Failed")["TrainingJobSummaries"][0]["TrainingJobName"]
+        == "churn-xgb-2026-11-25"
+    )
     recent = sm.list_training_jobs(CreationTimeAfter=time.time() - 24 * 3600)["TrainingJobSummaries"]
     assert {j["TrainingJobName"] for j in recent} == {"churn-xgb-2026-11-25", "churn-xgb-2026-11-26"}
 
@@ -168,11 +194,17 @@ def test_control_endpoint_rejects_bad_fault(world):
 
 def test_search_pages_like_aws_and_agrees_with_list(world):
     sm = world.client("sagemaker")
-    listed = {j["TrainingJobName"] for page in sm.get_paginator("list_training_jobs").paginate(StatusEquals="Completed")
-              for j in page["TrainingJobSummaries"]}
+    listed = {
+        j["TrainingJobName"]
+        for page in sm.get_paginator("list_training_jobs").paginate(StatusEquals="Completed")
+        for j in page["TrainingJobSummaries"]
+    }
     expression = {"Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "Completed"}]}
-    pages = list(sm.get_paginator("search").paginate(Resource="TrainingJob", SearchExpression=expression,
-                                                     PaginationConfig={"PageSize": 1}))
+    pages = list(
+        sm.get_paginator("search").paginate(
+            Resource="TrainingJob", SearchExpression=expression, PaginationConfig={"PageSize": 1}
+        )
+    )
     assert len(listed) > 1 and len(pages) == len(listed), "one result a page, every match once"
     found = [r["TrainingJob"] for p in pages for r in p["Results"]]
     assert {j["TrainingJobName"] for j in found} == listed
@@ -181,8 +213,9 @@ def test_search_pages_like_aws_and_agrees_with_list(world):
     nested = {"Filters": [{"Name": "Tags.team", "Operator": "Equals", "Value": "nobody-has-this"}]}
     assert sm.search(Resource="TrainingJob", SearchExpression=nested)["Results"] == []
     with pytest.raises(ClientError) as err:
-        sm.search(Resource="TrainingJob", SearchExpression={"Filters": [{"Name": "NoSuchField", "Value": "x"}]},
-                  MaxResults=5)
+        sm.search(
+            Resource="TrainingJob", SearchExpression={"Filters": [{"Name": "NoSuchField", "Value": "x"}]}, MaxResults=5
+        )
     assert _code(err) == "ValidationException"
 
 

@@ -18,9 +18,13 @@ def test_reset_between_tests_and_git_clone(world, tmp_path):
     sm = world.client("sagemaker")
     sm.delete_app(DomainId=world.domain_id, SpaceName="bob-space", AppType="JupyterLab", AppName="default")
     assert world.calls() == {"sagemaker:DeleteApp": 1}
-    done = subprocess.run(["git", "clone", "-q", world.repo_url("churn-model"), str(tmp_path / "c")],
-                          env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin",
-                               "GIT_TERMINAL_PROMPT": "0"}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["git", "clone", "-q", world.repo_url("churn-model"), str(tmp_path / "c")],
+        env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "c" / "train.ipynb").exists()
 

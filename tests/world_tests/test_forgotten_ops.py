@@ -14,11 +14,17 @@ ROLE = "arn:aws:iam::123456789012:role/r"
 def test_mlflow_apps_defaults_and_presigned_url(world):
     sm = world.client("sagemaker")
     world.settings(0)
-    first = sm.create_mlflow_app(Name="team-app", ArtifactStoreUri="s3://b/a", RoleArn=ROLE,
-                                 AccountDefaultStatus="ENABLED", DefaultDomainIdList=[world.domain_id],
-                                 Tags=[{"Key": "sagemaker:user-profile-arn", "Value": "arn:x/alice"}])["Arn"]
-    second = sm.create_mlflow_app(Name="other-app", ArtifactStoreUri="s3://b/b", RoleArn=ROLE,
-                                  AccountDefaultStatus="ENABLED")["Arn"]
+    first = sm.create_mlflow_app(
+        Name="team-app",
+        ArtifactStoreUri="s3://b/a",
+        RoleArn=ROLE,
+        AccountDefaultStatus="ENABLED",
+        DefaultDomainIdList=[world.domain_id],
+        Tags=[{"Key": "sagemaker:user-profile-arn", "Value": "arn:x/alice"}],
+    )["Arn"]
+    second = sm.create_mlflow_app(
+        Name="other-app", ArtifactStoreUri="s3://b/b", RoleArn=ROLE, AccountDefaultStatus="ENABLED"
+    )["Arn"]
     # One account default at a time, as in AWS: the newer one took it.
     defaults = sm.list_mlflow_apps(AccountDefaultStatus="ENABLED")["Summaries"]
     assert [a["Arn"] for a in defaults] == [second]
@@ -38,19 +44,31 @@ def test_inference_components_on_an_endpoint(world):
     sm = world.client("sagemaker")
     world.settings(0)
     with pytest.raises(ClientError):
-        sm.create_inference_component(InferenceComponentName="x", EndpointName="no-such-endpoint",
-                                      VariantName="AllTraffic", Specification={"ModelName": "m"},
-                                      RuntimeConfig={"CopyCount": 1})
+        sm.create_inference_component(
+            InferenceComponentName="x",
+            EndpointName="no-such-endpoint",
+            VariantName="AllTraffic",
+            Specification={"ModelName": "m"},
+            RuntimeConfig={"CopyCount": 1},
+        )
     sm.create_inference_component(
-        InferenceComponentName="ic-1", EndpointName="churn-model-prod", VariantName="AllTraffic",
-        Specification={"ModelName": "m", "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 512,
-                                                                         "NumberOfCpuCoresRequired": 1}},
-        RuntimeConfig={"CopyCount": 3})
-    listed = sm.list_inference_components(EndpointNameEquals="churn-model-prod",
-                                          StatusEquals="InService")["InferenceComponents"]
+        InferenceComponentName="ic-1",
+        EndpointName="churn-model-prod",
+        VariantName="AllTraffic",
+        Specification={
+            "ModelName": "m",
+            "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 512, "NumberOfCpuCoresRequired": 1},
+        },
+        RuntimeConfig={"CopyCount": 3},
+    )
+    listed = sm.list_inference_components(EndpointNameEquals="churn-model-prod", StatusEquals="InService")[
+        "InferenceComponents"
+    ]
     assert "ic-1" in {c["InferenceComponentName"] for c in listed}
     assert sm.describe_inference_component(InferenceComponentName="ic-1")["RuntimeConfig"] == {
-        "DesiredCopyCount": 3, "CurrentCopyCount": 3}
+        "DesiredCopyCount": 3,
+        "CurrentCopyCount": 3,
+    }
 
 
 def test_warm_pool_status_follows_keep_alive(world):
@@ -59,13 +77,20 @@ def test_warm_pool_status_follows_keep_alive(world):
         config = {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10}
         if keep_alive:
             config["KeepAlivePeriodInSeconds"] = keep_alive
-        sm.create_training_job(TrainingJobName=name, RoleArn=ROLE, ResourceConfig=config,
-                               AlgorithmSpecification={"TrainingImage": "i", "TrainingInputMode": "File"},
-                               OutputDataConfig={"S3OutputPath": "s3://b/o"},
-                               StoppingCondition={"MaxRuntimeInSeconds": 60})
+        sm.create_training_job(
+            TrainingJobName=name,
+            RoleArn=ROLE,
+            ResourceConfig=config,
+            AlgorithmSpecification={"TrainingImage": "i", "TrainingInputMode": "File"},
+            OutputDataConfig={"S3OutputPath": "s3://b/o"},
+            StoppingCondition={"MaxRuntimeInSeconds": 60},
+        )
         ended = (datetime.now(timezone.utc) - timedelta(minutes=ended_minutes_ago)).isoformat()
-        world.override("training_job", {"Name": name}, {"TrainingJobStatus": "Completed",
-                                                        "TrainingEndTime": ended, "LastModifiedTime": ended})
+        world.override(
+            "training_job",
+            {"Name": name},
+            {"TrainingJobStatus": "Completed", "TrainingEndTime": ended, "LastModifiedTime": ended},
+        )
     available = sm.list_training_jobs(WarmPoolStatusEquals="Available")["TrainingJobSummaries"]
     assert [j["TrainingJobName"] for j in available] == ["warm"]
     assert sm.describe_training_job(TrainingJobName="warm")["WarmPoolStatus"]["Status"] == "Available"

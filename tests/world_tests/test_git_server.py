@@ -8,11 +8,19 @@ import pytest
 
 
 def _git(world, *args, token: str | None = None, cwd=None):
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd or "/tmp"), "GIT_TERMINAL_PROMPT": "0",
-           "GIT_CONFIG_NOSYSTEM": "1", **world.local.git_env()}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(cwd or "/tmp"),
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        **world.local.git_env(),
+    }
     if token:  # header in config from the environment: the token never reaches argv or .git/config
-        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader",
-                   GIT_CONFIG_VALUE_0="Authorization: Basic " + base64.b64encode(f"x:{token}".encode()).decode())
+        env.update(
+            GIT_CONFIG_COUNT="1",
+            GIT_CONFIG_KEY_0="http.extraHeader",
+            GIT_CONFIG_VALUE_0="Authorization: Basic " + base64.b64encode(f"x:{token}".encode()).decode(),
+        )
     return subprocess.run(["git", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
@@ -22,9 +30,17 @@ def test_clone_over_https_with_the_world_ca(world, tmp_path):
     assert done.returncode == 0, done.stderr
     log = _git(world, "log", "--format=%an|%s", cwd=tmp_path / "c").stdout.splitlines()
     assert log[0].endswith("|Start feature/tuning") and len(log) == 7
-    untrusted = subprocess.run(["git", "ls-remote", world.repo_url("churn-model")], capture_output=True, text=True,
-                               env={"PATH": os.environ["PATH"], "GIT_SSL_CAINFO": "/etc/ssl/certs/ca-certificates.crt",
-                                    "GIT_TERMINAL_PROMPT": "0"}, timeout=60)
+    untrusted = subprocess.run(
+        ["git", "ls-remote", world.repo_url("churn-model")],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": os.environ["PATH"],
+            "GIT_SSL_CAINFO": "/etc/ssl/certs/ca-certificates.crt",
+            "GIT_TERMINAL_PROMPT": "0",
+        },
+        timeout=60,
+    )
     assert untrusted.returncode != 0 and "certificate" in untrusted.stderr.lower()
 
 
@@ -43,8 +59,9 @@ def test_upstream_commit_then_pull(world, tmp_path):
     sha = world.repos.commit("team-notebooks", {"notes.md": "# new upstream work\n"}, "Upstream change")
     pulled = _git(world, "pull", "-q", cwd=tmp_path / "t")
     assert pulled.returncode == 0, pulled.stderr
-    assert _git(world, "rev-parse", "HEAD", cwd=tmp_path / "t").stdout.strip() == sha == world.repos.head(
-        "team-notebooks")
+    assert (
+        _git(world, "rev-parse", "HEAD", cwd=tmp_path / "t").stdout.strip() == sha == world.repos.head("team-notebooks")
+    )
 
 
 def test_transfer_cut_mid_pack_then_recovers(world, tmp_path):

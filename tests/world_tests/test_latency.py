@@ -3,7 +3,6 @@
 import time
 
 import pytest
-
 from studio_world.latency import AWS_PROFILE, LatencyProfile, parse_profile
 
 

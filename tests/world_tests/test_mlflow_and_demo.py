@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-
 from studio_world.processes import group_alive
 
 
@@ -63,26 +62,51 @@ def _group_members(pgid: int) -> list[int]:
 def test_demo_no_lab_comes_up_answers_and_leaves_nothing(tmp_path):
     import boto3
 
-    process = subprocess.Popen([sys.executable, "-m", "studio_collab.cli", "demo", "--no-lab"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_collab.cli", "demo", "--no-lab"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     children: list[int] = []
     try:
         line = _read_json_line(process, timeout=180)
-        assert set(line) == {"aws_endpoint_url", "mlflow_tracking_uri", "git_base_url", "git_ca_bundle", "lab_url",
-                             "token", "root_dir"}
+        assert set(line) == {
+            "aws_endpoint_url",
+            "mlflow_tracking_uri",
+            "git_base_url",
+            "git_ca_bundle",
+            "lab_url",
+            "token",
+            "root_dir",
+        }
         assert line["lab_url"] is None and line["token"] is None
         # every child server runs in its own process group: remember them to prove they are gone afterwards
         children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == process.pid]
         assert len(children) == 3
-        sm = boto3.client("sagemaker", endpoint_url=line["aws_endpoint_url"], region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        sm = boto3.client(
+            "sagemaker",
+            endpoint_url=line["aws_endpoint_url"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         assert {s["SpaceName"] for s in sm.list_spaces(DomainIdEquals="d-demo")["Spaces"]} == {
-            "alice-space", "bob-space", "team-space"}
-        refs = subprocess.run(["git", "ls-remote", f"{line['git_base_url']}/churn-model.git"], capture_output=True,
-                              text=True, env={**os.environ, "GIT_SSL_CAINFO": line["git_ca_bundle"]}, timeout=60)
+            "alice-space",
+            "bob-space",
+            "team-space",
+        }
+        refs = subprocess.run(
+            ["git", "ls-remote", f"{line['git_base_url']}/churn-model.git"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "GIT_SSL_CAINFO": line["git_ca_bundle"]},
+            timeout=60,
+        )
         assert "refs/heads/main" in refs.stdout, refs.stderr
         import urllib.request
+
         with urllib.request.urlopen(f"{line['mlflow_tracking_uri']}/health", timeout=10) as answer:
             assert answer.status == 200
     finally:

@@ -3,7 +3,6 @@
 import copy
 
 import pytest
-
 from studio_world.scenario import ScenarioError, load_scenario, validate_scenario
 
 
@@ -21,16 +20,19 @@ def test_large_scenario_sizes():
     assert {j["status"] for j in large.section("training_jobs")} == {"Completed", "Failed", "InProgress", "Stopped"}
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda d: d["spaces"][0].update(sharing="Public"), "spaces[0].sharing"),
-    (lambda d: d["domain"].update(auth_mode="LDAP"), "domain.auth_mode"),
-    (lambda d: d["apps"][1].update(space="nowhere"), "apps[1].space"),
-    (lambda d: d["spaces"][2].update(owner="mallory"), "spaces[2].owner"),
-    (lambda d: d["domain"]["code_repositories"].append("ghost-repo"), "domain.code_repositories[2]"),
-    (lambda d: d["training_jobs"][0].update(status="Exploded"), "training_jobs[0].status"),
-    (lambda d: d["domain"]["idle"].update(idle_timeout_minutes=5), "domain.idle.idle_timeout_minutes"),
-    (lambda d: d.update(colour="blue"), "(top level)"),
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda d: d["spaces"][0].update(sharing="Public"), "spaces[0].sharing"),
+        (lambda d: d["domain"].update(auth_mode="LDAP"), "domain.auth_mode"),
+        (lambda d: d["apps"][1].update(space="nowhere"), "apps[1].space"),
+        (lambda d: d["spaces"][2].update(owner="mallory"), "spaces[2].owner"),
+        (lambda d: d["domain"]["code_repositories"].append("ghost-repo"), "domain.code_repositories[2]"),
+        (lambda d: d["training_jobs"][0].update(status="Exploded"), "training_jobs[0].status"),
+        (lambda d: d["domain"]["idle"].update(idle_timeout_minutes=5), "domain.idle.idle_timeout_minutes"),
+        (lambda d: d.update(colour="blue"), "(top level)"),
+    ],
+)
 def test_bad_fields_are_named(mutate, field):
     data = copy.deepcopy(load_scenario("demo").data)
     mutate(data)

@@ -12,9 +12,13 @@ def test_slow_repo_is_served_at_its_bandwidth_limit(world, tmp_path):
     bare = world.local.repos.bare_path(repo["name"])
     assert (bare / RATE_LIMIT_FILE).read_text() == str(repo["rate_limit_kbps"] * 1000)
     started = time.monotonic()
-    done = subprocess.run(["git", "clone", "--progress", world.repo_url(repo["name"]), str(tmp_path / "c")],
-                          env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin",
-                               "GIT_TERMINAL_PROMPT": "0"}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["git", "clone", "--progress", world.repo_url(repo["name"]), str(tmp_path / "c")],
+        env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     # git itself says how much it received; at the limit that takes at least size / rate seconds

@@ -121,20 +121,29 @@ def error_response(request: AwsRequest | None, error: AwsError) -> tuple[int, li
     request_id = str(uuid.uuid4())
     if request is None or request.protocol in ("json", "rest-json"):
         body = json.dumps({"__type": error.code, "message": error.message}).encode()
-        headers = [("Content-Type", JSON_CONTENT_TYPE), ("x-amzn-RequestId", request_id),
-                   ("x-amzn-ErrorType", error.code)]
+        headers = [
+            ("Content-Type", JSON_CONTENT_TYPE),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", error.code),
+        ]
         return error.status, headers, body
     message = _xml_escape(error.message)
     if request.protocol == "rest-xml":
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{error.code}</Code>"
-                f"<Message>{message}</Message><RequestId>{request_id}</RequestId></Error>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{error.code}</Code>'
+            f"<Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        ).encode()
     elif request.service == "ec2":
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{error.code}</Code>"
-                f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{error.code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
     else:
         kind = "Receiver" if error.status >= 500 else "Sender"
-        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{error.code}</Code><Message>{message}</Message>"
-                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{error.code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
     return error.status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
 
 
@@ -169,15 +178,16 @@ def page(items: list, params: dict, key: str, default_max: int = 10) -> dict:
             raise validation("Invalid pagination token: the NextToken does not come from this list call.") from err
         if start < 0 or start > len(items):
             raise validation("Invalid pagination token: the NextToken is out of range.")
-    chunk = items[start:start + max_results]
+    chunk = items[start : start + max_results]
     answer: dict = {key: chunk}
     if start + max_results < len(items):
         answer["NextToken"] = base64.urlsafe_b64encode(json.dumps({"offset": start + max_results}).encode()).decode()
     return answer
 
 
-def sort_items(items: list, params: dict, fields: dict[str, str], default_by: str,
-               default_order: str = "Descending") -> list:
+def sort_items(
+    items: list, params: dict, fields: dict[str, str], default_by: str, default_order: str = "Descending"
+) -> list:
     """Sort like AWS's SortBy/SortOrder: ``fields`` maps a SortBy value to the item's key."""
     by = fields.get(params.get("SortBy") or default_by, fields[default_by])
     descending = (params.get("SortOrder") or default_order) == "Descending"

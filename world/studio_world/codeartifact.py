@@ -29,8 +29,11 @@ def name(request: AwsRequest, environ: dict) -> AwsRequest:
 
 def params_of(environ: dict) -> dict:
     query = parse_qs(environ.get("QUERY_STRING", ""))
-    return {"domain": (query.get("domain") or [""])[0], "domainOwner": (query.get("domain-owner") or [""])[0],
-            "durationSeconds": (query.get("duration") or [""])[0]}
+    return {
+        "domain": (query.get("domain") or [""])[0],
+        "domainOwner": (query.get("domain-owner") or [""])[0],
+        "durationSeconds": (query.get("duration") or [""])[0],
+    }
 
 
 def answer(request: AwsRequest, params: dict) -> tuple[int, list, bytes]:
@@ -39,5 +42,6 @@ def answer(request: AwsRequest, params: dict) -> tuple[int, list, bytes]:
     if not params["domain"]:
         raise AwsError("ValidationException", "domain is required.")
     duration = int(params["durationSeconds"] or 43200)
-    return json_response({"authorizationToken": "ca-" + secrets.token_urlsafe(24),
-                          "expiration": time.time() + duration})
+    return json_response(
+        {"authorizationToken": "ca-" + secrets.token_urlsafe(24), "expiration": time.time() + duration}
+    )

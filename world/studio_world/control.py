@@ -14,8 +14,9 @@ class EmulatorControl:
 
     def _send(self, method: str, path: str, payload: dict | None = None) -> dict:
         data = json.dumps(payload, default=_iso).encode() if payload is not None else None
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 return json.loads(answer.read() or b"{}")
@@ -35,8 +36,11 @@ class EmulatorControl:
     def fault(self, operation: str, fault: str = "throttle", latency_ms: int = 0, count: int | None = None) -> dict:
         """Inject ``fault`` (throttle | access_denied | error500 | latency) into ``operation`` ("sagemaker:ListApps",
         "sagemaker:*" or "*"), for ``count`` calls or until cleared."""
-        return self._send("POST", "/_emulator/faults", {"operation": operation, "fault": fault,
-                                                        "latency_ms": latency_ms, "count": count})["fault"]
+        return self._send(
+            "POST",
+            "/_emulator/faults",
+            {"operation": operation, "fault": fault, "latency_ms": latency_ms, "count": count},
+        )["fault"]
 
     def clear_faults(self) -> None:
         self._send("DELETE", "/_emulator/faults")

@@ -19,8 +19,14 @@ from .awsproto import AwsError, validation
 # What a line item answers for each metric; AWS's cost metrics differ only by discounts the world has none of.
 COST_METRICS = {"UnblendedCost", "BlendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost"}
 USAGE_METRICS = {"UsageQuantity", "NormalizedUsageAmount"}
-DIMENSIONS = {"SERVICE": "service", "REGION": "region", "USAGE_TYPE": "usage_type", "INSTANCE_TYPE": "instance_type",
-              "LINKED_ACCOUNT": "account", "RECORD_TYPE": "record_type"}
+DIMENSIONS = {
+    "SERVICE": "service",
+    "REGION": "region",
+    "USAGE_TYPE": "usage_type",
+    "INSTANCE_TYPE": "instance_type",
+    "LINKED_ACCOUNT": "account",
+    "RECORD_TYPE": "record_type",
+}
 MAX_GROUP_BY = 2
 
 
@@ -29,9 +35,11 @@ class CostExplorer:
         self._lock = threading.Lock()
         self.line_items: list[dict] = []
         self.tag_status: dict[str, str] = {}  # tag key → Active | Inactive (a key never set is Active)
-        self.operations = {"GetCostAndUsage": self.get_cost_and_usage,
-                           "ListCostAllocationTags": self.list_cost_allocation_tags,
-                           "UpdateCostAllocationTagsStatus": self.update_cost_allocation_tags_status}
+        self.operations = {
+            "GetCostAndUsage": self.get_cost_and_usage,
+            "ListCostAllocationTags": self.list_cost_allocation_tags,
+            "UpdateCostAllocationTagsStatus": self.update_cost_allocation_tags_status,
+        }
 
     def reset(self) -> None:
         with self._lock:
@@ -91,8 +99,11 @@ class CostExplorer:
             if group["Type"] not in ("DIMENSION", "TAG"):
                 raise validation(f"Group by type {group['Type']} is not supported here.")
         with self._lock:
-            items = [{**item, "billed_tags": self._billed_tags(item)} for item in self.line_items
-                     if start <= item["date"] < end]
+            items = [
+                {**item, "billed_tags": self._billed_tags(item)}
+                for item in self.line_items
+                if start <= item["date"] < end
+            ]
         expression = p.get("Filter")
         if expression:
             items = [item for item in items if _matches(item, expression)]
@@ -100,28 +111,44 @@ class CostExplorer:
         results = []
         for period_start, period_end in _periods(start, end, granularity):
             in_period = [item for item in items if period_start <= item["date"] < period_end]
-            result = {"TimePeriod": {"Start": period_start.isoformat(), "End": period_end.isoformat()},
-                      "Total": {}, "Groups": [], "Estimated": period_end > today - timedelta(days=1)}
+            result = {
+                "TimePeriod": {"Start": period_start.isoformat(), "End": period_end.isoformat()},
+                "Total": {},
+                "Groups": [],
+                "Estimated": period_end > today - timedelta(days=1),
+            }
             if group_by:
                 groups: dict[tuple, list[dict]] = {}
                 for item in in_period:
                     groups.setdefault(tuple(_group_key(item, g) for g in group_by), []).append(item)
-                result["Groups"] = [{"Keys": list(keys), "Metrics": _metrics(members, metrics)}
-                                    for keys, members in sorted(groups.items())]
+                result["Groups"] = [
+                    {"Keys": list(keys), "Metrics": _metrics(members, metrics)}
+                    for keys, members in sorted(groups.items())
+                ]
             else:
                 result["Total"] = _metrics(in_period, metrics)
             results.append(result)
-        return {"GroupDefinitions": [{"Type": g["Type"], "Key": g["Key"]} for g in group_by],
-                "ResultsByTime": results, "DimensionValueAttributes": []}
+        return {
+            "GroupDefinitions": [{"Type": g["Type"], "Key": g["Key"]} for g in group_by],
+            "ResultsByTime": results,
+            "DimensionValueAttributes": [],
+        }
 
 
 def _line_item(item: dict) -> dict:
     try:
-        return {"date": _day(item["date"], "date"), "service": str(item["service"]),
-                "region": str(item.get("region", "us-east-1")), "usage_type": str(item.get("usage_type", "")),
-                "instance_type": str(item.get("instance_type", "")), "account": str(item.get("account", "")),
-                "record_type": "Usage", "tags": {str(k): str(v) for k, v in (item.get("tags") or {}).items()},
-                "amount": float(item["amount"]), "hours": float(item.get("hours", 0.0))}
+        return {
+            "date": _day(item["date"], "date"),
+            "service": str(item["service"]),
+            "region": str(item.get("region", "us-east-1")),
+            "usage_type": str(item.get("usage_type", "")),
+            "instance_type": str(item.get("instance_type", "")),
+            "account": str(item.get("account", "")),
+            "record_type": "Usage",
+            "tags": {str(k): str(v) for k, v in (item.get("tags") or {}).items()},
+            "amount": float(item["amount"]),
+            "hours": float(item.get("hours", 0.0)),
+        }
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"a cost line item needs date, service and amount: {err}") from None
 

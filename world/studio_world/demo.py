@@ -54,17 +54,33 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
         if with_lab and not stop.is_set():
             lab = _start_lab(world, state, root, lab_port, token, metadata)
             _open_notebook(lab_origin, token, root)
-        print(json.dumps({
-            "aws_endpoint_url": world.emulator_url, "mlflow_tracking_uri": world.mlflow_server.url,
-            "git_base_url": world.git_base_url, "git_ca_bundle": str(world.ca_bundle),
-            "lab_url": f"{lab_origin}{BASE_URL}/lab" if lab else None, "token": token, "root_dir": str(root),
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "aws_endpoint_url": world.emulator_url,
+                    "mlflow_tracking_uri": world.mlflow_server.url,
+                    "git_base_url": world.git_base_url,
+                    "git_ca_bundle": str(world.ca_bundle),
+                    "lab_url": f"{lab_origin}{BASE_URL}/lab" if lab else None,
+                    "token": token,
+                    "root_dir": str(root),
+                }
+            ),
+            flush=True,
+        )
         where = f"JupyterLab: {lab_origin}{BASE_URL}/lab?token={token}" if lab else "world only (--no-lab)"
-        print(f"studio-collab demo ({chosen.name}) is up. {where}\nLogs: {world.workdir / 'logs'}. Ctrl-C stops "
-              "everything.", file=sys.stderr, flush=True)
+        print(
+            f"studio-collab demo ({chosen.name}) is up. {where}\nLogs: {world.workdir / 'logs'}. Ctrl-C stops "
+            "everything.",
+            file=sys.stderr,
+            flush=True,
+        )
         if world.git_url_has_port:
-            print("note: the git server could not bind port 443, so its URLs carry a port, which Studio's "
-                  "CodeRepositories refuse; the domain lists no repositories in this run.", file=sys.stderr)
+            print(
+                "note: the git server could not bind port 443, so its URLs carry a port, which Studio's "
+                "CodeRepositories refuse; the domain lists no repositories in this run.",
+                file=sys.stderr,
+            )
         while not stop.wait(1.0):
             if lab is not None and not lab.running:
                 print(f"JupyterLab exited:\n{lab.tail()}", file=sys.stderr)
@@ -93,13 +109,20 @@ def _open_notebook(lab_origin: str, token: str, root: Path) -> None:
     path = root / DEMO_NOTEBOOK
     if not path.exists():
         notebook = nbformat.v4.new_notebook()
-        notebook.cells = [nbformat.v4.new_markdown_cell("# Churn exploration\nLeft open with its kernel running."),
-                          nbformat.v4.new_code_cell("import math\nmath.pi")]
+        notebook.cells = [
+            nbformat.v4.new_markdown_cell("# Churn exploration\nLeft open with its kernel running."),
+            nbformat.v4.new_code_cell("import math\nmath.pi"),
+        ]
         nbformat.write(notebook, path)
-    body = json.dumps({"path": DEMO_NOTEBOOK, "name": DEMO_NOTEBOOK, "type": "notebook",
-                       "kernel": {"name": "python3"}}).encode()
-    request = urllib.request.Request(f"{lab_origin}{BASE_URL}/api/sessions", data=body, method="POST", headers={
-        "Authorization": f"token {token}", "Content-Type": "application/json"})
+    body = json.dumps(
+        {"path": DEMO_NOTEBOOK, "name": DEMO_NOTEBOOK, "type": "notebook", "kernel": {"name": "python3"}}
+    ).encode()
+    request = urllib.request.Request(
+        f"{lab_origin}{BASE_URL}/api/sessions",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as answer:
         answer.read()
 
@@ -107,33 +130,52 @@ def _open_notebook(lab_origin: str, token: str, root: Path) -> None:
 def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str, metadata: Path) -> ChildProcess:
     scenario = world.scenario
     sharing = scenario.space(scenario.lab_space)["sharing"].lower()
-    env = {**os.environ,
-           "AWS_ENDPOINT_URL": world.emulator_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_REGION": scenario.region, "AWS_DEFAULT_REGION": scenario.region,
-           "GIT_SSL_CAINFO": str(world.ca_bundle), "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
-           "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing, "SAGEMAKER_APP_TYPE_LOWERCASE": "jupyterlab",
-           "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": world.mlflow_server.url,
-           # The token reaches JupyterLab through its environment, never argv (visible to every local user).
-           "JUPYTER_TOKEN": token}
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": world.emulator_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": scenario.region,
+        "AWS_DEFAULT_REGION": scenario.region,
+        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
+        "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
+        "SAGEMAKER_APP_TYPE_LOWERCASE": "jupyterlab",
+        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": world.mlflow_server.url,
+        # The token reaches JupyterLab through its environment, never argv (visible to every local user).
+        "JUPYTER_TOKEN": token,
+    }
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "MLFLOW_TRACKING_URI"):
         env.pop(name, None)
     # The extension is configured the ordinary way: a Jupyter config file, as an admin would write it.
-    settings: dict = {"environment_label": "local demo world", "mlflow_endpoint_url": world.mlflow_server.url,
-                      "git_ca_bundle": str(world.ca_bundle),
-                      # Monthly budgets, so the panel shows them (month-to-date billed by the world's Cost
-                      # Explorer; the forecast at the demo's burn rate passes both thresholds of each).
-                      "cost_budget_user_profiles": {"*": 150}, "cost_budget_domain": 250}
+    settings: dict = {
+        "environment_label": "local demo world",
+        "mlflow_endpoint_url": world.mlflow_server.url,
+        "git_ca_bundle": str(world.ca_bundle),
+        # Monthly budgets, so the panel shows them (month-to-date billed by the world's Cost
+        # Explorer; the forecast at the demo's burn rate passes both thresholds of each).
+        "cost_budget_user_profiles": {"*": 150},
+        "cost_budget_domain": 250,
+    }
     if scenario.data.get("cost_explorer"):
         settings["cost_explorer_enabled"] = True  # the world's Cost Explorer holds the scenario's billing
     buckets = scenario.section("s3_buckets")
     if buckets:
         settings.update(share_store="s3", share_s3_bucket=buckets[0])
-    private = [{"url": world.repo_url(s["git_token_for"]), "name": s["git_token_for"], "credentials_secret": s["name"]}
-               for s in scenario.section("secrets")]
+    private = [
+        {"url": world.repo_url(s["git_token_for"]), "name": s["git_token_for"], "credentials_secret": s["name"]}
+        for s in scenario.section("secrets")
+    ]
     # Slow repos (a bandwidth limit in the scenario) are in the admin catalog of `make lab` only.
-    slow = [{"url": world.repo_url(r["name"]), "name": r["name"],
-             "description": "A data-heavy repo served slowly: watch the clone's progress"}
-            for r in scenario.repos if r.get("rate_limit_kbps")]
+    slow = [
+        {
+            "url": world.repo_url(r["name"]),
+            "name": r["name"],
+            "description": "A data-heavy repo served slowly: watch the clone's progress",
+        }
+        for r in scenario.repos
+        if r.get("rate_limit_kbps")
+    ]
     if private or slow:
         settings["repositories"] = private + slow
     if private:
@@ -141,10 +183,23 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
         settings["git_credentials"] = {entry["url"]: entry["credentials_secret"] for entry in private}
     config = state / "jupyter_server_config.json"
     config.write_text(json.dumps({"StudioCollabApp": settings}, indent=1))
-    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1",
-            "--port", str(port), f"--ServerApp.base_url={BASE_URL}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0", "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", f"--config={config}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        f"--ServerApp.base_url={BASE_URL}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--config={config}",
+    ]
     lab = ChildProcess("JupyterLab", argv, world.workdir / "logs" / "jupyterlab.log", env=env, cwd=root)
     lab.start(announce=False)
     status = f"http://127.0.0.1:{port}{BASE_URL}/api/status"

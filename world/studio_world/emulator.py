@@ -35,8 +35,8 @@ from .mlflow_ops import MlflowOperations
 from .pricing import PriceCatalog
 from .rate_limits import RateLimits
 from .records import Clock
-from .serving import ServerRunner
 from .search import search
+from .serving import ServerRunner
 from .studio_ops import StudioOperations
 from .training_jobs import describe_training_job, list_training_jobs
 from .validation import validate_input
@@ -70,16 +70,22 @@ class EmulatorApp:
         self.inference = InferenceComponentOperations(self.clock)
         self.pricing = PriceCatalog()
         self.cost_explorer = CostExplorer()
-        self.sagemaker_ops = {**self.studio.operations, **self.mlflow.operations, **self.inference.operations,
-                              "ListTrainingJobs": list_training_jobs, "DescribeTrainingJob": describe_training_job,
-                              "ListTags": self._list_tags, "Search": search}
+        self.sagemaker_ops = {
+            **self.studio.operations,
+            **self.mlflow.operations,
+            **self.inference.operations,
+            "ListTrainingJobs": list_training_jobs,
+            "DescribeTrainingJob": describe_training_job,
+            "ListTags": self._list_tags,
+            "Search": search,
+        }
         self._reset_lock = threading.Lock()
 
     # --- WSGI -----------------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "/")
         if path.startswith(CONTROL_PREFIX):
-            return self._answer(start_response, *self._control(environ, path[len(CONTROL_PREFIX):]))
+            return self._answer(start_response, *self._control(environ, path[len(CONTROL_PREFIX) :]))
         body = _read_body(environ)
         if path.startswith("/moto-api"):
             return self._moto(environ, body, start_response, None)
@@ -178,8 +184,12 @@ class EmulatorApp:
             return {"reset": True}
         if route == "faults":
             if method == "POST":
-                rule = self.faults.add(payload["operation"], payload.get("fault") or "latency",
-                                       payload.get("latency_ms", 0), payload.get("count"))
+                rule = self.faults.add(
+                    payload["operation"],
+                    payload.get("fault") or "latency",
+                    payload.get("latency_ms", 0),
+                    payload.get("count"),
+                )
                 return {"fault": rule.to_json()}
             if method == "DELETE":
                 self.faults.clear()
@@ -230,7 +240,6 @@ class EmulatorApp:
             self.inference.override(region, ident["Name"], fields)
         else:
             moto_bridge.override(region, kind, ident["Name"], fields)
-
 
     def _list_tags(self, region: str, p: dict) -> dict:
         """ListTags of our own resources (MLflow, inference components); moto's for everything else."""
@@ -285,8 +294,14 @@ def _plain(status: int, data: dict) -> tuple[int, list, bytes]:
     return status, [("Content-Type", "application/json")], json.dumps(data, default=str).encode()
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class EmulatorServer(ServerRunner):
@@ -294,8 +309,9 @@ class EmulatorServer(ServerRunner):
 
     thread_name = "studio-world-emulator"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0,
-                 aws_latency: str | None = None):
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 1.0, aws_latency: str | None = None
+    ):
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
@@ -314,8 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--transition-seconds", type=float, default=1.0)
-    parser.add_argument("--aws-latency", default=None,
-                        help="per-call latency profile: zero (default), aws, or a JSON object (docs/aws-latency.md)")
+    parser.add_argument(
+        "--aws-latency",
+        default=None,
+        help="per-call latency profile: zero (default), aws, or a JSON object (docs/aws-latency.md)",
+    )
     args = parser.parse_args(argv)
     server = EmulatorServer(args.host, args.port, args.transition_seconds, args.aws_latency)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())

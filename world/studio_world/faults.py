@@ -12,9 +12,12 @@ from .awsproto import AwsError
 # fault kind → the error AWS would answer with (code, message, HTTP status)
 FAULTS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 400),
-    "access_denied": ("AccessDeniedException",
-                      "User: arn:aws:sts::123456789012:assumed-role/SageMakerExecution/SageMaker is not authorized "
-                      "to perform: {operation} because no identity-based policy allows the {operation} action", 400),
+    "access_denied": (
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/SageMakerExecution/SageMaker is not authorized "
+        "to perform: {operation} because no identity-based policy allows the {operation} action",
+        400,
+    ),
     "error500": ("InternalFailure", "The request processing has failed because of an unknown error.", 500),
     "latency": None,
 }
@@ -33,8 +36,12 @@ class FaultRule:
         return self.operation.endswith(":*") and operation.startswith(self.operation[:-1])
 
     def to_json(self) -> dict:
-        return {"operation": self.operation, "fault": self.fault, "latency_ms": self.latency_ms,
-                "count": self.remaining}
+        return {
+            "operation": self.operation,
+            "fault": self.fault,
+            "latency_ms": self.latency_ms,
+            "count": self.remaining,
+        }
 
 
 _JOURNAL_LENGTH = 100_000

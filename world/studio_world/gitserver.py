@@ -75,7 +75,7 @@ class GitFaults:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_HttpsServer"
+    server: _HttpsServer
     protocol_version = "HTTP/1.0"  # body runs to connection close: no length to know in advance
 
     def log_message(self, format, *args):  # noqa: A002 - quiet: git makes many requests per clone
@@ -135,18 +135,26 @@ class _Handler(BaseHTTPRequestHandler):
     def _run_backend(self, path: str, query: str, user: str) -> None:
         body = self._request_body() if self.command == "POST" else b""
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_PROJECT_ROOT": str(self.server.root),
-            "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path, "QUERY_STRING": query,
-            "REQUEST_METHOD": self.command, "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(body)), "REMOTE_USER": user, "REMOTE_ADDR": self.client_address[0],
-            "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(self.server.root),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "GIT_PROJECT_ROOT": str(self.server.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "REQUEST_METHOD": self.command,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_USER": user,
+            "REMOTE_ADDR": self.client_address[0],
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.server.root),
         }
         if self.headers.get("Content-Encoding"):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
         if self.headers.get("Git-Protocol"):
             env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-        process = subprocess.Popen(["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(
+            ["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
         with self.server.track(process):
             feeder = threading.Thread(target=_feed, args=(process, body), daemon=True)
             feeder.start()
@@ -172,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             if cut is not None and sent + len(chunk) > cut:
                 self.server.faults.consume()
-                self.wfile.write(chunk[:max(0, cut - sent)])
+                self.wfile.write(chunk[: max(0, cut - sent)])
                 self.wfile.flush()
                 process.kill()
                 # An abrupt end mid-pack, as when a server dies: reset, not a clean close.

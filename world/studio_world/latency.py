@@ -55,8 +55,10 @@ def parse_profile(spec: str | dict | None) -> tuple[str, tuple[tuple[str, float]
         try:
             spec = json.loads(spec)
         except json.JSONDecodeError:
-            raise ValueError(f"latency profile must be one of {', '.join(PROFILES)} or a JSON object "
-                             f"{{\"sagemaker:List*\": 80}}, not {spec!r}") from None
+            raise ValueError(
+                f"latency profile must be one of {', '.join(PROFILES)} or a JSON object "
+                f'{{"sagemaker:List*": 80}}, not {spec!r}'
+            ) from None
     if not isinstance(spec, dict):
         raise ValueError("a custom latency profile is a JSON object: operation pattern -> milliseconds")
     rules = []

@@ -20,12 +20,18 @@ from .latency import ENVIRONMENT_VARIABLE as LATENCY_VARIABLE
 from .processes import ChildProcess
 from .repo_factory import RATE_LIMIT_FILE, RepoFactory
 from .scenario import Scenario, load_scenario
-from .seeder import SeedLinks, Seeder, SeedResult
+from .seeder import Seeder, SeedLinks, SeedResult
 
 
 class LocalWorld:
-    def __init__(self, workdir: Path, scenario: Scenario | str = "demo", in_process: bool = True,
-                 transition_seconds: float = 1.0, aws_latency: str | dict | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        scenario: Scenario | str = "demo",
+        in_process: bool = True,
+        transition_seconds: float = 1.0,
+        aws_latency: str | dict | None = None,
+    ):
         """``aws_latency``: AWS's per-call latency once seeded (``zero``, ``aws`` or ``{pattern: ms}``, see
         :mod:`.latency`); default ``$STUDIO_WORLD_AWS_LATENCY``, else zero."""
         self.workdir = Path(workdir)
@@ -48,7 +54,7 @@ class LocalWorld:
         self._private: set[str] = set()
 
     # --- lifecycle --------------------------------------------------------------------------------
-    def start(self, seed: bool = True, with_mlflow: bool = False) -> "LocalWorld":
+    def start(self, seed: bool = True, with_mlflow: bool = False) -> LocalWorld:
         """Start the servers (``with_mlflow``: MLflow too, side by side with the others) and seed the scenario."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._private = {r["name"] for r in self.scenario.repos if r.get("private")}
@@ -86,16 +92,29 @@ class LocalWorld:
         self.git_base_url, self.ca_bundle = self._git.base_url, self._git.ca_bundle
 
     def _start_children(self) -> None:
-        emulator = ChildProcess("AWS emulator", [sys.executable, "-m", "studio_world.emulator",
-                                                 "--transition-seconds", str(self.transition_seconds)],
-                                self.workdir / "logs" / "emulator.log").spawn()
+        emulator = ChildProcess(
+            "AWS emulator",
+            [sys.executable, "-m", "studio_world.emulator", "--transition-seconds", str(self.transition_seconds)],
+            self.workdir / "logs" / "emulator.log",
+        ).spawn()
         self._emulator = emulator
         self.ensure_repos(self.scenario)  # while the emulator imports moto
-        git = ChildProcess("git server", [sys.executable, "-m", "studio_world.gitserver",
-                                          "--root", str(self.repos.root), "--state", str(self.workdir / "git" / "tls"),
-                                          "--private", ",".join(sorted(self._private))],
-                           self.workdir / "logs" / "git.log",
-                           env={**os.environ, "STUDIO_WORLD_GIT_TOKEN": self.git_token}).spawn()
+        git = ChildProcess(
+            "git server",
+            [
+                sys.executable,
+                "-m",
+                "studio_world.gitserver",
+                "--root",
+                str(self.repos.root),
+                "--state",
+                str(self.workdir / "git" / "tls"),
+                "--private",
+                ",".join(sorted(self._private)),
+            ],
+            self.workdir / "logs" / "git.log",
+            env={**os.environ, "STUDIO_WORLD_GIT_TOKEN": self.git_token},
+        ).spawn()
         self._git = git
         announced = git.announcement()
         self.git_base_url, self.ca_bundle = announced["base_url"], Path(announced["ca_bundle"])
@@ -112,8 +131,9 @@ class LocalWorld:
     def ensure_repos(self, scenario: Scenario) -> None:
         for repo in scenario.repos:
             if not self.repos.bare_path(repo["name"]).exists():
-                self.repos.create(repo["name"], repo.get("template", "notebooks"), repo.get("commits", 3),
-                                  repo.get("branches"))
+                self.repos.create(
+                    repo["name"], repo.get("template", "notebooks"), repo.get("commits", 3), repo.get("branches")
+                )
             if repo.get("private"):
                 self._private.add(repo["name"])  # the in-process server shares this set
             if repo.get("rate_limit_kbps"):
@@ -131,10 +151,13 @@ class LocalWorld:
         return SeedLinks(
             repo_urls={} if self.git_url_has_port else {r["name"]: self.repo_url(r["name"]) for r in scenario.repos},
             repo_tokens={r["name"]: self.git_token for r in scenario.repos if r.get("private")},
-            mlflow_url=self._mlflow.url if self._mlflow is not None else None, lab_url=lab_url)
+            mlflow_url=self._mlflow.url if self._mlflow is not None else None,
+            lab_url=lab_url,
+        )
 
-    def reseed(self, scenario: Scenario | None = None, lab_url: str | None = None,
-               lab_extras: bool = False) -> SeedResult:
+    def reseed(
+        self, scenario: Scenario | None = None, lab_url: str | None = None, lab_extras: bool = False
+    ) -> SeedResult:
         """Reset the emulator to ``scenario`` (default: the world's): no faults, no recorded calls.
         ``lab_extras``: with the scenario's ``lab_extras`` too (what the demo adds for people to look at)."""
         scenario = scenario or self.scenario
@@ -172,8 +195,12 @@ class LocalWorld:
 
         spec = self.scenario.data.get("mlflow") or {}
         try:
-            seed_mlflow(server.url, spec.get("experiments") or ["churn-prediction"],
-                        spec.get("runs_per_experiment", 4), spec.get("steps", 25))
+            seed_mlflow(
+                server.url,
+                spec.get("experiments") or ["churn-prediction"],
+                spec.get("runs_per_experiment", 4),
+                spec.get("steps", 25),
+            )
         except Exception:
             server.stop()
             raise
@@ -192,8 +219,12 @@ class LocalWorld:
             return
         for server in scenario.section("mlflow_tracking_servers"):
             if server.get("local"):
-                self.control.override("tracking_server", {"TrackingServerName": server["name"]},
-                                      {"TrackingServerUrl": self._mlflow.url}, scenario.region)
+                self.control.override(
+                    "tracking_server",
+                    {"TrackingServerName": server["name"]},
+                    {"TrackingServerUrl": self._mlflow.url},
+                    scenario.region,
+                )
 
     # --- the identity of a space (what Studio writes into each app) -------------------------------
     def resource_metadata(self, space: str | None = None, scenario: Scenario | None = None) -> dict:
@@ -201,14 +232,21 @@ class LocalWorld:
         space = space or scenario.lab_space
         spec = scenario.space(space)
         app_type = spec.get("app_type", "JupyterLab")
-        arn = (f"arn:aws:sagemaker:{scenario.region}:123456789012:app/{scenario.domain_id}/{space}/"
-               f"{app_type.lower()}/default")
-        return {"AppType": app_type, "DomainId": scenario.domain_id, "SpaceName": space, "ResourceName": "default",
-                "ResourceArn": arn, "UserProfileName": spec["owner"],
-                "ExecutionRoleArn": self.seed.execution_role_arn if self.seed else None}
+        arn = (
+            f"arn:aws:sagemaker:{scenario.region}:123456789012:app/{scenario.domain_id}/{space}/"
+            f"{app_type.lower()}/default"
+        )
+        return {
+            "AppType": app_type,
+            "DomainId": scenario.domain_id,
+            "SpaceName": space,
+            "ResourceName": "default",
+            "ResourceArn": arn,
+            "UserProfileName": spec["owner"],
+            "ExecutionRoleArn": self.seed.execution_role_arn if self.seed else None,
+        }
 
-    def write_resource_metadata(self, path: Path, space: str | None = None,
-                                scenario: Scenario | None = None) -> Path:
+    def write_resource_metadata(self, path: Path, space: str | None = None, scenario: Scenario | None = None) -> Path:
         meta = {k: v for k, v in self.resource_metadata(space, scenario).items() if v is not None}
         path.write_text(json.dumps(meta, indent=1))
         return path
@@ -216,8 +254,9 @@ class LocalWorld:
     def git_env(self) -> dict[str, str]:
         return {"GIT_SSL_CAINFO": str(self.ca_bundle)}
 
-    def git_faults(self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None,
-                   count: int | None = None) -> None:
+    def git_faults(
+        self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None, count: int | None = None
+    ) -> None:
         """Cut (after N bytes) or slow down the next ``count`` pack transfers of the git server."""
         import ssl
         import urllib.request
@@ -226,8 +265,9 @@ class LocalWorld:
         if cut_after_bytes is None and rate_limit_bps is None:
             request = urllib.request.Request(f"{self.git_base_url}/_git/faults", method="DELETE")
         else:
-            body = json.dumps({"cut_after_bytes": cut_after_bytes, "rate_limit_bps": rate_limit_bps,
-                               "count": count}).encode()
+            body = json.dumps(
+                {"cut_after_bytes": cut_after_bytes, "rate_limit_bps": rate_limit_bps, "count": count}
+            ).encode()
             request = urllib.request.Request(f"{self.git_base_url}/_git/faults", data=body, method="POST")
         with urllib.request.urlopen(request, context=context, timeout=10):
             pass

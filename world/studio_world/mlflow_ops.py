@@ -12,8 +12,15 @@ import secrets
 from .awsproto import ACCOUNT_ID, in_use, not_found, now, page, sort_items, validation
 from .records import Clock, RegionStores, begin, public, settle
 
-SUMMARY = ("TrackingServerArn", "TrackingServerName", "CreationTime", "LastModifiedTime", "TrackingServerStatus",
-           "IsActive", "MlflowVersion")
+SUMMARY = (
+    "TrackingServerArn",
+    "TrackingServerName",
+    "CreationTime",
+    "LastModifiedTime",
+    "TrackingServerStatus",
+    "IsActive",
+    "MlflowVersion",
+)
 DEFAULT_MLFLOW_VERSION = "2.16.2"
 DEFAULT_APP_MLFLOW_VERSION = "3.4.0"
 RUNNING = {"Created", "Started", "Updated", "MaintenanceComplete"}
@@ -26,12 +33,18 @@ class MlflowOperations:
         self.clock = clock
         self.stores = RegionStores("servers", "apps")
         self.operations = {
-            "CreateMlflowTrackingServer": self.create, "DescribeMlflowTrackingServer": self.describe,
-            "ListMlflowTrackingServers": self.list, "StartMlflowTrackingServer": self.start,
-            "StopMlflowTrackingServer": self.stop, "DeleteMlflowTrackingServer": self.delete,
+            "CreateMlflowTrackingServer": self.create,
+            "DescribeMlflowTrackingServer": self.describe,
+            "ListMlflowTrackingServers": self.list,
+            "StartMlflowTrackingServer": self.start,
+            "StopMlflowTrackingServer": self.stop,
+            "DeleteMlflowTrackingServer": self.delete,
             "CreatePresignedMlflowTrackingServerUrl": self.presigned_url,
-            "CreateMlflowApp": self.create_app, "DescribeMlflowApp": self.describe_app,
-            "ListMlflowApps": self.list_apps, "UpdateMlflowApp": self.update_app, "DeleteMlflowApp": self.delete_app,
+            "CreateMlflowApp": self.create_app,
+            "DescribeMlflowApp": self.describe_app,
+            "ListMlflowApps": self.list_apps,
+            "UpdateMlflowApp": self.update_app,
+            "DeleteMlflowApp": self.delete_app,
             "CreatePresignedMlflowAppUrl": self.presigned_app_url,
         }
 
@@ -58,13 +71,19 @@ class MlflowOperations:
         arn = f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:mlflow-tracking-server/{name}"
         created = now()
         record = {
-            "TrackingServerArn": arn, "TrackingServerName": name, "ArtifactStoreUri": p["ArtifactStoreUri"],
+            "TrackingServerArn": arn,
+            "TrackingServerName": name,
+            "ArtifactStoreUri": p["ArtifactStoreUri"],
             "TrackingServerSize": p.get("TrackingServerSize", "Small"),
-            "MlflowVersion": p.get("MlflowVersion", DEFAULT_MLFLOW_VERSION), "RoleArn": p["RoleArn"],
-            "IsActive": "Inactive", "WeeklyMaintenanceWindowStart": p.get("WeeklyMaintenanceWindowStart", "Tue:03:30"),
+            "MlflowVersion": p.get("MlflowVersion", DEFAULT_MLFLOW_VERSION),
+            "RoleArn": p["RoleArn"],
+            "IsActive": "Inactive",
+            "WeeklyMaintenanceWindowStart": p.get("WeeklyMaintenanceWindowStart", "Tue:03:30"),
             "AutomaticModelRegistration": p.get("AutomaticModelRegistration", False),
             "TrackingServerUrl": f"https://t-{secrets.token_hex(6)}.{region}.experiments.sagemaker.aws",
-            "CreationTime": created, "LastModifiedTime": created, "_tags": p.get("Tags") or [],
+            "CreationTime": created,
+            "LastModifiedTime": created,
+            "_tags": p.get("Tags") or [],
         }
         begin(record, "TrackingServerStatus", "Creating", "Created", self.clock, {"IsActive": "Active"})
         servers[name] = record
@@ -75,22 +94,30 @@ class MlflowOperations:
 
     def list(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            items = [public(r, SUMMARY) for r in self.stores.of(region, "servers").values()
-                     if (not p.get("TrackingServerStatus") or settle(r)["TrackingServerStatus"] ==
-                         p["TrackingServerStatus"])
-                     and (not p.get("MlflowVersion") or r["MlflowVersion"] == p["MlflowVersion"])
-                     and (not p.get("CreatedAfter") or r["CreationTime"].timestamp() > _epoch(p["CreatedAfter"]))
-                     and (not p.get("CreatedBefore") or r["CreationTime"].timestamp() < _epoch(p["CreatedBefore"]))]
-        items = sort_items(items, p, {"Name": "TrackingServerName", "CreationTime": "CreationTime",
-                                      "Status": "TrackingServerStatus"}, "CreationTime")
+            items = [
+                public(r, SUMMARY)
+                for r in self.stores.of(region, "servers").values()
+                if (not p.get("TrackingServerStatus") or settle(r)["TrackingServerStatus"] == p["TrackingServerStatus"])
+                and (not p.get("MlflowVersion") or r["MlflowVersion"] == p["MlflowVersion"])
+                and (not p.get("CreatedAfter") or r["CreationTime"].timestamp() > _epoch(p["CreatedAfter"]))
+                and (not p.get("CreatedBefore") or r["CreationTime"].timestamp() < _epoch(p["CreatedBefore"]))
+            ]
+        items = sort_items(
+            items,
+            p,
+            {"Name": "TrackingServerName", "CreationTime": "CreationTime", "Status": "TrackingServerStatus"},
+            "CreationTime",
+        )
         return page(items, p, "TrackingServerSummaries")
 
     def start(self, region: str, p: dict) -> dict:
         with self.stores.lock:
             record = self._server(region, p["TrackingServerName"])
             if record["TrackingServerStatus"] != "Stopped":
-                raise validation(f"Tracking server {record['TrackingServerName']} is "
-                                 f"{record['TrackingServerStatus']}; only a Stopped server can be started.")
+                raise validation(
+                    f"Tracking server {record['TrackingServerName']} is "
+                    f"{record['TrackingServerStatus']}; only a Stopped server can be started."
+                )
             begin(record, "TrackingServerStatus", "Starting", "Started", self.clock, {"IsActive": "Active"})
         return {"TrackingServerArn": record["TrackingServerArn"]}
 
@@ -98,8 +125,10 @@ class MlflowOperations:
         with self.stores.lock:
             record = self._server(region, p["TrackingServerName"])
             if record["TrackingServerStatus"] not in RUNNING:
-                raise validation(f"Tracking server {record['TrackingServerName']} is "
-                                 f"{record['TrackingServerStatus']}; it cannot be stopped now.")
+                raise validation(
+                    f"Tracking server {record['TrackingServerName']} is "
+                    f"{record['TrackingServerStatus']}; it cannot be stopped now."
+                )
             record["IsActive"] = "Inactive"
             begin(record, "TrackingServerStatus", "Stopping", "Stopped", self.clock)
         return {"TrackingServerArn": record["TrackingServerArn"]}
@@ -112,8 +141,10 @@ class MlflowOperations:
     def presigned_url(self, region: str, p: dict) -> dict:
         record = self._server(region, p["TrackingServerName"])
         if record["TrackingServerStatus"] not in RUNNING:
-            raise validation(f"Tracking server {record['TrackingServerName']} is {record['TrackingServerStatus']}; "
-                             "start it to open its UI.")
+            raise validation(
+                f"Tracking server {record['TrackingServerName']} is {record['TrackingServerStatus']}; "
+                "start it to open its UI."
+            )
         base = record["TrackingServerUrl"].rstrip("/")
         return {"AuthorizedUrl": f"{base}/?authToken={secrets.token_urlsafe(32)}"}
 
@@ -137,14 +168,20 @@ class MlflowOperations:
             arn = f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:mlflow-app/app-{secrets.token_hex(6)}"
             created = now()
             record = {
-                "Arn": arn, "Name": name, "ArtifactStoreUri": p["ArtifactStoreUri"], "RoleArn": p["RoleArn"],
-                "MlflowVersion": DEFAULT_APP_MLFLOW_VERSION, "KmsKeyId": p.get("KmsKeyId"),
+                "Arn": arn,
+                "Name": name,
+                "ArtifactStoreUri": p["ArtifactStoreUri"],
+                "RoleArn": p["RoleArn"],
+                "MlflowVersion": DEFAULT_APP_MLFLOW_VERSION,
+                "KmsKeyId": p.get("KmsKeyId"),
                 "ModelRegistrationMode": p.get("ModelRegistrationMode", "AutoModelRegistrationDisabled"),
                 "AccountDefaultStatus": p.get("AccountDefaultStatus", "DISABLED"),
                 "DefaultDomainIdList": list(p.get("DefaultDomainIdList") or []),
                 "WeeklyMaintenanceWindowStart": p.get("WeeklyMaintenanceWindowStart", "Tue:03:30"),
-                "CreationTime": created, "LastModifiedTime": created,
-                "_url": f"https://mlflow.sagemaker.{region}.app.aws", "_tags": p.get("Tags") or [],
+                "CreationTime": created,
+                "LastModifiedTime": created,
+                "_url": f"https://mlflow.sagemaker.{region}.app.aws",
+                "_tags": p.get("Tags") or [],
             }
             begin(record, "Status", "Creating", "Created", self.clock)
             apps[name] = record
@@ -160,13 +197,17 @@ class MlflowOperations:
     def list_apps(self, region: str, p: dict) -> dict:
         with self.stores.lock:
             records = [settle(r) for r in self.stores.of(region, "apps").values()]
-            items = [public(r, APP_SUMMARY) for r in records
-                     if (not p.get("Status") or r["Status"] == p["Status"])
-                     and (not p.get("DefaultForDomainId") or p["DefaultForDomainId"] in r["DefaultDomainIdList"])
-                     and (not p.get("AccountDefaultStatus") or r["AccountDefaultStatus"] == p["AccountDefaultStatus"])
-                     and (not p.get("MlflowVersion") or r["MlflowVersion"] == p["MlflowVersion"])]
-        items = sort_items(items, p, {"Name": "Name", "CreationTime": "CreationTime", "Status": "Status"},
-                           "CreationTime")
+            items = [
+                public(r, APP_SUMMARY)
+                for r in records
+                if (not p.get("Status") or r["Status"] == p["Status"])
+                and (not p.get("DefaultForDomainId") or p["DefaultForDomainId"] in r["DefaultDomainIdList"])
+                and (not p.get("AccountDefaultStatus") or r["AccountDefaultStatus"] == p["AccountDefaultStatus"])
+                and (not p.get("MlflowVersion") or r["MlflowVersion"] == p["MlflowVersion"])
+            ]
+        items = sort_items(
+            items, p, {"Name": "Name", "CreationTime": "CreationTime", "Status": "Status"}, "CreationTime"
+        )
         return page(items, p, "Summaries")
 
     def update_app(self, region: str, p: dict) -> dict:
@@ -174,8 +215,14 @@ class MlflowOperations:
             record = self._app(region, p["Arn"])
             if p.get("AccountDefaultStatus") == "ENABLED":
                 self._clear_account_default(region)
-            for field in ("Name", "ArtifactStoreUri", "ModelRegistrationMode", "WeeklyMaintenanceWindowStart",
-                          "AccountDefaultStatus", "DefaultDomainIdList"):
+            for field in (
+                "Name",
+                "ArtifactStoreUri",
+                "ModelRegistrationMode",
+                "WeeklyMaintenanceWindowStart",
+                "AccountDefaultStatus",
+                "DefaultDomainIdList",
+            ):
                 if field in p:
                     record[field] = p[field]
             record["LastModifiedTime"] = now()
@@ -206,8 +253,9 @@ class MlflowOperations:
     def override_app(self, region: str, name: str, fields: dict) -> None:
         unknown = set(fields) - self.APP_OVERRIDABLE
         if unknown:
-            raise validation(f"mlflow_app fields {sorted(unknown)} cannot be overridden; "
-                             f"allowed: {sorted(self.APP_OVERRIDABLE)}.")
+            raise validation(
+                f"mlflow_app fields {sorted(unknown)} cannot be overridden; allowed: {sorted(self.APP_OVERRIDABLE)}."
+            )
         with self.stores.lock:
             record = self.stores.of(region, "apps").get(name)
             if record is None:
@@ -222,8 +270,9 @@ class MlflowOperations:
     def override(self, region: str, name: str, fields: dict) -> None:
         unknown = set(fields) - self.OVERRIDABLE
         if unknown:
-            raise validation(f"tracking_server fields {sorted(unknown)} cannot be overridden; "
-                             f"allowed: {sorted(self.OVERRIDABLE)}.")
+            raise validation(
+                f"tracking_server fields {sorted(unknown)} cannot be overridden; allowed: {sorted(self.OVERRIDABLE)}."
+            )
         with self.stores.lock:
             record = self._server(region, name)
             if "TrackingServerStatus" in fields:

@@ -37,24 +37,35 @@ class MlflowServer:
         self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         mlflow_cli = Path(sys.executable).with_name("mlflow")
-        argv = [str(mlflow_cli) if mlflow_cli.exists() else "mlflow", "server",
-                "--backend-store-uri", self.backend_store_uri,
-                "--artifacts-destination", str(self.state_dir / "artifacts"),
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        argv = [
+            str(mlflow_cli) if mlflow_cli.exists() else "mlflow",
+            "server",
+            "--backend-store-uri",
+            self.backend_store_uri,
+            "--artifacts-destination",
+            str(self.state_dir / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+        ]
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-        self.child = ChildProcess("mlflow server", argv, self.state_dir / "mlflow-server.log", env=env,
-                                  cwd=self.state_dir)
+        self.child = ChildProcess(
+            "mlflow server", argv, self.state_dir / "mlflow-server.log", env=env, cwd=self.state_dir
+        )
 
-    def start(self, timeout: float = 90.0) -> "MlflowServer":
+    def start(self, timeout: float = 90.0) -> MlflowServer:
         return self.spawn().wait_ready(timeout)
 
-    def spawn(self) -> "MlflowServer":
+    def spawn(self) -> MlflowServer:
         """Start the server process without waiting for it (it takes several seconds to import MLflow)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.child.spawn(announce=False)
         return self
 
-    def wait_ready(self, timeout: float = 90.0) -> "MlflowServer":
+    def wait_ready(self, timeout: float = 90.0) -> MlflowServer:
         deadline = time.monotonic() + timeout
         attempts = 1
         while time.monotonic() < deadline:

@@ -36,21 +36,38 @@ def reset_moto() -> None:
 
 # kind → (backend dict attribute, {API field: moto attribute}) for the state seeding may set directly.
 _OVERRIDABLE = {
-    "training_job": ("training_jobs", {
-        "TrainingJobStatus": "training_job_status", "SecondaryStatus": "secondary_status",
-        "FinalMetricDataList": "final_metric_data_list", "CreationTime": "creation_time",
-        "LastModifiedTime": "last_modified_time", "TrainingStartTime": "training_start_time",
-        "TrainingEndTime": "training_end_time", "SecondaryStatusTransitions": "secondary_status_transitions",
-        "FailureReason": "failure_reason", "MetricDefinitions": None,
-    }),
-    "notebook_instance": ("notebook_instances", {
-        "NotebookInstanceStatus": "status", "CreationTime": "creation_time",
-        "LastModifiedTime": "last_modified_time",
-    }),
-    "endpoint": ("endpoints", {
-        "EndpointStatus": "endpoint_status", "CreationTime": "creation_time",
-        "LastModifiedTime": "last_modified_time", "FailureReason": "failure_reason",
-    }),
+    "training_job": (
+        "training_jobs",
+        {
+            "TrainingJobStatus": "training_job_status",
+            "SecondaryStatus": "secondary_status",
+            "FinalMetricDataList": "final_metric_data_list",
+            "CreationTime": "creation_time",
+            "LastModifiedTime": "last_modified_time",
+            "TrainingStartTime": "training_start_time",
+            "TrainingEndTime": "training_end_time",
+            "SecondaryStatusTransitions": "secondary_status_transitions",
+            "FailureReason": "failure_reason",
+            "MetricDefinitions": None,
+        },
+    ),
+    "notebook_instance": (
+        "notebook_instances",
+        {
+            "NotebookInstanceStatus": "status",
+            "CreationTime": "creation_time",
+            "LastModifiedTime": "last_modified_time",
+        },
+    ),
+    "endpoint": (
+        "endpoints",
+        {
+            "EndpointStatus": "endpoint_status",
+            "CreationTime": "creation_time",
+            "LastModifiedTime": "last_modified_time",
+            "FailureReason": "failure_reason",
+        },
+    ),
 }
 
 _TIME_FIELDS = {"CreationTime", "LastModifiedTime", "TrainingStartTime", "TrainingEndTime"}
@@ -66,8 +83,10 @@ def override(region: str, kind: str, name: str, fields: dict) -> None:
         raise not_found(f"{kind} '{name}' does not exist in {region}.")
     for field, value in fields.items():
         if field not in mapping:
-            raise AwsError("ValidationException", f"{kind} field '{field}' cannot be overridden; "
-                                                  f"allowed: {', '.join(sorted(mapping))}.")
+            raise AwsError(
+                "ValidationException",
+                f"{kind} field '{field}' cannot be overridden; allowed: {', '.join(sorted(mapping))}.",
+            )
         if field in _TIME_FIELDS:
             value = datetime.fromisoformat(value) if isinstance(value, str) else value
         if field == "FinalMetricDataList":

@@ -27,12 +27,18 @@ class ChildProcess:
         self.spawn(announce)
         return self.announcement(timeout) if announce else {}
 
-    def spawn(self, announce: bool = True) -> "ChildProcess":
+    def spawn(self, announce: bool = True) -> ChildProcess:
         """Start it without waiting (several servers can then start side by side)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE if announce else log, stderr=log,
-                                            env=self.env, cwd=self.cwd, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv,
+                stdout=subprocess.PIPE if announce else log,
+                stderr=log,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
         return self
 
     def announcement(self, timeout: float = 60.0) -> dict:

@@ -76,9 +76,12 @@ class RateLimits:
 
     def describe(self) -> dict:
         with self._lock:
-            return {"enabled": self.enabled, "per": "account and operation",
-                    "rates": [{"operation": p, "rate": r, "burst": b} for p, r, b in self.rates],
-                    "throttled": dict(self.throttled)}
+            return {
+                "enabled": self.enabled,
+                "per": "account and operation",
+                "rates": [{"operation": p, "rate": r, "burst": b} for p, r, b in self.rates],
+                "throttled": dict(self.throttled),
+            }
 
     def reset(self) -> None:
         with self._lock:

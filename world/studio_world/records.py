@@ -42,8 +42,11 @@ def settle(record: dict) -> dict:
 def public(record: dict, keys: tuple[str, ...] | None = None) -> dict:
     """The record as the API shows it: settled, private fields dropped, optionally only ``keys``."""
     settle(record)
-    return {k: copy.deepcopy(v) for k, v in record.items()
-            if not k.startswith("_") and v is not None and (keys is None or k in keys)}
+    return {
+        k: copy.deepcopy(v)
+        for k, v in record.items()
+        if not k.startswith("_") and v is not None and (keys is None or k in keys)
+    }
 
 
 class RegionStores:

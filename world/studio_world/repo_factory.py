@@ -15,8 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-AUTHORS = [("Alice Martin", "alice@example.com"), ("Bob Chen", "bob@example.com"),
-           ("Carol Diaz", "carol@example.com")]
+AUTHORS = [("Alice Martin", "alice@example.com"), ("Bob Chen", "bob@example.com"), ("Carol Diaz", "carol@example.com")]
 BASE_DATE = 1_763_000_000  # 2025-11-13: histories look a year old
 
 
@@ -36,11 +35,19 @@ class RepoFactory:
 
     # --- git plumbing ---------------------------------------------------------------------------
     def _git(self, cwd: Path, *args: str, author: tuple[str, str] | None = None, when: int | None = None) -> str:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.workdir),
-               "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.workdir),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
         if author:
-            env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1], GIT_COMMITTER_NAME=author[0],
-                       GIT_COMMITTER_EMAIL=author[1])
+            env.update(
+                GIT_AUTHOR_NAME=author[0],
+                GIT_AUTHOR_EMAIL=author[1],
+                GIT_COMMITTER_NAME=author[0],
+                GIT_COMMITTER_EMAIL=author[1],
+            )
         if when is not None:
             env.update(GIT_AUTHOR_DATE=f"{when} +0000", GIT_COMMITTER_DATE=f"{when} +0000")
         done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
@@ -48,8 +55,9 @@ class RepoFactory:
             raise RuntimeError(f"git {args[0]} failed in {cwd}: {done.stderr.strip()}")
         return done.stdout
 
-    def create(self, name: str, template: str = "notebooks", commits: int = 3, branches: list[str] | None = None,
-               seed: int = 0) -> Path:
+    def create(
+        self, name: str, template: str = "notebooks", commits: int = 3, branches: list[str] | None = None, seed: int = 0
+    ) -> Path:
         """A new bare repo ``name`` with ``commits`` commits on main from ``template`` and the extra branches."""
         bare, work = self.bare_path(name), self.work_path(name)
         for path in (bare, work):
@@ -120,18 +128,30 @@ def notebooks_template(work: Path, index: int, rng: random.Random) -> str:
         (work / "src").mkdir(exist_ok=True)
         (work / "src" / "features.py").write_text(
             '"""Feature engineering shared by the notebooks."""\n\n\ndef tenure_bucket(months: int) -> str:\n'
-            '    return "new" if months < 6 else "regular" if months < 24 else "loyal"\n')
-        (work / "explore.ipynb").write_text(_notebook([
-            ("md", "# Explore the data"), ("code", "import pandas as pd\ndf = pd.read_csv('data/customers.csv')"),
-            ("code", "df.describe()")]))
+            '    return "new" if months < 6 else "regular" if months < 24 else "loyal"\n'
+        )
+        (work / "explore.ipynb").write_text(
+            _notebook(
+                [
+                    ("md", "# Explore the data"),
+                    ("code", "import pandas as pd\ndf = pd.read_csv('data/customers.csv')"),
+                    ("code", "df.describe()"),
+                ]
+            )
+        )
         return "Initial notebooks"
     depth = rng.randint(3, 9)
     rate = round(rng.uniform(0.01, 0.3), 3)
-    (work / "train.ipynb").write_text(_notebook([
-        ("md", "# Train the model"),
-        ("code", f"params = {{'max_depth': {depth}, 'learning_rate': {rate}}}"),
-        ("code", "from src.features import tenure_bucket\nprint(tenure_bucket(12))"),
-        ("md", f"Revision {index}: tuned depth to {depth}.")]))
+    (work / "train.ipynb").write_text(
+        _notebook(
+            [
+                ("md", "# Train the model"),
+                ("code", f"params = {{'max_depth': {depth}, 'learning_rate': {rate}}}"),
+                ("code", "from src.features import tenure_bucket\nprint(tenure_bucket(12))"),
+                ("md", f"Revision {index}: tuned depth to {depth}."),
+            ]
+        )
+    )
     return f"Tune training parameters (max_depth={depth}, learning_rate={rate})"
 
 
@@ -143,7 +163,8 @@ def library_template(work: Path, index: int, rng: random.Random) -> str:
         (package / "__init__.py").write_text('"""Internal feature library."""\n\n__version__ = "0.1.0"\n')
         return "Create the library"
     (package / f"features_{index}.py").write_text(
-        f'def feature_{index}(x: float) -> float:\n    return x * {rng.randint(2, 9)}\n')
+        f"def feature_{index}(x: float) -> float:\n    return x * {rng.randint(2, 9)}\n"
+    )
     (package / "__init__.py").write_text(f'"""Internal feature library."""\n\n__version__ = "0.{index}.0"\n')
     return f"Add feature_{index}"
 
@@ -181,8 +202,12 @@ def _noise(rng: random.Random, size: int) -> str:
     return base64.b64encode(rng.randbytes(size)).decode() + "\n"
 
 
-TEMPLATES = {"notebooks": notebooks_template, "library": library_template, "big": big_template,
-             "dataset": dataset_template}
+TEMPLATES = {
+    "notebooks": notebooks_template,
+    "library": library_template,
+    "big": big_template,
+    "dataset": dataset_template,
+}
 
 # A bare repo holding this file is served at most this many bytes per second (the demo's slow repo).
 RATE_LIMIT_FILE = "studio-world-rate-limit"

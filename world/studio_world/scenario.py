@@ -56,7 +56,8 @@ class Scenario:
     @property
     def lab_space(self) -> str | None:
         return self.data.get("lab_space") or next(
-            (s["name"] for s in self.section("spaces") if s["sharing"] == "Private"), None)
+            (s["name"] for s in self.section("spaces") if s["sharing"] == "Private"), None
+        )
 
     def space(self, name: str) -> dict:
         return next(s for s in self.section("spaces") if s["name"] == name)
@@ -81,8 +82,10 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not path.suffix:
         path = SCENARIO_DIR / f"{name_or_path}.yaml"
         if not path.exists():
-            raise ScenarioError(f"No scenario named {name_or_path!r}; choose one of {', '.join(available_scenarios())} "
-                                "or give a path to a YAML file.")
+            raise ScenarioError(
+                f"No scenario named {name_or_path!r}; choose one of {', '.join(available_scenarios())} "
+                "or give a path to a YAML file."
+            )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -167,19 +170,37 @@ def large_scenario(seed: int = 7) -> dict:
         owner = profiles[i % 200]["name"]
         shared = i % 10 == 0
         name = f"space-{i:04d}"
-        spaces.append({"name": name, "owner": owner, "sharing": "Shared" if shared else "Private",
-                       "app_type": "CodeEditor" if i % 7 == 3 else "JupyterLab"})
-        apps.append({"space": name, "instance_type": rng.choice(instances),
-                     "started_hours_ago": round(rng.uniform(0.1, 400), 2),
-                     "status": "Deleted" if i % 9 == 4 else "InService"})
+        spaces.append(
+            {
+                "name": name,
+                "owner": owner,
+                "sharing": "Shared" if shared else "Private",
+                "app_type": "CodeEditor" if i % 7 == 3 else "JupyterLab",
+            }
+        )
+        apps.append(
+            {
+                "space": name,
+                "instance_type": rng.choice(instances),
+                "started_hours_ago": round(rng.uniform(0.1, 400), 2),
+                "status": "Deleted" if i % 9 == 4 else "InService",
+            }
+        )
     statuses = ["Completed"] * 6 + ["Failed", "InProgress", "Stopped"]
     jobs = []
     for i in range(5000):
         status = rng.choice(statuses)
-        job = {"name": f"train-{i:05d}", "status": status, "instance_type": rng.choice(instances[2:]),
-               "hyperparameters": {"learning_rate": str(round(rng.uniform(0.001, 0.3), 4)),
-                                   "max_depth": str(rng.randint(3, 10))},
-               "started_hours_ago": round(rng.uniform(0, 2000), 2), "duration_minutes": round(rng.uniform(2, 300), 1)}
+        job = {
+            "name": f"train-{i:05d}",
+            "status": status,
+            "instance_type": rng.choice(instances[2:]),
+            "hyperparameters": {
+                "learning_rate": str(round(rng.uniform(0.001, 0.3), 4)),
+                "max_depth": str(rng.randint(3, 10)),
+            },
+            "started_hours_ago": round(rng.uniform(0, 2000), 2),
+            "duration_minutes": round(rng.uniform(2, 300), 1),
+        }
         if status == "Completed":
             job["metrics"] = {"validation:auc": round(rng.uniform(0.6, 0.99), 4)}
         if status == "Failed":
@@ -190,32 +211,81 @@ def large_scenario(seed: int = 7) -> dict:
     # app is deleted). Chosen without the generator, so the rest of the scenario stays as it was.
     for i in range(20):
         owner = profiles[(i * 7) % 200]["name"]
-        jobs.append({"name": f"warm-{i:03d}", "status": "Completed", "instance_type": instances[2 + i % 4],
-                     "instance_count": 1 + i % 3, "started_hours_ago": 0.1 + (i % 5) * 0.05,
-                     "duration_minutes": 5, "warm_pool_minutes": 60, "owner": owner})
+        jobs.append(
+            {
+                "name": f"warm-{i:03d}",
+                "status": "Completed",
+                "instance_type": instances[2 + i % 4],
+                "instance_count": 1 + i % 3,
+                "started_hours_ago": 0.1 + (i % 5) * 0.05,
+                "duration_minutes": 5,
+                "warm_pool_minutes": 60,
+                "owner": owner,
+            }
+        )
     forgotten = {
-        "notebook_jobs": [{"name": f"nightly-{i:03d}", "notebook": f"reports/report-{i:03d}.ipynb",
-                           "instance_type": instances[2 + i % 4], "owner": profiles[(i * 11) % 200]["name"],
-                           "space": f"space-{(i * 11) % 1000:04d}"} for i in range(20)],
-        "inference_components": [{"name": f"component-{i:03d}", "endpoint": f"endpoint-{i:03d}", "copies": 1,
-                                  "owner": profiles[(i * 13) % 200]["name"]} for i in range(20)],
-        "mlflow_apps": [{"name": f"mlflow-app-{i:02d}", "owner": profiles[(i * 17) % 200]["name"],
-                         "started_hours_ago": 24.0 * (i + 1)} for i in range(10)],
+        "notebook_jobs": [
+            {
+                "name": f"nightly-{i:03d}",
+                "notebook": f"reports/report-{i:03d}.ipynb",
+                "instance_type": instances[2 + i % 4],
+                "owner": profiles[(i * 11) % 200]["name"],
+                "space": f"space-{(i * 11) % 1000:04d}",
+            }
+            for i in range(20)
+        ],
+        "inference_components": [
+            {
+                "name": f"component-{i:03d}",
+                "endpoint": f"endpoint-{i:03d}",
+                "copies": 1,
+                "owner": profiles[(i * 13) % 200]["name"],
+            }
+            for i in range(20)
+        ],
+        "mlflow_apps": [
+            {
+                "name": f"mlflow-app-{i:02d}",
+                "owner": profiles[(i * 17) % 200]["name"],
+                "started_hours_ago": 24.0 * (i + 1),
+            }
+            for i in range(10)
+        ],
     }
     return {
         **forgotten,
-        "name": "large", "description": "Benchmark domain: many people, many resources.", "region": "us-east-1",
-        "domain": {"name": "large", "auth_mode": "IAM", "network": "PublicInternetOnly", "vpc": "default",
-                   "idle": {"lifecycle_management": "ENABLED", "idle_timeout_minutes": 120}},
-        "user_profiles": profiles, "spaces": spaces, "apps": apps,
-        "notebook_instances": [{"name": f"notebook-{i:03d}", "instance_type": rng.choice(nb_types),
-                                "status": "InService" if i % 3 else "Stopped",
-                                "started_hours_ago": round(rng.uniform(1, 3000), 1)} for i in range(200)],
+        "name": "large",
+        "description": "Benchmark domain: many people, many resources.",
+        "region": "us-east-1",
+        "domain": {
+            "name": "large",
+            "auth_mode": "IAM",
+            "network": "PublicInternetOnly",
+            "vpc": "default",
+            "idle": {"lifecycle_management": "ENABLED", "idle_timeout_minutes": 120},
+        },
+        "user_profiles": profiles,
+        "spaces": spaces,
+        "apps": apps,
+        "notebook_instances": [
+            {
+                "name": f"notebook-{i:03d}",
+                "instance_type": rng.choice(nb_types),
+                "status": "InService" if i % 3 else "Stopped",
+                "started_hours_ago": round(rng.uniform(1, 3000), 1),
+            }
+            for i in range(200)
+        ],
         # moto accepts only its own (older) list of hosting instance types
-        "endpoints": [{"name": f"endpoint-{i:03d}", "instance_type": rng.choice(["ml.m5.large", "ml.m5.xlarge",
-                                                                                "ml.c5.xlarge", "ml.g4dn.xlarge"]),
-                       "count": rng.randint(1, 4), "started_hours_ago": round(rng.uniform(1, 3000), 1)}
-                      for i in range(100)],
+        "endpoints": [
+            {
+                "name": f"endpoint-{i:03d}",
+                "instance_type": rng.choice(["ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.g4dn.xlarge"]),
+                "count": rng.randint(1, 4),
+                "started_hours_ago": round(rng.uniform(1, 3000), 1),
+            }
+            for i in range(100)
+        ],
         "training_jobs": jobs,
         "mlflow_tracking_servers": [{"name": "large-mlflow", "size": "Medium"}],
     }

@@ -18,9 +18,11 @@ DEFAULT_MAX_RESULTS = 10  # AWS's default for Search
 
 
 _COLLECTIONS = {"TrainingJob": "training_jobs", "Endpoint": "endpoints"}  # the resources the product pages through
-_OPERATORS = {"Equals": lambda actual, wanted: actual == wanted,
-              "NotEquals": lambda actual, wanted: actual != wanted,
-              "Contains": lambda actual, wanted: isinstance(actual, str) and wanted in actual}
+_OPERATORS = {
+    "Equals": lambda actual, wanted: actual == wanted,
+    "NotEquals": lambda actual, wanted: actual != wanted,
+    "Contains": lambda actual, wanted: isinstance(actual, str) and wanted in actual,
+}
 
 
 def search(region: str, p: dict) -> dict:
@@ -33,8 +35,9 @@ def search(region: str, p: dict) -> dict:
         unknown = [name for name, attr, _, _ in filters if items and not hasattr(items[0], attr)]
         if unknown:  # as moto (and AWS) refuse a property the resource does not have
             raise AwsError("ValidationException", f"Unknown property name: {unknown[0]}")
-        matches = [item for item in items
-                   if all(test(getattr(item, attr, None), wanted) for _, attr, test, wanted in filters)]
+        matches = [
+            item for item in items if all(test(getattr(item, attr, None), wanted) for _, attr, test, wanted in filters)
+        ]
         answer = page(matches, p, "Results", default_max=DEFAULT_MAX_RESULTS)
         answer["Results"] = [{resource: item.gen_response_object()} for item in answer["Results"]]
     else:

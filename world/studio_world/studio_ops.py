@@ -16,17 +16,34 @@ from .records import Clock, RegionStores, begin, deep_merge_members, public, set
 
 # SageMaker Distribution image that Studio starts JupyterLab with when nothing else is configured (us-east-1).
 DEFAULT_IMAGE_ARN = "arn:aws:sagemaker:{region}:081325390199:image/sagemaker-distribution-cpu"
-DEFAULT_INSTANCE = {"JupyterLab": "ml.t3.medium", "CodeEditor": "ml.t3.medium", "JupyterServer": "system",
-                    "KernelGateway": "ml.t3.medium"}
+DEFAULT_INSTANCE = {
+    "JupyterLab": "ml.t3.medium",
+    "CodeEditor": "ml.t3.medium",
+    "JupyterServer": "system",
+    "KernelGateway": "ml.t3.medium",
+}
 SPACE_APP_TYPES = {"JupyterLab", "CodeEditor"}  # new-Studio apps that live in a space, never on a profile
 LIVE_APP_STATES = {"Pending", "InService", "Deleting"}
 
-APP_SUMMARY = ("DomainId", "UserProfileName", "SpaceName", "AppType", "AppName", "Status", "CreationTime",
-               "ResourceSpec")
+APP_SUMMARY = (
+    "DomainId",
+    "UserProfileName",
+    "SpaceName",
+    "AppType",
+    "AppName",
+    "Status",
+    "CreationTime",
+    "ResourceSpec",
+)
 SPACE_SUMMARY_KEYS = ("DomainId", "SpaceName", "Status", "CreationTime", "LastModifiedTime", "SpaceDisplayName")
 PROFILE_SUMMARY = ("DomainId", "UserProfileName", "Status", "CreationTime", "LastModifiedTime")
-LCC_SUMMARY = ("StudioLifecycleConfigArn", "StudioLifecycleConfigName", "CreationTime", "LastModifiedTime",
-               "StudioLifecycleConfigAppType")
+LCC_SUMMARY = (
+    "StudioLifecycleConfigArn",
+    "StudioLifecycleConfigName",
+    "CreationTime",
+    "LastModifiedTime",
+    "StudioLifecycleConfigAppType",
+)
 
 
 def _arn(region: str, resource: str) -> str:
@@ -45,17 +62,27 @@ class StudioOperations:
         self.clock = clock
         self.stores = RegionStores("profiles", "spaces", "apps", "lccs")
         self.operations = {
-            "CreateDomain": self.create_domain, "UpdateDomain": self.update_domain,
-            "CreateUserProfile": self.create_user_profile, "DescribeUserProfile": self.describe_user_profile,
-            "ListUserProfiles": self.list_user_profiles, "DeleteUserProfile": self.delete_user_profile,
+            "CreateDomain": self.create_domain,
+            "UpdateDomain": self.update_domain,
+            "CreateUserProfile": self.create_user_profile,
+            "DescribeUserProfile": self.describe_user_profile,
+            "ListUserProfiles": self.list_user_profiles,
+            "DeleteUserProfile": self.delete_user_profile,
             "UpdateUserProfile": self.update_user_profile,
-            "CreateSpace": self.create_space, "DescribeSpace": self.describe_space, "ListSpaces": self.list_spaces,
-            "UpdateSpace": self.update_space, "DeleteSpace": self.delete_space,
-            "CreateApp": self.create_app, "DescribeApp": self.describe_app, "ListApps": self.list_apps,
+            "CreateSpace": self.create_space,
+            "DescribeSpace": self.describe_space,
+            "ListSpaces": self.list_spaces,
+            "UpdateSpace": self.update_space,
+            "DeleteSpace": self.delete_space,
+            "CreateApp": self.create_app,
+            "DescribeApp": self.describe_app,
+            "ListApps": self.list_apps,
             "DeleteApp": self.delete_app,
             "CreatePresignedDomainUrl": self.create_presigned_domain_url,
-            "CreateStudioLifecycleConfig": self.create_lcc, "DescribeStudioLifecycleConfig": self.describe_lcc,
-            "ListStudioLifecycleConfigs": self.list_lccs, "DeleteStudioLifecycleConfig": self.delete_lcc,
+            "CreateStudioLifecycleConfig": self.create_lcc,
+            "DescribeStudioLifecycleConfig": self.describe_lcc,
+            "ListStudioLifecycleConfigs": self.list_lccs,
+            "DeleteStudioLifecycleConfig": self.delete_lcc,
         }
 
     def reset(self) -> None:
@@ -69,12 +96,19 @@ class StudioOperations:
             raise in_use(f"Resource Already Exists: Domain with name {p['DomainName']} already exists.")
         self._check_lcc_arns(region, p.get("DefaultUserSettings"))
         created = backend.create_domain(
-            domain_name=p["DomainName"], auth_mode=p["AuthMode"], default_user_settings=p["DefaultUserSettings"],
-            domain_settings=p.get("DomainSettings"), subnet_ids=p["SubnetIds"], vpc_id=p["VpcId"],
-            tags=p.get("Tags"), app_network_access_type=p.get("AppNetworkAccessType"),
-            home_efs_file_system_kms_key_id=p.get("HomeEfsFileSystemKmsKeyId"), kms_key_id=p.get("KmsKeyId"),
+            domain_name=p["DomainName"],
+            auth_mode=p["AuthMode"],
+            default_user_settings=p["DefaultUserSettings"],
+            domain_settings=p.get("DomainSettings"),
+            subnet_ids=p["SubnetIds"],
+            vpc_id=p["VpcId"],
+            tags=p.get("Tags"),
+            app_network_access_type=p.get("AppNetworkAccessType"),
+            home_efs_file_system_kms_key_id=p.get("HomeEfsFileSystemKmsKeyId"),
+            kms_key_id=p.get("KmsKeyId"),
             app_security_group_management=p.get("AppSecurityGroupManagement"),
-            default_space_settings=p.get("DefaultSpaceSettings"))
+            default_space_settings=p.get("DefaultSpaceSettings"),
+        )
         domain = backend.domains[f"d-{p['DomainName']}"]
         domain.url = moto_bridge.studio_url(region, domain.id)
         return {"DomainArn": created["DomainArn"], "DomainId": domain.id, "Url": domain.url}
@@ -85,12 +119,14 @@ class StudioOperations:
         if "DefaultUserSettings" in p:
             domain.default_user_settings = deep_merge_members(domain.default_user_settings, p["DefaultUserSettings"])
         if "DefaultSpaceSettings" in p:
-            domain.default_space_settings = deep_merge_members(domain.default_space_settings,
-                                                               p["DefaultSpaceSettings"])
+            domain.default_space_settings = deep_merge_members(domain.default_space_settings, p["DefaultSpaceSettings"])
         if "DomainSettingsForUpdate" in p:
             domain.domain_settings = deep_merge_members(domain.domain_settings, p["DomainSettingsForUpdate"])
-        for field, attr in (("AppNetworkAccessType", "app_network_access_type"), ("SubnetIds", "subnet_ids"),
-                            ("AppSecurityGroupManagement", "app_security_group_management")):
+        for field, attr in (
+            ("AppNetworkAccessType", "app_network_access_type"),
+            ("SubnetIds", "subnet_ids"),
+            ("AppSecurityGroupManagement", "app_security_group_management"),
+        ):
             if field in p:
                 setattr(domain, attr, p[field])
         domain.last_modified_time = now()
@@ -99,9 +135,12 @@ class StudioOperations:
     def _check_lcc_arns(self, region: str, settings: dict | None) -> None:
         lccs = self.stores.of(region, "lccs")
         known = {r["StudioLifecycleConfigArn"]: r for r in lccs.values()}
-        for app_key, app_type in (("JupyterLabAppSettings", "JupyterLab"), ("CodeEditorAppSettings", "CodeEditor"),
-                                  ("JupyterServerAppSettings", "JupyterServer"),
-                                  ("KernelGatewayAppSettings", "KernelGateway")):
+        for app_key, app_type in (
+            ("JupyterLabAppSettings", "JupyterLab"),
+            ("CodeEditorAppSettings", "CodeEditor"),
+            ("JupyterServerAppSettings", "JupyterServer"),
+            ("KernelGatewayAppSettings", "KernelGateway"),
+        ):
             app_settings = (settings or {}).get(app_key) or {}
             arns = list(app_settings.get("LifecycleConfigArns") or [])
             default_arn = (app_settings.get("DefaultResourceSpec") or {}).get("LifecycleConfigArn")
@@ -109,8 +148,10 @@ class StudioOperations:
                 if arn not in known:
                     raise not_found(f"Studio lifecycle config {arn} does not exist.")
                 if known[arn]["StudioLifecycleConfigAppType"] != app_type:
-                    raise validation(f"Studio lifecycle config {arn} is for app type "
-                                     f"{known[arn]['StudioLifecycleConfigAppType']}, not {app_type}.")
+                    raise validation(
+                        f"Studio lifecycle config {arn} is for app type "
+                        f"{known[arn]['StudioLifecycleConfigAppType']}, not {app_type}."
+                    )
             if default_arn and default_arn not in arns:
                 raise validation("DefaultResourceSpec.LifecycleConfigArn must also be listed in LifecycleConfigArns.")
 
@@ -132,21 +173,27 @@ class StudioOperations:
         if key in profiles:
             raise in_use(f"User profile {p['UserProfileName']} already exists in domain {p['DomainId']}.")
         if domain.auth_mode == "SSO" and not p.get("SingleSignOnUserValue"):
-            raise validation("SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a user "
-                             "profile in a domain with IAM Identity Center authentication.")
+            raise validation(
+                "SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a user "
+                "profile in a domain with IAM Identity Center authentication."
+            )
         if domain.auth_mode == "IAM" and p.get("SingleSignOnUserValue"):
-            raise validation("SingleSignOnUserValue is only valid in domains with IAM Identity Center "
-                             "authentication.")
+            raise validation("SingleSignOnUserValue is only valid in domains with IAM Identity Center authentication.")
         self._check_lcc_arns(region, p.get("UserSettings"))
         arn = _arn(region, f"user-profile/{p['DomainId']}/{p['UserProfileName']}")
         created = now()
         profiles[key] = {
-            "DomainId": p["DomainId"], "UserProfileArn": arn, "UserProfileName": p["UserProfileName"],
-            "HomeEfsFileSystemUid": str(200000 + len(profiles)), "Status": "InService",
-            "CreationTime": created, "LastModifiedTime": created,
+            "DomainId": p["DomainId"],
+            "UserProfileArn": arn,
+            "UserProfileName": p["UserProfileName"],
+            "HomeEfsFileSystemUid": str(200000 + len(profiles)),
+            "Status": "InService",
+            "CreationTime": created,
+            "LastModifiedTime": created,
             "SingleSignOnUserIdentifier": p.get("SingleSignOnUserIdentifier"),
             "SingleSignOnUserValue": p.get("SingleSignOnUserValue"),
-            "UserSettings": p.get("UserSettings") or {}, "_tags": p.get("Tags") or [],
+            "UserSettings": p.get("UserSettings") or {},
+            "_tags": p.get("Tags") or [],
         }
         return {"UserProfileArn": arn}
 
@@ -155,11 +202,19 @@ class StudioOperations:
 
     def list_user_profiles(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            records = [settle(r) for r in self.stores.of(region, "profiles").values()
-                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
-                       and p.get("UserProfileNameContains", "") in r["UserProfileName"]]
-            answer = page(sort_items(records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
-                                     "CreationTime"), p, "UserProfiles")
+            records = [
+                settle(r)
+                for r in self.stores.of(region, "profiles").values()
+                if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                and p.get("UserProfileNameContains", "") in r["UserProfileName"]
+            ]
+            answer = page(
+                sort_items(
+                    records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"}, "CreationTime"
+                ),
+                p,
+                "UserProfiles",
+            )
             answer["UserProfiles"] = [public(r, PROFILE_SUMMARY) for r in answer["UserProfiles"]]
         return answer
 
@@ -173,12 +228,16 @@ class StudioOperations:
 
     def delete_user_profile(self, region: str, p: dict) -> dict:
         self._profile(region, p["DomainId"], p["UserProfileName"])
-        owned = [s["SpaceName"] for s in self.stores.of(region, "spaces").values()
-                 if s["DomainId"] == p["DomainId"]
-                 and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == p["UserProfileName"]]
+        owned = [
+            s["SpaceName"]
+            for s in self.stores.of(region, "spaces").values()
+            if s["DomainId"] == p["DomainId"]
+            and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == p["UserProfileName"]
+        ]
         if owned:
-            raise in_use(f"User profile {p['UserProfileName']} still owns spaces: {', '.join(sorted(owned))}. "
-                         "Delete them first.")
+            raise in_use(
+                f"User profile {p['UserProfileName']} still owns spaces: {', '.join(sorted(owned))}. Delete them first."
+            )
         with self.stores.lock:
             self.stores.of(region, "profiles").pop((p["DomainId"], p["UserProfileName"]), None)
         return {}
@@ -208,10 +267,16 @@ class StudioOperations:
         arn = _arn(region, f"space/{p['DomainId']}/{p['SpaceName']}")
         created = now()
         spaces[key] = {
-            "DomainId": p["DomainId"], "SpaceArn": arn, "SpaceName": p["SpaceName"],
-            "HomeEfsFileSystemUid": str(300000 + len(spaces)), "Status": "InService",
-            "CreationTime": created, "LastModifiedTime": created, "SpaceSettings": p.get("SpaceSettings") or {},
-            "OwnershipSettings": p.get("OwnershipSettings"), "SpaceSharingSettings": p.get("SpaceSharingSettings"),
+            "DomainId": p["DomainId"],
+            "SpaceArn": arn,
+            "SpaceName": p["SpaceName"],
+            "HomeEfsFileSystemUid": str(300000 + len(spaces)),
+            "Status": "InService",
+            "CreationTime": created,
+            "LastModifiedTime": created,
+            "SpaceSettings": p.get("SpaceSettings") or {},
+            "OwnershipSettings": p.get("OwnershipSettings"),
+            "SpaceSharingSettings": p.get("SpaceSharingSettings"),
             "SpaceDisplayName": p.get("SpaceDisplayName"),
             "Url": f"https://{space_host(p['DomainId'], p['SpaceName'])}.studio.{region}.sagemaker.aws",
             "_tags": p.get("Tags") or [],
@@ -223,12 +288,20 @@ class StudioOperations:
 
     def list_spaces(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            records = [settle(r) for r in self.stores.of(region, "spaces").values()
-                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
-                       and p.get("SpaceNameContains", "") in r["SpaceName"]]
+            records = [
+                settle(r)
+                for r in self.stores.of(region, "spaces").values()
+                if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                and p.get("SpaceNameContains", "") in r["SpaceName"]
+            ]
             # sorted and paged first, so that a page costs its own size, not the whole list's
-            answer = page(sort_items(records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"},
-                                     "CreationTime"), p, "Spaces")
+            answer = page(
+                sort_items(
+                    records, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"}, "CreationTime"
+                ),
+                p,
+                "Spaces",
+            )
             answer["Spaces"] = [_space_summary(r) for r in answer["Spaces"]]
         return answer
 
@@ -244,9 +317,13 @@ class StudioOperations:
 
     def delete_space(self, region: str, p: dict) -> dict:
         self._space(region, p["DomainId"], p["SpaceName"])
-        running = [a for a in self.stores.of(region, "apps").values()
-                   if a["DomainId"] == p["DomainId"] and a.get("SpaceName") == p["SpaceName"]
-                   and settle(a)["Status"] in LIVE_APP_STATES]
+        running = [
+            a
+            for a in self.stores.of(region, "apps").values()
+            if a["DomainId"] == p["DomainId"]
+            and a.get("SpaceName") == p["SpaceName"]
+            and settle(a)["Status"] in LIVE_APP_STATES
+        ]
         if running:
             raise in_use(f"Space {p['SpaceName']} has running apps; delete them first.")
         with self.stores.lock:
@@ -284,17 +361,29 @@ class StudioOperations:
             if p.get("SpaceName"):
                 space_type = self._space(region, p["DomainId"], p["SpaceName"])["SpaceSettings"].get("AppType")
                 if space_type and space_type != p["AppType"]:
-                    raise validation(f"Space {p['SpaceName']} is a {space_type} space; it cannot run a "
-                                     f"{p['AppType']} app.")
-            spec = {"InstanceType": DEFAULT_INSTANCE.get(p["AppType"], "ml.t3.medium"),
-                    "SageMakerImageArn": DEFAULT_IMAGE_ARN.format(region=region), **(p.get("ResourceSpec") or {})}
+                    raise validation(
+                        f"Space {p['SpaceName']} is a {space_type} space; it cannot run a {p['AppType']} app."
+                    )
+            spec = {
+                "InstanceType": DEFAULT_INSTANCE.get(p["AppType"], "ml.t3.medium"),
+                "SageMakerImageArn": DEFAULT_IMAGE_ARN.format(region=region),
+                **(p.get("ResourceSpec") or {}),
+            }
             arn = _arn(region, f"app/{p['DomainId']}/{key[2]}/{p['AppType'].lower()}/{p['AppName']}")
             created = now()
             record = {
-                "AppArn": arn, "AppType": p["AppType"], "AppName": p["AppName"], "DomainId": p["DomainId"],
-                "UserProfileName": p.get("UserProfileName"), "SpaceName": p.get("SpaceName"),
-                "CreationTime": created, "LastHealthCheckTimestamp": created, "LastUserActivityTimestamp": created,
-                "ResourceSpec": spec, "RecoveryMode": p.get("RecoveryMode"), "_tags": p.get("Tags") or [],
+                "AppArn": arn,
+                "AppType": p["AppType"],
+                "AppName": p["AppName"],
+                "DomainId": p["DomainId"],
+                "UserProfileName": p.get("UserProfileName"),
+                "SpaceName": p.get("SpaceName"),
+                "CreationTime": created,
+                "LastHealthCheckTimestamp": created,
+                "LastUserActivityTimestamp": created,
+                "ResourceSpec": spec,
+                "RecoveryMode": p.get("RecoveryMode"),
+                "_tags": p.get("Tags") or [],
             }
             begin(record, "Status", "Pending", "InService", self.clock)
             apps[key] = record
@@ -309,10 +398,13 @@ class StudioOperations:
 
     def list_apps(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            records = [r for r in self.stores.of(region, "apps").values()
-                       if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
-                       and (not p.get("UserProfileNameEquals") or r.get("UserProfileName") == p["UserProfileNameEquals"])
-                       and (not p.get("SpaceNameEquals") or r.get("SpaceName") == p["SpaceNameEquals"])]
+            records = [
+                r
+                for r in self.stores.of(region, "apps").values()
+                if (not p.get("DomainIdEquals") or r["DomainId"] == p["DomainIdEquals"])
+                and (not p.get("UserProfileNameEquals") or r.get("UserProfileName") == p["UserProfileNameEquals"])
+                and (not p.get("SpaceNameEquals") or r.get("SpaceName") == p["SpaceNameEquals"])
+            ]
             # sorted and paged first, so that a page costs its own size, not the whole list's
             answer = page(sort_items(records, p, {"CreationTime": "CreationTime"}, "CreationTime"), p, "Apps")
             answer["Apps"] = [public(r, APP_SUMMARY) for r in answer["Apps"]]
@@ -323,8 +415,11 @@ class StudioOperations:
         with self.stores.lock:
             status = settle(record)["Status"]
             if status in ("Deleted", "Deleting"):
-                raise not_found(f"App {p['AppName']} is already {status}.") if status == "Deleted" else \
-                    in_use(f"App {p['AppName']} is already being deleted.")
+                raise (
+                    not_found(f"App {p['AppName']} is already {status}.")
+                    if status == "Deleted"
+                    else in_use(f"App {p['AppName']} is already being deleted.")
+                )
             begin(record, "Status", "Deleting", "Deleted", self.clock)
         return {}
 
@@ -332,8 +427,10 @@ class StudioOperations:
     def create_presigned_domain_url(self, region: str, p: dict) -> dict:
         domain = moto_bridge.domain(region, p["DomainId"])
         if domain.auth_mode != "IAM":
-            raise validation("CreatePresignedDomainUrl is supported only for domains in IAM authentication mode; "
-                             f"domain {p['DomainId']} uses {domain.auth_mode}.")
+            raise validation(
+                "CreatePresignedDomainUrl is supported only for domains in IAM authentication mode; "
+                f"domain {p['DomainId']} uses {domain.auth_mode}."
+            )
         self._profile(region, p["DomainId"], p["UserProfileName"])
         if p.get("SpaceName"):
             self._space(region, p["DomainId"], p["SpaceName"])
@@ -365,9 +462,15 @@ class StudioOperations:
             raise validation("StudioLifecycleConfigContent must be base64 encoded.") from err
         arn = _arn(region, f"studio-lifecycle-config/{name}")
         created = now()
-        lccs[name] = {"StudioLifecycleConfigArn": arn, "StudioLifecycleConfigName": name, "CreationTime": created,
-                      "LastModifiedTime": created, "StudioLifecycleConfigContent": p["StudioLifecycleConfigContent"],
-                      "StudioLifecycleConfigAppType": p["StudioLifecycleConfigAppType"], "_tags": p.get("Tags") or []}
+        lccs[name] = {
+            "StudioLifecycleConfigArn": arn,
+            "StudioLifecycleConfigName": name,
+            "CreationTime": created,
+            "LastModifiedTime": created,
+            "StudioLifecycleConfigContent": p["StudioLifecycleConfigContent"],
+            "StudioLifecycleConfigAppType": p["StudioLifecycleConfigAppType"],
+            "_tags": p.get("Tags") or [],
+        }
         return {"StudioLifecycleConfigArn": arn}
 
     def describe_lcc(self, region: str, p: dict) -> dict:
@@ -375,36 +478,53 @@ class StudioOperations:
 
     def list_lccs(self, region: str, p: dict) -> dict:
         with self.stores.lock:
-            items = [public(r, LCC_SUMMARY) for r in self.stores.of(region, "lccs").values()
-                     if p.get("NameContains", "") in r["StudioLifecycleConfigName"]
-                     and (not p.get("AppTypeEquals") or r["StudioLifecycleConfigAppType"] == p["AppTypeEquals"])]
-        items = sort_items(items, p, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime",
-                                      "Name": "StudioLifecycleConfigName"}, "CreationTime")
+            items = [
+                public(r, LCC_SUMMARY)
+                for r in self.stores.of(region, "lccs").values()
+                if p.get("NameContains", "") in r["StudioLifecycleConfigName"]
+                and (not p.get("AppTypeEquals") or r["StudioLifecycleConfigAppType"] == p["AppTypeEquals"])
+            ]
+        items = sort_items(
+            items,
+            p,
+            {
+                "CreationTime": "CreationTime",
+                "LastModifiedTime": "LastModifiedTime",
+                "Name": "StudioLifecycleConfigName",
+            },
+            "CreationTime",
+        )
         return page(items, p, "StudioLifecycleConfigs")
 
     def delete_lcc(self, region: str, p: dict) -> dict:
         record = self._lcc(region, p["StudioLifecycleConfigName"])
         arn = record["StudioLifecycleConfigArn"]
-        users = [d.id for d in moto_bridge.sagemaker_backend(region).domains.values()
-                 if arn in str(d.default_user_settings)]
+        users = [
+            d.id for d in moto_bridge.sagemaker_backend(region).domains.values() if arn in str(d.default_user_settings)
+        ]
         users += [k[1] for k, r in self.stores.of(region, "profiles").items() if arn in str(r["UserSettings"])]
         if users:
-            raise in_use(f"Studio lifecycle config {p['StudioLifecycleConfigName']} is still attached to: "
-                         f"{', '.join(users)}.")
+            raise in_use(
+                f"Studio lifecycle config {p['StudioLifecycleConfigName']} is still attached to: {', '.join(users)}."
+            )
         self.stores.of(region, "lccs").pop(p["StudioLifecycleConfigName"], None)
         return {}
 
     # --- seeding: what the API cannot express (an app that started yesterday) -----------------------
-    OVERRIDABLE = {"app": {"CreationTime", "Status", "LastUserActivityTimestamp", "LastHealthCheckTimestamp"},
-                   "space": {"Url", "Status", "CreationTime", "LastModifiedTime"},
-                   "user_profile": {"CreationTime", "Status"}}
+    OVERRIDABLE = {
+        "app": {"CreationTime", "Status", "LastUserActivityTimestamp", "LastHealthCheckTimestamp"},
+        "space": {"Url", "Status", "CreationTime", "LastModifiedTime"},
+        "user_profile": {"CreationTime", "Status"},
+    }
 
     def override(self, region: str, kind: str, ident: dict, fields: dict) -> None:
         allowed = self.OVERRIDABLE[kind]
         unknown = set(fields) - allowed
         if unknown:
-            raise AwsError("ValidationException", f"{kind} fields {sorted(unknown)} cannot be overridden; "
-                                                  f"allowed: {sorted(allowed)}.")
+            raise AwsError(
+                "ValidationException",
+                f"{kind} fields {sorted(unknown)} cannot be overridden; allowed: {sorted(allowed)}.",
+            )
         if kind == "app":
             record = self._app(region, ident)
         elif kind == "space":

@@ -77,30 +77,51 @@ def seed_mlflow(tracking_uri: str, experiments: list[str], runs_per_experiment: 
     created: dict[str, list[str]] = {}
     for e_index, name in enumerate(experiments):
         existing = client.get_experiment_by_name(name)
-        experiment_id = existing.experiment_id if existing else client.create_experiment(
-            name, tags={"team": "data-science", "source": "studio-collab world training script"})
+        experiment_id = (
+            existing.experiment_id
+            if existing
+            else client.create_experiment(
+                name, tags={"team": "data-science", "source": "studio-collab world training script"}
+            )
+        )
         data = make_dataset(seed=100 + e_index)
         created[name] = []
         for r_index in range(runs_per_experiment):
             rng = random.Random(f"{name}/{r_index}")
-            params = {"learning_rate": round(rng.choice([0.01, 0.03, 0.1, 0.3, 0.6]), 3),
-                      "l2": rng.choice([0.0, 0.001, 0.01]), "batch_size": rng.choice([16, 32, 64])}
-            run = client.create_run(experiment_id, run_name=f"{name}-run-{r_index + 1}", tags={
-                "model_type": "logistic_regression", "git_commit": f"{rng.getrandbits(40):010x}",
-                "mlflow.user": rng.choice(["alice", "bob", "carol"])})
+            params = {
+                "learning_rate": round(rng.choice([0.01, 0.03, 0.1, 0.3, 0.6]), 3),
+                "l2": rng.choice([0.0, 0.001, 0.01]),
+                "batch_size": rng.choice([16, 32, 64]),
+            }
+            run = client.create_run(
+                experiment_id,
+                run_name=f"{name}-run-{r_index + 1}",
+                tags={
+                    "model_type": "logistic_regression",
+                    "git_commit": f"{rng.getrandbits(40):010x}",
+                    "mlflow.user": rng.choice(["alice", "bob", "carol"]),
+                },
+            )
             run_id = run.info.run_id
             started = int(time.time() * 1000)
             metrics = []
-            for step, train_loss, val_loss, val_accuracy in train(data, params["learning_rate"], params["l2"],
-                                                                  params["batch_size"], steps, seed=r_index):
+            for step, train_loss, val_loss, val_accuracy in train(
+                data, params["learning_rate"], params["l2"], params["batch_size"], steps, seed=r_index
+            ):
                 at = started + step * 1000
-                metrics += [Metric("train_loss", train_loss, at, step), Metric("val_loss", val_loss, at, step),
-                            Metric("val_accuracy", val_accuracy, at, step)]
-            client.log_batch(run_id, metrics=metrics[:1000],
-                             params=[Param(k, str(v)) for k, v in params.items()],
-                             tags=[RunTag("epochs", str(steps))])
+                metrics += [
+                    Metric("train_loss", train_loss, at, step),
+                    Metric("val_loss", val_loss, at, step),
+                    Metric("val_accuracy", val_accuracy, at, step),
+                ]
+            client.log_batch(
+                run_id,
+                metrics=metrics[:1000],
+                params=[Param(k, str(v)) for k, v in params.items()],
+                tags=[RunTag("epochs", str(steps))],
+            )
             for offset in range(1000, len(metrics), 1000):  # MLflow takes at most 1,000 metrics a batch
-                client.log_batch(run_id, metrics=metrics[offset:offset + 1000])
+                client.log_batch(run_id, metrics=metrics[offset : offset + 1000])
             client.set_terminated(run_id, "FINISHED", end_time=started + (steps + 1) * 1000)
             created[name].append(run_id)
     return created
@@ -132,20 +153,42 @@ def bulk_runs(server, experiment: str, count: int = 10_000) -> str:
         rng = random.Random(index)
         run_id = uuid.UUID(int=rng.getrandbits(128)).hex
         at = base + index * 1000
-        runs.append(dict(run_uuid=run_id, name=f"bulk-{index:05d}", source_type="LOCAL", source_name="bulk",
-                         entry_point_name="", user_id=rng.choice(["alice", "bob", "carol"]), status="FINISHED",
-                         start_time=at, end_time=at + 500, source_version="", lifecycle_stage="active",
-                         artifact_uri=f"{location}/{run_id}/artifacts", experiment_id=int(experiment_id)))
-        params += [dict(key="learning_rate", value=str(round(rng.uniform(0.001, 0.5), 4)), run_uuid=run_id),
-                   dict(key="batch_size", value=str(rng.choice([16, 32, 64])), run_uuid=run_id)]
+        runs.append(
+            dict(
+                run_uuid=run_id,
+                name=f"bulk-{index:05d}",
+                source_type="LOCAL",
+                source_name="bulk",
+                entry_point_name="",
+                user_id=rng.choice(["alice", "bob", "carol"]),
+                status="FINISHED",
+                start_time=at,
+                end_time=at + 500,
+                source_version="",
+                lifecycle_stage="active",
+                artifact_uri=f"{location}/{run_id}/artifacts",
+                experiment_id=int(experiment_id),
+            )
+        )
+        params += [
+            dict(key="learning_rate", value=str(round(rng.uniform(0.001, 0.5), 4)), run_uuid=run_id),
+            dict(key="batch_size", value=str(rng.choice([16, 32, 64])), run_uuid=run_id),
+        ]
         tags.append(dict(key="mlflow.runName", value=f"bulk-{index:05d}", run_uuid=run_id))
-        for key, value in (("val_accuracy", round(rng.uniform(0.5, 0.99), 4)),
-                           ("val_loss", round(rng.uniform(0.05, 0.9), 4))):
+        for key, value in (
+            ("val_accuracy", round(rng.uniform(0.5, 0.99), 4)),
+            ("val_loss", round(rng.uniform(0.05, 0.9), 4)),
+        ):
             metrics.append(dict(key=key, value=value, timestamp=at, step=0, is_nan=False, run_uuid=run_id))
     with store.ManagedSessionMaker() as session:
         # Core bulk inserts of MLflow's own tables: one statement per table, one transaction.
-        for model, values in ((SqlRun, runs), (SqlParam, params), (SqlTag, tags), (SqlMetric, metrics),
-                              (SqlLatestMetric, metrics)):
+        for model, values in (
+            (SqlRun, runs),
+            (SqlParam, params),
+            (SqlTag, tags),
+            (SqlMetric, metrics),
+            (SqlLatestMetric, metrics),
+        ):
             session.execute(model.__table__.insert(), values)
         # Table statistics: without them SQLite plans MLflow's order-by-metric join over 10,000 runs as a full
         # nested scan (seconds a page); with them it picks the indexes.

@@ -14,9 +14,15 @@ from datetime import datetime, timedelta, timezone
 from . import moto_bridge
 from .awsproto import page
 
-SUMMARY = {"TrainingJobName": "training_job_name", "TrainingJobArn": "arn", "CreationTime": "creation_time",
-           "TrainingEndTime": "training_end_time", "LastModifiedTime": "last_modified_time",
-           "TrainingJobStatus": "training_job_status", "SecondaryStatus": "secondary_status"}
+SUMMARY = {
+    "TrainingJobName": "training_job_name",
+    "TrainingJobArn": "arn",
+    "CreationTime": "creation_time",
+    "TrainingEndTime": "training_end_time",
+    "LastModifiedTime": "last_modified_time",
+    "TrainingJobStatus": "training_job_status",
+    "SecondaryStatus": "secondary_status",
+}
 
 
 def list_training_jobs(region: str, p: dict) -> dict:
@@ -29,7 +35,8 @@ def list_training_jobs(region: str, p: dict) -> dict:
             continue
         rows.append({k: v for k, v in row.items() if v is not None})
     key = {"Name": "TrainingJobName", "CreationTime": "CreationTime", "Status": "TrainingJobStatus"}[
-        p.get("SortBy") or "CreationTime"]
+        p.get("SortBy") or "CreationTime"
+    ]
     rows.sort(key=lambda r: (r.get(key) is None, r.get(key)), reverse=(p.get("SortOrder") == "Descending"))
     return page(rows, p, "TrainingJobSummaries")
 
@@ -71,10 +78,12 @@ def _wanted(row: dict, p: dict) -> bool:
         return False
     if p.get("StatusEquals") and row["TrainingJobStatus"] != p["StatusEquals"]:
         return False
-    for param, field, after in (("CreationTimeAfter", "CreationTime", True),
-                                ("CreationTimeBefore", "CreationTime", False),
-                                ("LastModifiedTimeAfter", "LastModifiedTime", True),
-                                ("LastModifiedTimeBefore", "LastModifiedTime", False)):
+    for param, field, after in (
+        ("CreationTimeAfter", "CreationTime", True),
+        ("CreationTimeBefore", "CreationTime", False),
+        ("LastModifiedTimeAfter", "LastModifiedTime", True),
+        ("LastModifiedTimeBefore", "LastModifiedTime", False),
+    ):
         if p.get(param) is None:
             continue
         limit = datetime.fromtimestamp(float(p[param]), tz=timezone.utc)

@@ -49,8 +49,9 @@ def _check(shape, value, path: str, errors: list[str]) -> None:
             return
         for name in shape.required_members:
             if value.get(name) is None:
-                errors.append(f"Value null at '{_join(path, name)}' failed to satisfy constraint: "
-                              "Member must not be null")
+                errors.append(
+                    f"Value null at '{_join(path, name)}' failed to satisfy constraint: Member must not be null"
+                )
         for name, member_value in value.items():
             member = shape.members.get(name)
             if member is None:
@@ -80,23 +81,31 @@ def _check(shape, value, path: str, errors: list[str]) -> None:
             return
         _length(meta, len(value), value, where, errors)
         if shape.enum and value not in shape.enum:
-            errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum "
-                          f"value set: [{', '.join(shape.enum)}]")
+            errors.append(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum "
+                f"value set: [{', '.join(shape.enum)}]"
+            )
         pattern = meta.get("pattern")
         compiled = _pattern(pattern) if pattern else None
         if compiled is not None and not compiled.fullmatch(value):
-            errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy regular "
-                          f"expression pattern: {pattern}")
+            errors.append(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy regular "
+                f"expression pattern: {pattern}"
+            )
     elif kind in ("integer", "long", "float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must be a number")
             return
         if "min" in meta and value < meta["min"]:
-            errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
-                          f"greater than or equal to {meta['min']}")
+            errors.append(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
+                f"greater than or equal to {meta['min']}"
+            )
         if "max" in meta and value > meta["max"]:
-            errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
-                          f"less than or equal to {meta['max']}")
+            errors.append(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
+                f"less than or equal to {meta['max']}"
+            )
     elif kind == "boolean" and not isinstance(value, bool):
         errors.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must be a boolean")
 
@@ -104,11 +113,15 @@ def _check(shape, value, path: str, errors: list[str]) -> None:
 def _length(meta: dict, length: int, value, where: str, errors: list[str]) -> None:
     shown = value if isinstance(value, str) else "[...]"
     if "min" in meta and length < meta["min"]:
-        errors.append(f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length greater "
-                      f"than or equal to {meta['min']}")
+        errors.append(
+            f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length greater "
+            f"than or equal to {meta['min']}"
+        )
     if "max" in meta and length > meta["max"]:
-        errors.append(f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length less "
-                      f"than or equal to {meta['max']}")
+        errors.append(
+            f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length less "
+            f"than or equal to {meta['max']}"
+        )
 
 
 def _join(path: str, name: str) -> str:
