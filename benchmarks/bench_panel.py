@@ -25,29 +25,17 @@ to the shared Studio-like fixture (`jupyter lab` at /jupyterlab/default with res
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
 
 from tests.servers import start_lab
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
 
 from .framework import Figure, limit_figure, median
 
 REPOS = 100
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 # Recorded in the page from its first script on: when the splash goes, when the panel's data is all shown,
 # the palette click time, and every long task.

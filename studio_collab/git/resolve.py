@@ -21,14 +21,13 @@ resolve left them and puts the saved ones back).
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import nbformat
 
 from ..errors import StudioCollabError
 from .notebooks import CONFLICT_KEY, is_notebook
-from .undo import RECORDS, RESOLUTIONS, SyncRecorder
+from .undo import RECORDS, RESOLUTIONS, SyncRecorder, tree_of
 from .worktree import IDENTITY, Worktree
 
 SIDES = ("mine", "theirs")
@@ -194,18 +193,7 @@ class ConflictResolver:
         return [e for e in self.wt.out("ls-tree", "-r", "-z", "--full-tree", tree).split("\0") if e]
 
     def _tree_of(self, entries: list[str]) -> str:
-        with tempfile.TemporaryDirectory(prefix="studio-collab-resolve-") as folder:
-            env = {"GIT_INDEX_FILE": str(Path(folder, "index"))}
-            if entries:
-                self.wt.run(
-                    "update-index",
-                    "-z",
-                    "--add",
-                    "--index-info",
-                    env=env,
-                    input="".join(_index_line(e) + "\0" for e in entries).encode(),
-                )
-            return self.wt.run("write-tree", env=env).stdout.strip()
+        return tree_of(self.wt, [_index_line(e) for e in entries])
 
     def _record(self, sync_id: str, expected: str, saved: list[str], changed: set[str], what: str) -> None:
         """The expected tree with only the resolved files replaced: the user's other edits since the sync stay

@@ -304,24 +304,26 @@ class GitService:
         else:
             self.cache.invalidate((_STATUS, repo_id))
 
+    def _clone(self, spec: RepoSpec, env, config, redact, reporter: JobReporter) -> dict:
+        """One clone of ``spec`` into its target (in a worker thread), reporting git's progress to the job."""
+        return clone_repo(
+            self.runner,
+            self.root,
+            spec,
+            timeout=self.timeout,
+            env=env,
+            config=config,
+            redact=redact,
+            cancel=reporter.cancel_event,
+            report=lambda f, t: reporter.report(f, t),
+            job_id=reporter.job_id,
+        )
+
     async def _clone_job(self, spec: RepoSpec, reporter: JobReporter) -> dict:
         async with self._locks[spec.id]:
             try:
                 env, config, redact = await self._auth(spec)
-                result = await self.executor.run_settled(
-                    TRANSFER,
-                    clone_repo,
-                    self.runner,
-                    self.root,
-                    spec,
-                    timeout=self.timeout,
-                    env=env,
-                    config=config,
-                    redact=redact,
-                    cancel=reporter.cancel_event,
-                    report=lambda f, t: reporter.report(f, t),
-                    job_id=reporter.job_id,
-                )
+                result = await self.executor.run_settled(TRANSFER, self._clone, spec, env, config, redact, reporter)
                 await self.executor.run_settled(TRANSFER, self._configure_credential_helper, spec)
                 return result
             except _GIT_ERRORS as err:
@@ -387,18 +389,7 @@ class GitService:
         backup = backup_name(target)
         os.rename(target, backup)
         try:
-            clone_repo(
-                self.runner,
-                self.root,
-                spec,
-                timeout=self.timeout,
-                env=env,
-                config=config,
-                redact=redact,
-                cancel=reporter.cancel_event,
-                report=lambda f, t: reporter.report(f, t),
-                job_id=reporter.job_id,
-            )
+            self._clone(spec, env, config, redact, reporter)
         except BaseException:
             if not target.exists():
                 os.rename(backup, target)

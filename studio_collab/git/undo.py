@@ -133,18 +133,7 @@ class SyncRecorder:
         if regular:
             oids = self._hash_files([p for p, _ in regular])
             entries.extend(f"{mode} {oid}\t{path}" for (path, mode), oid in zip(regular, oids))
-        with tempfile.TemporaryDirectory(prefix="studio-collab-undo-") as folder:
-            env = {"GIT_INDEX_FILE": str(Path(folder, "index"))}
-            if entries:
-                self.wt.run(
-                    "update-index",
-                    "-z",
-                    "--add",
-                    "--index-info",
-                    env=env,
-                    input="".join(e + "\0" for e in entries).encode(),
-                )
-            return self.wt.run("write-tree", env=env).stdout.strip()
+        return tree_of(self.wt, entries)
 
     def _hash_files(self, paths: list[str]) -> list[str]:
         oids = []
@@ -305,3 +294,20 @@ def clear_dir_for_file(root: Path, path: str) -> None:
         for folder, _, _ in sorted(os.walk(full), key=lambda item: -len(item[0])):
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
+
+
+def tree_of(wt: Worktree, entries: list[str]) -> str:
+    """A git tree of index entries (``<mode> <oid>\t<path>``), written through a temporary index so the user's own
+    index is never touched."""
+    with tempfile.TemporaryDirectory(prefix="studio-collab-tree-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder, "index"))}
+        if entries:
+            wt.run(
+                "update-index",
+                "-z",
+                "--add",
+                "--index-info",
+                env=env,
+                input="".join(e + "\0" for e in entries).encode(),
+            )
+        return wt.run("write-tree", env=env).stdout.strip()
