@@ -7,10 +7,11 @@ import os
 import time
 
 from studio_collab.cost.shared_inventory import UNREADABLE_LEASE_GRACE_SECONDS, FolderInventoryStore
+from studio_collab.studio.executor import Executor
 
 
 def test_a_lease_being_written_is_not_broken(tmp_path):
-    store = FolderInventoryStore(tmp_path / "inventory", "d-1@us-east-1")
+    store = FolderInventoryStore(tmp_path / "inventory", "d-1@us-east-1", Executor())
     store.folder.mkdir()
     store.lease_path.write_bytes(b"")  # created by another server, its JSON not written yet
     assert store._acquire("space-b", 60) is None
@@ -18,7 +19,7 @@ def test_a_lease_being_written_is_not_broken(tmp_path):
 
 
 def test_an_unreadable_lease_past_its_grace_is_broken(tmp_path):
-    store = FolderInventoryStore(tmp_path / "inventory", "d-1@us-east-1")
+    store = FolderInventoryStore(tmp_path / "inventory", "d-1@us-east-1", Executor())
     store.folder.mkdir()
     store.lease_path.write_bytes(b"{half")
     old = time.time() - UNREADABLE_LEASE_GRACE_SECONDS - 5

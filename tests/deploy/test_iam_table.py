@@ -235,6 +235,12 @@ async def test_every_call_is_granted_by_the_generated_policy(
     world_env, proxy, jp_fetch, jp_serverapp, jp_root_dir, studio_collab_config
 ):
     # what the server called at start (the world was reset before it started): the catalog, the price refresh...
+    # The price refresh runs in the background after start: its GetProducts is awaited here, before the test's own
+    # arrangements and the clear below, so it can never land between the two reads of the journal.
+    await until(
+        lambda: "pricing:GetProducts" in {e["operation"] for e in world_env.control.journal()},
+        what="the price refresh's GetProducts",
+    )
     at_start = world_env.control.journal()
     arrange_work_the_demo_lacks(world_env)
     world_env.clear_calls()  # from here on the emulator counts the product's calls only
@@ -242,17 +248,12 @@ async def test_every_call_is_granted_by_the_generated_policy(
     d = Driver(jp_fetch)
     await d.json("GET", "status")
     for name in ("git", "share", "experiments", "cost"):
-        assert name in app.services["features"], f"feature {name} is not in this version"
+        assert name in app.core.features(), f"feature {name} is not in this version"
     await drive_git(d)
     await drive_share(d, jp_root_dir)
     await drive_experiments(d)
     await drive_cost(d, world_env)  # last: it stops the tracking server the experiments read
 
-    # the price refresh runs in the background after start: its call reaches the world's Price List
-    await until(
-        lambda: "pricing:GetProducts" in {e["operation"] for e in at_start} | set(world_env.calls()),
-        what="the price refresh's GetProducts",
-    )
     mlflow = {
         MLFLOW_REST_ACTIONS.get(r.path.split("/api/2.0/mlflow/", 1)[-1], f"unknown MLflow {r.path}")
         for r in proxy.requests
