@@ -149,9 +149,15 @@ export class SharedPoll<T> implements IDisposable {
     }
     const previous = this._poll.frequency.interval;
     this._poll.frequency = { interval, backoff: true, max: interval * 12 };
-    // A shorter interval (the panel was shown, or the setting lowered) asks at once when the value is older.
-    if (interval < previous && Date.now() - this._askedAt >= interval) {
-      void this.refresh();
+    // A shorter interval (the panel was shown, a view asking more often mounted, or the setting lowered) asks at
+    // once when the value is older, else when it will be: the tick scheduled at the longer interval would wait.
+    if (interval < previous) {
+      const elapsed = Date.now() - this._askedAt;
+      if (elapsed >= interval) {
+        void this.refresh();
+      } else {
+        void this._poll.schedule({ interval: interval - elapsed });
+      }
     }
   }
 

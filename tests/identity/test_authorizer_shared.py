@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.identity.conftest import NO_COOKIE, call
-from tests.test_authorization import (
+from tests.test_authorization import (  # fixtures among them
     ALL_RESOURCES,
-    documented_operations,  # noqa: F401 - fixtures
+    documented_operations,
+    jp_server_auth_resources,
+    jp_server_config,
 )
 
 pytestmark = [pytest.mark.world, pytest.mark.world_space("team-space")]

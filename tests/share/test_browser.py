@@ -14,9 +14,11 @@ import pytest
 from tests.identity.studio_identity import COOKIE, shared_space_login
 from tests.servers import start_lab
 from tests.share.conftest import make_notebook
-from tests.ui.conftest import (
+from tests.ui.conftest import (  # fixtures among them
+    CHROMIUM_ARGS,
+    browser,
     screenshot,
-    show_panel,  # noqa: F401 - `browser` is a fixture
+    show_panel,
     wait_workspace_saved,
 )
 

@@ -100,6 +100,13 @@ def execute_command(page, command: str, args: dict | None = None, timeout_ms: in
     return True
 
 
+def use_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme by its command (the palette re-renders its items while the lab is busy, so a
+    click on one can chase a detached element); the palette only where the app is not exposed."""
+    if not execute_command(page, "apputils:change-theme", {"theme": theme}):
+        run_command(page, f"Use Theme: {theme}")
+
+
 def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
     """Run a command by its label from JupyterLab's command palette (the keyboard way, never a toggling icon),
     after `app.restored`."""

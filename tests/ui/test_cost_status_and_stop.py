@@ -9,12 +9,15 @@ import pytest
 
 from tests.helpers import wait_until
 from tests.servers import start_lab
-from tests.ui.conftest import (
+from tests.ui.conftest import (  # fixtures among them
+    browser,
     open_experiments,
     open_panel,
+    page,
     run_command,
-    screenshot,  # noqa: F401
+    screenshot,
     settled,
+    use_theme,
 )
 from tests.ui.test_panel import OVERFLOWING, own_warnings
 
@@ -114,7 +117,7 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     chart.wait_for(timeout=30_000)
     light = chart.evaluate(CONTRAST)
     assert light["count"] > 0 and light["worst"] >= 4.5, light
-    run_command(page, "Use Theme: JupyterLab Dark")
+    use_theme(page, "JupyterLab Dark")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
     # the chart redraws with the dark theme's colours: awaited (a deadline), never slept for
     seen: list[dict] = []
@@ -134,7 +137,7 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     body.locator("tbody tr[data-run-id]").first.wait_for(timeout=30_000)
     settled(page)
     screenshot(page, "experiments-dark.png")
-    run_command(page, "Use Theme: JupyterLab Light")
+    use_theme(page, "JupyterLab Light")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
     settled(page)
     screenshot(page, "experiments-light.png")

@@ -16,7 +16,9 @@ def test_shipped_scenarios_load(name):
 def test_large_scenario_sizes():
     large = load_scenario("large")
     sizes = {k: len(large.section(k)) for k in ("apps", "notebook_instances", "endpoints", "training_jobs")}
-    assert sizes == {"apps": 1000, "notebook_instances": 200, "endpoints": 100, "training_jobs": 5000}
+    # 5,000 generated training jobs plus 20 whose instances wait in a warm pool (the forgotten kinds)
+    assert sizes == {"apps": 1000, "notebook_instances": 200, "endpoints": 100, "training_jobs": 5020}
+    assert sum(1 for j in large.section("training_jobs") if j.get("warm_pool_minutes")) == 20
     assert {j["status"] for j in large.section("training_jobs")} == {"Completed", "Failed", "InProgress", "Stopped"}
 
 
