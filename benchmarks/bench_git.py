@@ -18,9 +18,13 @@ the world's HTTPS git server (its own process) serves it, made by the world's re
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,33 +35,80 @@ import requests
 from .framework import Figure, limit_figure, median, percentile, ratio_figure
 from .studio_like import StudioLike, wait_job
 
+_PROBE_SCRIPT = r"""
+import json, sys, threading, time
+import requests
+spec = json.loads(sys.stdin.readline())
+latencies, stop, failure = [], threading.Event(), []
+
+def probe():
+    session = requests.Session()
+    try:
+        while not stop.is_set():
+            began = time.perf_counter()
+            answer = session.get(spec["url"], headers=spec["headers"], timeout=60)
+            latencies.append((time.perf_counter() - began) * 1000)
+            if answer.status_code != 200:
+                raise RuntimeError(f"probe answered {answer.status_code}")
+            if len(latencies) == 1:
+                print("ready", flush=True)
+            time.sleep(spec["pause"])
+    except Exception as err:
+        failure.append(repr(err))
+        print("ready", flush=True)
+
+thread = threading.Thread(target=probe, daemon=True)
+thread.start()
+sys.stdin.read()  # until the benchmark closes our stdin
+stop.set()
+thread.join(60)
+print(json.dumps({"latencies": latencies, "failure": failure}), flush=True)
+"""
+
 
 class Probe:
-    """Asks `url` back to back (5 ms apart) in a thread and keeps each answer's time in ms."""
+    """Asks `url` back to back (5 ms apart) from a process of its own and keeps each answer's time in ms.
+
+    Its own process: a probe thread inside the benchmark would share the benchmark's GIL with whatever the
+    benchmark does meanwhile (following the product's job through GET jobs/{id} every 20 ms, but nothing while
+    plain git runs), and so would charge the benchmark's own Python to the product's stall. The token travels
+    on stdin, never in argv."""
 
     def __init__(self, url: str, headers: dict, pause: float = 0.005):
         self.url, self.headers, self.pause = url, headers, pause
         self.latencies: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        session = requests.Session()
-        while not self._stop.is_set():
-            began = time.perf_counter()
-            answer = session.get(self.url, headers=self.headers, timeout=60)
-            self.latencies.append((time.perf_counter() - began) * 1000)
-            if answer.status_code != 200:
-                raise RuntimeError(f"probe answered {answer.status_code}")
-            time.sleep(self.pause)
+        self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> Probe:
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _PROBE_SCRIPT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self._process.stdin.write(json.dumps({"url": self.url, "headers": self.headers, "pause": self.pause}) + "\n")
+        self._process.stdin.flush()
+        if self._process.stdout.readline().strip() != "ready":  # the first answer came: the probe is asking
+            self._kill()
+            raise RuntimeError("the probe process did not start")
         return self
 
     def __exit__(self, *_) -> None:
-        self._stop.set()
-        self._thread.join(60)
+        try:
+            out, _ = self._process.communicate(timeout=120)  # closes stdin: the probe stops and reports
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise
+        report = json.loads(out.strip().splitlines()[-1])
+        if report["failure"]:
+            raise RuntimeError(f"probe failed: {report['failure'][0]}")
+        self.latencies = report["latencies"]
+
+    def _kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
 
     @property
     def worst(self) -> float:
@@ -198,7 +249,4 @@ def _measure(server, url: str, ca: str, base: Path, repetitions: int) -> list[Fi
 
 
 if __name__ == "__main__":
-    import json
-    import sys
-
     print(json.dumps([f.__dict__ for f in run(smoke="--smoke" in sys.argv)], indent=2))

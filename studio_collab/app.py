@@ -193,6 +193,7 @@ class StudioCollabApp(ExtensionApp):
     def initialize_settings(self) -> None:
         self._route_module_logs()
         self.core = build_core(self, Path(self.serverapp.root_dir).resolve(), self.serverapp)
+        self.core.executor.start_workers()  # before the loop runs: a thread started from the loop stalls it
         for problem in self.core.config_problems:
             self.log.error(
                 "studio-collab: %s; %s",
