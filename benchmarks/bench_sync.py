@@ -2,17 +2,18 @@
 against the sync, and the cell-level notebook merge against nbdime's own ``merge_notebooks``.
 
 Method: the Studio-like server (`benchmarks.studio_like`) has a ~70 MB, 3,000-file repo of incompressible text
-(300 files in smoke mode) in its catalog, served by the world's HTTPS git server and cloned by the product
+(100 files in smoke mode) in its catalog, served by the world's HTTPS git server and cloned by the product
 (`POST clone`); the user's clone then gets 50 edited files (10 of them also changed upstream, in other lines),
-is set aside (``cp -a``), and upstream gets 200 changed files. Each round puts a fresh copy of that clone in
-place and brings upstream in both ways: the product's ``POST repos/{id}/sync`` followed through ``GET
-jobs/{id}`` every 20 ms (fetch over HTTPS, plan, undo record, apply), and the baseline ``git fetch; git stash;
-git merge --ff-only origin/main; git stash pop`` on another copy (fetch included on both sides). Rounds alternate
-which side goes first (ABBA) after one unmeasured warm-up; median of 3 (1 in smoke mode). Budgets: sync <= 1.3x
-the baseline; preview (``POST sync {"preview": true}`` on another copy) <= 0.5x the sync.
-Event-loop stall: during every sync and every baseline, a probe asks the server's ``GET api/status`` 5 ms apart;
-the worst answer during the product's syncs (budget 25 ms) against the worst during the baselines, where the
-server has nothing to do (the plain-git ticker baseline, same run).
+is set aside (``cp -a``), and upstream gets 200 changed files (50 in smoke mode). Each round puts a fresh copy
+of that clone in place and brings upstream in both ways: the product's ``POST repos/{id}/sync`` followed
+through its event stream ``GET jobs/{id}/events`` as the panel follows it (fetch over HTTPS, plan, undo
+record, apply), and the baseline ``git fetch; git stash; git merge --ff-only origin/main; git stash pop`` on
+another copy (fetch included on both sides). Rounds alternate which side goes first (ABBA) after one
+unmeasured warm-up; median of 3 (1 in smoke mode). Budgets: sync <= 1.3x the baseline; preview (``POST sync
+{"preview": true}`` on another copy) <= 0.5x the sync.
+Event-loop stall: during every measured sync and every measured baseline, a probe process of its own asks the
+server's ``GET api/status`` 5 ms apart; the worst answer during the product's syncs (budget 25 ms) against the
+worst during the baselines, where the server has nothing to do (the plain-git ticker baseline, same run).
 Notebook (a library against a library, in this process): a 500-cell, ~10 MB notebook (outputs included);
 "mine" edits 20 cells' sources, "upstream" edits 20 others and re-runs 50 cells' outputs. Ours:
 ``studio_collab.git.notebooks.merge_notebooks`` on the three files' bytes (parse, merge, conflict pass,
@@ -32,9 +33,9 @@ from pathlib import Path
 
 import requests
 
-from .bench_git import Probe, plain_env, repo_id
+from .bench_git import Probe, follow_job, plain_env, repo_id
 from .framework import Figure, limit_figure, median, ratio_figure
-from .studio_like import StudioLike, wait_job
+from .studio_like import StudioLike
 
 ENV_IDENTITY = {
     "GIT_AUTHOR_NAME": "Bench",
@@ -68,7 +69,7 @@ def _prepare(studio: StudioLike, server, base: Path, files: int) -> tuple[Path, 
     session = requests.Session()
     answer = session.post(server.api(f"repos/{repo}/clone"), headers=server.headers, json={}, timeout=60)
     answer.raise_for_status()
-    if wait_job(server, answer.json()["job"], session)["state"] != "succeeded":
+    if follow_job(server, answer.json()["job"], session)["state"] != "succeeded":
         raise RuntimeError("the product could not clone the sync repo")
     target = server.root_dir / REPO
     upstream_changed = names[: min(200, len(names) // 2)]
@@ -102,7 +103,7 @@ def _ours(server, session, repo: str, preview: bool = False) -> float:
         server.api(f"repos/{repo}/sync"), headers=server.headers, json={"preview": True} if preview else {}, timeout=60
     )
     answer.raise_for_status()
-    job = wait_job(server, answer.json()["job"], session, interval=0.02)
+    job = follow_job(server, answer.json()["job"], session)
     seconds = time.perf_counter() - began
     if job["state"] != "succeeded":
         raise RuntimeError(f"sync failed: {job}")
@@ -164,7 +165,7 @@ def _merge_nbdime(base: bytes, mine: bytes, theirs: bytes) -> float:
 
 def run(smoke: bool) -> list[Figure]:
     repetitions = 1 if smoke else 3
-    files = 300 if smoke else 3000
+    files = 100 if smoke else 3000
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
         base = Path(scratch)
         with StudioLike.start(base) as studio:
@@ -206,7 +207,8 @@ def run(smoke: bool) -> list[Figure]:
                 _merge_ours(*notebooks) if side == "ours" else _merge_nbdime(*notebooks)
             )
     note = (
-        f"{files} files, {size_mb:.0f} MB, 50 local edits, 200 upstream files, fetch over HTTPS on both sides; "
+        f"{files} files, {size_mb:.0f} MB, 50 local edits, {min(200, files // 2)} upstream files, fetch over HTTPS on "
+        "both sides; "
         f"median of {repetitions}"
     )
     return [
