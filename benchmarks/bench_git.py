@@ -246,7 +246,7 @@ def _measure(server, url: str, ca: str, base: Path, repetitions: int) -> list[Fi
     stop.set()
     poller.join(60)
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
-    note = f"{size_mb:.0f} MB on disk, POST clone + GET jobs/{{id}} until done; median of {repetitions}"
+    note = f"{size_mb:.0f} MB on disk, POST clone + GET jobs/{{id}}/events until done; median of {repetitions}"
     return [
         ratio_figure("git clone via studio-collab vs plain git clone", median(ours), median(plain), "s", 1.05, note),
         limit_figure(
@@ -255,8 +255,9 @@ def _measure(server, url: str, ca: str, base: Path, repetitions: int) -> list[Fi
             "ms",
             25,
             baseline=max(idle_stalls),
-            note="worst GET api/status answer, 5 ms apart, during the product's clones; baseline: the same "
-            "probe while plain git clone runs (this machine's own noise)",
+            note="worst GET api/status answer, 5 ms apart (a probe process of its own), during the product's "
+            f"{repetitions} clones; baseline: the same probe during {repetitions} plain git clones (this machine's "
+            "own noise)",
         ),
         limit_figure(
             "GET repos during a clone, p99",

@@ -227,8 +227,8 @@ def run(smoke: bool) -> list[Figure]:
             "ms",
             25,
             baseline=max(idle_stalls),
-            note="worst GET api/status answer, 5 ms apart, during the product's syncs; baseline: the same "
-            "probe while plain git fetch/stash/merge/pop runs (this machine's own noise)",
+            note="worst GET api/status answer, 5 ms apart (a probe process of its own), during the product's syncs; "
+            "baseline: the same probe while plain git fetch/stash/merge/pop runs (this machine's own noise)",
         ),
         ratio_figure(
             "notebook three-way merge vs nbdime merge_notebooks",
