@@ -33,7 +33,7 @@ from pathlib import Path
 
 import requests
 
-from .bench_git import Probe, follow_job, plain_env, repo_id
+from .bench_git import Probe, follow_job, plain_env, repo_id, stall_note
 from .framework import Figure, limit_figure, median, ratio_figure
 from .studio_like import StudioLike
 
@@ -186,11 +186,11 @@ def run(smoke: bool) -> list[Figure]:
                 for round_number in range(repetitions + 1):
                     for side in ("plain", "ours") if round_number % 2 else ("ours", "plain"):
                         copy = _copy(prepared, target if side == "ours" else base / "plain")
-                        with Probe(probe_url, server.headers) as probe:
+                        with Probe(probe_url, server.headers, enabled=bool(round_number)) as probe:
                             seconds = _baseline(copy, ca) if side == "plain" else _ours(server, session, repo)
                         if round_number:  # the first round warms both sides
                             (plain if side == "plain" else ours).append(seconds)
-                            (idle_stalls if side == "plain" else stalls).append(probe.worst)
+                            (idle_stalls if side == "plain" else stalls).extend(probe.latencies)
                     _copy(prepared, target)
                     seconds = _ours(server, session, repo, preview=True)
                     if round_number:
@@ -227,8 +227,7 @@ def run(smoke: bool) -> list[Figure]:
             "ms",
             25,
             baseline=max(idle_stalls),
-            note="worst GET api/status answer, 5 ms apart (a probe process of its own), during the product's syncs; "
-            "baseline: the same probe while plain git fetch/stash/merge/pop runs (this machine's own noise)",
+            note=stall_note(stalls, idle_stalls, "syncs"),
         ),
         ratio_figure(
             "notebook three-way merge vs nbdime merge_notebooks",
