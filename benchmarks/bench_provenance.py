@@ -47,8 +47,10 @@ for index in range(warmups + 2 * rounds):
     began = time.perf_counter()
     run = mlflow.start_run()
     seconds = time.perf_counter() - began
-    mlflow.end_run()
+    # The recording lands while the run is open, as in a training script that runs longer than a git status.
+    # (A run ended at once is found by the recorder's search only after its 30 s look among active runs.)
     wait_for_uploads()
+    mlflow.end_run()
     if enabled:
         last = run.info.run_id
         assert "studio_collab.code.commit" in mlflow.get_run(last).data.tags, "the provider did not run"
