@@ -145,6 +145,7 @@ def exercise_every_route(server, with_product: bool) -> list[str]:
 
 def browser_session(server, with_product: bool) -> None:
     """Chromium opens the lab (and the panel, for the product) and closes it again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, open_panel
@@ -161,7 +162,12 @@ def browser_session(server, with_product: bool) -> None:
                 page.goto(f"{server.url}lab?token={server.token}")
                 page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
                 page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=60_000)
-            page.wait_for_timeout(2_000)  # the panel's first polls, the lab's own requests
+            # The lab's own start-up requests settled (Playwright's network-idle: 0.5 s with none in flight);
+            # the panel's data is already on screen, so its routes have answered.
+            try:
+                page.wait_for_load_state("networkidle", timeout=10_000)
+            except PlaywrightTimeout:
+                pass
             page.close()
         finally:
             browser.close()

@@ -1,6 +1,6 @@
 """The Studio-like context every benchmark runs in: what a Studio user's server is, on this machine.
 
-- the local Studio world (`demo` scenario) in its own processes: AWS emulator with AWS's per-call latency
+- the local Studio world (`demo` scenario; `large` for the full run's cost rows) in its own processes: AWS emulator with AWS's per-call latency
   (`aws` profile, docs/aws-latency.md), HTTPS git server, MLflow when asked for;
 - `jupyter lab` (not `jupyter server`) at Studio's base URL `/jupyterlab/default` with Studio's flags, beside
   the extensions this environment has of Studio's set (jupyter-collaboration, nbdime, jupyter-lsp), started
@@ -33,7 +33,7 @@ STUDIO_BASE_URL = "/jupyterlab/default"
 PRODUCT_OFF = "--ServerApp.jpserver_extensions=studio_collab=False"
 LATENCY_PROFILE = os.environ.get("STUDIO_WORLD_AWS_LATENCY") or "aws"
 _HOST_VARIABLES = ("AWS_", "MLFLOW_TRACKING_URI", "SAGEMAKER_")
-_SHARED: dict = {}  # aws_latency -> the LocalWorld every benchmark of this process uses
+_SHARED: dict = {}  # (scenario, aws_latency) -> the LocalWorld every benchmark of this process uses
 
 
 def studio_args(*extra: str) -> list[str]:
@@ -57,12 +57,20 @@ class StudioLike:
 
     @classmethod
     def start(
-        cls, workdir: Path, *, with_mlflow: bool = False, space: str | None = None, aws_latency: str = LATENCY_PROFILE
+        cls,
+        workdir: Path,
+        *,
+        with_mlflow: bool = False,
+        space: str | None = None,
+        aws_latency: str = LATENCY_PROFILE,
+        scenario: str = "demo",
     ) -> StudioLike:
+        """``scenario``: the domain the world holds (``demo``; ``large`` for the cost inventory's full size), one
+        world per scenario and latency profile in a process."""
         clear_host_aws()
         workdir.mkdir(parents=True, exist_ok=True)
-        world = _shared_world(aws_latency)
-        space = space or world.scenario.lab_space
+        world = _shared_world(aws_latency, scenario)
+        space = space or world.scenario.lab_space or world.scenario.section("spaces")[0]["name"]
         metadata = world.write_resource_metadata(workdir / "resource-metadata.json", space)
         region = world.scenario.region
         env = {
@@ -131,20 +139,20 @@ class StudioLike:
         return server
 
 
-def _shared_world(aws_latency: str):
+def _shared_world(aws_latency: str, scenario: str = "demo"):
     from studio_world.local_world import LocalWorld
 
-    world = _SHARED.get(aws_latency)
+    world = _SHARED.get((scenario, aws_latency))
     if world is None:
         workdir = Path(tempfile.mkdtemp(prefix="bench-world-"))
-        world = LocalWorld(workdir, "demo", in_process=False, aws_latency=aws_latency)
+        world = LocalWorld(workdir, scenario, in_process=False, aws_latency=aws_latency)
         try:
             world.start()
         except BaseException:
             world.stop()
             shutil.rmtree(workdir, ignore_errors=True)
             raise
-        _SHARED[aws_latency] = world
+        _SHARED[(scenario, aws_latency)] = world
         atexit.register(_stop_world, world, workdir)
     return world
 
