@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ICostResource, IPriceSource } from './api';
 import { duration, kindLabel, money } from './format';
+import { stopTarget } from './stopConfirm';
 
 export function rowKey(r: ICostResource): string {
   return `${r.kind}:${r.name}:${r.variant ?? ''}:${r.instance_type ?? ''}`;
@@ -169,8 +170,14 @@ export function ResourceTable(props: {
                       r.owner,
                       r.started ? trans.__('up %1', duration(now - Date.parse(r.started), trans)) : null
                     ]
-                      .filter(part => part)
-                      .join(' · ')}
+                      .filter((part): part is string => !!part)
+                      .map((part, index) => (
+                        // each part whole on a line when it fits ("ml.m5.xlarge", never "ml.m5.xlar / ge")
+                        <React.Fragment key={index}>
+                          {index > 0 && ' · '}
+                          <span className="jp-StudioCollab-costPart">{part}</span>
+                        </React.Fragment>
+                      ))}
                   </span>
                 </td>
                 <td title={cited}>
@@ -192,7 +199,7 @@ export function ResourceTable(props: {
                     <button
                       className="jp-Button jp-mod-styled jp-mod-warn jp-StudioCollab-stopButton"
                       disabled={props.stopping === key}
-                      aria-label={trans.__('Stop %1', r.name)}
+                      aria-label={trans.__('Stop %1', stopTarget(r, trans))}
                       onClick={() => props.onStop(r)}
                     >
                       {trans.__('Stop')}
