@@ -16,8 +16,9 @@ the panel with its command, then reloads so the panel is restored open as a user
 * Experiments first page: from the click on "Open Experiments" in the command palette (or, when the tab opens on
   another experiment, from choosing the 10,000-run experiment) to its first run row in the DOM. Budget 0.5 s.
 * longest task: the longest 'longtask' a PerformanceObserver sees from that click (or choice) to 1 s after the
-  first page is shown (the Experiments tab, its table and its chart, JupyterLab's Vega renderer loading lazily
-  for the chart). Budget 100 ms.
+  first page is shown (the Experiments tab and its table; the chart across runs, which loads JupyterLab's Vega
+  renderer, is drawn only when the user asks for it). The observer reports tasks over 50 ms; 0 means none was.
+  Budget 100 ms.
 * labextension JS: the bytes of every .js file in the built labextension (`jlpm build:prod`). Budget 250 KB.
 """
 
@@ -81,9 +82,10 @@ def run(smoke: bool) -> list[Figure]:
     from tests.ui.conftest import run_command, show_panel
 
     count, reloads = (1_000, 1) if smoke else (10_000, 3)
-    with tempfile.TemporaryDirectory(prefix="bench-panel-") as scratch, StudioLike.start(
-        Path(scratch), with_mlflow=True
-    ) as studio:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-panel-") as scratch,
+        StudioLike.start(Path(scratch), with_mlflow=True) as studio,
+    ):
         mlflow = studio.world.mlflow_server
         bulk_runs(mlflow, "bench-panel-runs", count)
         with sqlite3.connect(mlflow.backend_store_uri.removeprefix("sqlite:///")) as db:
@@ -164,7 +166,11 @@ def run(smoke: bool) -> list[Figure]:
             note="palette click (or experiment choice) to first row in the DOM",
         ),
         limit_figure(
-            "panel: longest task, Experiments tab open", longest / 1000, "s", 0.1, note="PerformanceObserver 'longtask'"
+            "panel: longest task, Experiments tab open",
+            longest / 1000,
+            "s",
+            0.1,
+            note="PerformanceObserver 'longtask' (it reports tasks over 50 ms; 0: none was)",
         ),
         limit_figure(
             "panel: labextension JS total", js_bytes() / 1024, "KB", 250, note="studio_collab/labextension/static/*.js"
