@@ -269,7 +269,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
               }
               onClick={() => model.flipSortDirection()}
             >
-              {sort.descending ? '▼' : '▲'}
+              {sort.descending ? trans.__('▼ descending') : trans.__('▲ ascending')}
             </button>
             {metricKeys.length > 0 && (
               <label className="jp-StudioCollab-field">
