@@ -52,7 +52,7 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     }  # mine first
     assert section.locator("tr[data-name='bob-sandbox']").get_by_text("no hourly charge").count() == 1
 
-    # The chart is drawn by JupyterLab's own Vega renderer.
+    # The burn-rate chart: an SVG bar per resource kind (drawn by the panel, not by Vega).
     chart = section.locator(".jp-StudioCollab-costChart")
     chart.locator("canvas, svg").first.wait_for(timeout=30_000)
 
