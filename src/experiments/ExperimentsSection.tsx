@@ -207,7 +207,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
                 tracking.uri
               )}
             >
-              {trans.__('Start tracking')}
+              {trans.__('Copy tracking code')}
             </button>
           </>
         )}

@@ -74,7 +74,7 @@ def test_sort_by_metric_compare_two_runs_and_chart(
     new_tab.wait_for_url(f"{mlflow_world.mlflow_url}/**", timeout=30_000)
     assert "authToken=" in new_tab.url
     new_tab.close()
-    section.get_by_role("button", name="Start tracking").click()
+    section.get_by_role("button", name="Copy tracking code").click()
     page.get_by_text("Copied: paste it into a notebook cell to track runs to arn:aws:sagemaker:").wait_for(
         timeout=10_000
     )
