@@ -129,12 +129,7 @@ export function CostSection(props: ISectionProps & { model: CostModel }): JSX.El
               </p>
             ))}
           {(cost.by_kind ?? []).length > 0 && (
-            <CostChart
-              rendermime={props.rendermime ?? null}
-              byKind={cost.by_kind ?? []}
-              currency={currency}
-              trans={trans}
-            />
+            <CostChart byKind={cost.by_kind ?? []} currency={currency} trans={trans} />
           )}
           <ResourceTable
             resources={cost.resources}

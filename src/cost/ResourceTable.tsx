@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ICostResource, IPriceSource } from './api';
 import { duration, kindLabel, money } from './format';
+import { stopTarget } from './stopConfirm';
 
 export function rowKey(r: ICostResource): string {
   return `${r.kind}:${r.name}:${r.variant ?? ''}:${r.instance_type ?? ''}`;
@@ -150,18 +151,46 @@ export function ResourceTable(props: {
                     : r.kind === 'inference_component' && r.endpoint
                       ? trans.__('on %1', r.endpoint)
                       : trans.__('instance type unknown');
+            const rowClass = [r.mine ? 'jp-mod-mine' : '', r.idle ? 'jp-mod-idle' : ''].join(' ');
+            // Two rows per resource: the name, price and Stop; then its details (kind, instance type, owner,
+            // uptime) across the whole table's width, so an instance type never breaks inside a narrow cell.
             return (
-              <tr
-                key={key}
-                className={[r.mine ? 'jp-mod-mine' : '', r.idle ? 'jp-mod-idle' : ''].join(' ')}
-                data-kind={r.kind}
-                data-name={r.name}
-              >
-                <td className="jp-StudioCollab-costName" title={r.arn ?? r.name}>
-                  <span className="jp-StudioCollab-costTitle">{displayName(r)}</span>
-                  {r.this_app && <span className="jp-StudioCollab-badge">{trans.__('this app')}</span>}
-                  {r.idle && <span className="jp-StudioCollab-badge jp-mod-warn">{trans.__('idle')}</span>}
-                  <span className="jp-StudioCollab-costDetail">
+              <React.Fragment key={key}>
+                <tr className={rowClass} data-kind={r.kind} data-name={r.name}>
+                  <td className="jp-StudioCollab-costName" title={r.arn ?? r.name}>
+                    <span className="jp-StudioCollab-costTitle">{displayName(r)}</span>
+                    {r.this_app && <span className="jp-StudioCollab-badge">{trans.__('this app')}</span>}
+                    {r.idle && <span className="jp-StudioCollab-badge jp-mod-warn">{trans.__('idle')}</span>}
+                  </td>
+                  <td title={cited}>
+                    {money(r.hourly_price, currency, 3)}
+                    {r.price_estimate && <abbr title={trans.__('Estimate: %1', cited)}> ≈</abbr>}
+                    {r.hourly_price === null && r.price_basis === 'none' && <abbr title={cited}> ?</abbr>}
+                    {r.price_basis === 'no_hourly_charge' && <abbr title={cited}> {trans.__('no hourly charge')}</abbr>}
+                    {r.price_basis === 'included' && <abbr title={cited}> {trans.__('billed with endpoint')}</abbr>}
+                    {r.billing === 'per_run' && r.run_hourly_price !== undefined && (
+                      <abbr title={cited}>
+                        {' '}
+                        {trans.__('%1 per run-hour', money(r.run_hourly_price ?? null, currency, 3))}
+                      </abbr>
+                    )}
+                  </td>
+                  <td>{money(r.accrued, currency)}</td>
+                  <td>
+                    {r.can_stop && (
+                      <button
+                        className="jp-Button jp-mod-styled jp-mod-warn jp-StudioCollab-stopButton"
+                        disabled={props.stopping === key}
+                        aria-label={trans.__('Stop %1', stopTarget(r, trans))}
+                        onClick={() => props.onStop(r)}
+                      >
+                        {trans.__('Stop')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+                <tr className={`${rowClass} jp-StudioCollab-costDetailRow`}>
+                  <td colSpan={columns.length + 1} className="jp-StudioCollab-costDetail">
                     {[
                       kind,
                       size,
@@ -169,37 +198,17 @@ export function ResourceTable(props: {
                       r.owner,
                       r.started ? trans.__('up %1', duration(now - Date.parse(r.started), trans)) : null
                     ]
-                      .filter(part => part)
-                      .join(' · ')}
-                  </span>
-                </td>
-                <td title={cited}>
-                  {money(r.hourly_price, currency, 3)}
-                  {r.price_estimate && <abbr title={trans.__('Estimate: %1', cited)}> ≈</abbr>}
-                  {r.hourly_price === null && r.price_basis === 'none' && <abbr title={cited}> ?</abbr>}
-                  {r.price_basis === 'no_hourly_charge' && <abbr title={cited}> {trans.__('no hourly charge')}</abbr>}
-                  {r.price_basis === 'included' && <abbr title={cited}> {trans.__('billed with endpoint')}</abbr>}
-                  {r.billing === 'per_run' && r.run_hourly_price !== undefined && (
-                    <abbr title={cited}>
-                      {' '}
-                      {trans.__('%1 per run-hour', money(r.run_hourly_price ?? null, currency, 3))}
-                    </abbr>
-                  )}
-                </td>
-                <td>{money(r.accrued, currency)}</td>
-                <td>
-                  {r.can_stop && (
-                    <button
-                      className="jp-Button jp-mod-styled jp-mod-warn jp-StudioCollab-stopButton"
-                      disabled={props.stopping === key}
-                      aria-label={trans.__('Stop %1', r.name)}
-                      onClick={() => props.onStop(r)}
-                    >
-                      {trans.__('Stop')}
-                    </button>
-                  )}
-                </td>
-              </tr>
+                      .filter((part): part is string => !!part)
+                      .map((part, index) => (
+                        // each part whole on a line when it fits ("ml.m5.xlarge", never "ml.m5.xlar / ge")
+                        <React.Fragment key={index}>
+                          {index > 0 && ' · '}
+                          <span className="jp-StudioCollab-costPart">{part}</span>
+                        </React.Fragment>
+                      ))}
+                  </td>
+                </tr>
+              </React.Fragment>
             );
           })}
         </tbody>

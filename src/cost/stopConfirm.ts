@@ -16,6 +16,18 @@ const APP_NAMES: Record<string, string> = {
 };
 
 /**
+ * What a Stop acts on, in words a person uses: "JupyterLab in team-space", "endpoint churn-model". The Stop
+ * button's accessible name and its confirmation both read it, so neither shows Studio's id triple.
+ */
+export function stopTarget(resource: ICostResource, trans: TranslationBundle): string {
+  if (resource.kind !== 'app') {
+    return trans.__('%1 %2', kindLabel(resource.kind, trans), resource.name);
+  }
+  const what = APP_NAMES[resource.app_type ?? ''] ?? resource.app_type ?? kindLabel(resource.kind, trans);
+  return resource.space ? trans.__('%1 in %2', what, resource.space) : what;
+}
+
+/**
  * The Stop confirmation in words a person uses: what stops, where, what it costs, and what is lost, e.g.
  * "Stop JupyterLab in team-space — $0.23/h?". On the app the user is sitting in, a stronger warning.
  */
@@ -24,19 +36,9 @@ export function stopConfirmation(
   currency: string,
   trans: TranslationBundle
 ): { title: string; body: string; label: string } {
-  const what =
-    resource.kind === 'app'
-      ? (APP_NAMES[resource.app_type ?? ''] ?? resource.app_type ?? kindLabel(resource.kind, trans))
-      : trans.__('%1 %2', kindLabel(resource.kind, trans), resource.name);
+  const target = stopTarget(resource, trans);
   const price = resource.hourly_price === null ? null : trans.__('%1/h', money(resource.hourly_price, currency));
-  const title =
-    resource.kind === 'app' && resource.space
-      ? price
-        ? trans.__('Stop %1 in %2 — %3?', what, resource.space, price)
-        : trans.__('Stop %1 in %2?', what, resource.space)
-      : price
-        ? trans.__('Stop %1 — %2?', what, price)
-        : trans.__('Stop %1?', what);
+  const title = price ? trans.__('Stop %1 — %2?', target, price) : trans.__('Stop %1?', target);
   if (resource.this_app) {
     return {
       title,

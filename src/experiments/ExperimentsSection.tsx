@@ -207,7 +207,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
                 tracking.uri
               )}
             >
-              {trans.__('Start tracking')}
+              {trans.__('Copy tracking code')}
             </button>
           </>
         )}
@@ -269,7 +269,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
               }
               onClick={() => model.flipSortDirection()}
             >
-              {sort.descending ? '▼' : '▲'}
+              {sort.descending ? trans.__('▼ descending') : trans.__('▲ ascending')}
             </button>
             {metricKeys.length > 0 && (
               <label className="jp-StudioCollab-field">
@@ -364,7 +364,15 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
                   ))}
                 </select>
               </label>
-              {model.chartMetric && (
+              <button
+                className="jp-mod-styled jp-mod-reject"
+                aria-expanded={model.chartShown}
+                title={trans.__('Draw the chosen metric across the runs shown')}
+                onClick={() => model.setChartShown(!model.chartShown)}
+              >
+                {model.chartShown ? trans.__('Hide chart') : trans.__('Show chart')}
+              </button>
+              {model.chartShown && model.chartMetric && (
                 <VegaLiteChart
                   rendermime={props.rendermime}
                   spec={acrossRunsSpec(runs, model.chartMetric, trans)}

@@ -135,6 +135,13 @@ export class ExperimentsModel {
   get chartMetric(): string {
     return this._chartMetric;
   }
+  /**
+   * Whether the across-runs chart is drawn. Only once the user asks: the first chart loads and compiles
+   * JupyterLab's Vega renderer (~160 ms of main thread), which would otherwise land on the tab's opening.
+   */
+  get chartShown(): boolean {
+    return this._chartShown;
+  }
   get restoring(): string | null {
     return this._restoring;
   }
@@ -221,6 +228,11 @@ export class ExperimentsModel {
 
   setChartMetric(metric: string): void {
     this._chartMetric = metric;
+    this._changed.emit();
+  }
+
+  setChartShown(shown: boolean): void {
+    this._chartShown = shown;
     this._changed.emit();
   }
 
@@ -418,6 +430,7 @@ export class ExperimentsModel {
   private _comparison: IComparison | null = null;
   private _compareError: ApiError | null = null;
   private _chartMetric = '';
+  private _chartShown = false;
   private _restoring: string | null = null;
   private _metricKeys: string[] = [];
   private _paramKeys: string[] = [];

@@ -41,7 +41,7 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     page.wait_for_function(
         "document.querySelector('.jp-StudioCollab-burnRate')?.textContent === '$2.03/hour'", timeout=30_000
     )
-    rows = section.locator("tbody tr")
+    rows = section.locator("tbody tr[data-name]")  # a resource row (its details row below it has none)
     assert rows.count() == 10  # with the forgotten kinds: an inference component, an MLflow App, a notebook job
     assert section.get_by_text("1 resource has no known price", exact=False).count() == 1
     names = [rows.nth(i).get_attribute("data-name") for i in range(rows.count())]
@@ -52,7 +52,7 @@ def test_cost_section_and_domain_card(page, studio_lab, world_env):
     }  # mine first
     assert section.locator("tr[data-name='bob-sandbox']").get_by_text("no hourly charge").count() == 1
 
-    # The chart is drawn by JupyterLab's own Vega renderer.
+    # The burn-rate chart: an SVG bar per resource kind (drawn by the panel, not by Vega).
     chart = section.locator(".jp-StudioCollab-costChart")
     chart.locator("canvas, svg").first.wait_for(timeout=30_000)
 

@@ -60,6 +60,7 @@ def test_sort_by_metric_compare_two_runs_and_chart(
         assert first_rows.nth(index).locator("td").first.inner_text().startswith(name)
         assert "jp-StudioCollab-differs" in first_rows.nth(index).get_attribute("class")
 
+    section.locator(".jp-StudioCollab-chart").get_by_role("button", name="Show chart").click()  # drawn on request
     chart = section.locator(".jp-StudioCollab-chart .jp-StudioCollab-metricChart")
     chart.locator("canvas, svg").first.wait_for(timeout=30_000)
     history = comparison.locator(".jp-StudioCollab-metricChart canvas, .jp-StudioCollab-metricChart svg")
@@ -73,7 +74,7 @@ def test_sort_by_metric_compare_two_runs_and_chart(
     new_tab.wait_for_url(f"{mlflow_world.mlflow_url}/**", timeout=30_000)
     assert "authToken=" in new_tab.url
     new_tab.close()
-    section.get_by_role("button", name="Start tracking").click()
+    section.get_by_role("button", name="Copy tracking code").click()
     page.get_by_text("Copied: paste it into a notebook cell to track runs to arn:aws:sagemaker:").wait_for(
         timeout=10_000
     )

@@ -98,7 +98,8 @@ def test_load_more_sort_best_filter_and_chart_metric(page, controls_lab, many_ru
     wait_rows(page, oracle(["metrics.score ASC"], "params.lr = '0.1'"))
     assert len(shown_ids(page)) == RUNS // 2
 
-    # the metric to chart
+    # the metric to chart, drawn when asked for
     section.get_by_label("Metric to chart").select_option("loss")
+    section.get_by_role("button", name="Show chart").click()
     section.get_by_label("loss across the runs shown").wait_for(timeout=30_000)
     assert page.console_errors == []

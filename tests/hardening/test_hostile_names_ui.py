@@ -220,6 +220,7 @@ def test_hostile_names_render_as_text_in_every_section(page, hostile_lab, world_
     comparison.wait_for(timeout=15_000)
     for text in (IMG, SCRIPT, BOLD):
         visible_text(comparison, text)
+    experiments.locator(".jp-StudioCollab-chart").get_by_role("button", name="Show chart").click()  # on request
     chart = experiments.locator(
         ".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas, "
         ".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg"

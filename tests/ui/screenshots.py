@@ -110,6 +110,9 @@ def take(page, theme: str) -> list[Path]:
         rows.nth(1).locator("input[type=checkbox]").check()
         body.get_by_role("button", name="Compare", exact=True).click()
     body.locator(".jp-StudioCollab-compare").wait_for(timeout=30_000)
+    show_chart = body.locator(".jp-StudioCollab-chart").get_by_role("button", name="Show chart")
+    if show_chart.count():  # the chart across runs is drawn on request (kept shown once asked, across themes)
+        show_chart.click()
     body.locator(
         ".jp-StudioCollab-chart .jp-StudioCollab-metricChart svg, "
         ".jp-StudioCollab-chart .jp-StudioCollab-metricChart canvas"

@@ -73,10 +73,22 @@ def test_status_item_stop_confirmation_and_dark_chart(page, studio_lab, world_en
     page.locator("[data-section='git'] .jp-StudioCollab-repo").first.wait_for(timeout=30_000)
     overflowing = page.locator(".jp-StudioCollab-panel").evaluate(OVERFLOWING)
     assert overflowing == [], "\n".join(overflowing)
+    # each detail of a resource (instance type, owner, uptime) on one line: "ml.m5.xlarge", not "ml.m5.xlar / ge"
+    broken = section.locator(".jp-StudioCollab-costTable").evaluate(
+        """table => [...table.querySelectorAll('.jp-StudioCollab-costPart')].filter(part => {
+             const range = document.createRange(); range.selectNodeContents(part);
+             const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+             return lines.size > 1 && part.getBoundingClientRect().width < part.parentElement.clientWidth - 1;
+           }).map(part => part.textContent)"""
+    )
+    assert section.locator(".jp-StudioCollab-costPart", has_text="ml.").count() > 0
+    assert broken == [], broken
 
     # Stop: a standard warn button; the confirmation names the app, the space and the price.
     team = section.locator("tr[data-name='team-space/JupyterLab/default']")
     stop = team.get_by_role("button", name=re.compile("Stop"))
+    # its accessible name reads like the confirmation, not Studio's id triple
+    assert stop.get_attribute("aria-label") == "Stop JupyterLab in team-space"
     assert "jp-Button" in stop.get_attribute("class")
     price = team.locator("td").nth(1).inner_text().split()[0]  # e.g. "$0.230"
     stop.click()

@@ -171,6 +171,19 @@ def test_keyboard_walk_overflow_and_no_console_noise_on_every_page(page, world_l
         assert page.evaluate("() => document.activeElement.closest('tr').getAttribute('data-run-id')") == rows.nth(
             index
         ).get_attribute("data-run-id")
+    # The chart across runs is drawn when asked for (not on opening: JupyterLab's Vega renderer would load
+    # then), with run names on its axis, not indices.
+    chart = body.locator(".jp-StudioCollab-chart")
+    assert chart.locator(".jp-StudioCollab-metricChart").count() == 0
+    chart.get_by_role("button", name="Show chart").click()
+    chart.locator(".jp-StudioCollab-metricChart svg text").first.wait_for(timeout=60_000)
+    labels = chart.locator(".jp-StudioCollab-metricChart svg").evaluate(
+        "svg => [...svg.querySelectorAll('text')].map(t => t.textContent.trim())"
+    )
+    names = body.locator("tbody tr[data-run-id] .jp-StudioCollab-runName").all_inner_texts()
+    assert sum(any(label.startswith(name) for label in labels) for name in names) >= 2, (names, labels)
+    chart.get_by_role("button", name="Hide chart").click()
+    chart.locator(".jp-StudioCollab-metricChart").wait_for(state="detached")
     assert page.console_errors == [] and own_warnings(page) == []
 
     # The open page and the import (in the lab, and the no-JavaScript fallback): no noise either.
