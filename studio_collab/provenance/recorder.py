@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.005
+# A run that ended before this thread looked (a short `with start_run(): ...` while the script goes on) is no longer
+# among the active ones: it is searched for by its tag this often, not only after the whole wait.
+SEARCH_SECONDS = 1.0
 MAX_NOTEBOOK_BYTES = 20 << 20
 NICENESS = 10
 _pending: list[threading.Thread] = []
@@ -129,12 +132,18 @@ def _artifacts(found: CodeCapture, notebook: Path | None) -> dict[str, bytes]:
 def _find_run(capture_id: str, tracking_uri: str) -> str | None:
     deadline = time.monotonic() + WAIT_SECONDS
     main = threading.main_thread()
+    next_search = time.monotonic() + SEARCH_SECONDS
     while time.monotonic() < deadline:
         run_id = _active_run_with(capture_id)
         if run_id is not None:
             return run_id
         if not main.is_alive():
             break  # the script is exiting: its run, if any, has ended; the search below finds it
+        if time.monotonic() >= next_search:
+            run_id = _search_run_with(capture_id, tracking_uri)
+            if run_id is not None:
+                return run_id
+            next_search = time.monotonic() + SEARCH_SECONDS
         time.sleep(POLL_SECONDS)
     return _search_run_with(capture_id, tracking_uri)
 

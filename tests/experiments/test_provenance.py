@@ -8,6 +8,9 @@ on disk and the emulator's answers — never the product's own tables.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -15,7 +18,16 @@ import pytest
 
 from studio_collab.provenance import tags as T
 from tests.experiments.conftest import get_json, post_json
-from tests.experiments.provenance_kit import REPO, declared_entry_point, files_of, git, lineage  # noqa: F401
+from tests.experiments.provenance_kit import (  # noqa: F401
+    EXPERIMENT,
+    REPO,
+    declared_entry_point,
+    entry_point_path,
+    files_of,
+    git,
+    lineage,
+    user_env,
+)
 from tests.helpers import wait_job
 
 pytestmark = pytest.mark.world
@@ -293,3 +305,39 @@ async def test_training_jobs_show_channels_source_and_hyperparameters(jp_fetch, 
         jp_fetch, "experiments", "training-jobs", "runs", "churn-xgb-2026-11-24", "restore", expect=409
     )
     assert error["code"] == "not_restorable"
+
+
+QUICK_RUN_STILL_BUSY = """\
+import json, sys, time
+import mlflow
+from mlflow.tracking import MlflowClient
+
+mlflow.set_experiment(sys.argv[1])
+with mlflow.start_run() as run:
+    pass  # ended at once; the script goes on working, so the recorder cannot rely on the exit
+client, deadline = MlflowClient(), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline and "{dirty}" not in client.get_run(run.info.run_id).data.tags:
+    time.sleep(0.1)
+print(json.dumps({{"run_id": run.info.run_id, "recorded": "{dirty}" in client.get_run(run.info.run_id).data.tags}}))
+"""
+
+
+def test_a_run_that_ends_at_once_is_recorded_while_the_script_goes_on(lineage):
+    """The recorder finds a run that already ended by its tag on the server long before its whole wait is over
+    (it used to look only among active runs for all of it, so a short run in a long script waited that long)."""
+    from studio_collab.provenance import recorder
+
+    env = user_env(lineage["tracking"], entry_point_path(lineage["clone"].parent / "entry-points"))
+    script = QUICK_RUN_STILL_BUSY.format(dirty=T.DIRTY)
+    done = subprocess.run(
+        [sys.executable, "-c", script, EXPERIMENT, str(recorder.WAIT_SECONDS * 2 / 3)],
+        cwd=lineage["clone"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["recorded"], "the run's code was not recorded while the script went on"
+    assert lineage["client"].get_run(answer["run_id"]).data.tags[T.COMMIT] == lineage["second_commit"]
