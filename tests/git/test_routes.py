@@ -79,7 +79,7 @@ def leftovers(root) -> list[str]:
 @pytest.mark.git_config(
     repositories=lambda w: [
         {
-            "url": w.repo_url("churn-model").replace(".git", "") + "/",
+            "url": w.catalog_url("churn-model").replace(".git", "") + "/",
             "name": "Churn (admin)",
             "branch": "main",
             "description": "Admin's copy of the domain repo",
@@ -88,8 +88,6 @@ def leftovers(root) -> list[str]:
     ]
 )
 async def test_catalog_merges_config_domain_space_and_profile(world_env, jp_fetch, openapi_validator):
-    if world_env.local.git_url_has_port:
-        pytest.skip("the world's git server has a port in its URLs, which Studio's CodeRepositories refuse")
     body = await repos(jp_fetch, openapi_validator)
     sources = {r["name"]: r["source"] for r in body["repos"]}
     # churn-model: config + domain, deduped to the admin's entry; team-notebooks: domain; feature-store: profile
@@ -125,8 +123,6 @@ async def test_catalog_merges_config_domain_space_and_profile(world_env, jp_fetc
 
 @pytest.mark.world_space("team-space")
 async def test_shared_space_adds_default_space_settings_and_space_repos(world_env, jp_fetch):
-    if world_env.local.git_url_has_port:
-        pytest.skip("the world's git server has a port in its URLs, which Studio's CodeRepositories refuse")
     body = await repos(jp_fetch)
     names = sorted(r["name"] for r in body["repos"])
     assert names == ["churn-model", "feature-store", "team-notebooks"]
