@@ -7,8 +7,9 @@ import asyncio
 import json
 import logging
 import statistics
+import subprocess
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -127,6 +128,23 @@ async def test_shared_space_adds_default_space_settings_and_space_repos(world_en
     names = sorted(r["name"] for r in body["repos"])
     assert names == ["churn-model", "feature-store", "team-notebooks"]
     assert by_name(body, "churn-model")["source"] == "space"
+
+
+async def test_a_domain_repo_with_a_port_less_url_clones_over_verified_tls(world_env, jp_fetch, jp_root_dir):
+    """The domain lists the world's git server as Studio requires (no port); git reaches it on the port the
+    server bound itself, with the world's CA checked, and the clone's origin keeps the listed URL."""
+    repo = by_name(await repos(jp_fetch), "team-notebooks")
+    assert repo["source"] == "domain" and repo["url"] == world_env.catalog_url("team-notebooks")
+    assert urlsplit(repo["url"]).port is None
+    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
+    assert job["state"] == "succeeded", job
+    folder = jp_root_dir / "team-notebooks"
+    git = ["git", "-C", str(folder)]
+    assert subprocess.run([*git, "remote", "get-url", "origin"], capture_output=True, text=True).stdout.strip() == (
+        world_env.catalog_url("team-notebooks")
+    )
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert head == world_env.repos.head("team-notebooks")
 
 
 @pytest.mark.git_config(repositories=[{"url": "http://git.example.com/plain.git"}])
