@@ -72,6 +72,14 @@ def data_repo(world, name: str = "progress-data", files: int = 250) -> str:
     return world.repo_url(name)
 
 
+def pack_bytes(world, name: str) -> int:
+    """The size of the pack git makes of every object of the world's repo ``name`` (what a clone transfers)."""
+    bare = str(world.repos.bare_path(name))
+    objects = subprocess.run(["git", "-C", bare, "rev-list", "--objects", "--all"], capture_output=True, check=True)
+    pack = subprocess.run(["git", "-C", bare, "pack-objects", "--stdout"], input=objects.stdout, capture_output=True)
+    return len(pack.stdout)
+
+
 def leftovers(root) -> list[str]:
     return [p.name for p in root.iterdir() if ".studio-collab-clone-" in p.name]
 
@@ -245,11 +253,13 @@ async def test_cancel_mid_clone_kills_git_and_leaves_nothing(world_env, jp_fetch
 @pytest.mark.git_config(git_timeout_seconds=2, repositories=lambda w: [{"url": w.repo_url("churn-model")}])
 async def test_timeout_kills_git(world_env, jp_fetch, jp_root_dir):
     repo = by_name(await repos(jp_fetch), "churn-model")
-    world_env.git_faults(rate_limit_bps=1000)
-    started = time.monotonic()
-    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
+    rate = 50  # bytes per second
+    # What the whole transfer would take at that rate, from the pack git itself makes of the repo's objects.
+    whole = pack_bytes(world_env, "churn-model") / rate
+    assert whole >= 40, whole  # 20× the product's 2 s timeout: a kill, not a slow finish, ends the clone
+    world_env.git_faults(rate_limit_bps=rate)
+    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"], timeout=whole / 2)
     assert job["state"] == "failed" and job["error"]["code"] == "git_timeout", job
-    assert time.monotonic() - started < 10
     assert not (jp_root_dir / "churn-model").exists() and leftovers(jp_root_dir) == []
 
 
