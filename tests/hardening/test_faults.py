@@ -900,8 +900,14 @@ def mlflow_relay(mlflow_world):
     relay.kill()
 
 
+MLFLOW_TIMEOUT = 600.0  # far longer than the test: answering at all shows nobody waited for a dead server
+
+
 @config(
-    lambda request: {"mlflow_tracking_uri": request.getfixturevalue("mlflow_relay").url, "mlflow_timeout_seconds": 2.0}
+    lambda request: {
+        "mlflow_tracking_uri": request.getfixturevalue("mlflow_relay").url,
+        "mlflow_timeout_seconds": MLFLOW_TIMEOUT,
+    }
 )
 async def test_mlflow_killed(world_env, mlflow_relay, jp_fetch, caplog):
     status, overview = await call(jp_fetch, "GET", "experiments")
@@ -916,7 +922,7 @@ async def test_mlflow_killed(world_env, mlflow_relay, jp_fetch, caplog):
     mlflow_relay.kill()
     started = time.monotonic()
     status, overview = await call(jp_fetch, "GET", "experiments")
-    assert status == 200 and time.monotonic() - started < 10
+    assert status == 200 and time.monotonic() - started < MLFLOW_TIMEOUT / 2  # a refused connection, not a timeout
     sources = {s["name"]: s for s in overview["sources"]}
     assert sources["mlflow"]["available"] is False and "not reachable" in sources["mlflow"]["reason"], sources
     assert sources["training-jobs"]["available"] and sources["legacy"]["available"], "the other sources still work"
