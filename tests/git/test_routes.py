@@ -475,12 +475,11 @@ async def test_background_fetch_shows_updates_available_without_touching_files(w
     folder = jp_root_dir / "team-notebooks"
     (folder / "scratch.txt").write_text("untracked\n")
     world_env.repos.commit("team-notebooks", {"UPSTREAM.md": "new\n"}, "Upstream change")
-    deadline = time.monotonic() + 30
-    while True:
+
+    async def updates_seen():
         status = by_name(await repos(jp_fetch), "team-notebooks")["status"]
-        if status["updates_available"]:
-            break
-        assert time.monotonic() < deadline, status
-        await asyncio.sleep(0.3)
+        return status if status["updates_available"] else None
+
+    status = await until(updates_seen, timeout=30, interval=0.3, what="the background fetch to see the upstream")
     assert status["behind"] == 1 and status["ahead"] == 0 and status["dirty"] == 1
     assert not (folder / "UPSTREAM.md").exists(), "a fetch never changes the working tree"
