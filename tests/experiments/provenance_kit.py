@@ -148,7 +148,7 @@ def lineage(local_world, tmp_path_factory):
         local_world.repos.create(REPO, "notebooks", 3)
     scratch = tmp_path_factory.mktemp("provenance")
     clone = scratch / "alice" / REPO
-    git_env = {"GIT_SSL_CAINFO": str(local_world.ca_bundle)}
+    git_env = local_world.git_env()
     git(scratch, "clone", "-q", local_world.repo_url(REPO), str(clone), env=git_env)
     env = user_env(tracking, entry_point_path(scratch / "entry-points"))
 
