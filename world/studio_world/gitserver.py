@@ -9,7 +9,8 @@ certificate names both ``127.0.0.1`` and the alias.
 Private repos need HTTP basic auth whose password is the world's token. Faults for tests, over HTTPS too:
 ``POST /_git/faults {"cut_after_bytes": N, "rate_limit_bps": N, "count": K}`` (drop the connection after N bytes of
 a fetch, or slow it down) and ``DELETE /_git/faults``. Run alone: ``python -m studio_world.gitserver
---root DIR --state DIR [--token T --private a,b]`` prints ``{"base_url", "ca_bundle", "alias_base_url", "alias_proxy_url"}``.
+--root DIR --state DIR [--token T --private a,b]`` prints ``{"base_url", "ca_bundle", "alias_base_url",
+"alias_proxy_url"}``.
 """
 
 from __future__ import annotations
