@@ -63,8 +63,11 @@ class WorldHandle:
         return url
 
     def repo_url(self, name: str) -> str:
-        """The git server's own URL (``https://127.0.0.1:<port>/<name>.git``)."""
-        return self.local.repo_url(name)
+        """The repo's URL as Studio's domain lists it (``https://<port-less alias>/<name>.git``), so an admin's
+        entry for a repo the domain lists too is the same repo to the catalog. git reaches it with the
+        environment ``world_env`` sets (``LocalWorld.git_env``); ``self.local.repo_url`` is the server's own
+        ``https://127.0.0.1:<port>`` URL."""
+        return self.local.catalog_url(name)
 
     def catalog_url(self, name: str) -> str:
         """The same repo as the domain's CodeRepositories list it: ``https://<port-less alias>/<name>.git``."""

@@ -31,7 +31,7 @@ def test_clone_over_https_with_the_world_ca(world, tmp_path):
     log = _git(world, "log", "--format=%an|%s", cwd=tmp_path / "c").stdout.splitlines()
     assert log[0].endswith("|Start feature/tuning") and len(log) == 7
     untrusted = subprocess.run(
-        ["git", "ls-remote", world.repo_url("churn-model")],
+        ["git", "ls-remote", world.local.repo_url("churn-model")],  # the server itself: no proxy config needed
         capture_output=True,
         text=True,
         env={
@@ -91,7 +91,7 @@ def test_the_catalog_alias_has_no_port_and_clones_through_the_servers_own_port(w
 
     url = world.catalog_url("feature-store")
     assert re.fullmatch(r"https://([.\-_a-zA-Z0-9]+/?){3,1016}", url) and urlsplit(url).port is None
-    assert urlsplit(world.repo_url("feature-store")).port not in (None, 443)  # no root needed for the server
+    assert urlsplit(world.local.repo_url("feature-store")).port not in (None, 443)  # no root needed for the server
     cloned = _git(world, "clone", "-q", url, str(tmp_path / "fs"), token=world.git_token)
     assert cloned.returncode == 0, cloned.stderr
     assert _git(world, "rev-parse", "HEAD", cwd=tmp_path / "fs").stdout.strip() == world.repos.head("feature-store")

@@ -12,9 +12,11 @@ helper's host and every message keep the alias. Any other destination is refused
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import socketserver
+import struct
 
 from .serving import ServerRunner
 
@@ -57,6 +59,7 @@ def _splice(a: socket.socket, b: socket.socket) -> None:
                 try:
                     data = sock.recv(CHUNK)
                 except OSError:
+                    _reset(peer[sock])  # a connection reset (a server dying mid-pack) reaches the client as one
                     return
                 if not data:
                     selector.unregister(sock)
@@ -70,6 +73,12 @@ def _splice(a: socket.socket, b: socket.socket) -> None:
                     peer[sock].sendall(data)
                 except OSError:
                     return
+
+
+def _reset(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
 
 
 class _ProxyServer(socketserver.ThreadingTCPServer):
