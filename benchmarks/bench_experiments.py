@@ -12,6 +12,8 @@ time on both sides; both return the same 50 runs (checked). One warm-up each, th
 11 (1 in smoke mode). Budget: 1.2x.
 Unbudgeted: the first `GET experiments` of a freshly started server (tracking servers listed and described at
 AWS's latency, MLflow asked for its experiments): what a user waits for when the panel first opens.
+Also: `GET experiments` while the MLflow URL refuses connections, median (1 in smoke mode); budget half of the
+10 s MLflow timeout (a dead server must cost no timeout).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import requests
 
-from .framework import Figure, median, ratio_figure
+from .framework import Figure, limit_figure, median, ratio_figure
 from .studio_like import StudioLike
 
 ORDER = "metrics.val_accuracy DESC"
@@ -75,6 +77,7 @@ def run(smoke: bool) -> list[Figure]:
                         plain.append(t_theirs)
             finally:
                 lab.stop()
+            down = mlflow_down_figure(studio, repetitions)
     return [
         ratio_figure(
             f"experiments: top 50 of {count:,} runs by a metric",
@@ -94,4 +97,44 @@ def run(smoke: bool) -> list[Figure]:
             None,
             "tracking servers found through SageMaker at AWS's latency (docs/aws-latency.md), then MLflow",
         ),
+        down,
     ]
+
+
+MLFLOW_TIMEOUT_SECONDS = 10.0  # the product's default mlflow_timeout_seconds
+
+
+def mlflow_down_figure(studio: StudioLike, repetitions: int) -> Figure:
+    """`GET experiments` while the MLflow server refuses connections (a loopback port held bound, never listening):
+    the section still answers (the other sources, MLflow marked unavailable) without waiting for MLflow's timeout.
+    Median over ``repetitions`` requests, the experiments cache off. Was a `< 10 s` threshold in
+    tests/hardening/test_faults.py::test_mlflow_killed."""
+    import socket
+
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        config = {
+            "mlflow_tracking_uri": f"http://127.0.0.1:{refusing.getsockname()[1]}",
+            "mlflow_timeout_seconds": MLFLOW_TIMEOUT_SECONDS,
+            "experiments_cache_ttl_seconds": 0,
+        }
+        lab = studio.lab("experiments-mlflow-down", config=config)
+        try:
+            session, times = requests.Session(), []
+            for _ in range(repetitions):
+                began = time.perf_counter()
+                answer = session.get(lab.api("experiments"), headers=lab.headers, timeout=120)
+                answer.raise_for_status()
+                sources = {s["name"]: s for s in answer.json()["sources"]}
+                times.append(time.perf_counter() - began)
+                if sources["mlflow"]["available"]:
+                    raise RuntimeError("MLflow answered on a port nobody listens on")
+        finally:
+            lab.stop()
+    return limit_figure(
+        "experiments: GET experiments with the MLflow server down",
+        median(times),
+        "s",
+        MLFLOW_TIMEOUT_SECONDS / 2,
+        note=f"connections refused; MLflow timeout {MLFLOW_TIMEOUT_SECONDS:g} s; the other sources still listed",
+    )

@@ -81,7 +81,7 @@ class StudioLike:
             "AWS_DEFAULT_REGION": region,
             "AWS_CONFIG_FILE": str(workdir / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-aws-credentials"),
-            "GIT_SSL_CAINFO": str(world.ca_bundle),
+            **world.git_env(),  # the world's CA; the domain's port-less repo URLs reachable (its alias proxy)
             "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
             "SAGEMAKER_SPACE_TYPE_LOWERCASE": world.scenario.space(space)["sharing"].lower(),
         }

@@ -14,6 +14,7 @@ import pytest
 from studio_collab.errors import StudioCollabError
 from studio_collab.studio.cache import NAMES, TtlCache
 from studio_collab.studio.executor import AWS, QUICK, TRANSFER, Executor, settled
+from tests.helpers import until
 
 PACKAGE = Path(__file__).resolve().parents[1] / "studio_collab"
 
@@ -125,10 +126,11 @@ def test_remembered_from_worker_threads_computes_once_per_version():
 
 async def test_settled_waits_for_the_thread_before_the_cancel_goes_on():
     executor = Executor(transfer_workers=1)
-    stop, finished = threading.Event(), []
+    entered, stop, finished = threading.Event(), threading.Event(), []
 
     def copy():
-        stop.wait(5)
+        entered.set()
+        stop.wait(60)
         time.sleep(0.05)
         finished.append(True)
 
@@ -136,7 +138,7 @@ async def test_settled_waits_for_the_thread_before_the_cancel_goes_on():
         await executor.run_settled(TRANSFER, copy)
 
     task = asyncio.create_task(job())
-    await asyncio.sleep(0.05)
+    await until(entered.is_set, what="the copy running in its thread")
     task.cancel()
     await asyncio.sleep(0.05)
     assert not task.done(), "a cancelled job waits for its thread"
@@ -149,12 +151,19 @@ async def test_settled_waits_for_the_thread_before_the_cancel_goes_on():
 
 async def test_a_busy_lane_does_not_delay_the_others():
     executor = Executor(aws_workers=1, transfer_workers=1, quick_workers=1)
-    hold = threading.Event()
-    long = [asyncio.ensure_future(executor.run(lane, hold.wait, 5)) for lane in (AWS, TRANSFER)]
-    started = time.monotonic()
-    assert await asyncio.wait_for(executor.run(QUICK, lambda: "status"), 2) == "status"
-    assert time.monotonic() - started < 1
-    hold.set()
+    hold, busy = threading.Event(), []
+
+    def occupy():
+        busy.append(threading.current_thread().name)
+        hold.wait(600)  # held for the whole test: the quick call below can only run on a lane of its own
+
+    long = [asyncio.ensure_future(executor.run(lane, occupy)) for lane in (AWS, TRANSFER)]
+    try:
+        await until(lambda: len(busy) == 2, what="the AWS and transfer lanes' only workers busy")
+        assert await asyncio.wait_for(executor.run(QUICK, lambda: "status"), 60) == "status"
+        assert not hold.is_set() and all(not task.done() for task in long), "answered while the others were held"
+    finally:
+        hold.set()
     await asyncio.gather(*long)
     executor.close()
 

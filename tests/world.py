@@ -5,7 +5,8 @@
   another), no faults, no recorded calls, git faults cleared. See :class:`WorldHandle` for what it offers.
 - ``world_env`` (per test): the environment the product runs in, inside the scenario's lab space
   (``@pytest.mark.world_space("team-space")`` picks another): AWS endpoint + dummy credentials + region,
-  ``GIT_SSL_CAINFO``, ``STUDIO_COLLAB_RESOURCE_METADATA``, ``SAGEMAKER_SPACE_TYPE_LOWERCASE``. Request it
+  ``GIT_SSL_CAINFO`` and ``XDG_CONFIG_HOME`` (git reaches the catalog's port-less URLs, see ``LocalWorld.git_env``),
+  ``STUDIO_COLLAB_RESOURCE_METADATA``, ``SAGEMAKER_SPACE_TYPE_LOWERCASE``. Request it
   before ``jp_fetch``.
 - ``mlflow_world`` (per test): ``world`` plus the real MLflow server (started on first use, ~6 s, seeded by the
   training script) with ``SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT`` set to it.
@@ -62,7 +63,15 @@ class WorldHandle:
         return url
 
     def repo_url(self, name: str) -> str:
-        return self.local.repo_url(name)
+        """The repo's URL as Studio's domain lists it (``https://<port-less alias>/<name>.git``), so an admin's
+        entry for a repo the domain lists too is the same repo to the catalog. git reaches it with the
+        environment ``world_env`` sets (``LocalWorld.git_env``); ``self.local.repo_url`` is the server's own
+        ``https://127.0.0.1:<port>`` URL."""
+        return self.local.catalog_url(name)
+
+    def catalog_url(self, name: str) -> str:
+        """The same repo as the domain's CodeRepositories list it: ``https://<port-less alias>/<name>.git``."""
+        return self.local.catalog_url(name)
 
     def calls(self) -> dict[str, int]:
         """AWS calls since the test began, per operation: {"sagemaker:ListApps": 2, ...}."""
@@ -216,7 +225,9 @@ def world_env(world, tmp_path, monkeypatch, request):
         "AWS_DEFAULT_REGION": world.region,
         "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-creds"),
-        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        # the world's CA; the git config that reaches the catalog's port-less URLs (an XDG_CONFIG_HOME of the
+        # world's, never the user's own config or a repo's .git/config)
+        **world.local.git_env(),
         "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
         "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
         # MLflow only for tests that ask for it (mlflow_world), never the regional endpoint

@@ -116,10 +116,19 @@ def test_budget_notifies_once_per_threshold(page, lab_with_budget, world_env):
     assert page.locator(".Toastify__toast", has_text="100 % of your").count() == 0
     notified = page.evaluate("window.localStorage.getItem('studio-collab:budget-notified')")
     assert "user_profile:alice:" in notified and notified.endswith(':80"]')
-    # Polling again (and reloading the page) does not notify again this month.
+    # Polling again (and reloading the page) does not notify again this month. The panel keeps only this month's
+    # keys each time it checks the budget: a last-year key planted now is gone once it has checked after the reload.
+    key = "studio-collab:budget-notified"
+    page.evaluate(
+        "(key) => localStorage.setItem(key, JSON.stringify([...JSON.parse(localStorage.getItem(key)), "
+        "'user_profile:alice:1999-01:80']))",
+        key,
+    )
     open_panel(page, lab_with_budget)
     section.locator(".jp-StudioCollab-budget").wait_for(timeout=30_000)
-    page.wait_for_timeout(2500)
+    page.wait_for_function("(key) => !localStorage.getItem(key).includes(':1999-01:')", arg=key, timeout=30_000)
+    assert page.evaluate("(key) => localStorage.getItem(key)", key) == notified, "nothing notified again"
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert page.locator(".Toastify__toast", has_text="of your monthly budget").count() == 0
     assert (
         "shared" in section.locator(".jp-StudioCollab-inventorySource").inner_text()

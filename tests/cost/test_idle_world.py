@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.helpers import until
+
 pytestmark = pytest.mark.world
 
 
@@ -16,15 +18,6 @@ async def idle(jp_fetch) -> dict:
 
 def delete_app_calls(world) -> int:
     return world.calls().get("sagemaker:DeleteApp", 0)
-
-
-async def until(predicate, timeout: float) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return predicate()
 
 
 async def test_domain_policy_applies_when_no_own_shutdown(world_env, jp_fetch, openapi_validator):
@@ -94,7 +87,11 @@ class TestOwnShutdown:
     async def test_failed_delete_is_reported(self, world_env, jp_fetch):
         world_env.fault("sagemaker:DeleteApp", "access_denied")
         assert await until(lambda: delete_app_calls(world_env) == 1, timeout=15)
-        await asyncio.sleep(0.3)
-        answer = await idle(jp_fetch)
+
+        async def reported():
+            answer = await idle(jp_fetch)
+            return answer if answer["own_shutdown"]["error"] else None
+
+        answer = await until(reported, timeout=15, what="the refused DeleteApp reported")
         assert "sagemaker:DeleteApp" in answer["own_shutdown"]["error"]
         assert answer["own_shutdown"]["requested_at"] is None

@@ -71,7 +71,7 @@ def shared_space_env(venv, tmp_path, world) -> dict:
         AWS_DEFAULT_REGION=world.region,
         AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        GIT_SSL_CAINFO=str(world.ca_bundle),
+        **world.local.git_env(),  # the world's CA; the catalog's port-less URLs reachable
         STUDIO_COLLAB_RESOURCE_METADATA=str(world.metadata_path),
         RESOURCE_METADATA_FILE=str(world.metadata_path),  # where AWS's own extensions read it
         SAGEMAKER_SPACE_TYPE_LOWERCASE="shared",

@@ -38,7 +38,7 @@ def world_process_env(world) -> dict:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": world.region,
         "AWS_DEFAULT_REGION": world.region,
-        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        **world.local.git_env(),  # the world's CA; the catalog's port-less URLs reachable
         "STUDIO_COLLAB_RESOURCE_METADATA": str(world.metadata_path),
         "SAGEMAKER_SPACE_TYPE_LOWERCASE": "private",
     }

@@ -94,7 +94,7 @@ def test_lcc_installs_the_recorded_wheel_from_s3_then_changes_nothing(
     config_file = image_venv.prefix_config / "jupyter_studio_collab_config.json"
     try:
         world_env.clear_calls()
-        first, first_seconds = run_script(script, env, tmp_path)
+        first, _ = run_script(script, env, tmp_path)
         assert first.returncode == 0, first.stdout + first.stderr
         assert "copying s3://" in first.stdout and "sha256 of the wheel checked" in first.stdout
         assert f"installing studio-collab {__version__}" in first.stdout
@@ -102,7 +102,8 @@ def test_lcc_installs_the_recorded_wheel_from_s3_then_changes_nothing(
         assert json.loads(config_file.read_text()) == {"StudioCollabApp": CONFIG}
         assert restarts.read_text().splitlines() == ["restarted"]
         assert world_env.calls().get("s3:GetObject", 0) >= 1  # the wheel came from the world's S3
-        assert first_seconds < 120, f"first run took {first_seconds:.0f}s; Studio allows 300s in all"
+        # How long it took is a row of benchmarks/bench_deploy.py ("LCC first run", budget 20 s); here only that it
+        # ended inside the 300 s Studio allows a whole LCC (run_script's timeout).
         log_file = tmp_path / "app_container.log"
         assert log_file.read_text().count("studio-collab-lcc:") == first.stdout.count("studio-collab-lcc:")
 

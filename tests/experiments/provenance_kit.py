@@ -148,8 +148,8 @@ def lineage(local_world, tmp_path_factory):
         local_world.repos.create(REPO, "notebooks", 3)
     scratch = tmp_path_factory.mktemp("provenance")
     clone = scratch / "alice" / REPO
-    git_env = {"GIT_SSL_CAINFO": str(local_world.ca_bundle)}
-    git(scratch, "clone", "-q", local_world.repo_url(REPO), str(clone), env=git_env)
+    git_env = local_world.git_env()
+    git(scratch, "clone", "-q", local_world.catalog_url(REPO), str(clone), env=git_env)
     env = user_env(tracking, entry_point_path(scratch / "entry-points"))
 
     # iteration 1: an edited tracked file, a new script, data and notebook not committed yet, a binary left out
@@ -195,7 +195,7 @@ def lineage(local_world, tmp_path_factory):
     no_repo = run_script(outside, env, EXPERIMENT, "s3://churn-data/features/v1/", "3", 0.5)
 
     broken = scratch / "broken"
-    git(scratch, "clone", "-q", local_world.repo_url(REPO), str(broken), env=git_env)
+    git(scratch, "clone", "-q", local_world.catalog_url(REPO), str(broken), env=git_env)
     (broken / "train.py").write_text(TRAIN_SCRIPT)
     (broken / "data.csv").write_text("tenure,churned\n1,0\n")
     (broken / ".git" / "index").write_bytes(b"not an index")

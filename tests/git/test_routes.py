@@ -7,8 +7,9 @@ import asyncio
 import json
 import logging
 import statistics
+import subprocess
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -71,6 +72,14 @@ def data_repo(world, name: str = "progress-data", files: int = 250) -> str:
     return world.repo_url(name)
 
 
+def pack_bytes(world, name: str) -> int:
+    """The size of the pack git makes of every object of the world's repo ``name`` (what a clone transfers)."""
+    bare = str(world.repos.bare_path(name))
+    objects = subprocess.run(["git", "-C", bare, "rev-list", "--objects", "--all"], capture_output=True, check=True)
+    pack = subprocess.run(["git", "-C", bare, "pack-objects", "--stdout"], input=objects.stdout, capture_output=True)
+    return len(pack.stdout)
+
+
 def leftovers(root) -> list[str]:
     return [p.name for p in root.iterdir() if ".studio-collab-clone-" in p.name]
 
@@ -79,7 +88,7 @@ def leftovers(root) -> list[str]:
 @pytest.mark.git_config(
     repositories=lambda w: [
         {
-            "url": w.repo_url("churn-model").replace(".git", "") + "/",
+            "url": w.catalog_url("churn-model").replace(".git", "") + "/",
             "name": "Churn (admin)",
             "branch": "main",
             "description": "Admin's copy of the domain repo",
@@ -88,8 +97,6 @@ def leftovers(root) -> list[str]:
     ]
 )
 async def test_catalog_merges_config_domain_space_and_profile(world_env, jp_fetch, openapi_validator):
-    if world_env.local.git_url_has_port:
-        pytest.skip("the world's git server has a port in its URLs, which Studio's CodeRepositories refuse")
     body = await repos(jp_fetch, openapi_validator)
     sources = {r["name"]: r["source"] for r in body["repos"]}
     # churn-model: config + domain, deduped to the admin's entry; team-notebooks: domain; feature-store: profile
@@ -125,12 +132,27 @@ async def test_catalog_merges_config_domain_space_and_profile(world_env, jp_fetc
 
 @pytest.mark.world_space("team-space")
 async def test_shared_space_adds_default_space_settings_and_space_repos(world_env, jp_fetch):
-    if world_env.local.git_url_has_port:
-        pytest.skip("the world's git server has a port in its URLs, which Studio's CodeRepositories refuse")
     body = await repos(jp_fetch)
     names = sorted(r["name"] for r in body["repos"])
     assert names == ["churn-model", "feature-store", "team-notebooks"]
     assert by_name(body, "churn-model")["source"] == "space"
+
+
+async def test_a_domain_repo_with_a_port_less_url_clones_over_verified_tls(world_env, jp_fetch, jp_root_dir):
+    """The domain lists the world's git server as Studio requires (no port); git reaches it on the port the
+    server bound itself, with the world's CA checked, and the clone's origin keeps the listed URL."""
+    repo = by_name(await repos(jp_fetch), "team-notebooks")
+    assert repo["source"] == "domain" and repo["url"] == world_env.catalog_url("team-notebooks")
+    assert urlsplit(repo["url"]).port is None
+    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
+    assert job["state"] == "succeeded", job
+    folder = jp_root_dir / "team-notebooks"
+    git = ["git", "-C", str(folder)]
+    assert subprocess.run([*git, "remote", "get-url", "origin"], capture_output=True, text=True).stdout.strip() == (
+        world_env.catalog_url("team-notebooks")
+    )
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert head == world_env.repos.head("team-notebooks")
 
 
 @pytest.mark.git_config(repositories=[{"url": "http://git.example.com/plain.git"}])
@@ -231,11 +253,13 @@ async def test_cancel_mid_clone_kills_git_and_leaves_nothing(world_env, jp_fetch
 @pytest.mark.git_config(git_timeout_seconds=2, repositories=lambda w: [{"url": w.repo_url("churn-model")}])
 async def test_timeout_kills_git(world_env, jp_fetch, jp_root_dir):
     repo = by_name(await repos(jp_fetch), "churn-model")
-    world_env.git_faults(rate_limit_bps=1000)
-    started = time.monotonic()
-    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"])
+    rate = 50  # bytes per second
+    # What the whole transfer would take at that rate, from the pack git itself makes of the repo's objects.
+    whole = pack_bytes(world_env, "churn-model") / rate
+    assert whole >= 40, whole  # 20× the product's 2 s timeout: a kill, not a slow finish, ends the clone
+    world_env.git_faults(rate_limit_bps=rate)
+    job = await wait_job(jp_fetch, (await post(jp_fetch, "repos", repo["id"], "clone"))["id"], timeout=whole / 2)
     assert job["state"] == "failed" and job["error"]["code"] == "git_timeout", job
-    assert time.monotonic() - started < 10
     assert not (jp_root_dir / "churn-model").exists() and leftovers(jp_root_dir) == []
 
 
@@ -451,12 +475,11 @@ async def test_background_fetch_shows_updates_available_without_touching_files(w
     folder = jp_root_dir / "team-notebooks"
     (folder / "scratch.txt").write_text("untracked\n")
     world_env.repos.commit("team-notebooks", {"UPSTREAM.md": "new\n"}, "Upstream change")
-    deadline = time.monotonic() + 30
-    while True:
+
+    async def updates_seen():
         status = by_name(await repos(jp_fetch), "team-notebooks")["status"]
-        if status["updates_available"]:
-            break
-        assert time.monotonic() < deadline, status
-        await asyncio.sleep(0.3)
+        return status if status["updates_available"] else None
+
+    status = await until(updates_seen, timeout=30, interval=0.3, what="the background fetch to see the upstream")
     assert status["behind"] == 1 and status["ahead"] == 0 and status["dirty"] == 1
     assert not (folder / "UPSTREAM.md").exists(), "a fetch never changes the working tree"

@@ -148,7 +148,7 @@ class Arena:
             "AWS_DEFAULT_REGION": self.world.region,
             "AWS_CONFIG_FILE": str(self.base / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.base / "no-aws-credentials"),
-            "GIT_SSL_CAINFO": str(self.world.ca_bundle),
+            **self.world.local.git_env(),  # the world's CA; the catalog's port-less URLs reachable
             "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
             "SAGEMAKER_SPACE_TYPE_LOWERCASE": self.space,
             "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": self.mlflow_url,

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from tests.helpers import until
-from tests.identity.conftest import call
+from tests.helpers import until, wait_job
+from tests.identity.conftest import as_user, call
 from tests.share.conftest import make_notebook
 
 pytestmark = pytest.mark.world
@@ -67,10 +67,7 @@ async def repo_id(jp_fetch, name: str) -> str:
 async def clone(jp_fetch, name: str) -> None:
     code, body = await call(jp_fetch, "POST", f"repos/{await repo_id(jp_fetch, name)}/clone", ME)
     assert code == 202, body
-    job = body["job"]
-    while job["state"] in ("queued", "running"):
-        await asyncio.sleep(0.1)
-        job = (await call(jp_fetch, "GET", f"jobs/{job['id']}", ME))[1]["job"]
+    job = await wait_job(jp_fetch, body["job"]["id"], headers=as_user(ME))
     assert job["state"] == "succeeded", job
 
 
@@ -137,10 +134,7 @@ async def test_a_cancelled_s3_upload_leaves_no_unretrieved_task_exception(world_
     assert code == 202, body
     await until(lambda: world_env.calls().get("s3:PutObject"), what="the upload under way")  # slowed by the fault
     assert (await call(jp_fetch, "DELETE", f"jobs/{body['job']['id']}", ME))[0] == 200
-    job = body["job"]
-    while job["state"] in ("queued", "running"):
-        await asyncio.sleep(0.1)
-        job = (await call(jp_fetch, "GET", f"jobs/{job['id']}", ME))[1]["job"]
+    job = await wait_job(jp_fetch, body["job"]["id"], headers=as_user(ME))
     assert job["state"] == "cancelled"
     world_env.clear_faults()
     await asyncio.sleep(0.2)

@@ -10,7 +10,7 @@ def test_world_is_seeded(world):
     assert spaces["team-space"]["SpaceSharingSettingsSummary"]["SharingType"] == "Shared"
     domain = sm.describe_domain(DomainId=world.domain_id)
     urls = [r["RepositoryUrl"] for r in domain["DefaultUserSettings"]["JupyterLabAppSettings"]["CodeRepositories"]]
-    assert urls == [world.repo_url("churn-model"), world.repo_url("team-notebooks")]
+    assert urls == [world.catalog_url("churn-model"), world.catalog_url("team-notebooks")]
     assert world.calls() == {"sagemaker:ListSpaces": 1, "sagemaker:DescribeDomain": 1}
 
 
@@ -19,8 +19,8 @@ def test_reset_between_tests_and_git_clone(world, tmp_path):
     sm.delete_app(DomainId=world.domain_id, SpaceName="bob-space", AppType="JupyterLab", AppName="default")
     assert world.calls() == {"sagemaker:DeleteApp": 1}
     done = subprocess.run(
-        ["git", "clone", "-q", world.repo_url("churn-model"), str(tmp_path / "c")],
-        env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"},
+        ["git", "clone", "-q", world.catalog_url("churn-model"), str(tmp_path / "c")],  # as the domain lists it
+        env={**world.local.git_env(), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=60,

@@ -31,7 +31,7 @@ def test_clone_over_https_with_the_world_ca(world, tmp_path):
     log = _git(world, "log", "--format=%an|%s", cwd=tmp_path / "c").stdout.splitlines()
     assert log[0].endswith("|Start feature/tuning") and len(log) == 7
     untrusted = subprocess.run(
-        ["git", "ls-remote", world.repo_url("churn-model")],
+        ["git", "ls-remote", world.local.repo_url("churn-model")],  # the server itself: no proxy config needed
         capture_output=True,
         text=True,
         env={
@@ -81,3 +81,43 @@ def test_unknown_paths_are_404(world, path):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(world.git_base_url + path, context=context, timeout=10)
     assert err.value.code == 404
+
+
+def test_the_catalog_alias_has_no_port_and_clones_through_the_servers_own_port(world, tmp_path):
+    """Studio's CodeRepositories pattern (botocore) refuses a port; the alias fits it, and git reaches the
+    server through the world's proxy with TLS still checked against the world's CA."""
+    import re
+    from urllib.parse import urlsplit
+
+    url = world.catalog_url("feature-store")
+    assert re.fullmatch(r"https://([.\-_a-zA-Z0-9]+/?){3,1016}", url) and urlsplit(url).port is None
+    assert urlsplit(world.local.repo_url("feature-store")).port not in (None, 443)  # no root needed for the server
+    cloned = _git(world, "clone", "-q", url, str(tmp_path / "fs"), token=world.git_token)
+    assert cloned.returncode == 0, cloned.stderr
+    assert _git(world, "rev-parse", "HEAD", cwd=tmp_path / "fs").stdout.strip() == world.repos.head("feature-store")
+    wrong_ca = subprocess.run(
+        ["git", "ls-remote", url],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            **world.local.git_env(),
+            "GIT_SSL_CAINFO": "/etc/ssl/certs/ca-certificates.crt",
+        },
+        timeout=60,
+    )
+    assert wrong_ca.returncode != 0 and "certificate" in wrong_ca.stderr.lower()
+
+
+@pytest.mark.parametrize("destination", ["example.com:443", "127.0.0.1:22", "git.studio-world.test:80"])
+def test_the_alias_proxy_tunnels_only_the_alias(world, destination):
+    import socket
+    from urllib.parse import urlsplit
+
+    proxy = urlsplit(world.local.alias_proxy_url)
+    with socket.create_connection((proxy.hostname, proxy.port), timeout=10) as sock:
+        sock.sendall(f"CONNECT {destination} HTTP/1.1\r\nHost: {destination}\r\n\r\n".encode())
+        assert sock.recv(64).startswith(b"HTTP/1.1 403 ")

@@ -14,7 +14,7 @@ def test_slow_repo_is_served_at_its_bandwidth_limit(world, tmp_path):
     started = time.monotonic()
     done = subprocess.run(
         ["git", "clone", "--progress", world.repo_url(repo["name"]), str(tmp_path / "c")],
-        env={"GIT_SSL_CAINFO": str(world.ca_bundle), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"},
+        env={**world.local.git_env(), "PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=120,

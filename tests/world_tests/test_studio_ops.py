@@ -19,7 +19,7 @@ def test_user_profiles(world):
         DomainId=world.domain_id,
         UserProfileName="dave",
         UserSettings={
-            "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": world.repo_url("churn-model")}]}
+            "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": world.catalog_url("churn-model")}]}
         },
     )["UserProfileArn"]
     assert arn.endswith(f"user-profile/{world.domain_id}/dave")
@@ -54,7 +54,7 @@ def test_spaces_describe_list_update_delete(world):
     assert team["OwnershipSettings"] == {"OwnerUserProfileName": "alice"}
     assert team["Url"].startswith("https://") and team["Url"].endswith(".studio.us-east-1.sagemaker.aws")
     assert team["SpaceSettings"]["JupyterLabAppSettings"]["CodeRepositories"] == [
-        {"RepositoryUrl": world.repo_url("churn-model")}
+        {"RepositoryUrl": world.catalog_url("churn-model")}
     ]
     shared = [
         s["SpaceName"]

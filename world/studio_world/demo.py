@@ -75,12 +75,6 @@ def run_demo(scenario: str = "demo", with_lab: bool = True, port: int = 0, root_
             file=sys.stderr,
             flush=True,
         )
-        if world.git_url_has_port:
-            print(
-                "note: the git server could not bind port 443, so its URLs carry a port, which Studio's "
-                "CodeRepositories refuse; the domain lists no repositories in this run.",
-                file=sys.stderr,
-            )
         while not stop.wait(1.0):
             if lab is not None and not lab.running:
                 print(f"JupyterLab exited:\n{lab.tail()}", file=sys.stderr)
@@ -137,7 +131,7 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": scenario.region,
         "AWS_DEFAULT_REGION": scenario.region,
-        "GIT_SSL_CAINFO": str(world.ca_bundle),
+        **world.git_env(),  # the world's CA, and the catalog's port-less git URLs reachable
         "STUDIO_COLLAB_RESOURCE_METADATA": str(metadata),
         "SAGEMAKER_SPACE_TYPE_LOWERCASE": sharing,
         "SAGEMAKER_APP_TYPE_LOWERCASE": "jupyterlab",
@@ -163,13 +157,13 @@ def _start_lab(world: LocalWorld, state: Path, root: Path, port: int, token: str
     if buckets:
         settings.update(share_store="s3", share_s3_bucket=buckets[0])
     private = [
-        {"url": world.repo_url(s["git_token_for"]), "name": s["git_token_for"], "credentials_secret": s["name"]}
+        {"url": world.catalog_url(s["git_token_for"]), "name": s["git_token_for"], "credentials_secret": s["name"]}
         for s in scenario.section("secrets")
     ]
     # Slow repos (a bandwidth limit in the scenario) are in the admin catalog of `make lab` only.
     slow = [
         {
-            "url": world.repo_url(r["name"]),
+            "url": world.catalog_url(r["name"]),
             "name": r["name"],
             "description": "A data-heavy repo served slowly: watch the clone's progress",
         }

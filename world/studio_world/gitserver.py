@@ -1,14 +1,16 @@
 """The world's git server: bare repos over smart HTTP (``git http-backend``) behind HTTPS with a throwaway CA.
 
-Studio's ``CodeRepositories`` accept only ``https://host/path`` URLs with no port (botocore's pattern
-``https://([.\\-_a-zA-Z0-9]+/?){3,1016}``), so the server listens on port 443 of a loopback address of its own
-(``127.x.y.z``, so parallel worlds never collide); where port 443 cannot be bound it falls back to
-``127.0.0.1:<free port>`` and says so (``has_port_in_url``).
+The server binds ``127.0.0.1`` on a port the kernel picks (no root, no port 443, no race). Studio's
+``CodeRepositories`` accept only ``https://host/path`` URLs with no port (botocore's pattern
+``https://([.\\-_a-zA-Z0-9]+/?){3,1016}``), so the domain lists the server under a port-less alias
+(``alias_base_url``) that git reaches through the server's own CONNECT proxy (:mod:`.alias_proxy`); its
+certificate names both ``127.0.0.1`` and the alias.
 
 Private repos need HTTP basic auth whose password is the world's token. Faults for tests, over HTTPS too:
 ``POST /_git/faults {"cut_after_bytes": N, "rate_limit_bps": N, "count": K}`` (drop the connection after N bytes of
 a fetch, or slow it down) and ``DELETE /_git/faults``. Run alone: ``python -m studio_world.gitserver
---root DIR --state DIR [--token T --private a,b]`` prints ``{"base_url", "ca_bundle"}``.
+--root DIR --state DIR [--token T --private a,b]`` prints ``{"base_url", "ca_bundle", "alias_base_url",
+"alias_proxy_url"}``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import base64
 import hmac
 import json
 import os
-import random
 import signal
 import socket
 import ssl
@@ -31,27 +32,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .alias_proxy import ALIAS, AliasProxy
 from .repo_factory import RATE_LIMIT_FILE
 from .serving import ServerRunner
 from .tls import make_tls_files
 
 CHUNK = 64 * 1024
-
-
-def _bind_address() -> tuple[str, int]:
-    """A loopback address whose port 443 is free, else 127.0.0.1 with a free port."""
-    rng = random.SystemRandom()
-    for _ in range(20):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(1, 254)}.{rng.randint(1, 254)}"
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, 443))
-                return host, 443
-            except PermissionError:
-                break  # not allowed to bind low ports here: no address will do
-            except OSError:
-                continue
-    return "127.0.0.1", 0
 
 
 class GitFaults:
@@ -308,9 +294,9 @@ class GitServer(ServerRunner):
     thread_name = "studio-world-git"
 
     def __init__(self, root: Path, state_dir: Path, token: str | None = None, private_repos=()):
-        host, port = _bind_address()
+        host, port = "127.0.0.1", 0
         self.root = Path(root)
-        self.tls = make_tls_files(Path(state_dir), host)
+        self.tls = make_tls_files(Path(state_dir), host, also=(ALIAS,))
         # A set given is shared, not copied: the world marks repos private as it creates them.
         private = private_repos if isinstance(private_repos, set) else set(private_repos)
         self._server = _HttpsServer((host, port), self.root, token, private)
@@ -318,9 +304,18 @@ class GitServer(ServerRunner):
         context.load_cert_chain(self.tls.cert, self.tls.key)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.host, self.port = self._server.server_address[:2]
-        self.base_url = f"https://{self.host}" + ("" if self.port == 443 else f":{self.port}")
-        self.has_port_in_url = self.port != 443
+        self.base_url = f"https://{self.host}:{self.port}"
         self.ca_bundle = self.tls.ca_bundle
+        self.proxy = AliasProxy((self.host, self.port))
+        self.alias_base_url = f"https://{self.proxy.alias}"
+
+    def start(self):
+        self.proxy.start()
+        return super().start()
+
+    def serve_forever(self) -> None:
+        self.proxy.start()
+        super().serve_forever()
 
     @property
     def token(self) -> str | None:
@@ -334,6 +329,7 @@ class GitServer(ServerRunner):
         return f"{self.base_url}/{name}.git"
 
     def _before_close(self) -> None:
+        self.proxy.stop()
         self._server.kill_backends()
 
 
@@ -347,11 +343,18 @@ def main(argv: list[str] | None = None) -> int:
     token = os.environ.get("STUDIO_WORLD_GIT_TOKEN") or None
     server = GitServer(args.root, args.state, token, [n for n in args.private.split(",") if n])
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())
-    print(json.dumps({"base_url": server.base_url, "ca_bundle": str(server.ca_bundle)}), flush=True)
+    announcement = {
+        "base_url": server.base_url,
+        "ca_bundle": str(server.ca_bundle),
+        "alias_base_url": server.alias_base_url,
+        "alias_proxy_url": server.proxy.url,
+    }
+    print(json.dumps(announcement), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    server.proxy.stop()
     server._server.kill_backends()
     return 0
 

@@ -47,7 +47,9 @@ class LocalWorld:
         self._mlflow_lock = threading.Lock()
         self._seeders: dict[str, Seeder] = {}
         self.emulator_url = ""
-        self.git_base_url = ""
+        self.git_base_url = ""  # the git server itself: https://127.0.0.1:<port>
+        self.catalog_base_url = ""  # the same server under a port-less name, as a Studio domain lists it
+        self.alias_proxy_url = ""
         self.ca_bundle: Path | None = None
         self.control: EmulatorControl | None = None
         self.seed: SeedResult | None = None
@@ -90,6 +92,8 @@ class LocalWorld:
         self.control = EmulatorControl(self.emulator_url)
         self._git = GitServer(self.repos.root, self.workdir / "git" / "tls", self.git_token, self._private).start()
         self.git_base_url, self.ca_bundle = self._git.base_url, self._git.ca_bundle
+        self.catalog_base_url, self.alias_proxy_url = self._git.alias_base_url, self._git.proxy.url
+        self._write_git_client_config()
 
     def _start_children(self) -> None:
         emulator = ChildProcess(
@@ -118,6 +122,8 @@ class LocalWorld:
         self._git = git
         announced = git.announcement()
         self.git_base_url, self.ca_bundle = announced["base_url"], Path(announced["ca_bundle"])
+        self.catalog_base_url, self.alias_proxy_url = announced["alias_base_url"], announced["alias_proxy_url"]
+        self._write_git_client_config()
         self.emulator_url = emulator.announcement()["url"]
         self.control = EmulatorControl(self.emulator_url)
 
@@ -142,14 +148,25 @@ class LocalWorld:
     def repo_url(self, name: str) -> str:
         return f"{self.git_base_url}/{name}.git"
 
+    def catalog_url(self, name: str) -> str:
+        """The repo's URL as the domain's CodeRepositories list it: port-less, as Studio requires; git reaches it
+        with :meth:`git_env` in its environment."""
+        return f"{self.catalog_base_url}/{name}.git"
+
     @property
-    def git_url_has_port(self) -> bool:
-        return self.git_base_url.count(":") > 1
+    def git_client_config_home(self) -> Path:
+        return self.workdir / "git" / "client-config"
+
+    def _write_git_client_config(self) -> None:
+        # git's own per-URL proxy setting, in a config file of the world's (an XDG_CONFIG_HOME the environment
+        # points at): only the alias goes through the proxy; every other URL, and a user's own config, as before.
+        config = self.git_client_config_home / "git" / "config"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f'[http "{self.catalog_base_url}/"]\n\tproxy = {self.alias_proxy_url}\n')
 
     def links(self, scenario: Scenario, lab_url: str | None = None) -> SeedLinks:
-        # Studio refuses CodeRepositories URLs with a port: without port 443 the domain lists no repos.
         return SeedLinks(
-            repo_urls={} if self.git_url_has_port else {r["name"]: self.repo_url(r["name"]) for r in scenario.repos},
+            repo_urls={r["name"]: self.catalog_url(r["name"]) for r in scenario.repos},
             repo_tokens={r["name"]: self.git_token for r in scenario.repos if r.get("private")},
             mlflow_url=self._mlflow.url if self._mlflow is not None else None,
             lab_url=lab_url,
@@ -252,7 +269,10 @@ class LocalWorld:
         return path
 
     def git_env(self) -> dict[str, str]:
-        return {"GIT_SSL_CAINFO": str(self.ca_bundle)}
+        """What a git process needs to reach the world's repos by either URL: the world's CA, and the config
+        that sends the catalog's port-less alias through the git server's proxy. studio-collab drops GIT_*
+        variables before it runs git, so the proxy setting travels as a config file, not GIT_CONFIG_*."""
+        return {"GIT_SSL_CAINFO": str(self.ca_bundle), "XDG_CONFIG_HOME": str(self.git_client_config_home)}
 
     def git_faults(
         self, cut_after_bytes: int | None = None, rate_limit_bps: int | None = None, count: int | None = None

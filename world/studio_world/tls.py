@@ -19,7 +19,8 @@ class TlsFiles:
     key: Path  # the server's private key
 
 
-def make_tls_files(directory: Path, host: str) -> TlsFiles:
+def make_tls_files(directory: Path, host: str, also: tuple[str, ...] = ()) -> TlsFiles:
+    """``also``: more DNS names the server certificate is valid for (the git server's port-less alias)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -59,6 +60,7 @@ def make_tls_files(directory: Path, host: str) -> TlsFiles:
         alt_names = [x509.IPAddress(ipaddress.ip_address(host))]
     except ValueError:
         alt_names = [x509.DNSName(host)]
+    alt_names += [x509.DNSName(name) for name in also]
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
