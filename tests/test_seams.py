@@ -73,6 +73,32 @@ async def test_single_flight_then_stale_with_a_back_off():
     assert [e["name"] for e in cache.entries()] == ["cost:inventory"]
 
 
+async def test_a_full_cache_evicts_the_entry_least_recently_used():
+    """The viewer's profile, read on every request, stays while a large domain's one-off descriptions churn."""
+    now = [0.0]
+    cache = TtlCache(clock=lambda: now[0], max_entries=3)
+    loads = []
+
+    def loader(name):
+        async def load():
+            loads.append(name)
+            return name
+
+        return load
+
+    for name in ("viewer", "space-1", "space-2"):
+        now[0] += 1
+        await cache.get(("DescribeUserProfile", name), loader(name), 3600)
+    now[0] += 1
+    await cache.get(("DescribeUserProfile", "viewer"), loader("viewer"), 3600)  # a hit: the oldest load, used now
+    for name in ("space-3", "space-4"):
+        now[0] += 1
+        await cache.get(("DescribeUserProfile", name), loader(name), 3600)
+    now[0] += 1
+    await cache.get(("DescribeUserProfile", "viewer"), loader("viewer"), 3600)
+    assert loads == ["viewer", "space-1", "space-2", "space-3", "space-4"], "the viewer's entry was evicted"
+
+
 async def test_a_load_started_before_an_invalidation_is_neither_joined_nor_kept():
     cache = TtlCache()
     started, release = asyncio.Event(), asyncio.Event()

@@ -50,6 +50,7 @@ class _Entry:
     expires_at: float
     version: Hashable = None
     failure: tuple[float, Exception] | None = None  # the last failed refresh, for ``retry_after``
+    used_at: float = 0.0  # the last hit: a full cache evicts the entry least recently used, never a hot one
 
 
 @dataclass
@@ -72,7 +73,9 @@ class TtlCache:
     async def get(self, key: Hashable, loader: Loader, ttl: Ttl) -> Any:
         """The cached value for ``key``, loading it (once for all concurrent callers) when expired."""
         entry = self._entries.get(key)
-        if entry is not None and entry.expires_at > self._clock():
+        now = self._clock()
+        if entry is not None and entry.expires_at > now:
+            entry.used_at = now
             return entry.value
         return await self._load(key, loader, ttl)
 
@@ -86,6 +89,7 @@ class TtlCache:
         entry = self._entries.get(key)
         now = self._clock()
         if entry is not None and entry.expires_at > now:
+            entry.used_at = now
             return CachedValue(entry.value, entry.loaded_at)
         if (
             entry is not None
@@ -116,6 +120,7 @@ class TtlCache:
             with self._lock:
                 entry = self._entries.get(key)
                 if entry is not None and entry.version == version:
+                    entry.used_at = self._clock()
                     return entry.value
         value = compute()
         if version is not None:
@@ -128,6 +133,7 @@ class TtlCache:
         all concurrent callers when the version changes; no time limit."""
         entry = self._entries.get(key)
         if entry is not None and entry.version == version:
+            entry.used_at = self._clock()
             return entry.value
         return await self._load(key, loader, float("inf"), version)
 
@@ -203,8 +209,9 @@ class TtlCache:
     def _store(self, key: Hashable, entry: _Entry) -> None:
         with self._lock:
             if len(self._entries) >= self._max_entries and key not in self._entries:
-                oldest = min(self._entries, key=lambda k: self._entries[k].loaded_at)
-                del self._entries[oldest]
+                least_used = min(self._entries, key=lambda k: self._entries[k].used_at)
+                del self._entries[least_used]
+            entry.used_at = entry.loaded_at
             self._entries[key] = entry
 
 

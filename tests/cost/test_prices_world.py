@@ -133,6 +133,6 @@ async def test_large_scenario_lists_everything_running(world_env, jp_fetch):
     for _ in range(5):
         warm = json.loads((await jp_fetch("studio-collab", "cost")).body)
         assert len(warm["resources"]) == len(answer["resources"])
-    # (The viewer's DescribeUserProfile is asked again: in a domain this large the shared cache's 512 entries
-    # no longer hold it. That is identity, not the inventory.)
+    # (Each test request logs in by token as a new anonymous Jupyter user, whose name the product checks once against
+    # the domain's user profiles in this shared space: that is identity, not the inventory.)
     assert set(world_env.calls()) <= {"sagemaker:DescribeUserProfile"}, world_env.calls()
