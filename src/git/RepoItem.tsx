@@ -69,10 +69,17 @@ export function RepoItem(props: {
         <span className="jp-StudioCollab-repoName" title={repo.url}>
           {repo.name}
         </span>
-        <span className="jp-StudioCollab-badge" title={trans.__('Where this repository comes from')}>
+        <span
+          className="jp-StudioCollab-badge"
+          title={trans.__('Where this repository comes from: %1', sourceLabel(repo.source, trans))}
+        >
           {sourceLabel(repo.source, trans)}
         </span>
-        {repo.private && <span className="jp-StudioCollab-badge">{trans.__('private')}</span>}
+        {repo.private && (
+          <span className="jp-StudioCollab-badge" title={trans.__('private')}>
+            {trans.__('private')}
+          </span>
+        )}
         <span className="jp-StudioCollab-repoState">{stateLabel(repo, running, trans)}</span>
       </div>
       {repo.description && <p className="jp-StudioCollab-repoDescription">{repo.description}</p>}
