@@ -368,7 +368,8 @@ export class ExperimentsModel {
         return; // polling would drop the pages the user loaded
       }
       try {
-        const page = await getRuns(source, experimentId, this._query());
+        const query = this._query();
+        const page = await getRuns(source, experimentId, query);
         if (generation !== this._generation) {
           return;
         }
@@ -377,6 +378,16 @@ export class ExperimentsModel {
         this._firstPageMs = this._firstPageMs ?? performance.now() - started;
         this._updateKeys();
         this._changed.emit();
+        if (!query.bestBy && this._best) {
+          // "Best" was only guessed from the metrics this page shows: ask again at once, so the best run is
+          // starred now and not a poll later.
+          const starred = await getRuns(source, experimentId, this._query());
+          if (generation === this._generation && !this._pagedBeyondFirst) {
+            this._page = starred;
+            this._updateKeys();
+            this._changed.emit();
+          }
+        }
       } catch (err) {
         if (generation === this._generation) {
           this._runsError = asApiError(err);

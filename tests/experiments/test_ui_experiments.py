@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import requests
 
 from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page, screenshot  # noqa: F401 - fixtures
@@ -25,6 +28,14 @@ def test_sort_by_metric_compare_two_runs_and_chart(
     html_run,
 ):
     _, oracle = mlflow_runs("churn-prediction", ["metrics.val_accuracy DESC"])
+    # No poll in this test's time: what shows comes from opening and from the user's own choices.
+    answer = requests.put(
+        f"{world_lab.url}lab/api/settings/studio-collab:plugin",
+        headers=world_lab.headers,
+        data=json.dumps({"raw": json.dumps({"pollIntervalSeconds": 600})}),
+        timeout=10,
+    )
+    assert answer.status_code == 204, answer.text
     open_panel(page, world_lab)
     section = open_experiments(page)  # a main-area tab
     picker = section.get_by_label("Experiment", exact=True)
@@ -33,6 +44,9 @@ def test_sort_by_metric_compare_two_runs_and_chart(
     rows = section.locator("tbody tr[data-run-id]")
     rows.nth(len(oracle) - 1).wait_for(timeout=30_000)
     assert section.locator("td.jp-StudioCollab-ago").first.inner_text() == "latest"  # start-time order
+    # the best run is starred from the start, by the metric its name says is better higher (val_accuracy)
+    section.locator("tr.jp-StudioCollab-bestRun").wait_for(timeout=15_000)
+    assert section.locator("tr.jp-StudioCollab-bestRun").get_attribute("data-run-id") == oracle[0].info.run_id
 
     section.locator("th button", has_text="val_accuracy").click()
     expected = [r.info.run_id for r in oracle]
