@@ -107,7 +107,8 @@ async def test_terminal_counts_as_activity(no_region, jp_fetch):
 
 async def test_keep_alive_restarts_the_countdown(no_region, jp_fetch, openapi_validator):
     before = await idle(jp_fetch)
-    await wait_for(lambda a: a["idle_minutes"] > before["idle_minutes"], jp_fetch)  # the countdown is running
+    # the countdown is running, and long enough that the keep-alive's timestamp (whole seconds) is a later one
+    await wait_for(lambda a: a["idle_minutes"] > before["idle_minutes"] and a["idle_minutes"] * 60 >= 2, jp_fetch)
     answer = json.loads((await jp_fetch("studio-collab", "idle", "keep-alive", method="POST", body="{}")).body)
     openapi_validator.validate("post", "/idle/keep-alive", 200, answer)
     assert answer["last_activity"] > before["last_activity"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -241,6 +242,8 @@ def test_sweeping_stops_a_git_process_still_writing_into_the_leftover(tmp_path):
         start_new_session=True,
     )
     try:
+        # git itself, not the fork that becomes it: a loaded machine may not have run the exec yet
+        wait_until(lambda: Path(f"/proc/{orphan.pid}/exe").resolve().name == "git", 30, what="git to start")
         assert orphan.poll() is None
         assert sweep_leftovers(tmp_path, older_than=600) == [folder]
         assert orphan.wait(timeout=5) == -9 and not folder.exists()
