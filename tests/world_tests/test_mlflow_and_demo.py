@@ -124,3 +124,19 @@ def _parent(pid: int) -> int:
         return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return -1
+
+
+def test_bulk_runs_of_two_experiments_share_one_server(mlflow_world):
+    """Benchmarks share one world's MLflow: each experiment's bulk runs are its own (no clash on the store's run
+    ids), and asking again for an experiment already made returns it as it is."""
+    from mlflow.tracking import MlflowClient
+    from studio_world.training import bulk_runs
+
+    server = mlflow_world.local.mlflow_server
+    first = bulk_runs(server, "bulk-shared-a", 50)
+    second = bulk_runs(server, "bulk-shared-b", 50)
+    assert bulk_runs(server, "bulk-shared-a", 50) == first
+    client = MlflowClient(mlflow_world.mlflow_url)
+    a, b = (client.search_runs([e], max_results=100) for e in (first, second))
+    assert len(a) == len(b) == 50
+    assert not {r.info.run_id for r in a} & {r.info.run_id for r in b}

@@ -144,13 +144,17 @@ def bulk_runs(server, experiment: str, count: int = 10_000) -> str:
 
     client = MlflowClient(server.url)
     existing = client.get_experiment_by_name(experiment)
+    if existing is not None and client.search_runs([existing.experiment_id], max_results=1):
+        return existing.experiment_id  # made by an earlier caller on this server: the same runs again would clash
     experiment_id = existing.experiment_id if existing else client.create_experiment(experiment)
     location = client.get_experiment(experiment_id).artifact_location
     store = SqlAlchemyStore(server.backend_store_uri, str(server.state_dir / "artifacts"))
     base = int(time.time() * 1000) - count * 1000
     runs, params, tags, metrics = [], [], [], []
     for index in range(count):
-        rng = random.Random(index)
+        # Seeded by experiment and index: the same runs each time for one experiment, and run ids (the store's
+        # primary key) of their own for each experiment on a shared server.
+        rng = random.Random(f"{experiment}/{index}")
         run_id = uuid.UUID(int=rng.getrandbits(128)).hex
         at = base + index * 1000
         runs.append(
