@@ -9,7 +9,7 @@ import { ISectionProps } from '../panel/context';
 import { IRun, openMlflowUi } from './api';
 import { VegaLiteChart } from '../panel/VegaLiteChart';
 import { acrossRunsSpec } from './MetricChart';
-import { ExperimentsModel, ISortState, MAX_COMPARE, MIN_COMPARE, PAGE_SIZE, higherIsBetter } from './model';
+import { ExperimentsModel, IRunColumn, ISortState, MAX_COMPARE, MIN_COMPARE, PAGE_SIZE, higherIsBetter } from './model';
 import { RunComparison } from './RunComparison';
 import { RunDetails } from './RunDetails';
 import { RunsTable } from './RunsTable';
@@ -78,6 +78,49 @@ function CompareBar(props: { model: ExperimentsModel; trans: TranslationBundle }
       )}
       {model.compareError && <ErrorLine code={model.compareError.code} message={model.compareError.message} />}
     </div>
+  );
+}
+
+const sameColumn = (a: IRunColumn, b: IRunColumn) => a.kind === b.kind && a.key === b.key;
+
+/**
+ * "Columns": every metric and param key of the runs loaded, each a checkbox; a column checked joins the
+ * table at its end, one unchecked leaves it. A <details> so it opens from the keyboard and stays in the flow
+ * of the tab (it wraps rather than widening the panel).
+ */
+function ColumnChooser(props: { model: ExperimentsModel; shown: IRunColumn[]; trans: TranslationBundle }): JSX.Element {
+  const { model, shown, trans } = props;
+  const toggle = (column: IRunColumn) =>
+    model.setColumns(
+      shown.some(c => sameColumn(c, column)) ? shown.filter(c => !sameColumn(c, column)) : [...shown, column]
+    );
+  const group = (kind: IRunColumn['kind'], keys: string[], legend: string) =>
+    keys.length > 0 && (
+      <fieldset className="jp-StudioCollab-columnGroup">
+        <legend>{legend}</legend>
+        {keys.map(key => (
+          <label key={key} className="jp-StudioCollab-columnChoice">
+            <input
+              type="checkbox"
+              checked={shown.some(c => sameColumn(c, { kind, key }))}
+              onChange={() => toggle({ kind, key })}
+            />
+            {key}
+          </label>
+        ))}
+      </fieldset>
+    );
+  return (
+    <details className="jp-StudioCollab-columns">
+      <summary
+        className="jp-Button jp-mod-styled jp-mod-reject"
+        title={trans.__('Choose the metric and param columns')}
+      >
+        {trans.__('Columns')}
+      </summary>
+      {group('metrics', model.metricKeys, trans.__('Metrics'))}
+      {group('params', model.paramKeys, trans.__('Params'))}
+    </details>
   );
 }
 
@@ -168,6 +211,9 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
     .filter(k => k === sort.key || k === best?.key)
     .concat(metricKeys.filter(k => k !== sort.key && k !== best?.key))
     .slice(0, MAX_METRIC_COLUMNS);
+  // The user's pick for this experiment (keys the loaded runs still have), else the metrics above.
+  const present = (c: IRunColumn) => (c.kind === 'metrics' ? metricKeys : model.paramKeys).includes(c.key);
+  const columns = (model.columnChoice ?? shownMetrics.map(key => ({ kind: 'metrics' as const, key }))).filter(present);
   const timeOrdered = model.timeOrdered;
   // A run opens in the MLflow UI when it lives on this space's tracking server.
   const mlflowRunOf = (run: IRun): { experimentId: string; runId: string } | null => {
@@ -293,6 +339,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
             )}
           </div>
           <RunFilter key={model.choice} model={model} trans={trans} />
+          {runs.length > 0 && <ColumnChooser model={model} shown={columns} trans={trans} />}
           {model.runsError && <ErrorLine code={model.runsError.code} message={model.runsError.message} />}
           {page && !page.available && (
             <p className="jp-StudioCollab-sourceDown">
@@ -304,7 +351,7 @@ function ExperimentsView(props: ISectionProps & { model: ExperimentsModel }): JS
           {runs.length > 0 && (
             <RunsTable
               runs={runs}
-              metricKeys={shownMetrics}
+              columns={columns}
               sort={sort}
               bestRunId={page?.best_run_id ?? null}
               timeOrdered={timeOrdered}

@@ -2,7 +2,7 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun } from './api';
-import { ISortState } from './model';
+import { IRunColumn, ISortState } from './model';
 
 /** "a1b2c3d*": the short commit, starred when the run had uncommitted changes. */
 function CodeCell(props: { run: IRun; trans: TranslationBundle }): JSX.Element {
@@ -107,13 +107,14 @@ export function formatTime(ms: number | null): string {
 }
 
 /**
- * The runs of one experiment. Metric headers sort on the server (any metric, either way); the best run
+ * The runs of one experiment. Metric and param headers sort on the server (any key, either way); the best run
  * (by the chosen metric, over the whole experiment) carries a star; in start-time order the "ago" column
  * counts iterations back from the newest run, so "three iterations ago" is the row marked 3.
  */
 export function RunsTable(props: {
   runs: IRun[];
-  metricKeys: string[];
+  /** The metric and param columns shown, in order (the column chooser's pick). */
+  columns: IRunColumn[];
   sort: ISortState;
   bestRunId: string | null;
   timeOrdered: boolean;
@@ -146,7 +147,7 @@ export function RunsTable(props: {
       </button>
     </th>
   );
-  const columns = 7 + props.metricKeys.length + (props.isTrainingJobs ? 2 : 0);
+  const columns = 7 + props.columns.length + (props.isTrainingJobs ? 2 : 0);
   const box = React.useRef<HTMLDivElement>(null);
   const [first, last] = useRowWindow(props.runs.length, box);
   const windowed = props.runs.length > WINDOW_FROM;
@@ -165,7 +166,7 @@ export function RunsTable(props: {
             <th title={trans.__('Best run')}>★</th>
             {props.timeOrdered && <th title={trans.__('Iterations before the newest run')}>{trans.__('ago')}</th>}
             {header('attributes', 'run_name', trans.__('Run'))}
-            {props.metricKeys.map(key => header('metrics', key, key))}
+            {props.columns.map(c => header(c.kind, c.key, c.kind === 'params' ? trans.__('param %1', c.key) : c.key))}
             {header('attributes', 'start_time', trans.__('Started'))}
             <th>{trans.__('Code')}</th>
             <th>{trans.__('Data')}</th>
@@ -213,9 +214,12 @@ export function RunsTable(props: {
                     </button>
                     <span className={`jp-StudioCollab-runStatus jp-mod-${run.status.toLowerCase()}`}>{run.status}</span>
                   </td>
-                  {props.metricKeys.map(key => (
-                    <td key={key} className="jp-StudioCollab-number">
-                      {formatValue(run.metrics[key])}
+                  {props.columns.map(c => (
+                    <td
+                      key={`${c.kind}.${c.key}`}
+                      className={c.kind === 'metrics' ? 'jp-StudioCollab-number' : 'jp-StudioCollab-param'}
+                    >
+                      {formatValue(c.kind === 'metrics' ? run.metrics[c.key] : run.params[c.key])}
                     </td>
                   ))}
                   <td>{formatTime(run.start_time)}</td>

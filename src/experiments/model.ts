@@ -28,6 +28,12 @@ export interface ISortState {
   descending: boolean;
 }
 
+/** A column of the runs table beyond the fixed ones: a metric or a hyperparameter, by key. */
+export interface IRunColumn {
+  kind: 'metrics' | 'params';
+  key: string;
+}
+
 export interface IBest {
   key: string;
   descending: boolean;
@@ -152,6 +158,10 @@ export class ExperimentsModel {
   get paramKeys(): string[] {
     return this._paramKeys;
   }
+  /** The metric and param columns the user chose for the chosen experiment; null until they choose. */
+  get columnChoice(): IRunColumn[] | null {
+    return this._columns.get(this._choice) ?? null;
+  }
   /** Start-time order, newest first, unfiltered: the "ago" column counts iterations back. */
   get timeOrdered(): boolean {
     const sort = this._sort;
@@ -209,6 +219,12 @@ export class ExperimentsModel {
       this._best = { key, descending };
     }
     this._reload();
+  }
+
+  /** Keeps the user's columns for the chosen experiment (for as long as this lab page lives). */
+  setColumns(columns: IRunColumn[]): void {
+    this._columns.set(this._choice, columns);
+    this._changed.emit();
   }
 
   flipSortDirection(): void {
@@ -444,6 +460,7 @@ export class ExperimentsModel {
   private _chartShown = false;
   private _restoring: string | null = null;
   private _metricKeys: string[] = [];
+  private _columns = new Map<string, IRunColumn[]>();
   private _paramKeys: string[] = [];
   private _firstPageMs: number | null = null;
   private _changed = new Signal<this, void>(this);
