@@ -11,6 +11,7 @@ import { watchOwnIdleShutdown } from './cost/idleWarning';
 import { CostModel } from './cost/model';
 import { CostStatusItem } from './cost/statusItem';
 import { GitModel } from './git/model';
+import { addRepoContextMenu } from './git/contextMenu';
 import { ShareModel } from './share/model';
 import { createExperimentsDocument } from './experiments/ExperimentsDocument';
 import { studioCollabIcon } from './icons';
@@ -56,6 +57,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // one model per feature: each owns its routes' polls, shared by every view that shows them
     const costModel = new CostModel(model);
     const gitModel = new GitModel(model);
+    addRepoContextMenu(app, gitModel, trans);
     const shareModel = new ShareModel(model);
     const panel = new StudioCollabPanel({
       app,

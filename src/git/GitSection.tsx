@@ -2,7 +2,7 @@ import * as React from 'react';
 import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 
-import { cancelJob, followJob, IJob, isActive } from '../api';
+import { cancelJob, followJob, IJob } from '../api';
 import { Unavailable } from '../panel/Section';
 import { ISectionProps } from '../panel/context';
 import { usePoll } from '../panel/usePoll';
@@ -165,6 +165,12 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
     }
   };
 
+  // The rows' context menu runs the same handler (set on every render: it reads this render's list).
+  React.useEffect(() => {
+    model.setActor((repo, action) => void act(repo, action));
+  });
+  React.useEffect(() => () => model.setActor(null), [model]);
+
   if (!list) {
     return loadError ? (
       <Unavailable reason={`${loadError.code}: ${loadError.message}`} fallback="" />
@@ -187,7 +193,7 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
           <RepoItem
             key={repo.id}
             repo={repo}
-            job={currentJob(model.job(repo.id), repo.job)}
+            job={model.currentJob(repo)}
             error={model.outcome(repo.id).error}
             report={model.outcome(repo.id).report}
             preview={model.outcome(repo.id).preview}
@@ -204,14 +210,6 @@ function RepoList(props: ISectionProps & { model: GitModel }): JSX.Element {
       ))}
     </div>
   );
-}
-
-/** The job to show: whichever is running (this tab's or the server's), else the last one this tab saw. */
-function currentJob(local: IJob | undefined, server: IJob | null | undefined): IJob | null {
-  if (local && isActive(local)) {
-    return local;
-  }
-  return server && isActive(server) ? server : (local ?? null);
 }
 
 function problem(err: unknown): Problem {

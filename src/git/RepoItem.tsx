@@ -38,6 +38,61 @@ const BUTTON_MOD: Record<RepoAction, string> = {
   undo: 'jp-mod-warn'
 };
 
+/** The actions a repo row offers in its state (its buttons, and its context menu), in button order. */
+export function rowActions(
+  repo: IRepo,
+  job: IJob | null,
+  error: { code: string; message: string } | null
+): RepoAction[] {
+  if (job !== null && isActive(job)) {
+    return ['cancel'];
+  }
+  const actions: RepoAction[] = [];
+  if (repo.state !== 'cloned' && repo.status === null && !BLOCKED.has(error?.code ?? '')) {
+    actions.push('clone');
+  }
+  if (repo.state === 'cloned') {
+    actions.push('sync', 'open', 'copy-link');
+  }
+  if (error?.code === 'history_diverged') {
+    actions.push('reclone');
+  }
+  return actions;
+}
+
+/** The label and tooltip of a row action, shared by the row's buttons and its context menu. */
+export function actionText(
+  action: RepoAction,
+  repo: IRepo,
+  trans: TranslationBundle
+): { label: string; caption: string } {
+  switch (action) {
+    case 'cancel':
+      return { label: trans.__('Cancel'), caption: trans.__('Stop; nothing half-done is left behind') };
+    case 'clone':
+      return { label: trans.__('Clone'), caption: trans.__('Clone into %1', repo.target) };
+    case 'sync':
+      return {
+        label: trans.__('Sync…'),
+        caption: trans.__('See what upstream changes would do; nothing changes yet')
+      };
+    case 'open':
+      return { label: trans.__('Open'), caption: trans.__('Show %1 in the file browser', repo.target) };
+    case 'copy-link':
+      return {
+        label: trans.__('Copy open link'),
+        caption: trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)')
+      };
+    case 'reclone':
+      return {
+        label: trans.__('Back up and re-clone'),
+        caption: trans.__('Rename your folder (never deleted) and clone a fresh copy')
+      };
+    default:
+      return { label: action, caption: '' };
+  }
+}
+
 /** One catalog repo: source badge, state, status, actions, progress, last error and last sync report. */
 export function RepoItem(props: {
   repo: IRepo;
@@ -96,30 +151,10 @@ export function RepoItem(props: {
         </div>
       )}
       <div className="jp-StudioCollab-actions">
-        {running && button('cancel', trans.__('Cancel'), trans.__('Stop; nothing half-done is left behind'))}
-        {!running &&
-          repo.state !== 'cloned' &&
-          repo.status === null &&
-          !BLOCKED.has(error?.code ?? '') &&
-          button('clone', trans.__('Clone'), trans.__('Clone into %1', repo.target))}
-        {!running && repo.state === 'cloned' && (
-          <>
-            {button('sync', trans.__('Sync…'), trans.__('See what upstream changes would do; nothing changes yet'))}
-            {button('open', trans.__('Open'), trans.__('Show %1 in the file browser', repo.target))}
-            {button(
-              'copy-link',
-              trans.__('Copy open link'),
-              trans.__('Copy a link that clones or syncs this repo and opens the current file (or the folder)')
-            )}
-          </>
-        )}
-        {!running &&
-          error?.code === 'history_diverged' &&
-          button(
-            'reclone',
-            trans.__('Back up and re-clone'),
-            trans.__('Rename your folder (never deleted) and clone a fresh copy')
-          )}
+        {rowActions(repo, job, error).map(action => {
+          const text = actionText(action, repo, trans);
+          return <React.Fragment key={action}>{button(action, text.label, text.caption)}</React.Fragment>;
+        })}
       </div>
       {error && !running && <ErrorLine code={error.code} message={error.message} />}
       {props.preview && !running && (

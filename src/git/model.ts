@@ -4,6 +4,10 @@ import { followJob, IJob, isActive } from '../api';
 import { PanelModel } from '../panel/model';
 import { SharedPoll } from '../polling';
 import { IRepo, IRepoList, ISyncResult, listRepos } from './api';
+import { RepoAction, rowActions } from './RepoItem';
+
+/** What runs a row action: the Repositories view's handler, set while it is shown. */
+export type RepoActor = (repo: IRepo, action: RepoAction) => void;
 
 /** What this page last learned about a repo from its own jobs: an error, a sync's report, a sync's preview. */
 export interface IRepoOutcome {
@@ -56,6 +60,45 @@ export class GitModel {
     return this._jobs.get(repoId);
   }
 
+  /** The job to show on a repo: whichever is running (this tab's or the server's), else the last one seen. */
+  currentJob(repo: IRepo): IJob | null {
+    const local = this._jobs.get(repo.id);
+    if (local && isActive(local)) {
+      return local;
+    }
+    const server = repo.job;
+    return server && isActive(server) ? server : (local ?? null);
+  }
+
+  /** The repo of the catalog with this id, as last polled. */
+  repo(repoId: string): IRepo | undefined {
+    return this.repos.value?.repos.find(r => r.id === repoId);
+  }
+
+  /** The actions the repo's row offers now: the same list its buttons show. */
+  actionsOf(repoId: string): RepoAction[] {
+    const repo = this.repo(repoId);
+    if (!repo) {
+      return [];
+    }
+    return rowActions(repo, this.currentJob(repo), this.outcome(repoId).error ?? repo.error ?? null);
+  }
+
+  /** The Repositories view hands its action handler here, so the context menu runs the very same code. */
+  setActor(actor: RepoActor | null): void {
+    this._actor = actor;
+  }
+
+  /** Runs a row action through the view's handler; false when no view is there to run it. */
+  act(repoId: string, action: RepoAction): boolean {
+    const repo = this.repo(repoId);
+    if (!repo || !this._actor) {
+      return false;
+    }
+    this._actor(repo, action);
+    return true;
+  }
+
   /** Records a job this page started (its view follows it with a notification). */
   track(repo: IRepo, job: IJob): void {
     this._followed.add(job.id);
@@ -94,6 +137,7 @@ export class GitModel {
     }
   }
 
+  private _actor: RepoActor | null = null;
   private _jobs = new Map<string, IJob>();
   private _outcomes = new Map<string, IRepoOutcome>();
   private _changed = new Signal<this, void>(this);
