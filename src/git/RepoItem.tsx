@@ -135,7 +135,9 @@ export function RepoItem(props: {
             {trans.__('private')}
           </span>
         )}
-        <span className="jp-StudioCollab-repoState">{stateLabel(repo, running, trans)}</span>
+        <span className="jp-StudioCollab-repoState" title={stateLabel(repo, running, trans)}>
+          {stateLabel(repo, running, trans)}
+        </span>
       </div>
       {repo.description && <p className="jp-StudioCollab-repoDescription">{repo.description}</p>}
       {repo.status && <p className="jp-StudioCollab-repoStatus">{statusLine(repo, trans)}</p>}
