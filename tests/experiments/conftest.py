@@ -77,3 +77,13 @@ async def post_json(jp_fetch, *path, body=None, expect=200):
         return json.loads(err.response.body)
     assert response.code == expect, response.body
     return json.loads(response.body)
+
+
+@pytest.fixture
+def experiments_lab(mlflow_world, world_env, tmp_path):
+    """A lab on the world whose experiments cache lives 1 s, so what a test logs to MLflow shows at the next ask."""
+    from tests.servers import start_lab
+
+    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.experiments_cache_ttl_seconds=1"])
+    yield server
+    server.stop()

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.ui
@@ -37,13 +36,6 @@ def column_runs(mlflow_world) -> str:
     return name
 
 
-@pytest.fixture
-def columns_lab(mlflow_world, world_env, tmp_path):
-    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.experiments_cache_ttl_seconds=1"])
-    yield server
-    server.stop()
-
-
 def column_cells(page, header: str) -> dict[str, str]:
     """run id → the text of the cell under the header that reads `header` (arrow aside)."""
     return page.evaluate(
@@ -68,9 +60,9 @@ def wait_rows(page, expected: list[str]) -> None:
     )
 
 
-def test_column_chooser_adds_a_param_column_and_removes_a_metric(page, columns_lab, column_runs, mlflow_runs):
+def test_column_chooser_adds_a_param_column_and_removes_a_metric(page, experiments_lab, column_runs, mlflow_runs):
     _, by_start = mlflow_runs(column_runs, ["attributes.start_time DESC"])
-    open_panel(page, columns_lab)
+    open_panel(page, experiments_lab)
     section = open_experiments(page)
     picker = section.get_by_label("Experiment", exact=True)
     picker.locator("option", has_text=column_runs).wait_for(state="attached", timeout=30_000)

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-from tests.servers import start_lab
 from tests.ui.conftest import browser, open_experiments, open_panel, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.ui
@@ -35,13 +34,6 @@ def many_runs(mlflow_world) -> str:
     return name
 
 
-@pytest.fixture
-def controls_lab(mlflow_world, world_env, tmp_path):
-    server = start_lab(tmp_path / "root", args=["--StudioCollabApp.experiments_cache_ttl_seconds=1"])
-    yield server
-    server.stop()
-
-
 def shown_ids(page) -> list[str]:
     return page.evaluate(
         "() => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
@@ -58,11 +50,11 @@ def wait_rows(page, expected: list[str]) -> None:
     )
 
 
-def test_load_more_sort_best_filter_and_chart_metric(page, controls_lab, many_runs, mlflow_runs):
+def test_load_more_sort_best_filter_and_chart_metric(page, experiments_lab, many_runs, mlflow_runs):
     def oracle(order_by: list[str], filter_string: str = "") -> list[str]:
         return [r.info.run_id for r in mlflow_runs(many_runs, order_by, filter_string)[1]]
 
-    open_panel(page, controls_lab)
+    open_panel(page, experiments_lab)
     section = open_experiments(page)
     picker = section.get_by_label("Experiment", exact=True)
     picker.locator("option", has_text=many_runs).wait_for(state="attached", timeout=30_000)
