@@ -87,3 +87,13 @@ def experiments_lab(mlflow_world, world_env, tmp_path):
     server = start_lab(tmp_path / "root", args=["--StudioCollabApp.experiments_cache_ttl_seconds=1"])
     yield server
     server.stop()
+
+
+def wait_rows(page, expected: list[str]) -> None:
+    """Wait until the Experiments tab's runs table shows exactly these run ids, in this order."""
+    page.wait_for_function(
+        "ids => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
+        ".map(r => r.dataset.runId).join() === ids.join()",
+        arg=expected,
+        timeout=30_000,
+    )

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.experiments.conftest import wait_rows
 from tests.ui.conftest import browser, open_experiments, open_panel, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.ui
@@ -48,15 +49,6 @@ def column_cells(page, header: str) -> dict[str, str]:
                 .map(row => [row.dataset.runId, row.children[index].innerText.trim()]));
         }""",
         header,
-    )
-
-
-def wait_rows(page, expected: list[str]) -> None:
-    page.wait_for_function(
-        "ids => [...document.querySelectorAll('#studio-collab-experiments tbody tr[data-run-id]')]"
-        ".map(r => r.dataset.runId).join() === ids.join()",
-        arg=expected,
-        timeout=30_000,
     )
 
 
