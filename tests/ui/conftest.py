@@ -124,8 +124,18 @@ def run_command(page, label: str, timeout_ms: int = 30_000) -> None:
     palette.locator("input").fill(label)
     item = palette.locator(".lm-CommandPalette-item", has_text=label).first
     item.wait_for(timeout=timeout_ms)
-    item.click()
-    palette.wait_for(state="hidden", timeout=timeout_ms)
+    # The palette re-renders its items while commands report their state, so a click can land on an item that
+    # was just replaced: click again (short tries) until the palette closes, which is what running a command does.
+    while True:
+        try:
+            item.click(timeout=3_000)
+            palette.wait_for(state="hidden", timeout=3_000)
+            return
+        except PlaywrightTimeoutError:
+            if not palette.is_visible():
+                return
+            if time.monotonic() > deadline:
+                raise
 
 
 def show_panel(page, timeout_ms: int = 30_000) -> None:
