@@ -101,7 +101,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         let widget = tracker.currentWidget;
         if (!widget || widget.isDisposed) {
-          widget = createExperimentsDocument({ app, trans, model, rendermime });
+          widget = createExperimentsDocument({ app, trans, model, rendermime, stateDB });
           void tracker.add(widget);
           app.shell.add(widget, 'main');
         }

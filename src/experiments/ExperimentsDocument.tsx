@@ -2,6 +2,7 @@ import * as React from 'react';
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { IStateDB } from '@jupyterlab/statedb';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
@@ -20,10 +21,12 @@ export function createExperimentsDocument(options: {
   trans: TranslationBundle;
   model: PanelModel;
   rendermime: IRenderMimeRegistry | null;
+  stateDB: IStateDB | null;
 }): MainAreaWidget<ReactWidget> {
-  const { app, trans, model, rendermime } = options;
-  // The tab's own state (experiment, order, pages, selection) lives as long as the tab, across Refresh.
-  const experiments = new ExperimentsModel({ pollIntervalSeconds: model.pollIntervalSeconds });
+  const { app, trans, model, rendermime, stateDB } = options;
+  // The tab's own state (experiment, order, pages, selection) lives as long as the tab, across Refresh; the
+  // column choices outlive it in the state database.
+  const experiments = new ExperimentsModel({ pollIntervalSeconds: model.pollIntervalSeconds, stateDB });
   const content = ReactWidget.create(
     <ModelBody
       model={model}

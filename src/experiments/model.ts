@@ -1,3 +1,5 @@
+import { IStateDB } from '@jupyterlab/statedb';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -38,6 +40,9 @@ export interface IBest {
   key: string;
   descending: boolean;
 }
+
+/** Where the column choices are kept across reloads: JupyterLab's state database, one entry for all experiments. */
+export const COLUMNS_STATE_KEY = 'studio-collab:experiment-columns';
 
 export const DEFAULT_SORT: ISortState = { kind: 'attributes', key: 'start_time', descending: true };
 const HIGHER_IS_BETTER = /acc|auc|f1|precision|recall|score|r2|map|ndcg|iou|dice/i;
@@ -80,8 +85,10 @@ export function higherIsBetter(metric: string, best: IBest | null): boolean | nu
  * order, best, filter, selection, comparison and the restore in flight. The views only render it.
  */
 export class ExperimentsModel {
-  constructor(options: { pollIntervalSeconds: number }) {
+  constructor(options: { pollIntervalSeconds: number; stateDB?: IStateDB | null }) {
     this._pollIntervalSeconds = options.pollIntervalSeconds;
+    this._stateDB = options.stateDB ?? null;
+    void this._restoreColumns();
   }
 
   get changed(): ISignal<this, void> {
@@ -190,6 +197,7 @@ export class ExperimentsModel {
   }
 
   dispose(): void {
+    this._disposed = true;
     this._overviewPoll?.dispose();
     this._runsPoll?.dispose();
     this._overviewPoll = this._runsPoll = null;
@@ -221,10 +229,14 @@ export class ExperimentsModel {
     this._reload();
   }
 
-  /** Keeps the user's columns for the chosen experiment (for as long as this lab page lives). */
+  /** Keeps the user's columns for the chosen experiment, across reloads when the state database is there. */
   setColumns(columns: IRunColumn[]): void {
     this._columns.set(this._choice, columns);
     this._changed.emit();
+    const saved: ReadonlyPartialJSONObject = Object.fromEntries(
+      [...this._columns].map(([choice, chosen]) => [choice, chosen.map(({ kind, key }) => ({ kind, key }))])
+    );
+    void this._stateDB?.save(COLUMNS_STATE_KEY, saved);
   }
 
   flipSortDirection(): void {
@@ -438,6 +450,35 @@ export class ExperimentsModel {
     }
   }
 
+  /** Reads the saved column choices; a choice made before they arrive wins over the saved one. */
+  private async _restoreColumns(): Promise<void> {
+    if (!this._stateDB) {
+      return;
+    }
+    let saved: ReadonlyPartialJSONObject | undefined;
+    try {
+      saved = (await this._stateDB.fetch(COLUMNS_STATE_KEY)) as ReadonlyPartialJSONObject | undefined;
+    } catch {
+      return; // a broken saved entry only costs the saved choice, never the tab
+    }
+    if (this._disposed || !saved) {
+      return;
+    }
+    for (const [choice, columns] of Object.entries(saved)) {
+      if (!this._columns.has(choice) && Array.isArray(columns)) {
+        this._columns.set(
+          choice,
+          (columns as IRunColumn[]).filter(
+            c => (c?.kind === 'metrics' || c?.kind === 'params') && typeof c.key === 'string'
+          )
+        );
+      }
+    }
+    this._changed.emit();
+  }
+
+  private _stateDB: IStateDB | null;
+  private _disposed = false;
   private _pollIntervalSeconds: number;
   private _overviewPoll: Poll | null = null;
   private _runsPoll: Poll | null = null;

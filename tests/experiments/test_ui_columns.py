@@ -1,6 +1,6 @@
 """The Experiments tab's column chooser in Debian chromium, judged against MLflow's own client on the world's real
 MLflow server: a param column joins the table with MLflow's values and sorts as MLflow sorts; a metric column
-leaves it."""
+leaves it; the choice is still there after a reload (JupyterLab's state database, saved in the workspace)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import uuid
 import pytest
 
 from tests.experiments.conftest import wait_rows
-from tests.ui.conftest import browser, open_experiments, open_panel, page  # noqa: F401 - fixtures
+from tests.ui.conftest import (  # noqa: F401 - fixtures
+    browser,
+    open_experiments,
+    open_panel,
+    page,
+    wait_workspace_saved,
+)
 
 pytestmark = pytest.mark.ui
 
@@ -96,4 +102,22 @@ def test_column_chooser_adds_a_param_column_and_removes_a_metric(page, experimen
     # the chooser wraps inside the tab: nothing overflows it horizontally
     body = page.locator("#studio-collab-experiments")
     assert body.evaluate("e => e.scrollWidth <= e.clientWidth"), "the Experiments tab overflows horizontally"
+    assert page.console_errors == []
+
+    # the choice outlives the page: saved in the workspace, back after a reload for that experiment
+    wait_workspace_saved(
+        experiments_lab,
+        lambda data: any(
+            c.get("key") == "lr" for c in next(iter(data.get("studio-collab:experiment-columns", {}).values()), [])
+        ),
+    )
+    page.reload()
+    section = open_experiments(page)
+    picker = section.get_by_label("Experiment", exact=True)
+    picker.locator("option", has_text=column_runs).wait_for(state="attached", timeout=30_000)
+    picker.select_option(label=column_runs)
+    page.wait_for_function(f"() => ({HEADERS})().includes('param lr')", timeout=30_000)
+    headers = page.evaluate(HEADERS)
+    assert "loss" not in [h.replace("▼", "").replace("▲", "").strip() for h in headers], headers
+    assert column_cells(page, "param lr") == {r.info.run_id: r.data.params["lr"] for r in by_start}
     assert page.console_errors == []
