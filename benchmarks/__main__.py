@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -25,7 +26,14 @@ BENCHMARKS = [
 ]
 
 
+def _exit_on_term(signum, _frame) -> None:
+    # SIGTERM (a CI timeout, `kill`) as an exception: each benchmark's `finally` then stops the lab, world and
+    # browser it started, which Python's default (die at once) would leave running.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_term)
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition, no budget check")
     parser.add_argument("--only", nargs="*", help="run only these benchmark modules")
